@@ -1,0 +1,46 @@
+"""Named checks shared by the contracts, registered once with pandera.
+
+Dates reach the contracts as ISO text (the dialect step turns each source's dates into ISO and
+leaves anything it could not parse exactly as sent), so a failed check shows the council's value.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.extensions as extensions
+
+MONEY_PATTERN = r"^-?\d{1,12}(\.\d{1,2})?$"
+
+
+def parse_iso(series: pd.Series) -> pd.Series:
+    return pd.to_datetime(series, format="%Y-%m-%d", errors="coerce")
+
+
+@extensions.register_check_method(check_type="vectorized")
+def real_date(series: pd.Series) -> pd.Series:
+    """A real calendar date in the layout's date format (31/02/2020 and 2020-13-01 fail)."""
+    return series.isna() | parse_iso(series).notna()
+
+
+@extensions.register_check_method(check_type="vectorized")
+def money(series: pd.Series) -> pd.Series:
+    """Pounds with at most two decimal places, no currency sign or thousands separator."""
+    return series.isna() | series.str.fullmatch(MONEY_PATTERN).fillna(False)
+
+
+@extensions.register_check_method(check_type="vectorized")
+def whole_number(series: pd.Series) -> pd.Series:
+    return series.isna() | series.str.fullmatch(r"\d{1,6}").fillna(False)
+
+
+def on_or_before(df: pd.DataFrame, earlier: str, later: str) -> pd.Series:
+    """True where either date is missing or unparseable (reported elsewhere) or in order."""
+    first, second = parse_iso(df[earlier]), parse_iso(df[later])
+    return first.isna() | second.isna() | (first <= second)
+
+
+def not_after_reference(df: pd.DataFrame, column: str) -> pd.Series:
+    """No future dates: nothing may be later than the submission's reference date."""
+    reference = pd.to_datetime(df["reference_date"], format="%Y-%m-%d")
+    value = parse_iso(df[column])
+    return value.isna() | (value <= reference)

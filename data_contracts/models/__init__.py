@@ -1,0 +1,1 @@
+"""One pandera DataFrameModel per canonical table, grouped by area."""

@@ -1,0 +1,71 @@
+"""Shared base and field helpers for the canonical contracts.
+
+Every value arrives as text (dates already in ISO form, see data_contracts.checks); the
+contracts decide what is acceptable, and the loader casts accepted rows to the `sql` type
+recorded in each field's metadata. `privacy` metadata tells the loader how a column is
+protected before it reaches the warehouse: `child_id` (keyed hash), `postcode` (district only),
+`birth_date` (month only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandera.pandas as pa
+
+import data_contracts.checks  # noqa: F401  (registers the named checks)
+
+
+def code(description: str, codes: Sequence[str], *, required: bool = False) -> Any:
+    return pa.Field(
+        isin=list(codes),
+        nullable=not required,
+        description=description,
+        metadata={"sql": "VARCHAR", "codes": list(codes)},
+    )
+
+
+def text(
+    description: str, *, required: bool = False, max_length: int = 200, privacy: str | None = None
+) -> Any:
+    return pa.Field(
+        str_length={"min_value": 1, "max_value": max_length},
+        nullable=not required,
+        description=description,
+        metadata={"sql": "VARCHAR", "privacy": privacy},
+    )
+
+
+def date(description: str, *, required: bool = False, privacy: str | None = None) -> Any:
+    return pa.Field(
+        real_date=(),
+        nullable=not required,
+        description=description,
+        metadata={"sql": "DATE", "privacy": privacy},
+    )
+
+
+def money(description: str, *, required: bool = False) -> Any:
+    return pa.Field(
+        money=(), nullable=not required, description=description, metadata={"sql": "DECIMAL(14,2)"}
+    )
+
+
+def count(description: str, *, required: bool = False) -> Any:
+    return pa.Field(
+        whole_number=(), nullable=not required, description=description, metadata={"sql": "INTEGER"}
+    )
+
+
+def child_id(description: str = "The council's own identifier for the child.") -> Any:
+    return text(description, required=True, max_length=40, privacy="child_id")
+
+
+class CanonicalModel(pa.DataFrameModel):
+    """Columns every canonical table may carry, and the shared configuration."""
+
+    class Config:
+        strict = False  # context columns (reference_date, source_row...) ride along
+        coerce = False
+        unique_column_names = True

@@ -1,0 +1,101 @@
+"""Dialect profiles: how each case system's export maps onto the canonical tables.
+
+A profile is a YAML file in this folder. Adding a council on an existing dialect is a registry
+entry; adding a dialect is a new YAML file here, with no code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from data_contracts.tables import TABLES
+
+PROFILE_DIR = Path(__file__).parent
+
+
+class ProfileError(ValueError):
+    """A dialect profile is malformed."""
+
+
+@dataclass(frozen=True)
+class TableMapping:
+    table: str
+    columns: dict[str, str]  # source column -> canonical column
+    optional: frozenset[str] = frozenset()
+    ignore: frozenset[str] = frozenset()
+    recode: dict[str, dict[str, str]] = field(default_factory=dict)
+    sheet: str | None = None
+
+    @property
+    def required_headers(self) -> frozenset[str]:
+        return frozenset(self.columns) - self.optional
+
+    @property
+    def known_headers(self) -> frozenset[str]:
+        return frozenset(self.columns) | self.ignore
+
+    def source_column(self, canonical: str) -> str | None:
+        for source, target in self.columns.items():
+            if target == canonical:
+                return source
+        return None
+
+
+@dataclass(frozen=True)
+class Profile:
+    dialect: str
+    label: str
+    file_format: str  # csv | xlsx
+    date_format: str  # strptime format for dates written as text
+    date_pattern: str  # the exact shape a date must have, e.g. \d{2}/\d{2}/\d{4}
+    date_display: str  # how the council would write it, for messages: dd/mm/yyyy
+    encoding: str
+    delimiter: str
+    tables: dict[str, TableMapping]
+
+
+def _mapping(dialect: str, table: str, raw: dict) -> TableMapping:
+    if table not in TABLES:
+        raise ProfileError(f"profile {dialect}: unknown canonical table {table!r}")
+    columns = {str(k): str(v) for k, v in (raw.get("columns") or {}).items()}
+    known = set(TABLES[table].column_names)
+    unknown = sorted(set(columns.values()) - known)
+    if unknown:
+        raise ProfileError(f"profile {dialect}, table {table}: unknown columns {unknown}")
+    recode = {str(k): {str(a): str(b) for a, b in v.items()} for k, v in (raw.get("recode") or {}).items()}
+    return TableMapping(
+        table=table,
+        columns=columns,
+        optional=frozenset(raw.get("optional") or ()),
+        ignore=frozenset(raw.get("ignore") or ()),
+        recode=recode,
+        sheet=raw.get("sheet"),
+    )
+
+
+@cache
+def load_profile(dialect: str) -> Profile:
+    path = PROFILE_DIR / f"{dialect}.yaml"
+    if not path.exists():
+        raise ProfileError(f"no profile for dialect {dialect!r} ({path})")
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    tables = {name: _mapping(dialect, name, spec) for name, spec in raw["tables"].items()}
+    return Profile(
+        dialect=raw["dialect"],
+        label=raw.get("label", dialect),
+        file_format=raw.get("format", "csv"),
+        date_format=raw["date_format"],
+        date_pattern=raw["date_pattern"],
+        date_display=raw["date_display"],
+        encoding=raw.get("encoding", "utf-8"),
+        delimiter=raw.get("delimiter", ","),
+        tables=tables,
+    )
+
+
+def available_dialects() -> set[str]:
+    return {p.stem for p in PROFILE_DIR.glob("*.yaml")}

@@ -1,0 +1,1 @@
+"""Regional Adoption Agency warehouse: Dagster code, ingestion and command line."""

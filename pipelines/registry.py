@@ -1,0 +1,99 @@
+"""The council registry: one YAML file listing who submits and in which dialect."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from data_contracts.profiles import available_dialects
+
+CODE_PATTERN = re.compile(r"^[A-Z0-9]{2,10}$")
+ROLES = ("partner", "agency")
+
+
+class RegistryError(ValueError):
+    """The council registry file is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Council:
+    code: str
+    name: str
+    dialect: str
+    role: str = "partner"
+    hub: str | None = None
+    contact: str | None = None
+
+    @property
+    def is_partner(self) -> bool:
+        return self.role == "partner"
+
+
+@dataclass(frozen=True)
+class Registry:
+    partnership_code: str
+    partnership_name: str
+    councils: tuple[Council, ...]
+
+    def get(self, code: str) -> Council:
+        for council in self.councils:
+            if council.code == code:
+                return council
+        raise KeyError(f"council {code!r} is not in the registry")
+
+    @property
+    def codes(self) -> list[str]:
+        return [c.code for c in self.councils]
+
+    @property
+    def partners(self) -> list[Council]:
+        return [c for c in self.councils if c.is_partner]
+
+
+def load_registry(path: Path) -> Registry:
+    if not path.exists():
+        raise RegistryError(f"council registry {path} does not exist (see RAA_COUNCILS_FILE)")
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    entries = raw.get("councils")
+    if not isinstance(entries, list) or not entries:
+        raise RegistryError(f"{path}: expected a non-empty list under 'councils:'")
+    dialects = available_dialects()
+    councils = []
+    for i, entry in enumerate(entries, start=1):
+        missing = [k for k in ("code", "name", "dialect") if not entry.get(k)]
+        if missing:
+            raise RegistryError(f"{path}: council #{i} is missing {', '.join(missing)}")
+        code = str(entry["code"])
+        if not CODE_PATTERN.match(code):
+            raise RegistryError(f"{path}: council code {code!r} must be 2-10 capitals or digits")
+        if entry["dialect"] not in dialects:
+            raise RegistryError(
+                f"{path}: council {code} has unknown dialect {entry['dialect']!r}; "
+                f"known dialects: {', '.join(sorted(dialects))}"
+            )
+        role = entry.get("role", "partner")
+        if role not in ROLES:
+            raise RegistryError(f"{path}: council {code} has role {role!r}; use one of {ROLES}")
+        councils.append(
+            Council(
+                code=code,
+                name=str(entry["name"]),
+                dialect=entry["dialect"],
+                role=role,
+                hub=entry.get("hub"),
+                contact=entry.get("contact"),
+            )
+        )
+    codes = [c.code for c in councils]
+    duplicates = sorted({c for c in codes if codes.count(c) > 1})
+    if duplicates:
+        raise RegistryError(f"{path}: council codes listed twice: {', '.join(duplicates)}")
+    partnership = raw.get("partnership") or {}
+    return Registry(
+        partnership_code=partnership.get("code", "REGION"),
+        partnership_name=partnership.get("name", "Regional Adoption Partnership"),
+        councils=tuple(councils),
+    )

@@ -1,0 +1,86 @@
+"""The warehouse file's fixed schemas: `canonical` (validated council data) and `audit`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from data_contracts.tables import TABLES, stored_columns
+
+AUDIT_DDL = """
+create schema if not exists audit;
+create table if not exists audit.submissions (
+    council_code varchar not null,
+    submission_id varchar not null,
+    received_at timestamp not null,
+    dialect varchar not null,
+    reference_date date not null,
+    collection_year integer not null,
+    manifest_sha256 varchar not null,
+    status varchar not null,          -- loaded | failed
+    message varchar,
+    loaded_at timestamp not null,
+    primary key (council_code, submission_id)
+);
+create table if not exists audit.file_loads (
+    council_code varchar not null,
+    submission_id varchar not null,
+    file_name varchar not null,
+    sheet_name varchar,
+    canonical_table varchar,
+    sha256 varchar not null,
+    rows_received integer not null,
+    rows_accepted integer not null,
+    rows_rejected integer not null,
+    status varchar not null,          -- loaded | failed | not_used
+    message varchar
+);
+create table if not exists audit.rejections (
+    council_code varchar not null,
+    submission_id varchar not null,
+    file_name varchar not null,
+    canonical_table varchar,
+    source_row integer,
+    source_column varchar,
+    rule varchar not null,
+    dfe_rule varchar,
+    message varchar not null,
+    offending_value varchar
+);
+create table if not exists audit.warnings (
+    council_code varchar not null,
+    submission_id varchar not null,
+    file_name varchar not null,
+    canonical_table varchar,
+    source_row integer,
+    rule varchar not null,
+    dfe_rule varchar,
+    message varchar not null
+);
+create table if not exists audit.current_submissions (
+    council_code varchar primary key,
+    submission_id varchar not null,
+    loaded_at timestamp not null,
+    is_stale boolean not null,        -- a later submission failed; this one is still in use
+    stale_reason varchar
+);
+"""
+
+
+def canonical_ddl() -> str:
+    statements = ["create schema if not exists canonical;"]
+    for table in TABLES.values():
+        cols = ",\n    ".join(f"{name} {sql_type}" for name, sql_type in stored_columns(table))
+        statements.append(f"create table if not exists canonical.{table.name} (\n    {cols}\n);")
+    return "\n".join(statements)
+
+
+def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(AUDIT_DDL)
+    con.execute(canonical_ddl())
+
+
+def connect(database: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    database.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(database), read_only=read_only)
