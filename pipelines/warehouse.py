@@ -69,7 +69,13 @@ create table if not exists audit.current_submissions (
 
 
 def canonical_ddl() -> str:
-    statements = ["create schema if not exists canonical;"]
+    statements = [
+        "create schema if not exists canonical;",
+        # Written from the council registry at every load (dim_council reads it).
+        "create table if not exists canonical.councils (council_code varchar primary key,"
+        " council_name varchar not null, dialect varchar not null, role varchar not null,"
+        " hub varchar, is_partnership boolean not null default false);",
+    ]
     for table in TABLES.values():
         cols = ",\n    ".join(f"{name} {sql_type}" for name, sql_type in stored_columns(table))
         statements.append(f"create table if not exists canonical.{table.name} (\n    {cols}\n);")
