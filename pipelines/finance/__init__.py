@@ -1,0 +1,1 @@
+"""Partnership funding: the formula as data (formula.py) and the finance export (export.py)."""
