@@ -1,0 +1,33 @@
+{#- Financial year (1 April - 31 March) helpers. -#}
+{% macro fy_start_year(date_expr) -%}
+    (case when month({{ date_expr }}) >= 4 then year({{ date_expr }}) else year({{ date_expr }}) - 1 end)
+{%- endmacro %}
+
+{#- Label such as '2022-23' for the financial year holding the date. -#}
+{% macro fy_label(date_expr) -%}
+    (
+        cast({{ fy_start_year(date_expr) }} as varchar)
+        || '-'
+        || lpad(cast(({{ fy_start_year(date_expr) }} + 1) % 100 as varchar), 2, '0')
+    )
+{%- endmacro %}
+
+{#- First day of the financial quarter (Q1 = April-June) holding the date. -#}
+{% macro fy_quarter_start(date_expr) -%}
+    cast(date_trunc('quarter', {{ date_expr }}) as date)
+{%- endmacro %}
+
+{#- Whole days from start to end (end - start). -#}
+{% macro days_between(start_expr, end_expr) -%}
+    date_diff('day', {{ start_expr }}, {{ end_expr }})
+{%- endmacro %}
+
+{#- The as-of date for point-in-time marts: var as_of_date, else today. -#}
+{% macro as_of_date() -%}
+    {%- set as_of = var('as_of_date', none) -%}
+    {%- if as_of -%}
+        cast('{{ as_of }}' as date)
+    {%- else -%}
+        current_date
+    {%- endif -%}
+{%- endmacro %}

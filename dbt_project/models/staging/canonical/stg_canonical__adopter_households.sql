@@ -1,0 +1,16 @@
+with source as (
+    select * from {{ source('canonical', 'adopter_households') }}
+),
+
+renamed as (
+    select
+        council_code,
+        household_id,
+        cast(number_of_adopters as integer) as number_of_adopters,
+        household_type as household_type_code,
+        coalesce(early_permanence = 'Y', false) as is_early_permanence,
+        submission_id
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,16 @@
+with source as (
+    select * from {{ source('canonical', 'councils') }}
+),
+
+renamed as (
+    select
+        council_code,
+        council_name,
+        dialect,
+        lower(role) as council_role,
+        hub as hub_name,
+        coalesce(is_partnership, false) as is_partnership
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,16 @@
+with source as (
+    select * from {{ source('canonical', 'letterbox_exchanges') }}
+),
+
+renamed as (
+    select
+        council_code,
+        exchange_id,
+        case_id,
+        exchange_date,
+        direction as exchange_direction,
+        submission_id
+    from source
+)
+
+select * from renamed

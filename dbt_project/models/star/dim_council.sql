@@ -1,0 +1,36 @@
+-- Conformed council dimension: every registry entry, plus the partnership row (REGION)
+-- when the registry did not write one.
+with councils as (
+    select * from {{ ref('stg_canonical__councils') }}
+),
+
+partnership_fallback as (
+    select
+        'REGION' as council_code,
+        'Regional adoption partnership (all partner councils)' as council_name,
+        cast(null as varchar) as dialect,
+        'partnership' as council_role,
+        cast(null as varchar) as hub_name,
+        true as is_partnership
+    where not exists (select 1 from councils where is_partnership)
+),
+
+combined as (
+    select * from councils
+    union all
+    select * from partnership_fallback
+),
+
+final as (
+    select
+        council_code,
+        council_name,
+        dialect,
+        case when is_partnership then 'partnership' else council_role end as council_role,
+        hub_name,
+        is_partnership,
+        not is_partnership and council_role = 'partner' as is_partner_council
+    from combined
+)
+
+select * from final
