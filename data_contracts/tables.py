@@ -96,7 +96,8 @@ def stored_columns(table: CanonicalTable) -> list[tuple[str, str]]:
 
     Child ids become `child_key` (keyed hash); dates of birth become `birth_month`; postcodes
     become `<name>_district`; other dates of birth repeated in secondary tables are dropped.
-    Every table also carries `council_code`, `submission_id` and `source_row`.
+    Every table also carries `council_code` (whose child/case the row is), `submitted_by` (the
+    registry entry whose submission held it), `submission_id` and `source_row`.
     """
     out: list[tuple[str, str]] = [("council_code", "VARCHAR")]
     for column in table.columns:
@@ -112,5 +113,12 @@ def stored_columns(table: CanonicalTable) -> list[tuple[str, str]]:
             continue
         else:
             out.append((column.name, column.sql_type))
-    out += [("submission_id", "VARCHAR"), ("source_row", "INTEGER")]
+    out += DERIVED_COLUMNS.get(table.name, [])
+    out += [("submitted_by", "VARCHAR"), ("submission_id", "VARCHAR"), ("source_row", "INTEGER")]
     return out
+
+
+# Worked out at the door, while the exact date of birth is still known.
+DERIVED_COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "adoption_decisions": [("age_at_decision_years", "INTEGER")],
+}

@@ -38,6 +38,6 @@ class AdopterEvents(CanonicalModel):
     class Config:
         unique = ["household_id", "event_type", "event_date"]
 
-    @pa.dataframe_check(name="no_future_dates", error="date is in the future")
+    @pa.dataframe_check(name="no_future_dates")
     def no_future(cls, df: pd.DataFrame) -> Series[bool]:
         return not_after_reference(df, "event_date")

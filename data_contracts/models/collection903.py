@@ -23,7 +23,7 @@ class Reviews(CanonicalModel):
     class Config:
         unique = ["child_id", "review_date"]
 
-    @pa.dataframe_check(name="no_future_dates", error="date is in the future")
+    @pa.dataframe_check(name="no_future_dates")
     def no_future(cls, df: pd.DataFrame) -> Series[bool]:
         return not_after_reference(df, "review_date")
 
@@ -40,7 +40,7 @@ class MissingEpisodes(CanonicalModel):
     class Config:
         unique = ["child_id", "start_date"]
 
-    @pa.dataframe_check(name="end_on_or_after_start", error="MIS_END before MIS_START")
+    @pa.dataframe_check(name="end_on_or_after_start")
     def end_after_start(cls, df: pd.DataFrame) -> Series[bool]:
         return on_or_before(df, "start_date", "end_date")
 
@@ -89,7 +89,7 @@ class HealthOutcomes(CanonicalModel):
     class Config:
         unique = ["child_id"]
 
-    @pa.dataframe_check(name="sdq_score_range", error="SDQ score must be 0-40")
+    @pa.dataframe_check(name="sdq_score_range")
     def sdq_range(cls, df: pd.DataFrame) -> Series[bool]:
         score = pd.to_numeric(df["sdq_score"], errors="coerce")
         return score.isna() | score.between(0, 40)
@@ -124,6 +124,6 @@ class SocialWorkerEpisodes(CanonicalModel):
     class Config:
         unique = ["child_id", "start_date"]
 
-    @pa.dataframe_check(name="end_on_or_after_start", error="SW_DEC before SW_DECOM")
+    @pa.dataframe_check(name="end_on_or_after_start")
     def end_after_start(cls, df: pd.DataFrame) -> Series[bool]:
         return on_or_before(df, "start_date", "end_date")

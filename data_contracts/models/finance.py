@@ -17,7 +17,9 @@ class FinanceLedger(CanonicalModel):
     period_month: Series[str] = date("First day of the month the line belongs to.", required=True)
     cost_pool: Series[str] = text("Cost pool, e.g. central_hub.", required=True, max_length=40)
     council_code: Series[str] = text("Council the line belongs to; blank = central.", max_length=10)
-    entry_type: Series[str] = code("BUDGET, SPEND or INCOME.", codes.LEDGER_ENTRY_TYPES, required=True)
+    entry_type: Series[str] = code(
+        "BUDGET, SPEND or INCOME.", codes.LEDGER_ENTRY_TYPES, required=True
+    )
     amount_gbp: Series[str] = money("Amount in pounds (positive).", required=True)
     child_id: Series[str] = text(
         "Child an interagency fee is for.", max_length=40, privacy="child_id"
@@ -30,10 +32,10 @@ class FinanceLedger(CanonicalModel):
     class Config:
         unique = ["entry_id"]
 
-    @pa.dataframe_check(name="period_is_first_of_month", error="period_month must be a 1st")
+    @pa.dataframe_check(name="period_is_first_of_month")
     def first_of_month(cls, df: pd.DataFrame) -> Series[bool]:
         return df["period_month"].isna() | df["period_month"].str.endswith("-01")
 
-    @pa.dataframe_check(name="amount_not_negative", error="amounts are positive")
+    @pa.dataframe_check(name="amount_not_negative")
     def positive(cls, df: pd.DataFrame) -> Series[bool]:
         return df["amount_gbp"].isna() | ~df["amount_gbp"].str.startswith("-")

@@ -17,7 +17,9 @@ class SupportCases(CanonicalModel):
     case_id: Series[str] = text("The agency's support case id.", required=True, max_length=40)
     council_code: Series[str] = text("Council responsible for the support.", max_length=10)
     child_id: Series[str] = text("Child id, where known.", max_length=40, privacy="child_id")
-    case_type: Series[str] = code("ADOPTION, SGO or OTHER.", codes.SUPPORT_CASE_TYPES, required=True)
+    case_type: Series[str] = code(
+        "ADOPTION, SGO or OTHER.", codes.SUPPORT_CASE_TYPES, required=True
+    )
     referral_date: Series[str] = date("Date support was requested.", required=True)
     assessment_date: Series[str] = date("Date the support needs assessment was completed.")
     closed_date: Series[str] = date("Date the case closed.")
@@ -25,15 +27,13 @@ class SupportCases(CanonicalModel):
     class Config:
         unique = ["case_id"]
 
-    @pa.dataframe_check(name="assessment_on_or_after_referral", error="assessed before referral")
+    @pa.dataframe_check(name="assessment_on_or_after_referral")
     def assessed_after_referral(cls, df: pd.DataFrame) -> Series[bool]:
         return on_or_before(df, "referral_date", "assessment_date")
 
-    @pa.dataframe_check(name="no_future_dates", error="date is in the future")
+    @pa.dataframe_check(name="no_future_dates")
     def no_future(cls, df: pd.DataFrame) -> Series[bool]:
-        return not_after_reference(df, "referral_date") & not_after_reference(
-            df, "assessment_date"
-        )
+        return not_after_reference(df, "referral_date") & not_after_reference(df, "assessment_date")
 
 
 class SupportFundApplications(CanonicalModel):
@@ -51,13 +51,13 @@ class SupportFundApplications(CanonicalModel):
     class Config:
         unique = ["application_id"]
 
-    @pa.dataframe_check(name="approved_not_above_applied", error="approved more than applied for")
+    @pa.dataframe_check(name="approved_not_above_applied")
     def approved_le_applied(cls, df: pd.DataFrame) -> Series[bool]:
         applied = pd.to_numeric(df["amount_applied_gbp"], errors="coerce")
         approved = pd.to_numeric(df["amount_approved_gbp"], errors="coerce")
         return applied.isna() | approved.isna() | (approved <= applied)
 
-    @pa.dataframe_check(name="decision_on_or_after_application", error="decided before applied")
+    @pa.dataframe_check(name="decision_on_or_after_application")
     def decided_after_applied(cls, df: pd.DataFrame) -> Series[bool]:
         return on_or_before(df, "application_date", "decision_date")
 
@@ -76,6 +76,6 @@ class LetterboxExchanges(CanonicalModel):
     class Config:
         unique = ["exchange_id"]
 
-    @pa.dataframe_check(name="no_future_dates", error="date is in the future")
+    @pa.dataframe_check(name="no_future_dates")
     def no_future(cls, df: pd.DataFrame) -> Series[bool]:
         return not_after_reference(df, "exchange_date")

@@ -66,7 +66,9 @@ def _mapping(dialect: str, table: str, raw: dict) -> TableMapping:
     unknown = sorted(set(columns.values()) - known)
     if unknown:
         raise ProfileError(f"profile {dialect}, table {table}: unknown columns {unknown}")
-    recode = {str(k): {str(a): str(b) for a, b in v.items()} for k, v in (raw.get("recode") or {}).items()}
+    recode = {
+        str(k): {str(a): str(b) for a, b in v.items()} for k, v in (raw.get("recode") or {}).items()
+    }
     return TableMapping(
         table=table,
         columns=columns,

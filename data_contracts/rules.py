@@ -1,0 +1,139 @@
+"""Every rule a row can break, in words a council data officer understands.
+
+Keys are the names pandera reports (column checks by their registered name, dataframe checks
+by the `name=` given in the models) plus the rules the loader applies itself.
+`{column}`, `{value}` and `{date_format}` are filled in per rejected value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    explanation: str
+    dfe_rule: str | None = None
+    columns: tuple[str, ...] = ()  # canonical columns shown for row-level rules
+
+
+RULES: dict[str, Rule] = {
+    # Column checks
+    "required": Rule("{column} is blank but must be filled in."),
+    "code_list": Rule("{column} has '{value}', which is not a code this layout allows."),
+    "code_lower_case": Rule("{column} has '{value}': codes must be in capitals ('{upper}')."),
+    "real_date": Rule("{column} has '{value}', which is not a real date written as {date_format}."),
+    "text_length": Rule("{column} has '{value}', which is blank or too long."),
+    "money": Rule("{column} has '{value}': amounts are pounds like 1234.50, no £ or commas."),
+    "whole_number": Rule("{column} has '{value}', which is not a whole number."),
+    "duplicate_key": Rule(
+        "Another row has the same {column}: each record must appear once. Both are held back "
+        "until the council says which is right."
+    ),
+    "duplicate_row": Rule("This row repeats an earlier row exactly; the earlier copy was kept."),
+    "ragged_row": Rule(
+        "This row has {value} values but the header has more or fewer: the file may be cut "
+        "short or a value may contain an unquoted comma."
+    ),
+    "council_not_registered": Rule(
+        "{column} is '{value}', which is not a partner council in the registry."
+    ),
+    "council_mismatch": Rule(
+        "{column} is '{value}', but this submission can only hold its own council's rows."
+    ),
+    # Row rules (dataframe checks in the contracts)
+    "sex_code_for_collection_year": Rule(
+        "SEX '{value}' is not used in this collection year: 1/2 up to 2023-24, M/F/U from 2024-25.",
+        columns=("sex",),
+    ),
+    "no_future_dates": Rule("A date in this row is after the date of the export.", None),
+    "dec_on_or_after_decom": Rule(
+        "The episode ends (DEC) before it starts (DECOM).", columns=("decom", "dec")
+    ),
+    "dec_and_rec_together": Rule(
+        "An episode that has ended (DEC) needs a reason (REC), and a REC other than X1 needs a DEC.",
+        columns=("dec", "rec"),
+    ),
+    "rule_408_a5_a6_need_placement_order": Rule(
+        "Placement A5/A6 (placed for adoption under a placement order) needs legal status E1 "
+        "(or legacy D1).",
+        dfe_rule="408",
+        columns=("place", "legal_status"),
+    ),
+    "rule_390_adopted_from_adoption_placement": Rule(
+        "An episode ending in adoption (E11/E12) must be an adoption placement A3-A6.",
+        dfe_rule="390",
+        columns=("rec", "place"),
+    ),
+    "place_code_for_year": Rule(
+        "PLACE '{value}' is not valid for the episode's dates (K3 from 2024-25; H5, P2 and Z1 "
+        "up to 2024-25; Z11-Z14 from 2025-26).",
+        columns=("place",),
+    ),
+    "ceased_on_or_after_decision": Rule(
+        "The adoption plan ends before the decision was made.",
+        columns=("decision_date", "decision_ceased_date"),
+    ),
+    "ceased_date_and_reason_together": Rule(
+        "DATE_PLACED_CEASED and REASON_PLACED_CEASED go together: both or neither.",
+        columns=("decision_ceased_date", "reason_ceased"),
+    ),
+    "rule_151_ad1_all_or_none": Rule(
+        "AD1 items must be all filled in or all blank.", dfe_rule="151"
+    ),
+    "match_on_or_after_decision": Rule(
+        "The match date (DATE_MATCH) is before the decision to place (DATE_INT).",
+        columns=("decision_date", "match_date"),
+    ),
+    "end_on_or_after_start": Rule(
+        "The end date is before the start date.", columns=("start_date", "end_date")
+    ),
+    "sdq_score_range": Rule("The SDQ score must be between 0 and 40.", columns=("sdq_score",)),
+    "assessment_on_or_after_referral": Rule(
+        "The assessment is dated before the referral.", columns=("referral_date", "assessment_date")
+    ),
+    "approved_not_above_applied": Rule(
+        "More was approved than applied for.", columns=("amount_applied_gbp", "amount_approved_gbp")
+    ),
+    "decision_on_or_after_application": Rule(
+        "The fund decided before the application.", columns=("application_date", "decision_date")
+    ),
+    "period_is_first_of_month": Rule(
+        "The period must be the first day of a month.", columns=("period_month",)
+    ),
+    "amount_not_negative": Rule(
+        "Amounts are positive: use INCOME lines for money received.", columns=("amount_gbp",)
+    ),
+    # Cross-table rules (warnings: the row is kept and the council is asked to check it)
+    "rule_601_adopted_needs_ad1": Rule(
+        "The child was adopted (E11/E12) but there is no AD1 (match) record.", dfe_rule="601"
+    ),
+    "rule_523_date_int_matches_decision": Rule(
+        "AD1 DATE_INT does not equal a PlacedAdoption DATE_PLACED for this child.", dfe_rule="523"
+    ),
+    "rule_521_date_int_before_placement": Rule(
+        "AD1 DATE_INT is after the start of the child's adoption placement (A3-A6).",
+        dfe_rule="521",
+    ),
+    "rule_335_foster_care_matches_placement": Rule(
+        "FOSTER_CARE = 1 must go with a final placement A3/A5 (and 0 with A4/A6).", dfe_rule="335"
+    ),
+    "rule_553_placement_order_needs_decision": Rule(
+        "The child has a placement order (LS E1/D1) but no PlacedAdoption record.", dfe_rule="553"
+    ),
+    "rule_558_adopted_plan_not_ceased": Rule(
+        "The child was adopted but the adoption plan is recorded as ceased.", dfe_rule="558"
+    ),
+    "rule_579_decisions_overlap": Rule(
+        "Two PlacedAdoption decisions for this child overlap in time.", dfe_rule="579"
+    ),
+    "rule_1003_decision_within_period": Rule(
+        "DATE_PLACED is before the child's period of care started.", dfe_rule="1003"
+    ),
+    "dob_before_decom": Rule("The episode starts before the child was born."),
+    "child_not_in_header": Rule("There is no child record (Header) for this child."),
+}
+
+
+def explain(rule: str) -> Rule:
+    return RULES.get(rule, Rule(f"Failed the check '{rule}'."))

@@ -1,0 +1,1 @@
+"""From a council's landing folder to validated canonical tables and an audit trail."""

@@ -1,0 +1,54 @@
+"""Map a raw export table onto its canonical table, using the dialect profile.
+
+Renames columns, recodes local values onto canonical codes, trims blanks to missing, and writes
+dates in ISO form. A date that does not parse *exactly* in the dialect's format is left as sent,
+so the contract rejects it and the council sees its own value.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from data_contracts.profiles import Profile
+from data_contracts.tables import TABLES
+from pipelines.ingest.read import RawTable
+
+CONTEXT_COLUMNS = ("source_row", "file_name")
+
+
+def to_canonical(raw: RawTable, profile: Profile) -> pd.DataFrame:
+    mapping = raw.mapping
+    table = TABLES[mapping.table]
+    frame = raw.frame
+    out = pd.DataFrame(index=frame.index)
+    for column in table.columns:
+        source = mapping.source_column(column.name)
+        if source is None or source not in frame.columns:
+            out[column.name] = pd.Series(pd.NA, index=frame.index, dtype="str")
+            continue
+        values = frame[source].astype("str").str.strip()
+        values = values.mask(values == "")
+        if column.name in mapping.recode:
+            values = values.replace(mapping.recode[column.name])
+        if column.sql_type == "DATE":
+            values = normalise_dates(values, profile)
+        out[column.name] = values
+    for context in CONTEXT_COLUMNS:
+        out[context] = frame[context].to_numpy()
+    return out
+
+
+def normalise_dates(values: pd.Series, profile: Profile) -> pd.Series:
+    """ISO text for dates written exactly in the dialect's format; anything else unchanged."""
+    text = values.astype("str")
+    iso_input = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False)
+    shaped = text.str.fullmatch(profile.date_pattern).fillna(False)
+    parsed = pd.to_datetime(text.where(shaped), format=profile.date_format, errors="coerce")
+    result = values.copy()
+    ok = shaped & parsed.notna()
+    result[ok] = parsed[ok].dt.strftime("%Y-%m-%d")
+    # Excel cells that held real dates arrive as ISO text already: keep them. A text date in
+    # another shape stays as sent (and fails the contract), unless the dialect is ISO itself.
+    untouched = ~ok & ~iso_input
+    result[untouched] = values[untouched]
+    return result

@@ -1,0 +1,95 @@
+"""The validation report each council's data officer receives for every submission.
+
+Written to `<outbox>/<council>/<submission>/`: `validation_report.html` (what happened, counts
+by rule in plain English, each rejected row located by file and row), `rejected_rows.csv` and
+`warnings.csv` (every rejected or queried row, to work through in a spreadsheet).
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from data_contracts.profiles import Profile
+    from pipelines.ingest.landing import Submission
+    from pipelines.ingest.submission import SubmissionOutcome
+    from pipelines.registry import Council
+
+ROWS_SHOWN = 500
+
+
+def write_feedback(
+    outbox: Path, council: Council, submission: Submission, outcome: SubmissionOutcome,
+    profile: Profile,
+) -> Path:  # fmt: skip
+    folder = outbox / council.code / submission.submission_id
+    folder.mkdir(parents=True, exist_ok=True)
+    rejections = outcome.rejections
+    warnings = outcome.warnings
+    rejections.sort_values(["file_name", "source_row"]).to_csv(
+        folder / "rejected_rows.csv", index=False
+    )
+    warnings.to_csv(folder / "warnings.csv", index=False)
+    report = folder / "validation_report.html"
+    report.write_text(_html(council, submission, outcome, rejections, warnings, profile), "utf-8")
+    return report
+
+
+def _table(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "<p>None.</p>"
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td>{html.escape('' if pd.isna(v) else str(v))}</td>" for v in row)
+        + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _html(council, submission, outcome, rejections, warnings, profile) -> str:
+    title = f"Validation report: {council.name}, submission {submission.submission_id}"
+    if outcome.status == "failed":
+        verdict = (
+            "<p class='bad'><strong>This submission could not be loaded.</strong> Nothing from it "
+            "was used; the warehouse keeps your previous submission and marks it out of date "
+            f"until a corrected one arrives.</p><p>{html.escape(outcome.message)}</p>"
+        )
+    else:
+        verdict = (
+            f"<p>Loaded. {outcome.rows_received - outcome.rows_rejected:,} of "
+            f"{outcome.rows_received:,} rows were accepted; {outcome.rows_rejected:,} rows were "
+            f"held back and are listed below with the reason. {len(warnings):,} rows are queried "
+            "(kept, but please check them).</p>"
+        )
+    files = outcome.file_loads.rename(columns={"file_name": "file", "canonical_table": "table"})
+    by_rule = (
+        rejections.groupby(["rule", "dfe_rule"], dropna=False)
+        .agg(rows=("source_row", "nunique"), example=("message", "first"))
+        .reset_index()
+        .sort_values("rows", ascending=False)
+        if len(rejections)
+        else pd.DataFrame()
+    )
+    shown = rejections.sort_values(["file_name", "source_row"]).head(ROWS_SHOWN)
+    more = len(rejections) - len(shown)
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body{{font-family:sans-serif;margin:2em;max-width:75em}}table{{border-collapse:collapse;margin:1em 0}}
+td,th{{border:1px solid #bbb;padding:.3em .6em;text-align:left;vertical-align:top}}th{{background:#eee}}
+.bad{{color:#a00}}</style></head><body>
+<h1>{html.escape(title)}</h1>
+<p>Layout: {html.escape(profile.label)}. Dates are expected as {html.escape(profile.date_display)}.
+Received {submission.received_at:%d %B %Y %H:%M}.</p>
+{verdict}
+<h2>Files</h2>{_table(files)}
+<h2>Problems by rule</h2>{_table(by_rule)}
+<h2>Rows held back</h2>
+<p>Row numbers are as a spreadsheet shows them (the header is row 1).{f" The first {ROWS_SHOWN} are shown; all {len(rejections):,} are in rejected_rows.csv." if more > 0 else ""}</p>
+{_table(shown)}
+<h2>Rows to check (kept)</h2>{_table(warnings.head(ROWS_SHOWN))}
+</body></html>"""

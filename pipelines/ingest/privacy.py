@@ -1,0 +1,90 @@
+"""Protect children's identities before anything reaches the warehouse.
+
+- Child ids become a keyed hash (HMAC-SHA256 with RAA_PSEUDONYM_KEY) of council code and id, so
+  the same child keeps the same key across loads, and nobody without the key can reverse it.
+- Dates of birth become the month of birth; postcodes become the postcode district.
+- Identifier columns the profiles list under `ignore` (UPN, names) are never read at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import pandas as pd
+
+from data_contracts.tables import TABLES, CanonicalTable
+
+
+def pseudonymise(council_codes: pd.Series, ids: pd.Series, key: str) -> pd.Series:
+    """HMAC each distinct (council, id) once; rows share the result."""
+    scoped = council_codes.astype("str") + "|" + ids.astype("str")
+    codes, uniques = pd.factorize(scoped)
+    secret = key.encode()
+    hashed = [
+        hmac.new(secret, u.encode(), hashlib.sha256).hexdigest()[:32] for u in uniques.tolist()
+    ]
+    keys = pd.Series(hashed, dtype="str").take(codes[codes >= 0])
+    out = pd.Series(pd.NA, index=ids.index, dtype="str")
+    out[codes >= 0] = keys.to_numpy()
+    return out.where(ids.notna())
+
+
+def postcode_district(values: pd.Series) -> pd.Series:
+    """'EG19 7TT' -> 'EG19'; 'EG197TT' -> 'EG19'; anything shorter than a district -> missing."""
+    text = values.astype("str").str.upper().str.replace(r"\s+", " ", regex=True).str.strip()
+    outward = text.str.extract(r"^([A-Z]{1,2}\d[A-Z\d]?)(?:\s?\d[A-Z]{2})?$")[0]
+    return outward.astype("str")
+
+
+def birth_month(values: pd.Series) -> pd.Series:
+    return values.astype("str").str.slice(0, 7) + "-01"
+
+
+def protect(table: CanonicalTable, frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The frame as stored: protected columns replaced, repeated dates of birth dropped."""
+    out = pd.DataFrame(index=frame.index)
+    out["council_code"] = frame["council_code"]
+    for column in table.columns:
+        if column.name == "council_code":
+            continue
+        values = frame[column.name]
+        if column.privacy == "child_id":
+            out[column.name.replace("child_id", "child_key")] = pseudonymise(
+                frame["council_code"], values, key
+            )
+        elif column.privacy == "birth_date":
+            out["birth_month"] = birth_month(values)
+        elif column.privacy == "postcode":
+            out[f"{column.name}_district"] = postcode_district(values)
+        elif column.name == "date_of_birth":
+            continue
+        else:
+            out[column.name] = values
+    return out
+
+
+def age_at_decision(decisions: pd.DataFrame, children: pd.DataFrame | None) -> pd.Series:
+    """Whole years of age at the adoption decision, from the exact date of birth (before it is
+    reduced to a month). Uses the Header's date of birth, or the decision table's own."""
+    dob = decisions["date_of_birth"]
+    if children is not None and not children.empty:
+        header = children.drop_duplicates("child_id").set_index("child_id")["date_of_birth"]
+        dob = decisions["child_id"].map(header).fillna(dob)
+    born = pd.to_datetime(dob, format="%Y-%m-%d", errors="coerce")
+    decided = pd.to_datetime(decisions["decision_date"], format="%Y-%m-%d", errors="coerce")
+    years = decided.dt.year - born.dt.year
+    before_birthday = (decided.dt.month < born.dt.month) | (
+        (decided.dt.month == born.dt.month) & (decided.dt.day < born.dt.day)
+    )
+    return (years - before_birthday.astype(int)).astype("Int64")
+
+
+__all__ = [
+    "TABLES",
+    "age_at_decision",
+    "birth_month",
+    "postcode_district",
+    "protect",
+    "pseudonymise",
+]

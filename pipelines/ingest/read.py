@@ -1,0 +1,234 @@
+"""Read a submission's files into raw text frames, one per recognised canonical table.
+
+Every value stays text exactly as sent. Each frame keeps `source_row` (the row number a council
+sees in a spreadsheet: the header is row 1) and `file_name`. pyarrow's CSV reader is used
+because it is fast and reports malformed rows with their row numbers; openpyxl reads XLSX.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import openpyxl
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from data_contracts.profiles import Profile, TableMapping
+from pipelines.ingest.landing import SubmissionFile
+
+BOM = b"\xef\xbb\xbf"
+IDENTIFIER_HEADER = re.compile(
+    r"(?i)(^|[^a-z])(name|forename|surname|address|street|addr|postcode|post ?code|phone|"
+    r"telephone|mobile|email|e-mail|nhs|ni ?number)([^a-z]|$)"
+)
+
+
+class FileProblem(Exception):
+    """A file that cannot be read at all. The message is written for the council."""
+
+
+@dataclass
+class RaggedRow:
+    source_row: int
+    values: int
+
+
+@dataclass
+class RawTable:
+    file_name: str
+    sheet: str | None
+    mapping: TableMapping
+    frame: pd.DataFrame  # text columns as sent + source_row + file_name
+    ragged: list[RaggedRow] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def rows_received(self) -> int:
+        return len(self.frame) + len(self.ragged)
+
+    @property
+    def location(self) -> str:
+        return f"{self.file_name} (sheet '{self.sheet}')" if self.sheet else self.file_name
+
+
+def read_file(file: SubmissionFile, profile: Profile) -> list[RawTable]:
+    data = file.path.read_bytes()
+    if not data.strip():
+        raise FileProblem(f"{file.name} is empty.")
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise FileProblem(f"{file.name} is a damaged gzip file ({exc}).") from exc
+    if data[:4] == b"PK\x03\x04":
+        return _read_workbook(file.name, data, profile)
+    if _looks_binary(data):
+        raise FileProblem(
+            f"{file.name} is not a CSV or XLSX file (it looks like a binary file). "
+            f"Please send {profile.label} files."
+        )
+    return [_read_csv(file.name, data, profile)]
+
+
+def _looks_binary(data: bytes) -> bool:
+    return b"\x00" in data[:4096]
+
+
+def _read_csv(name: str, data: bytes, profile: Profile) -> RawTable:
+    data = data.removeprefix(BOM)
+    try:
+        data.decode(profile.encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise FileProblem(
+            f"{name} is not {profile.encoding.upper()} text: byte 0x{data[exc.start]:02x} on line "
+            f"{line} cannot be read. Please save the file as CSV UTF-8."
+        ) from exc
+    header_line = data.split(b"\n", 1)[0].decode(profile.encoding).strip("\r")
+    if profile.delimiter not in header_line and ";" in header_line:
+        raise FileProblem(
+            f"{name} separates values with ';' but the {profile.label} layout uses "
+            f"'{profile.delimiter}'. Please export it as comma-separated CSV."
+        )
+    headers = [h.strip() for h in next(iter(_csv_rows(header_line, profile.delimiter)))]
+    mapping = recognise(name, headers, profile)
+    ragged: list[RaggedRow] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        ragged.append(RaggedRow(source_row=row.number or -1, values=row.actual_columns))
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=headers, skip_rows=1, use_threads=False),
+            parse_options=pacsv.ParseOptions(
+                delimiter=profile.delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(headers, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raise FileProblem(f"{name} could not be read as CSV: {exc}") from exc
+    frame = table.to_pandas()
+    frame.columns = [h.strip() for h in frame.columns]
+    # Row numbers as a spreadsheet shows them (header = row 1), skipping the ragged ones.
+    bad = sorted(r.source_row for r in ragged)
+    frame["source_row"] = _row_numbers(len(frame), bad)
+    return _finish(name, None, mapping, frame, ragged)
+
+
+def _csv_rows(text: str, delimiter: str):
+    return csv.reader([text], delimiter=delimiter)
+
+
+def _row_numbers(n_good: int, bad_rows: list[int]) -> list[int]:
+    numbers, row, bad = [], 2, set(bad_rows)
+    while len(numbers) < n_good:
+        if row not in bad:
+            numbers.append(row)
+        row += 1
+    return numbers
+
+
+def _read_workbook(name: str, data: bytes, profile: Profile) -> list[RawTable]:
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise FileProblem(f"{name} is not a readable XLSX workbook ({exc}).") from exc
+    tables = []
+    try:
+        for sheet in workbook.worksheets:
+            rows = sheet.iter_rows(values_only=True)
+            header = next(rows, None)
+            if header is None or all(v is None for v in header):
+                continue
+            headers = [str(h).strip() if h is not None else "" for h in header]
+            mapping = recognise(f"{name} (sheet '{sheet.title}')", headers, profile)
+            body = [[_cell_text(v) for v in row] for row in rows if any(v is not None for v in row)]
+            width = len(headers)
+            body = [(r + [""] * width)[:width] for r in body]
+            frame = pd.DataFrame(body, columns=headers, dtype="str")
+            frame["source_row"] = range(2, len(frame) + 2)
+            tables.append(_finish(name, sheet.title, mapping, frame, []))
+    finally:
+        workbook.close()
+    if not tables:
+        raise FileProblem(f"{name} has no sheet with data.")
+    return tables
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def recognise(location: str, headers: list[str], profile: Profile) -> TableMapping:
+    """The canonical table a file holds, recognised by its set of column headers."""
+    present = set(headers)
+    complete = [m for m in profile.tables.values() if m.required_headers <= present]
+    if complete:
+        best = max(len(m.required_headers) for m in complete)
+        winners = [m for m in complete if len(m.required_headers) == best]
+        if len(winners) > 1:
+            names = " and ".join(m.table for m in winners)
+            raise FileProblem(f"{location} could be either {names}; its columns are ambiguous.")
+        return winners[0]
+    scored = sorted(
+        profile.tables.values(),
+        key=lambda m: len(m.required_headers & present) / len(m.required_headers),
+        reverse=True,
+    )
+    nearest = scored[0]
+    overlap = len(nearest.required_headers & present) / len(nearest.required_headers)
+    if overlap >= 0.5:
+        missing = sorted(nearest.required_headers - present)
+        raise FileProblem(
+            f"{location} looks like the {nearest.table} table but is missing the required "
+            f"column(s) {', '.join(missing)}."
+        )
+    expected = "; ".join(
+        f"{m.table}{f' (sheet {m.sheet})' if m.sheet else ''}: {', '.join(sorted(m.required_headers)[:4])}..."
+        for m in profile.tables.values()
+    )
+    raise FileProblem(
+        f"{location} is not a table of the {profile.label} layout (its columns are "
+        f"{', '.join(headers[:8])}{'...' if len(headers) > 8 else ''}). Expected tables: {expected}"
+    )
+
+
+def _finish(
+    name: str, sheet: str | None, mapping: TableMapping, frame: pd.DataFrame, ragged: list
+) -> RawTable:
+    unknown = [c for c in frame.columns if c != "source_row" and c not in mapping.known_headers]
+    identifying = [c for c in unknown if IDENTIFIER_HEADER.search(c)]
+    where = f"{name} (sheet '{sheet}')" if sheet else name
+    if identifying:
+        raise FileProblem(
+            f"{where} has column(s) {', '.join(identifying)} that look like names, addresses or "
+            "contact details and are not part of the agreed layout. Personal details must not be "
+            "sent: remove the column(s) and send the file again."
+        )
+    duplicated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+    if duplicated:
+        raise FileProblem(f"{where} has the column(s) {', '.join(duplicated)} more than once.")
+    frame = frame.copy()
+    frame["file_name"] = name
+    return RawTable(name, sheet, mapping, frame, ragged, unknown)

@@ -1,0 +1,213 @@
+"""Validate canonical frames against their pandera contracts; split accepted from rejected.
+
+Validation is lazy: every failure of every row is collected. A row with any failure is held
+back (one rejection line per failure); the rest go on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+
+from data_contracts.profiles import Profile
+from data_contracts.rules import explain
+from data_contracts.tables import TABLES
+from pipelines.ingest.read import RawTable
+
+REJECTION_COLUMNS = [
+    "file_name", "canonical_table", "source_row", "source_column", "rule", "dfe_rule",
+    "message", "offending_value",
+]  # fmt: skip
+
+_CHECK_RULES = (
+    (re.compile(r"^isin\("), "code_list"),
+    (re.compile(r"^not_nullable$"), "required"),
+    (re.compile(r"^str_length\("), "text_length"),
+    (re.compile(r"uniqueness$"), "duplicate_key"),
+)
+
+
+@dataclass
+class ValidationResult:
+    table: str
+    accepted: pd.DataFrame
+    rejections: pd.DataFrame
+
+
+def check_to_rule(check: str) -> str:
+    for pattern, rule in _CHECK_RULES:
+        if pattern.search(check):
+            return rule
+    return check
+
+
+def validate(
+    raw: RawTable, frame: pd.DataFrame, profile: Profile, reference_date: str, collection_year: int
+) -> ValidationResult:
+    table = TABLES[raw.mapping.table]
+    rejections = [_ragged_rejections(raw)]
+    duplicate = frame.duplicated(subset=table.column_names, keep="first")
+    rejections.append(_row_rejections(raw, frame[duplicate], "duplicate_row"))
+    candidates = frame[~duplicate].copy()
+    candidates["reference_date"] = reference_date
+    candidates["collection_year"] = collection_year
+    try:
+        table.model.validate(candidates, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        rejections.append(_failure_rejections(raw, candidates, errors.failure_cases, profile))
+    non_empty = [r for r in rejections if len(r)]
+    found = (
+        pd.concat(non_empty, ignore_index=True)
+        if non_empty
+        else pd.DataFrame(columns=REJECTION_COLUMNS)
+    )
+    rejected_rows = set(found["source_row"].dropna().astype(int))
+    accepted = candidates[~candidates["source_row"].isin(rejected_rows)]
+    return ValidationResult(
+        table.name, accepted.drop(columns=["reference_date", "collection_year"]), found
+    )
+
+
+def _ragged_rejections(raw: RawTable) -> pd.DataFrame:
+    rows = [
+        {
+            "file_name": raw.file_name,
+            "canonical_table": raw.mapping.table,
+            "source_row": r.source_row,
+            "source_column": None,
+            "rule": "ragged_row",
+            "dfe_rule": None,
+            "message": explain("ragged_row").explanation.format(value=r.values),
+            "offending_value": None,
+        }
+        for r in raw.ragged
+    ]
+    return pd.DataFrame(rows, columns=REJECTION_COLUMNS)
+
+
+def _row_rejections(raw: RawTable, rows: pd.DataFrame, rule: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "file_name": rows["file_name"],
+            "canonical_table": raw.mapping.table,
+            "source_row": rows["source_row"],
+            "source_column": None,
+            "rule": rule,
+            "dfe_rule": explain(rule).dfe_rule,
+            "message": explain(rule).explanation,
+            "offending_value": None,
+        },
+        columns=REJECTION_COLUMNS,
+    )
+
+
+def _failure_rejections(
+    raw: RawTable, frame: pd.DataFrame, failures: pd.DataFrame, profile: Profile
+) -> pd.DataFrame:
+    failures = failures[failures["index"].notna()].copy()
+    checks = failures["check"].astype(str)
+    failures["rule"] = checks.map({c: check_to_rule(c) for c in checks.unique()})
+    # Dataframe-level checks are reported once per column of the row: keep one per row.
+    row_level = failures["schema_context"] == "DataFrameSchema"
+    is_key = failures["rule"] == "duplicate_key"
+    column_level = failures[~row_level | is_key]
+    if is_key.any():
+        column_level = column_level.drop_duplicates(["rule", "index"])
+    row_failures = failures[row_level & ~is_key].drop_duplicates(["rule", "index"])
+    out = pd.concat(
+        [
+            _describe(raw, frame, column_level, profile, row_level=False),
+            _describe(raw, frame, row_failures, profile, row_level=True),
+        ],
+        ignore_index=True,
+    )
+    return out[REJECTION_COLUMNS]
+
+
+def _describe(
+    raw: RawTable, frame: pd.DataFrame, failures: pd.DataFrame, profile: Profile, *, row_level: bool
+) -> pd.DataFrame:
+    """One rejection line per failure, with the council's column name and value as sent."""
+    if failures.empty:
+        return pd.DataFrame(columns=REJECTION_COLUMNS)
+    mapping = raw.mapping
+    key_sources = ", ".join(
+        mapping.source_column(c) or c for c in TABLES[mapping.table].natural_key
+    )
+    parts = []
+    for (rule, column), group in failures.groupby(["rule", "column"], dropna=False, sort=False):
+        index = group["index"].astype(int).to_numpy()
+        shown = _shown_columns(rule, column, mapping, row_level)
+        values = _values(raw.frame, index, shown)
+        label = key_sources if rule == "duplicate_key" else (shown[0] if shown else None)
+        parts.append(_lines(raw, frame, index, rule, label, values, profile))
+    out = pd.concat(parts, ignore_index=True)
+    if row_level:
+        out = out.drop_duplicates(["rule", "source_row"])
+    return out
+
+
+def _shown_columns(rule: str, column, mapping, row_level: bool) -> list[str]:
+    if rule == "duplicate_key":
+        return []
+    canonical = list(explain(rule).columns) if row_level else [column]
+    return [s for s in (mapping.source_column(c) for c in canonical if c) if s]
+
+
+def _values(raw_frame: pd.DataFrame, index, shown: list[str]) -> pd.Series:
+    present = [s for s in shown if s in raw_frame.columns]
+    if not present:
+        return pd.Series([None] * len(index), dtype="object")
+    if len(present) == 1:
+        return pd.Series(raw_frame.loc[index, present[0]].to_numpy(), dtype="object")
+    joined = None
+    for s in present:
+        part = s + "=" + raw_frame.loc[index, s].astype("str").fillna("").to_numpy().astype(object)
+        joined = part if joined is None else joined + "; " + part
+    return pd.Series(joined, dtype="object")
+
+
+def _lines(raw, frame, index, rule, label, values: pd.Series, profile) -> pd.DataFrame:
+    """Messages are formatted once per distinct value, not once per row."""
+    codes, distinct = pd.factorize(values.astype("object"), use_na_sentinel=True)
+    distinct_text = ["" if v is None or v is pd.NA else str(v) for v in distinct.tolist()]
+    per_value = []
+    for text in distinct_text:
+        this_rule = rule
+        if rule == "code_list" and text and text.upper() != text:
+            if _upper_is_valid(raw.mapping, label, text):
+                this_rule = "code_lower_case"
+        message = explain(this_rule).explanation.format(
+            column=label or "", value=text, upper=text.upper(), date_format=profile.date_display
+        )
+        per_value.append((this_rule, message, text or None))
+    blank = explain(rule).explanation.format(
+        column=label or "", value="", upper="", date_format=profile.date_display
+    )
+    lookup = pd.DataFrame(per_value + [(rule, blank, None)], columns=["rule", "message", "value"])
+    picked = lookup.iloc[[c if c >= 0 else len(per_value) for c in codes]]
+    return pd.DataFrame(
+        {
+            "file_name": frame.loc[index, "file_name"].to_numpy(),
+            "canonical_table": raw.mapping.table,
+            "source_row": frame.loc[index, "source_row"].to_numpy(),
+            "source_column": label,
+            "rule": picked["rule"].to_numpy(),
+            "dfe_rule": picked["rule"].map(lambda r: explain(r).dfe_rule).to_numpy(),
+            "message": picked["message"].to_numpy(),
+            "offending_value": picked["value"].to_numpy(),
+        }
+    )
+
+
+def _upper_is_valid(mapping, source: str | None, text: str) -> bool:
+    canonical = mapping.columns.get(source) if source else None
+    if canonical is None:
+        return False
+    for column in TABLES[mapping.table].columns:
+        if column.name == canonical and column.codes:
+            return text.upper() in column.codes
+    return False
