@@ -1,0 +1,192 @@
+-- Adopter recruitment and assessment per partner council (with its hub) and for the
+-- partnership (pooled), by financial quarter.
+with events as (
+    select * from {{ ref('fct_adopter_events') }}
+),
+
+households as (
+    select * from {{ ref('dim_adopter_household') }}
+),
+
+councils as (
+    select * from {{ ref('dim_council') }}
+),
+
+partnership as (
+    select council_code as region_code from councils where is_partnership limit 1
+),
+
+partner_councils as (
+    select council_code, hub_name from councils where is_partner_council
+),
+
+reporting_units as (
+    select council_code, hub_name from partner_councils
+    union all
+    select region_code, cast(null as varchar) from partnership
+),
+
+partner_events as (
+    select events.*
+    from events
+    inner join partner_councils on events.council_code = partner_councils.council_code
+),
+
+pooled_events as (
+    select council_code, event_type, event_date, is_early_permanence from partner_events
+    union all
+    select partnership.region_code, event_type, event_date, is_early_permanence
+    from partner_events cross join partnership
+),
+
+partner_households as (
+    select households.*
+    from households
+    inner join partner_councils on households.council_code = partner_councils.council_code
+),
+
+pooled_households as (
+    select
+        council_code,
+        household_id,
+        approval_date,
+        registration_to_approval_days,
+        approved_within_6_months,
+        matched_within_3_months,
+        first_match_date,
+        withdrawal_date
+    from partner_households
+    union all
+    select
+        partnership.region_code as council_code,
+        partner_households.household_id,
+        partner_households.approval_date,
+        partner_households.registration_to_approval_days,
+        partner_households.approved_within_6_months,
+        partner_households.matched_within_3_months,
+        partner_households.first_match_date,
+        partner_households.withdrawal_date
+    from partner_households
+    cross join partnership
+),
+
+bounds as (
+    select min(event_date) as first_date, max(event_date) as last_date from partner_events
+),
+
+quarters as (
+    select
+        cast(quarter_start as date) as quarter_start,
+        cast(quarter_start + interval 3 month - interval 1 day as date) as quarter_end
+    from (
+        select unnest(generate_series(
+            cast(date_trunc('quarter', first_date) as date),
+            cast(date_trunc('quarter', last_date) as date),
+            interval 3 month
+        )) as quarter_start
+        from bounds
+        where first_date is not null
+    )
+),
+
+grid as (
+    select
+        reporting_units.council_code,
+        reporting_units.hub_name,
+        quarters.quarter_start,
+        quarters.quarter_end
+    from reporting_units
+    cross join quarters
+),
+
+event_counts as (
+    select
+        grid.council_code,
+        grid.quarter_start,
+        count(*) filter (where pooled_events.event_type = 'ENQUIRY') as enquiries,
+        count(*) filter (where pooled_events.event_type = 'REGISTRATION') as registrations,
+        count(*) filter (where pooled_events.event_type = 'STAGE1') as stage1_starts,
+        count(*) filter (where pooled_events.event_type = 'STAGE2') as stage2_starts,
+        count(*) filter (where pooled_events.event_type = 'APPROVAL') as approvals,
+        count(*) filter (
+            where pooled_events.event_type = 'APPROVAL' and pooled_events.is_early_permanence
+        ) as early_permanence_approvals,
+        count(*) filter (where pooled_events.event_type = 'MATCH') as matches,
+        count(*) filter (where pooled_events.event_type = 'WITHDRAWAL') as withdrawals
+    from grid
+    left join pooled_events
+        on
+            grid.council_code = pooled_events.council_code
+            and pooled_events.event_date between grid.quarter_start and grid.quarter_end
+    group by grid.council_code, grid.quarter_start
+),
+
+approval_cohort as (
+    select
+        grid.council_code,
+        grid.quarter_start,
+        avg(pooled_households.registration_to_approval_days) as registration_to_approval_mean_days,
+        count(pooled_households.approved_within_6_months) as approvals_with_registration,
+        count(*) filter (where pooled_households.approved_within_6_months) as approved_within_6_months,
+        count(pooled_households.household_id) as households_approved,
+        count(*) filter (where pooled_households.matched_within_3_months) as matched_within_3_months
+    from grid
+    inner join pooled_households
+        on
+            grid.council_code = pooled_households.council_code
+            and pooled_households.approval_date between grid.quarter_start and grid.quarter_end
+    group by grid.council_code, grid.quarter_start
+),
+
+waiting as (
+    select
+        grid.council_code,
+        grid.quarter_start,
+        count(*) as approved_households_waiting
+    from grid
+    inner join pooled_households
+        on
+            grid.council_code = pooled_households.council_code
+            and pooled_households.approval_date <= grid.quarter_end
+            and (pooled_households.first_match_date is null or pooled_households.first_match_date > grid.quarter_end)
+            and (
+                pooled_households.withdrawal_date is null
+                or pooled_households.withdrawal_date > grid.quarter_end
+                or pooled_households.withdrawal_date < pooled_households.approval_date
+            )
+    group by grid.council_code, grid.quarter_start
+),
+
+final as (
+    select
+        grid.council_code,
+        grid.hub_name,
+        grid.quarter_start,
+        grid.quarter_end,
+        {{ fy_label('grid.quarter_start') }} as financial_year,
+        cast(event_counts.enquiries as integer) as enquiries,
+        cast(event_counts.registrations as integer) as registrations,
+        cast(event_counts.stage1_starts as integer) as stage1_starts,
+        cast(event_counts.stage2_starts as integer) as stage2_starts,
+        cast(event_counts.approvals as integer) as approvals,
+        cast(event_counts.early_permanence_approvals as integer) as early_permanence_approvals,
+        cast(event_counts.matches as integer) as matches,
+        cast(event_counts.withdrawals as integer) as withdrawals,
+        cast(approval_cohort.registration_to_approval_mean_days as double) as registration_to_approval_mean_days,
+        cast(
+            approval_cohort.approved_within_6_months / nullif(approval_cohort.approvals_with_registration, 0) as double
+        ) as approved_within_6_months_share,
+        cast(coalesce(waiting.approved_households_waiting, 0) as integer) as approved_households_waiting,
+        cast(
+            approval_cohort.matched_within_3_months / nullif(approval_cohort.households_approved, 0) as double
+        ) as matched_within_3_months_share
+    from grid
+    left join event_counts
+        on grid.council_code = event_counts.council_code and grid.quarter_start = event_counts.quarter_start
+    left join approval_cohort
+        on grid.council_code = approval_cohort.council_code and grid.quarter_start = approval_cohort.quarter_start
+    left join waiting
+        on grid.council_code = waiting.council_code and grid.quarter_start = waiting.quarter_start
+)
+
+select * from final

@@ -1,0 +1,114 @@
+-- Children waiting for an adoptive placement on the as-of date (var as_of_date, default
+-- today): an ADM decision or a placement order made, still in care, not in an adoption
+-- placement, the latest plan not ceased (reversed) and not adopted.
+with periods as (
+    select * from {{ ref('fct_periods_of_care') }}
+),
+
+decisions as (
+    select * from {{ ref('fct_adoption_decisions') }}
+),
+
+placements as (
+    select * from {{ ref('fct_adoption_placements') }}
+),
+
+children as (
+    select * from {{ ref('dim_child') }}
+),
+
+as_of as (
+    select {{ as_of_date() }} as as_of_date
+),
+
+latest_decisions as (
+    select
+        decisions.period_key,
+        arg_max(decisions.decision_date, decisions.decision_date) as decision_date,
+        arg_max(decisions.decision_ceased_date, decisions.decision_date) as decision_ceased_date,
+        arg_max(decisions.age_at_decision, decisions.decision_date) as age_at_decision,
+        arg_max(decisions.match_date, decisions.decision_date) as match_date
+    from decisions
+    cross join as_of
+    where decisions.decision_date <= as_of.as_of_date
+    group by decisions.period_key
+),
+
+open_periods as (
+    select
+        periods.*,
+        as_of.as_of_date
+    from periods
+    cross join as_of
+    where
+        periods.period_start_date <= as_of.as_of_date
+        and (periods.period_end_date is null or periods.period_end_date > as_of.as_of_date)
+),
+
+candidates as (
+    select
+        open_periods.council_code,
+        open_periods.child_key,
+        open_periods.period_key,
+        open_periods.as_of_date,
+        open_periods.period_start_date as entered_care_date,
+        latest_decisions.decision_date,
+        case
+            when open_periods.placement_order_date <= open_periods.as_of_date then open_periods.placement_order_date
+        end as placement_order_date,
+        case
+            when latest_decisions.match_date <= open_periods.as_of_date then latest_decisions.match_date
+        end as match_date,
+        latest_decisions.age_at_decision,
+        latest_decisions.decision_ceased_date
+    from open_periods
+    left join latest_decisions on open_periods.period_key = latest_decisions.period_key
+),
+
+waiting as (
+    select candidates.*
+    from candidates
+    where
+        (candidates.decision_date is not null or candidates.placement_order_date is not null)
+        and (candidates.decision_ceased_date is null or candidates.decision_ceased_date > candidates.as_of_date)
+        and not exists (
+            select 1
+            from placements
+            where
+                placements.period_key = candidates.period_key
+                and placements.placement_start_date <= candidates.as_of_date
+                and (placements.placement_end_date is null or placements.placement_end_date > candidates.as_of_date)
+        )
+),
+
+final as (
+    select
+        waiting.council_code,
+        waiting.child_key,
+        waiting.period_key,
+        waiting.as_of_date,
+        waiting.entered_care_date,
+        waiting.decision_date,
+        waiting.placement_order_date,
+        waiting.match_date,
+        case when waiting.placement_order_date is not null then 'placement_order' else 'adm_decision' end
+            as waiting_stage,
+        cast({{ days_between('waiting.entered_care_date', 'waiting.as_of_date') }} as integer)
+            as days_since_entered_care,
+        cast({{ days_between('waiting.decision_date', 'waiting.as_of_date') }} as integer) as days_since_decision,
+        cast({{ days_between('waiting.placement_order_date', 'waiting.as_of_date') }} as integer)
+            as days_since_placement_order,
+        cast(waiting.age_at_decision as integer) as age_at_decision,
+        coalesce(waiting.age_at_decision >= 5, false) as is_aged_5_plus_at_decision,
+        coalesce(children.is_ethnicity_other_than_wbri, false) as is_ethnicity_other_than_wbri,
+        coalesce(children.is_disabled, false) as is_disabled,
+        children.ethnicity_code,
+        children.sex
+    from waiting
+    left join children
+        on
+            waiting.council_code = children.council_code
+            and waiting.child_key = children.child_key
+)
+
+select * from final

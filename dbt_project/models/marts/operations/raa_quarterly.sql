@@ -1,0 +1,269 @@
+-- RAA "real-time" quarterly measures (domain A.3) per partner council and for the
+-- partnership (pooled), by financial quarter (Q1 = April-June).
+with decisions as (
+    select * from {{ ref('fct_adoption_decisions') }}
+),
+
+periods as (
+    select * from {{ ref('fct_periods_of_care') }}
+),
+
+journeys as (
+    select * from {{ ref('fct_adoption_journeys') }}
+),
+
+placements as (
+    select * from {{ ref('fct_adoption_placements') }}
+),
+
+councils as (
+    select * from {{ ref('dim_council') }}
+),
+
+partnership as (
+    select council_code as region_code from councils where is_partnership limit 1
+),
+
+partner_councils as (
+    select council_code from councils where is_partner_council
+),
+
+events as (
+    select council_code, child_key, decision_date as event_date, 'adm_decision' as event_type,
+        cast(null as integer) as order_to_match_days
+    from decisions
+    union all
+    select council_code, child_key, placement_order_date, 'placement_order', null
+    from periods where placement_order_date is not null
+    union all
+    select council_code, child_key, match_date, 'match', a2_days
+    from journeys where match_date is not null
+    union all
+    select council_code, child_key, placement_start_date, 'placed', null
+    from placements
+    union all
+    select council_code, child_key, adoption_order_date, 'adoption_order', null
+    from periods where adoption_order_date is not null
+    union all
+    select council_code, child_key, reversal_date, 'reversal', null
+    from decisions where reversal_date is not null
+    union all
+    select council_code, child_key, disruption_date, 'disruption', null
+    from placements where disruption_date is not null
+),
+
+partner_events as (
+    select events.*
+    from events
+    inner join partner_councils on events.council_code = partner_councils.council_code
+),
+
+pooled_events as (
+    select * from partner_events
+    union all
+    select
+        partnership.region_code as council_code,
+        -- keep children of different councils apart when counting distinct children
+        partner_events.council_code || ':' || partner_events.child_key as child_key,
+        partner_events.event_date,
+        partner_events.event_type,
+        partner_events.order_to_match_days
+    from partner_events
+    cross join partnership
+),
+
+bounds as (
+    select
+        min(event_date) as first_date,
+        max(event_date) as last_date
+    from events
+),
+
+quarters as (
+    select
+        cast(quarter_start as date) as quarter_start,
+        cast(quarter_start + interval 3 month - interval 1 day as date) as quarter_end
+    from (
+        select unnest(generate_series(
+            cast(date_trunc('quarter', first_date) as date),
+            cast(date_trunc('quarter', last_date) as date),
+            interval 3 month
+        )) as quarter_start
+        from bounds
+        where first_date is not null
+    )
+),
+
+reporting_units as (
+    select council_code from partner_councils
+    union all
+    select region_code from partnership
+),
+
+grid as (
+    select
+        reporting_units.council_code,
+        quarters.quarter_start,
+        quarters.quarter_end
+    from reporting_units
+    cross join quarters
+),
+
+counts as (
+    select
+        grid.council_code,
+        grid.quarter_start,
+        count(*) filter (where pooled_events.event_type = 'adm_decision') as adm_decisions,
+        count(*) filter (where pooled_events.event_type = 'placement_order') as placement_orders,
+        count(*) filter (where pooled_events.event_type = 'match') as matches,
+        count(distinct pooled_events.child_key) filter (where pooled_events.event_type = 'placed') as children_placed,
+        count(*) filter (where pooled_events.event_type = 'adoption_order') as adoption_orders,
+        count(*) filter (where pooled_events.event_type = 'reversal') as decisions_reversed,
+        count(*) filter (where pooled_events.event_type = 'disruption') as disruptions,
+        count(pooled_events.order_to_match_days) filter (where pooled_events.event_type = 'match')
+            as matched_with_order,
+        avg(pooled_events.order_to_match_days) filter (where pooled_events.event_type = 'match')
+            as order_to_match_mean_days
+    from grid
+    left join pooled_events
+        on
+            grid.council_code = pooled_events.council_code
+            and pooled_events.event_date between grid.quarter_start and grid.quarter_end
+    group by grid.council_code, grid.quarter_start
+),
+
+rolling as (
+    select
+        grid.council_code,
+        grid.quarter_start,
+        count(pooled_events.order_to_match_days) as matched_with_order_rolling_12m,
+        avg(pooled_events.order_to_match_days) as order_to_match_mean_days_rolling_12m
+    from grid
+    left join pooled_events
+        on
+            grid.council_code = pooled_events.council_code
+            and pooled_events.event_type = 'match'
+            and pooled_events.event_date
+            between cast(grid.quarter_start - interval 9 month as date) and grid.quarter_end
+    group by grid.council_code, grid.quarter_start
+),
+
+ordered_periods as (
+    select periods.*
+    from periods
+    inner join partner_councils on periods.council_code = partner_councils.council_code
+    where periods.placement_order_date is not null
+),
+
+waiting as (
+    -- placement order made by quarter end, still in care, not in an adoption placement at
+    -- quarter end, and the adoption plan not ceased by then
+    select
+        ordered_periods.council_code,
+        ordered_periods.child_key,
+        grid.quarter_start,
+        grid.quarter_end,
+        ordered_periods.period_start_date,
+        ordered_periods.placement_order_date
+    from ordered_periods
+    inner join grid
+        on
+            ordered_periods.council_code = grid.council_code
+            and ordered_periods.placement_order_date <= grid.quarter_end
+            and (ordered_periods.period_end_date is null or ordered_periods.period_end_date > grid.quarter_end)
+    where
+        not exists (
+            select 1
+            from placements
+            where
+                placements.period_key = ordered_periods.period_key
+                and placements.placement_start_date <= grid.quarter_end
+                and (placements.placement_end_date is null or placements.placement_end_date > grid.quarter_end)
+        )
+        and not exists (
+            select 1
+            from decisions
+            where
+                decisions.period_key = ordered_periods.period_key
+                and decisions.decision_date <= grid.quarter_end
+                and decisions.decision_ceased_date <= grid.quarter_end
+                and not exists (
+                    select 1
+                    from decisions as later
+                    where
+                        later.period_key = decisions.period_key
+                        and later.decision_date > decisions.decision_date
+                        and later.decision_date <= grid.quarter_end
+                )
+        )
+),
+
+pooled_waiting as (
+    select * from waiting
+    union all
+    select
+        partnership.region_code as council_code,
+        waiting.council_code || ':' || waiting.child_key as child_key,
+        waiting.quarter_start,
+        waiting.quarter_end,
+        waiting.period_start_date,
+        waiting.placement_order_date
+    from waiting
+    cross join partnership
+),
+
+waiting_summary as (
+    select
+        council_code,
+        quarter_start,
+        count(*) as children_waiting,
+        avg({{ days_between('placement_order_date', 'quarter_end') }}) as waiting_mean_days_since_order,
+        avg({{ days_between('period_start_date', 'quarter_end') }}) as waiting_mean_days_since_entered_care,
+        count(*) filter (
+            where quarter_end >= cast(period_start_date + interval 18 month as date)
+        ) as waiting_18_months_since_entered_care,
+        count(*) filter (
+            where quarter_end >= cast(placement_order_date + interval 12 month as date)
+        ) as waiting_12_months_since_order,
+        count(*) filter (
+            where quarter_end >= cast(placement_order_date + interval 18 month as date)
+        ) as waiting_18_months_since_order
+    from pooled_waiting
+    group by council_code, quarter_start
+),
+
+final as (
+    select
+        grid.council_code,
+        grid.quarter_start,
+        grid.quarter_end,
+        {{ fy_label('grid.quarter_start') }} as financial_year,
+        cast(((month(grid.quarter_start) + 8) % 12) // 3 + 1 as integer) as financial_quarter,
+        cast(counts.adm_decisions as integer) as adm_decisions,
+        cast(counts.placement_orders as integer) as placement_orders,
+        cast(counts.matches as integer) as matches,
+        cast(counts.children_placed as integer) as children_placed,
+        cast(counts.adoption_orders as integer) as adoption_orders,
+        cast(counts.decisions_reversed as integer) as decisions_reversed,
+        cast(counts.disruptions as integer) as disruptions,
+        cast(counts.matched_with_order as integer) as matched_with_order,
+        cast(counts.order_to_match_mean_days as double) as order_to_match_mean_days,
+        cast(rolling.matched_with_order_rolling_12m as integer) as matched_with_order_rolling_12m,
+        cast(rolling.order_to_match_mean_days_rolling_12m as double) as order_to_match_mean_days_rolling_12m,
+        cast(coalesce(waiting_summary.children_waiting, 0) as integer) as children_waiting,
+        cast(waiting_summary.waiting_mean_days_since_order as double) as waiting_mean_days_since_order,
+        cast(waiting_summary.waiting_mean_days_since_entered_care as double) as waiting_mean_days_since_entered_care,
+        cast(coalesce(waiting_summary.waiting_18_months_since_entered_care, 0) as integer)
+            as waiting_18_months_since_entered_care,
+        cast(coalesce(waiting_summary.waiting_12_months_since_order, 0) as integer) as waiting_12_months_since_order,
+        cast(coalesce(waiting_summary.waiting_18_months_since_order, 0) as integer) as waiting_18_months_since_order
+    from grid
+    left join counts
+        on grid.council_code = counts.council_code and grid.quarter_start = counts.quarter_start
+    left join rolling
+        on grid.council_code = rolling.council_code and grid.quarter_start = rolling.quarter_start
+    left join waiting_summary
+        on grid.council_code = waiting_summary.council_code and grid.quarter_start = waiting_summary.quarter_start
+)
+
+select * from final

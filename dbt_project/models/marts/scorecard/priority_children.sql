@@ -1,0 +1,73 @@
+-- Priority ("harder to place") children among those adopted in the financial year, per
+-- partner council and for the partnership (pooled): counts and shares by characteristic.
+with journeys as (
+    select * from {{ ref('fct_adoption_journeys') }}
+),
+
+councils as (
+    select * from {{ ref('dim_council') }}
+),
+
+adopted as (
+    select
+        journeys.council_code,
+        journeys.financial_year,
+        coalesce(journeys.is_aged_5_plus_at_decision, false) as is_aged_5_plus,
+        journeys.sibling_group_placed_together,
+        journeys.is_ethnicity_other_than_wbri,
+        journeys.is_disabled
+    from journeys
+    inner join councils on journeys.council_code = councils.council_code
+    where councils.is_partner_council and journeys.is_adopted
+),
+
+pooled as (
+    select * from adopted
+    union all
+    select
+        councils.council_code,
+        adopted.financial_year,
+        adopted.is_aged_5_plus,
+        adopted.sibling_group_placed_together,
+        adopted.is_ethnicity_other_than_wbri,
+        adopted.is_disabled
+    from adopted
+    cross join councils
+    where councils.is_partnership
+),
+
+aggregated as (
+    select
+        council_code,
+        financial_year,
+        count(*) as children_adopted,
+        count(*) filter (where is_aged_5_plus) as aged_5_plus,
+        count(*) filter (where sibling_group_placed_together) as sibling_group_placed_together,
+        count(*) filter (where is_ethnicity_other_than_wbri) as ethnicity_other_than_wbri,
+        count(*) filter (where is_disabled) as disabled,
+        count(*) filter (
+            where is_aged_5_plus or sibling_group_placed_together or is_ethnicity_other_than_wbri or is_disabled
+        ) as any_priority
+    from pooled
+    group by council_code, financial_year
+),
+
+final as (
+    select
+        council_code,
+        financial_year,
+        cast(children_adopted as integer) as children_adopted,
+        cast(aged_5_plus as integer) as aged_5_plus,
+        cast(aged_5_plus / children_adopted as double) as aged_5_plus_share,
+        cast(sibling_group_placed_together as integer) as sibling_group_placed_together,
+        cast(sibling_group_placed_together / children_adopted as double) as sibling_group_placed_together_share,
+        cast(ethnicity_other_than_wbri as integer) as ethnicity_other_than_wbri,
+        cast(ethnicity_other_than_wbri / children_adopted as double) as ethnicity_other_than_wbri_share,
+        cast(disabled as integer) as disabled,
+        cast(disabled / children_adopted as double) as disabled_share,
+        cast(any_priority as integer) as any_priority,
+        cast(any_priority / children_adopted as double) as any_priority_share
+    from aggregated
+)
+
+select * from final

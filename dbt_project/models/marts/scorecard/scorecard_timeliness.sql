@@ -1,0 +1,166 @@
+-- Adoption scorecard timeliness (domain A.3) per partner council and for the partnership
+-- (all partner councils' children pooled), for single financial years and three-year windows
+-- ending 31 March. Means are pooled over children and stored unrounded.
+with journeys as (
+    select * from {{ ref('fct_adoption_journeys') }}
+),
+
+councils as (
+    select * from {{ ref('dim_council') }}
+),
+
+thresholds as (
+    select * from {{ ref('scorecard_thresholds') }}
+),
+
+england as (
+    select * from {{ ref('england_averages') }}
+),
+
+partnership as (
+    select council_code as region_code from councils where is_partnership limit 1
+),
+
+adopted as (
+    select
+        journeys.council_code,
+        journeys.adoption_order_date,
+        journeys.a1_days,
+        journeys.a10_days,
+        journeys.a2_days,
+        journeys.a3_within_14_months
+    from journeys
+    inner join councils on journeys.council_code = councils.council_code
+    where journeys.is_adopted and councils.is_partner_council
+),
+
+cohort as (
+    select * from adopted
+    union all
+    select
+        partnership.region_code as council_code,
+        adopted.adoption_order_date,
+        adopted.a1_days,
+        adopted.a10_days,
+        adopted.a2_days,
+        adopted.a3_within_14_months
+    from adopted
+    cross join partnership
+),
+
+reporting_units as (
+    select council_code from councils where is_partner_council or is_partnership
+),
+
+bounds as (
+    select
+        min({{ fy_start_year('adoption_order_date') }}) as first_year,
+        max({{ fy_start_year('adoption_order_date') }}) as last_year
+    from adopted
+),
+
+end_years as (
+    select unnest(generate_series(first_year, last_year)) as fy_start_year
+    from bounds
+    where first_year is not null
+),
+
+windows as (
+    select
+        1 as window_years,
+        make_date(fy_start_year, 4, 1) as window_start,
+        make_date(fy_start_year + 1, 3, 31) as window_end,
+        cast(fy_start_year as varchar) || '-' || lpad(cast((fy_start_year + 1) % 100 as varchar), 2, '0')
+            as window_label
+    from end_years
+    union all
+    select
+        3 as window_years,
+        make_date(fy_start_year - 2, 4, 1) as window_start,
+        make_date(fy_start_year + 1, 3, 31) as window_end,
+        cast(fy_start_year - 2 as varchar) || '-' || lpad(cast((fy_start_year + 1) % 100 as varchar), 2, '0')
+            as window_label
+    from end_years
+),
+
+grid as (
+    select
+        reporting_units.council_code,
+        windows.window_label,
+        windows.window_start,
+        windows.window_end,
+        windows.window_years
+    from reporting_units
+    cross join windows
+),
+
+aggregated as (
+    select
+        grid.council_code,
+        grid.window_label,
+        grid.window_start,
+        grid.window_end,
+        grid.window_years,
+        count(cohort.adoption_order_date) as children_adopted,
+        count(cohort.a1_days) as a1_children,
+        avg(cohort.a1_days) as a1_mean_days,
+        count(cohort.a10_days) as a10_children,
+        avg(cohort.a10_days) as a10_mean_days,
+        count(cohort.a2_days) as a2_children,
+        avg(cohort.a2_days) as a2_mean_days,
+        count(cohort.a3_within_14_months) filter (where cohort.a3_within_14_months) as a3_children_within_14_months,
+        count(cohort.a3_within_14_months) as a3_children
+    from grid
+    left join cohort
+        on
+            grid.council_code = cohort.council_code
+            and cohort.adoption_order_date between grid.window_start and grid.window_end
+    group by grid.council_code, grid.window_label, grid.window_start, grid.window_end, grid.window_years
+),
+
+final as (
+    select
+        aggregated.council_code,
+        aggregated.window_label,
+        aggregated.window_start,
+        aggregated.window_end,
+        cast(aggregated.window_years as integer) as window_years,
+        cast(aggregated.children_adopted as integer) as children_adopted,
+        cast(aggregated.a1_children as integer) as a1_children,
+        cast(aggregated.a1_mean_days as double) as a1_mean_days,
+        cast(aggregated.a10_children as integer) as a10_children,
+        cast(aggregated.a10_mean_days as double) as a10_mean_days,
+        cast(aggregated.a2_children as integer) as a2_children,
+        cast(aggregated.a2_mean_days as double) as a2_mean_days,
+        cast(aggregated.a3_children_within_14_months as integer) as a3_children_within_14_months,
+        cast(
+            aggregated.a3_children_within_14_months / nullif(aggregated.a3_children, 0) as double
+        ) as a3_share,
+        cast(a1_threshold.threshold_days as integer) as a1_threshold_days,
+        cast(a2_threshold.threshold_days as integer) as a2_threshold_days,
+        cast(england_a1.england_average_days as double) as england_a1_mean_days,
+        cast(england_a10.england_average_days as double) as england_a10_mean_days,
+        cast(england_a2.england_average_days as double) as england_a2_mean_days
+    from aggregated
+    left join thresholds as a1_threshold
+        on aggregated.window_label = a1_threshold.window_label and a1_threshold.indicator = 'A1'
+    left join thresholds as a2_threshold
+        on aggregated.window_label = a2_threshold.window_label and a2_threshold.indicator = 'A2'
+    left join england as england_a1
+        on
+            aggregated.window_label = england_a1.window_label
+            and aggregated.window_years = england_a1.window_years
+            and england_a1.indicator = 'A1'
+    left join england as england_a10
+        on
+            aggregated.window_label = england_a10.window_label
+            and aggregated.window_years = england_a10.window_years
+            and england_a10.indicator = 'A10'
+    left join england as england_a2
+        on
+            aggregated.window_label = england_a2.window_label
+            and aggregated.window_years = england_a2.window_years
+            and england_a2.indicator = 'A2'
+)
+
+select * from final

@@ -1,0 +1,110 @@
+-- Adoption support activity per partner council and for the partnership, by calendar month:
+-- referrals and assessments, Adoption Support Fund applications (amounts applied for by
+-- application month, amounts approved by decision month) and letterbox exchanges.
+with cases as (
+    select * from {{ ref('fct_support_cases') }}
+),
+
+applications as (
+    select * from {{ ref('fct_support_fund_applications') }}
+),
+
+exchanges as (
+    select * from {{ ref('fct_letterbox_exchanges') }}
+),
+
+councils as (
+    select * from {{ ref('dim_council') }}
+),
+
+activity as (
+    select council_code, referral_month as activity_month, 'referral' as activity_type,
+        cast(null as decimal(14, 2)) as amount_gbp
+    from cases
+    union all
+    select council_code, assessment_month, 'assessment', null
+    from cases where assessment_month is not null
+    union all
+    select council_code, application_month, 'asf_application', amount_applied_gbp
+    from applications
+    union all
+    select council_code, decision_month, 'asf_approval', amount_approved_gbp
+    from applications where application_status = 'APPROVED' and decision_month is not null
+    union all
+    select council_code, exchange_month, 'letterbox_' || lower(exchange_direction), null
+    from exchanges
+),
+
+partner_activity as (
+    select activity.*
+    from activity
+    inner join councils on activity.council_code = councils.council_code
+    where councils.is_partner_council
+),
+
+pooled as (
+    select * from partner_activity
+    union all
+    select councils.council_code, partner_activity.activity_month, partner_activity.activity_type,
+        partner_activity.amount_gbp
+    from partner_activity
+    cross join councils
+    where councils.is_partnership
+),
+
+bounds as (
+    select min(activity_month) as first_month, max(activity_month) as last_month from partner_activity
+),
+
+months as (
+    select cast(unnest(generate_series(first_month, last_month, interval 1 month)) as date) as activity_month
+    from bounds
+    where first_month is not null
+),
+
+grid as (
+    select
+        councils.council_code,
+        months.activity_month
+    from councils
+    cross join months
+    where councils.is_partner_council or councils.is_partnership
+),
+
+aggregated as (
+    select
+        grid.council_code,
+        grid.activity_month,
+        count(*) filter (where pooled.activity_type = 'referral') as support_referrals,
+        count(*) filter (where pooled.activity_type = 'assessment') as support_assessments,
+        count(*) filter (where pooled.activity_type = 'asf_application') as asf_applications,
+        sum(pooled.amount_gbp) filter (where pooled.activity_type = 'asf_application') as asf_amount_applied_gbp,
+        count(*) filter (where pooled.activity_type = 'asf_approval') as asf_applications_approved,
+        sum(pooled.amount_gbp) filter (where pooled.activity_type = 'asf_approval') as asf_amount_approved_gbp,
+        count(*) filter (where pooled.activity_type like 'letterbox_%') as letterbox_exchanges,
+        count(*) filter (where pooled.activity_type = 'letterbox_in') as letterbox_exchanges_in,
+        count(*) filter (where pooled.activity_type = 'letterbox_out') as letterbox_exchanges_out
+    from grid
+    left join pooled
+        on grid.council_code = pooled.council_code and grid.activity_month = pooled.activity_month
+    group by grid.council_code, grid.activity_month
+),
+
+final as (
+    select
+        council_code,
+        activity_month as month_start,
+        {{ fy_label('activity_month') }} as financial_year,
+        cast(support_referrals as integer) as support_referrals,
+        cast(support_assessments as integer) as support_assessments,
+        cast(asf_applications as integer) as asf_applications,
+        cast(coalesce(asf_amount_applied_gbp, 0) as decimal(14, 2)) as asf_amount_applied_gbp,
+        cast(asf_applications_approved as integer) as asf_applications_approved,
+        cast(coalesce(asf_amount_approved_gbp, 0) as decimal(14, 2)) as asf_amount_approved_gbp,
+        cast(letterbox_exchanges as integer) as letterbox_exchanges,
+        cast(letterbox_exchanges_in as integer) as letterbox_exchanges_in,
+        cast(letterbox_exchanges_out as integer) as letterbox_exchanges_out
+    from aggregated
+)
+
+select * from final
