@@ -1,0 +1,106 @@
+"""The `raa` command: demo data, nightly run, status, finance export."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from pipelines.settings import Settings
+
+
+def _landing_is_empty(landing: Path) -> bool:
+    return not landing.exists() or not any(p.is_dir() for p in landing.iterdir())
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from pipelines.demo import generate_demo
+
+    settings = Settings.from_env()
+    started = time.perf_counter()
+    summary = generate_demo(
+        Path(args.out), seed=args.seed, scale=args.scale,
+        registry_file=None if args.scale == "national" else settings.councils_file,
+    )  # fmt: skip
+    print(summary)
+    print(f"demo exports written to {args.out} in {time.perf_counter() - started:.1f}s")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pipelines.reporting import headline
+    from pipelines.run import run_pipeline
+
+    settings = Settings.from_env()
+    if args.demo_if_empty and _landing_is_empty(settings.landing_dir):
+        from pipelines.demo import generate_demo
+
+        print(f"landing folder {settings.landing_dir} is empty: generating the demo region")
+        generate_demo(settings.landing_dir, registry_file=settings.councils_file)
+    started = time.perf_counter()
+    report = run_pipeline(settings, args.council or None)
+    took = time.perf_counter() - started
+    for code, ok in report.ingested.items():
+        print(f"  {code}: {'loaded' if ok else 'FAILED (see raa status and the outbox report)'}")
+    print(f"warehouse: {settings.database}  ({took:.1f}s)")
+    print(f"council feedback reports: {settings.outbox_dir}")
+    print(headline(settings.database))
+    if not report.built:
+        print("The warehouse build failed: see the Dagster run log (make ui).", file=sys.stderr)
+    return 0 if report.built else 1
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from pipelines.registry import load_registry
+    from pipelines.reporting import status
+
+    settings = Settings.from_env()
+    print(status(settings.database, load_registry(settings.councils_file).codes))
+    return 0
+
+
+def cmd_export_finance(args: argparse.Namespace) -> int:
+    from pipelines.finance.export import export_finance
+
+    settings = Settings.from_env()
+    out = export_finance(settings.database, args.year, Path(args.out) if args.out else None)
+    print(f"finance workbook: {out}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="raa", description="Regional Adoption Agency warehouse")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo-data", help="write synthetic council exports (landing layout)")
+    demo.add_argument("--out", required=True, help="landing folder to write into")
+    demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--scale", choices=["region", "national"], default="region")
+    demo.set_defaults(func=cmd_demo_data)
+
+    run = sub.add_parser("run", help="load every council's latest submission and rebuild")
+    run.add_argument("--council", action="append", help="only these councils (repeatable)")
+    run.add_argument("--demo-if-empty", action="store_true",
+                     help="generate the demo region first when the landing folder is empty")  # fmt: skip
+    run.set_defaults(func=cmd_run)
+
+    stat = sub.add_parser("status", help="last load per council and what is published")
+    stat.set_defaults(func=cmd_status)
+
+    export = sub.add_parser("export", help="exports for finance boards")
+    export_sub = export.add_subparsers(dest="what", required=True)
+    finance = export_sub.add_parser("finance", help="apportionment workbook (XLSX + CSVs)")
+    finance.add_argument("--year", required=True, help="financial year, e.g. 2022-23")
+    finance.add_argument("--out", help="workbook path")
+    finance.set_defaults(func=cmd_export_finance)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

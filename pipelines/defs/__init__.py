@@ -1,0 +1,1 @@
+"""Dagster definitions, one sub-module per area: ingest, finance, transform, operations."""

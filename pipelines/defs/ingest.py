@@ -1,0 +1,157 @@
+"""Ingestion assets: each council's latest submission -> canonical tables, partitioned by council.
+
+The contracts show up as asset checks (one per canonical table) with row and rejection counts.
+"""
+
+import dagster as dg
+
+from data_contracts.tables import TABLES
+from pipelines.defs.resources import WarehouseResource
+from pipelines.ingest.landing import latest_submission
+from pipelines.ingest.submission import SubmissionOutcome, ingest_submission
+from pipelines.registry import Registry
+
+CONTRACT_CHECK = "contract"
+INGEST_GROUP = "ingest"
+
+
+def canonical_key(table: str) -> dg.AssetKey:
+    return dg.AssetKey(["canonical", table])
+
+
+def council_partitions(registry: Registry) -> dg.StaticPartitionsDefinition:
+    return dg.StaticPartitionsDefinition(registry.codes)
+
+
+@dg.asset(
+    key=canonical_key("councils"),
+    group_name=INGEST_GROUP,
+    description="The council registry as a table (dim_council reads it).",
+)
+def council_reference(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    registry = warehouse.registry()
+    rows = [(c.code, c.name, c.dialect, c.role, c.hub, False) for c in registry.councils]
+    rows.append((registry.partnership_code, registry.partnership_name, "none", "partnership",
+                 None, True))  # fmt: skip
+    with warehouse.connection() as con:
+        con.execute("begin transaction")
+        con.execute("delete from canonical.councils")
+        con.executemany("insert into canonical.councils values (?, ?, ?, ?, ?, ?)", rows)
+        con.execute("commit")
+    return dg.MaterializeResult(metadata={"councils": len(rows) - 1})
+
+
+def build_ingest_asset(registry: Registry) -> dg.AssetsDefinition:
+    specs = [
+        dg.AssetSpec(
+            canonical_key(table.name),
+            group_name=INGEST_GROUP,
+            description=table.description,
+            skippable=True,
+        )
+        for table in TABLES.values()
+    ]
+    checks = [
+        dg.AssetCheckSpec(
+            CONTRACT_CHECK,
+            asset=canonical_key(table.name),
+            description=f"Rows of {table.name} that fail its pandera contract are held back.",
+        )
+        for table in TABLES.values()
+    ]
+
+    @dg.multi_asset(
+        name="council_submission",
+        specs=specs,
+        check_specs=checks,
+        partitions_def=council_partitions(registry),
+        can_subset=True,
+        retry_policy=dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL),
+    )
+    def council_submission(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        """Archive, validate and load the council's latest submission (replacing its previous)."""
+        settings = warehouse.settings()
+        registry_now = warehouse.registry()
+        council = registry_now.get(context.partition_key)
+        submission = latest_submission(settings.landing_dir, council.code)
+        if submission is None:
+            context.log.warning(f"{council.code}: no submission in {settings.landing_dir}")
+            yield from _skipped_checks(f"no submission from {council.code} yet")
+            return
+        with warehouse.connection() as con:
+            outcome = ingest_submission(con, settings, registry_now, council, submission)
+        context.log.info(
+            f"{council.code} {submission.submission_id}: {outcome.status} "
+            f"({outcome.rows_received} rows received, {outcome.rows_rejected} rejected)"
+        )
+        if outcome.status == "failed":
+            yield from _failed_checks(outcome)
+            raise dg.Failure(
+                description=f"{council.code} submission {submission.submission_id} could not be "
+                f"loaded: {outcome.message}. The previous submission stays in use (stale).",
+                allow_retries=False,
+            )
+        yield from _results(outcome)
+
+    return council_submission
+
+
+def _per_table(outcome: SubmissionOutcome) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for row in outcome.file_loads.itertuples():
+        entry = counts.setdefault(
+            row.canonical_table, {"received": 0, "accepted": 0, "rejected": 0}
+        )
+        entry["received"] += int(row.rows_received)
+        entry["accepted"] += int(row.rows_accepted)
+        entry["rejected"] += int(row.rows_rejected)
+    return counts
+
+
+def _results(outcome: SubmissionOutcome):
+    counts = _per_table(outcome)
+    for table in TABLES.values():
+        entry = counts.get(table.name, {"received": 0, "accepted": 0, "rejected": 0})
+        metadata = {
+            "submission": outcome.submission_id,
+            "status": outcome.status,
+            "rows_received": entry["received"],
+            "rows_accepted": entry["accepted"],
+            "rows_rejected": entry["rejected"],
+        }
+        yield dg.MaterializeResult(asset_key=canonical_key(table.name), metadata=metadata)
+        yield dg.AssetCheckResult(
+            asset_key=canonical_key(table.name),
+            check_name=CONTRACT_CHECK,
+            passed=entry["rejected"] == 0,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata=metadata,
+            description=(
+                f"{entry['rejected']} of {entry['received']} rows held back; see the council's "
+                "validation report."
+                if entry["rejected"]
+                else None
+            ),
+        )
+
+
+def _failed_checks(outcome: SubmissionOutcome):
+    for table in TABLES.values():
+        yield dg.AssetCheckResult(
+            asset_key=canonical_key(table.name),
+            check_name=CONTRACT_CHECK,
+            passed=False,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"submission": outcome.submission_id, "problem": outcome.message[:1000]},
+        )
+
+
+def _skipped_checks(reason: str):
+    for table in TABLES.values():
+        yield dg.AssetCheckResult(
+            asset_key=canonical_key(table.name),
+            check_name=CONTRACT_CHECK,
+            passed=True,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"note": reason},
+        )

@@ -1,0 +1,124 @@
+"""Plain-text views of the warehouse for the command line: headline figures and load status."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+HEADLINE_SQL = """
+with latest_window as (
+    select max(window_end) as window_end from marts.scorecard_timeliness where window_years = 3
+),
+scorecard as (
+    select council_code, a10_mean_days, a2_mean_days, children_adopted
+    from marts.scorecard_timeliness
+    where window_years = 3 and window_end = (select window_end from latest_window)
+),
+waiting as (
+    select council_code, count(*) as children_waiting from marts.children_waiting group by 1
+)
+select
+    s.council_code as council,
+    (select strftime(window_end, '%Y') from latest_window) as window_to,
+    s.children_adopted as adopted_3y,
+    round(s.a10_mean_days) as a10_days,
+    round(s.a2_mean_days) as a2_days,
+    coalesce(w.children_waiting, 0) as waiting
+from scorecard as s
+left join waiting as w using (council_code)
+order by s.council_code = 'REGION', s.council_code
+"""
+
+CONTRIBUTION_SQL = """
+select council_code, sum(contribution_gbp) as contribution_gbp
+from marts.cost_apportionment
+where financial_year = (select max(financial_year) from marts.cost_apportionment)
+group by 1
+"""
+
+
+def _table(rows: list[tuple], headers: list[str]) -> str:
+    cells = [[("" if v is None else f"{v:,.0f}" if isinstance(v, float) else str(v)) for v in r]
+             for r in rows]  # fmt: skip
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h)
+              for i, h in enumerate(headers)]  # fmt: skip
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    body = ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join([line, "-" * len(line), *body])
+
+
+def headline(database: Path) -> str:
+    if not database.exists():
+        return f"No warehouse at {database} yet."
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        try:
+            rows = con.execute(HEADLINE_SQL).fetchall()
+            headers = [d[0] for d in con.description]
+        except duckdb.CatalogException:
+            return "The scorecard marts are not built yet."
+        try:
+            contributions = dict(con.execute(CONTRIBUTION_SQL).fetchall())
+            year = con.execute(
+                "select max(financial_year) from marts.cost_apportionment"
+            ).fetchone()[0]
+            if year is not None:
+                headers.append(f"contribution_{year}_gbp")
+                rows = [(*r, float(contributions.get(r[0], 0)) if r[0] != "REGION" else
+                         float(sum(contributions.values()))) for r in rows]  # fmt: skip
+        except duckdb.CatalogException:
+            pass
+        return _table(rows, headers)
+    finally:
+        con.close()
+
+
+STATUS_SQL = """
+select
+    c.council_code,
+    c.submission_id as current_submission,
+    s.received_at,
+    c.is_stale,
+    coalesce(sum(f.rows_accepted), 0) as rows_accepted,
+    coalesce(sum(f.rows_rejected), 0) as rows_rejected,
+    (select count(*) from audit.warnings w
+     where w.council_code = c.council_code and w.submission_id = c.submission_id) as rows_queried,
+    c.stale_reason
+from audit.current_submissions as c
+join audit.submissions as s using (council_code, submission_id)
+left join audit.file_loads as f using (council_code, submission_id)
+group by all
+order by c.council_code
+"""
+
+
+def status(database: Path, council_codes: list[str]) -> str:
+    if not database.exists():
+        return f"No warehouse at {database} yet: run `raa run`."
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        rows = {r[0]: r for r in con.execute(STATUS_SQL).fetchall()}
+        failed = dict(con.execute(
+            """select council_code, max(submission_id) from audit.submissions
+               where status = 'failed' group by 1"""
+        ).fetchall())  # fmt: skip
+    finally:
+        con.close()
+    now = datetime.now()
+    out = []
+    for code in council_codes:
+        row = rows.get(code)
+        if row is None:
+            out.append((code, "-", "-", 0, 0, 0, "never loaded"))
+            continue
+        _, submission, received, stale, accepted, rejected, queried, reason = row
+        age = f"{(now - received).days}d" if received else "-"
+        note = (
+            f"STALE: {reason}"
+            if stale
+            else (f"last failure {failed[code]}" if code in failed else "ok")
+        )
+        out.append((code, submission, age, accepted, rejected, queried, note))
+    return _table(out, ["council", "submission", "age", "accepted", "rejected", "queried", "state"])
