@@ -79,7 +79,7 @@ def ensure_manifest(database: Path) -> Path:
             "--profiles-dir",
             str(DBT_PROJECT_DIR),
             "--quiet",
-        ]  # fmt: skip
+        ]
     )
     if not result.success:
         raise RuntimeError(f"dbt parse failed: {result.exception}")

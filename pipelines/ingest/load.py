@@ -59,7 +59,7 @@ def _audit_rows(con: duckdb.DuckDBPyConnection, record: AuditRecord) -> None:
             record.manifest_sha256,
             record.status,
             record.message,
-        ],  # fmt: skip
+        ],
     )
     for table, frame in (
         ("file_loads", record.file_loads),

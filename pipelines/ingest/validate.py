@@ -177,9 +177,9 @@ def _lines(raw, frame, index, rule, label, values: pd.Series, profile) -> pd.Dat
     per_value = []
     for text in distinct_text:
         this_rule = rule
-        if rule == "code_list" and text and text.upper() != text:
-            if _upper_is_valid(raw.mapping, label, text):
-                this_rule = "code_lower_case"
+        lower_case = rule == "code_list" and text and text.upper() != text
+        if lower_case and _upper_is_valid(raw.mapping, label, text):
+            this_rule = "code_lower_case"
         message = explain(this_rule).explanation.format(
             column=label or "", value=text, upper=text.upper(), date_format=profile.date_display
         )
@@ -187,7 +187,7 @@ def _lines(raw, frame, index, rule, label, values: pd.Series, profile) -> pd.Dat
     blank = explain(rule).explanation.format(
         column=label or "", value="", upper="", date_format=profile.date_display
     )
-    lookup = pd.DataFrame(per_value + [(rule, blank, None)], columns=["rule", "message", "value"])
+    lookup = pd.DataFrame([*per_value, (rule, blank, None)], columns=["rule", "message", "value"])
     picked = lookup.iloc[[c if c >= 0 else len(per_value) for c in codes]]
     return pd.DataFrame(
         {
