@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import copy
+import os
+from dataclasses import dataclass
+from pathlib import Path
 
+import duckdb
 import pytest
 
 from pipelines.registry import Council, Registry
@@ -55,3 +59,92 @@ VALID = {
 @pytest.fixture
 def valid_formula() -> dict:
     return copy.deepcopy(VALID)
+
+
+def scenario_registry() -> Registry:
+    return Registry(
+        partnership_code="REGION",
+        partnership_name="Test partnership",
+        councils=(
+            Council("AAA", "Council A", "ssda903"),
+            Council("BBB", "Council B", "mosaic"),
+            Council("CCC", "Council C", "liquidlogic"),
+            Council("RAA", "Agency system", "charms", role="agency"),
+        ),
+    )
+
+
+UPSTREAM = (
+    "fct_finance_ledger",
+    "fct_adoption_journeys",
+    "fct_adoption_decisions",
+    "fct_adopter_events",
+    "fct_support_cases",
+    "dim_placing_agency",
+)
+FINANCE_SELECTION = [
+    "path:models/intermediate/finance",
+    "path:models/marts/finance",
+    "path:seeds/finance",
+]
+
+
+@dataclass(frozen=True)
+class FinanceWarehouse:
+    database: Path
+    success: bool
+    failures: list[str]
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        con = duckdb.connect(str(self.database), read_only=True)
+        try:
+            return con.execute(sql, params or []).fetchall()
+        finally:
+            con.close()
+
+
+@pytest.fixture(scope="session")
+def finance_warehouse(tmp_path_factory) -> FinanceWarehouse:
+    """Build the finance models once over the hand-worked scenario (tests/finance/scenario.py)."""
+    from dbt.cli.main import dbtRunner
+
+    from pipelines.finance.formula import parse_formula, write_formula_tables
+    from pipelines.settings import DBT_PROJECT_DIR
+    from tests.finance.scenario import FORMULA, create_upstream
+
+    tmp = tmp_path_factory.mktemp("finance_dbt")
+    database = tmp / "warehouse.duckdb"
+    common = [
+        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"), "--quiet",
+    ]  # fmt: skip
+    previous = os.environ.get("RAA_DBT_DATABASE")
+    os.environ["RAA_DBT_DATABASE"] = str(database)
+    try:
+        runner = dbtRunner()
+        parsed = runner.invoke(["parse", *common])
+        assert parsed.success, parsed.exception
+        manifest = parsed.result
+        relations = {
+            node.name: node.relation_name.replace('"', "")
+            for node in manifest.nodes.values()
+            if node.resource_type in ("model", "seed") and node.name in UPSTREAM
+        }
+        con = duckdb.connect(str(database))
+        create_upstream(con, relations)
+        write_formula_tables(con, parse_formula(FORMULA, scenario_registry()))
+        con.close()
+        result = dbtRunner(manifest=manifest).invoke(
+            ["build", *common, "--select", *FINANCE_SELECTION]
+        )
+    finally:
+        if previous is None:
+            os.environ.pop("RAA_DBT_DATABASE", None)
+        else:
+            os.environ["RAA_DBT_DATABASE"] = previous
+    failures = [
+        f"{r.node.name}: {r.status} {r.message}"
+        for r in (result.result or [])
+        if str(r.status) not in ("success", "pass")
+    ]
+    return FinanceWarehouse(database=database, success=result.success, failures=failures)
