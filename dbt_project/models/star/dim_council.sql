@@ -12,7 +12,10 @@ partnership_fallback as (
         'partnership' as council_role,
         cast(null as varchar) as hub_name,
         true as is_partnership
-    where not exists (select 1 from councils where is_partnership)
+    where not exists (
+        select 1 from councils
+        where is_partnership
+    )
 ),
 
 combined as (

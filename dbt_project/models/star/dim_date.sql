@@ -1,12 +1,12 @@
 -- Calendar with financial years (1 April - 31 March, labelled '2022-23') and financial
 -- quarters (Q1 = April-June).
 with days as (
-    select cast(generated.range as date) as date_day
+    select cast(calendar_days.day_value as date) as date_day
     from range(
         cast('{{ var("calendar_start") }}' as date),
         cast('{{ var("calendar_end") }}' as date) + interval 1 day,
         interval 1 day
-    ) as generated
+    ) as calendar_days (day_value)
 ),
 
 final as (
@@ -26,7 +26,9 @@ final as (
         make_date({{ fy_start_year('date_day') }}, 4, 1) as financial_year_start,
         make_date({{ fy_start_year('date_day') }} + 1, 3, 31) as financial_year_end,
         ((month(date_day) + 8) % 12) // 3 + 1 as financial_quarter,
-        {{ fy_label('date_day') }} || ' Q' || cast(((month(date_day) + 8) % 12) // 3 + 1 as varchar) as financial_quarter_label,
+        {{ fy_label('date_day') }}
+        || ' Q'
+        || cast(((month(date_day) + 8) % 12) // 3 + 1 as varchar) as financial_quarter_label,
         month(date_day) = 2 and dayofmonth(date_day) = 29 as is_leap_day
     from days
 )

@@ -119,7 +119,8 @@ latest_match as (
 ),
 
 final_runs as (
-    select * from placements where is_latest_run_of_period and not is_disrupted
+    select * from placements
+    where is_latest_run_of_period and not is_disrupted
 ),
 
 final as (

@@ -39,7 +39,7 @@ carer_starts as (
     inner join episodes
         on
             runs.period_key = episodes.period_key
-            and episodes.episode_in_period <= runs.first_episode_in_period
+            and runs.first_episode_in_period >= episodes.episode_in_period
             and (
                 episodes.reason_new_episode not in ('L', 'T', 'U')
                 or episodes.reason_new_episode is null

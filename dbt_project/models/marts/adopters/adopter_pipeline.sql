@@ -13,17 +13,28 @@ councils as (
 ),
 
 partnership as (
-    select council_code as region_code from councils where is_partnership limit 1
+    select max(council_code) as region_code from councils
+    where is_partnership
 ),
 
 partner_councils as (
-    select council_code, hub_name from councils where is_partner_council
+    select
+        council_code,
+        hub_name
+    from councils
+    where is_partner_council
 ),
 
 reporting_units as (
-    select council_code, hub_name from partner_councils
+    select
+        council_code,
+        hub_name
+    from partner_councils
     union all
-    select region_code, cast(null as varchar) from partnership
+    select
+        region_code,
+        cast(null as varchar) as hub_name
+    from partnership
 ),
 
 partner_events as (
@@ -33,9 +44,18 @@ partner_events as (
 ),
 
 pooled_events as (
-    select council_code, event_type, event_date, is_early_permanence from partner_events
+    select
+        council_code,
+        event_type,
+        event_date,
+        is_early_permanence
+    from partner_events
     union all
-    select partnership.region_code, event_type, event_date, is_early_permanence
+    select
+        partnership.region_code as council_code,
+        partner_events.event_type,
+        partner_events.event_date,
+        partner_events.is_early_permanence
     from partner_events cross join partnership
 ),
 
@@ -71,7 +91,10 @@ pooled_households as (
 ),
 
 bounds as (
-    select min(event_date) as first_date, max(event_date) as last_date from partner_events
+    select
+        min(event_date) as first_date,
+        max(event_date) as last_date
+    from partner_events
 ),
 
 quarters as (
@@ -79,14 +102,15 @@ quarters as (
         cast(quarter_start as date) as quarter_start,
         cast(quarter_start + interval 3 month - interval 1 day as date) as quarter_end
     from (
-        select unnest(generate_series(
-            cast(date_trunc('quarter', first_date) as date),
-            cast(date_trunc('quarter', last_date) as date),
-            interval 3 month
-        )) as quarter_start
+        select
+            unnest(generate_series(
+                cast(date_trunc('quarter', first_date) as date),
+                cast(date_trunc('quarter', last_date) as date),
+                interval 3 month
+            )) as quarter_start
         from bounds
         where first_date is not null
-    )
+    ) as quarter_starts
 ),
 
 grid as (
@@ -147,11 +171,11 @@ waiting as (
     inner join pooled_households
         on
             grid.council_code = pooled_households.council_code
-            and pooled_households.approval_date <= grid.quarter_end
-            and (pooled_households.first_match_date is null or pooled_households.first_match_date > grid.quarter_end)
+            and grid.quarter_end >= pooled_households.approval_date
+            and (pooled_households.first_match_date is null or grid.quarter_end < pooled_households.first_match_date)
             and (
                 pooled_households.withdrawal_date is null
-                or pooled_households.withdrawal_date > grid.quarter_end
+                or grid.quarter_end < pooled_households.withdrawal_date
                 or pooled_households.withdrawal_date < pooled_households.approval_date
             )
     group by grid.council_code, grid.quarter_start

@@ -16,9 +16,16 @@ partner_withdrawals as (
 ),
 
 pooled as (
-    select council_code, quarter_start, withdrawal_reason from partner_withdrawals
+    select
+        council_code,
+        quarter_start,
+        withdrawal_reason
+    from partner_withdrawals
     union all
-    select councils.council_code, partner_withdrawals.quarter_start, partner_withdrawals.withdrawal_reason
+    select
+        councils.council_code,
+        partner_withdrawals.quarter_start,
+        partner_withdrawals.withdrawal_reason
     from partner_withdrawals
     cross join councils
     where councils.is_partnership

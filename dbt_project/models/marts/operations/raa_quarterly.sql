@@ -21,35 +21,76 @@ councils as (
 ),
 
 partnership as (
-    select council_code as region_code from councils where is_partnership limit 1
+    select max(council_code) as region_code from councils
+    where is_partnership
 ),
 
 partner_councils as (
-    select council_code from councils where is_partner_council
+    select council_code from councils
+    where is_partner_council
 ),
 
 events as (
-    select council_code, child_key, decision_date as event_date, 'adm_decision' as event_type,
+    select
+        council_code,
+        child_key,
+        decision_date as event_date,
+        'adm_decision' as event_type,
         cast(null as integer) as order_to_match_days
     from decisions
     union all
-    select council_code, child_key, placement_order_date, 'placement_order', null
-    from periods where placement_order_date is not null
+    select
+        council_code,
+        child_key,
+        placement_order_date as event_date,
+        'placement_order' as event_type,
+        null as order_to_match_days
+    from periods
+    where placement_order_date is not null
     union all
-    select council_code, child_key, match_date, 'match', a2_days
-    from journeys where match_date is not null
+    select
+        council_code,
+        child_key,
+        match_date as event_date,
+        'match' as event_type,
+        a2_days as order_to_match_days
+    from journeys
+    where match_date is not null
     union all
-    select council_code, child_key, placement_start_date, 'placed', null
+    select
+        council_code,
+        child_key,
+        placement_start_date as event_date,
+        'placed' as event_type,
+        null as order_to_match_days
     from placements
     union all
-    select council_code, child_key, adoption_order_date, 'adoption_order', null
-    from periods where adoption_order_date is not null
+    select
+        council_code,
+        child_key,
+        adoption_order_date as event_date,
+        'adoption_order' as event_type,
+        null as order_to_match_days
+    from periods
+    where adoption_order_date is not null
     union all
-    select council_code, child_key, reversal_date, 'reversal', null
-    from decisions where reversal_date is not null
+    select
+        council_code,
+        child_key,
+        reversal_date as event_date,
+        'reversal' as event_type,
+        null as order_to_match_days
+    from decisions
+    where reversal_date is not null
     union all
-    select council_code, child_key, disruption_date, 'disruption', null
-    from placements where disruption_date is not null
+    select
+        council_code,
+        child_key,
+        disruption_date as event_date,
+        'disruption' as event_type,
+        null as order_to_match_days
+    from placements
+    where disruption_date is not null
 ),
 
 partner_events as (
@@ -84,14 +125,15 @@ quarters as (
         cast(quarter_start as date) as quarter_start,
         cast(quarter_start + interval 3 month - interval 1 day as date) as quarter_end
     from (
-        select unnest(generate_series(
-            cast(date_trunc('quarter', first_date) as date),
-            cast(date_trunc('quarter', last_date) as date),
-            interval 3 month
-        )) as quarter_start
+        select
+            unnest(generate_series(
+                cast(date_trunc('quarter', first_date) as date),
+                cast(date_trunc('quarter', last_date) as date),
+                interval 3 month
+            )) as quarter_start
         from bounds
         where first_date is not null
-    )
+    ) as quarter_starts
 ),
 
 reporting_units as (

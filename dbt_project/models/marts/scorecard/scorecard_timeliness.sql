@@ -18,7 +18,8 @@ england as (
 ),
 
 partnership as (
-    select council_code as region_code from councils where is_partnership limit 1
+    select max(council_code) as region_code from councils
+    where is_partnership
 ),
 
 adopted as (
@@ -49,7 +50,8 @@ cohort as (
 ),
 
 reporting_units as (
-    select council_code from councils where is_partner_council or is_partnership
+    select council_code from councils
+    where is_partner_council or is_partnership
 ),
 
 bounds as (

@@ -18,20 +18,41 @@ councils as (
 ),
 
 activity as (
-    select council_code, referral_month as activity_month, 'referral' as activity_type,
+    select
+        council_code,
+        referral_month as activity_month,
+        'referral' as activity_type,
         cast(null as decimal(14, 2)) as amount_gbp
     from cases
     union all
-    select council_code, assessment_month, 'assessment', null
-    from cases where assessment_month is not null
+    select
+        council_code,
+        assessment_month as activity_month,
+        'assessment' as activity_type,
+        null as amount_gbp
+    from cases
+    where assessment_month is not null
     union all
-    select council_code, application_month, 'asf_application', amount_applied_gbp
+    select
+        council_code,
+        application_month as activity_month,
+        'asf_application' as activity_type,
+        amount_applied_gbp as amount_gbp
     from applications
     union all
-    select council_code, decision_month, 'asf_approval', amount_approved_gbp
-    from applications where application_status = 'APPROVED' and decision_month is not null
+    select
+        council_code,
+        decision_month as activity_month,
+        'asf_approval' as activity_type,
+        amount_approved_gbp as amount_gbp
+    from applications
+    where application_status = 'APPROVED' and decision_month is not null
     union all
-    select council_code, exchange_month, 'letterbox_' || lower(exchange_direction), null
+    select
+        council_code,
+        exchange_month as activity_month,
+        'letterbox_' || lower(exchange_direction) as activity_type,
+        null as amount_gbp
     from exchanges
 ),
 
@@ -45,7 +66,10 @@ partner_activity as (
 pooled as (
     select * from partner_activity
     union all
-    select councils.council_code, partner_activity.activity_month, partner_activity.activity_type,
+    select
+        councils.council_code,
+        partner_activity.activity_month,
+        partner_activity.activity_type,
         partner_activity.amount_gbp
     from partner_activity
     cross join councils
@@ -53,7 +77,10 @@ pooled as (
 ),
 
 bounds as (
-    select min(activity_month) as first_month, max(activity_month) as last_month from partner_activity
+    select
+        min(activity_month) as first_month,
+        max(activity_month) as last_month
+    from partner_activity
 ),
 
 months as (
