@@ -3,10 +3,6 @@ figure below is worked on paper in the comment beside it."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-import pytest
-
 
 def test_finance_models_build_and_their_tests_pass(finance_warehouse):
     assert finance_warehouse.success, finance_warehouse.failures
