@@ -1,0 +1,37 @@
+"""Shared fixtures: a temporary warehouse and landing folder per test, nothing global."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pipelines.registry import load_registry
+from pipelines.settings import Settings
+from pipelines.warehouse import connect, ensure_schemas
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+PEER_DATA = Path(os.environ.get("RAA_PEER_DATA", SHARED / "peer-data"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings.from_env(
+        landing_dir=tmp_path / "landing",
+        warehouse_dir=tmp_path / "warehouse",
+        pseudonym_key="test-key",
+    )
+
+
+@pytest.fixture
+def registry(settings: Settings):
+    return load_registry(settings.councils_file)
+
+
+@pytest.fixture
+def warehouse(settings: Settings):
+    con = connect(settings.database)
+    ensure_schemas(con)
+    yield con
+    con.close()

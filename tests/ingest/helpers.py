@@ -1,0 +1,37 @@
+"""Build small council submissions on disk for the ingestion tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipelines.ingest.landing import read_submission
+from pipelines.ingest.submission import ingest_submission
+
+HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
+EPISODES = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+GOOD_HEADER = HEADER + "C1,1,01/02/2019,WBRI,A123456789012,,\nC2,2,15/06/2020,BAFR,,,\n"
+GOOD_EPISODES = EPISODES + (
+    "C1,01/03/2020,S,C1,N1,U4,PR1,01/06/2020,X1,,EG19 7TT,WV27 9FW,SC123456\n"
+    "C1,01/06/2020,L,C2,N1,U4,PR1,,,,EG19 7TT,WV27 9FW,SC123456\n"
+    "C2,01/07/2021,S,V2,N4,U1,PR1,,,,AB1 2CD,,\n"
+)
+
+
+def drop(landing: Path, council: str, submission: str, files: dict[str, bytes | str]) -> Path:
+    folder = landing / council / submission
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        (folder / name).write_bytes(data)
+    (folder / "submission.yaml").write_text("reference_date: 2026-10-31\n", encoding="utf-8")
+    return folder
+
+
+def ingest(con, settings, registry, council: str, folder: Path, **kw):
+    return ingest_submission(
+        con, settings, registry, registry.get(council), read_submission(council, folder), **kw
+    )
+
+
+def rules(outcome) -> dict[str, int]:
+    return outcome.rejections.groupby("rule").size().to_dict()

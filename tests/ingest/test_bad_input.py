@@ -1,0 +1,186 @@
+"""Every kind of bad input gets a clear message, and no row is lost."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+
+from tests.ingest.helpers import EPISODES, GOOD_EPISODES, GOOD_HEADER, HEADER, drop, ingest, rules
+
+
+def assert_accounted(outcome) -> None:
+    loads = outcome.file_loads
+    assert (loads["rows_received"] == loads["rows_accepted"] + loads["rows_rejected"]).all()
+
+
+def test_clean_submission_loads_everything(settings, registry, warehouse):
+    folder = drop(settings.landing_dir, "NTH", "s1", {"h.csv": GOOD_HEADER, "e.csv": GOOD_EPISODES})
+    outcome = ingest(warehouse, settings, registry, "NTH", folder)
+    assert outcome.status == "loaded"
+    assert outcome.rejections.empty
+    assert warehouse.sql("select count(*) from canonical.episodes").fetchone()[0] == 3
+    assert_accounted(outcome)
+
+
+def test_wrong_encoding_fails_the_submission_naming_the_file(settings, registry, warehouse):
+    latin1 = (HEADER + "C1,M,01/02/2019,WBRI,,,\nCÉ2,F,15/06/2020,BAFR,,,\n").encode("latin-1")
+    folder = drop(settings.landing_dir, "NTH", "s1", {"header.csv": latin1})
+    outcome = ingest(warehouse, settings, registry, "NTH", folder)
+    assert outcome.status == "failed"
+    assert "header.csv is not UTF-8" in outcome.message and "line 3" in outcome.message
+
+
+def test_semicolon_delimited_file_is_refused(settings, registry, warehouse):
+    text = GOOD_HEADER.replace(",", ";")
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", {"h.csv": text}))  # fmt: skip
+    assert outcome.status == "failed"
+    assert "separates values with ';'" in outcome.message
+
+
+def test_missing_required_column_names_it(settings, registry, warehouse):
+    text = GOOD_EPISODES.replace("RNE,", "").replace(",S,", ",").replace(",L,", ",")
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", {"eps.csv": text}))  # fmt: skip
+    assert outcome.status == "failed"
+    assert "eps.csv looks like the episodes table but is missing the required column(s) RNE" in (
+        outcome.message
+    )
+
+
+def test_extra_unknown_column_is_ignored_and_reported(settings, registry, warehouse):
+    text = GOOD_HEADER.replace("MC_DOB\n", "MC_DOB,LOCAL_FLAG\n").replace(",,\n", ",,x\n")
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", {"h.csv": text}))  # fmt: skip
+    assert outcome.status == "loaded"
+    assert "LOCAL_FLAG" in outcome.file_loads.loc[0, "message"]
+    columns = [r[0] for r in warehouse.sql("describe canonical.children").fetchall()]
+    assert "LOCAL_FLAG" not in columns and "local_flag" not in columns
+
+
+def test_column_that_looks_like_a_name_is_refused_not_stored(settings, registry, warehouse):
+    text = GOOD_HEADER.replace("MC_DOB\n", "MC_DOB,Forename\n").replace(",,\n", ",,Amy\n")
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", {"h.csv": text}))  # fmt: skip
+    assert outcome.status == "failed"
+    assert "Forename" in outcome.message and "Personal details must not be sent" in outcome.message
+    assert warehouse.sql("select count(*) from canonical.children").fetchone()[0] == 0
+
+
+def test_duplicate_keys_and_duplicate_rows(settings, registry, warehouse):
+    text = GOOD_EPISODES + (
+        "C2,01/07/2021,S,V2,N4,U1,PR1,,,,AB1 2CD,,\n"  # exact copy of row 4: the copy goes
+        "C1,01/06/2020,L,C2,N1,U5,PR1,,,,EG19 7TT,WV27 9FW,SC123456\n"  # same key as row 3
+    )
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", {"e.csv": text}))  # fmt: skip
+    found = outcome.rejections.set_index("source_row")["rule"].to_dict()
+    assert found == {5: "duplicate_row", 3: "duplicate_key", 6: "duplicate_key"}
+    assert warehouse.sql("select count(*) from canonical.episodes").fetchone()[0] == 2
+    assert_accounted(outcome)
+
+
+def test_impossible_dates_are_rejected_with_the_value_sent(settings, registry, warehouse):
+    text = HEADER + "C1,M,31/02/2020,WBRI,,,\nC2,F,2020-13-01,WBRI,,,\nC3,F,1/2/2020,WBRI,,,\n"
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", {"h.csv": text}))  # fmt: skip
+    bad = outcome.rejections.set_index("source_row")
+    assert set(bad.index) == {2, 3, 4}
+    assert (bad["rule"] == "real_date").all()
+    assert bad.loc[2, "offending_value"] == "31/02/2020"
+    assert "not a real date written as dd/mm/yyyy" in bad.loc[3, "message"]
+
+
+def test_future_dates_and_dec_before_decom(settings, registry, warehouse):
+    text = EPISODES + (
+        "C1,01/03/2020,S,C1,N1,U4,PR1,01/02/2020,X1,,,,\n"  # ends before it starts
+        "C2,01/03/2027,S,C1,N1,U4,PR1,,,,,,\n"  # after the export date 31/10/2026
+    )
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", {"e.csv": text}))  # fmt: skip
+    assert rules(outcome) == {"dec_on_or_after_decom": 1, "no_future_dates": 1}
+    assert_accounted(outcome)
+
+
+def test_lower_case_and_unknown_codes(settings, registry, warehouse):
+    text = EPISODES + "C1,01/03/2020,s,C1,N1,U4,PR1,,,,,,\nC2,01/03/2020,S,C1,N9,U4,PR1,,,,,,\n"
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", {"e.csv": text}))  # fmt: skip
+    bad = outcome.rejections.set_index("source_row")
+    assert bad.loc[2, "rule"] == "code_lower_case" and "('S')" in bad.loc[2, "message"]
+    assert bad.loc[3, "rule"] == "code_list" and bad.loc[3, "source_column"] == "CIN"
+
+
+def test_sex_codes_follow_the_collection_year(settings, registry, warehouse):
+    old = HEADER + "C1,1,01/02/2019,WBRI,,,\nC2,M,01/02/2019,WBRI,,,\n"
+    folder = drop(settings.landing_dir, "NTH", "s1", {"h.csv": old})
+    (folder / "submission.yaml").write_text("reference_date: 2023-10-31\ncollection_year: 2023\n")
+    outcome = ingest(warehouse, settings, registry, "NTH", folder)
+    assert outcome.rejections.set_index("source_row")["rule"].to_dict() == {
+        3: "sex_code_for_collection_year"
+    }
+
+
+def test_empty_file_fails_the_submission(settings, registry, warehouse):
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", {"e.csv": "", "h.csv": GOOD_HEADER}))  # fmt: skip
+    assert outcome.status == "failed" and "e.csv is empty" in outcome.message
+    assert_accounted(outcome)
+
+
+def test_truncated_file_rejects_the_cut_row(settings, registry, warehouse):
+    text = GOOD_EPISODES + "C3,01/07/2021,S,V2"  # the export stopped mid-row
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", {"e.csv": text}))  # fmt: skip
+    bad = outcome.rejections.set_index("source_row")
+    assert bad.loc[5, "rule"] == "ragged_row" and "cut short" in bad.loc[5, "message"]
+    assert outcome.file_loads.loc[0, "rows_received"] == 4
+    assert_accounted(outcome)
+
+
+def test_not_csv_or_xlsx_and_unknown_table(settings, registry, warehouse):
+    outcome = ingest(warehouse, settings, registry, "NTH", drop(
+        settings.landing_dir, "NTH", "s1",
+        {"report.pdf": b"%PDF-1.4\x00\x01binary", "notes.csv": "Team,Owner\nA,B\n"},
+    ))  # fmt: skip
+    assert outcome.status == "failed"
+    assert "report.pdf is not a CSV or XLSX file" in outcome.message
+    assert "notes.csv is not a table of the SSDA903" in outcome.message
+
+
+def _workbook(sheets: dict[str, list[list]]) -> bytes:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_xlsx_with_the_wrong_sheet_names_it(settings, registry, warehouse):
+    data = _workbook({"Sheet1": [["Team", "Owner"], ["A", "B"]]})
+    outcome = ingest(warehouse, settings, registry, "FEN",
+                     drop(settings.landing_dir, "FEN", "s1", {"export.xlsx": data}))  # fmt: skip
+    assert outcome.status == "failed"
+    assert "export.xlsx (sheet 'Sheet1') is not a table of the Liquidlogic" in outcome.message
+
+
+def test_xlsx_sheet_loads_with_real_excel_dates(settings, registry, warehouse):
+    import datetime as dt
+
+    data = _workbook({"Children": [
+        ["Person ID", "Gender", "Date of Birth", "Ethnicity", "Disabled"],
+        [101, "M", dt.datetime(2019, 2, 1), "WBRI", "N"],
+        [102, "F", "31/02/2019", "WBRI", "N"],
+    ]})  # fmt: skip
+    outcome = ingest(warehouse, settings, registry, "FEN",
+                     drop(settings.landing_dir, "FEN", "s1", {"export.xlsx": data}))  # fmt: skip
+    assert outcome.status == "loaded"
+    assert outcome.rejections.set_index("source_row")["rule"].to_dict() == {3: "real_date"}
+    assert warehouse.sql("select birth_month from canonical.children").fetchall() == [
+        (dt.date(2019, 2, 1),)
+    ]

@@ -1,0 +1,186 @@
+"""Submission lifecycle: re-drops, replacement, failures, privacy, agency feeds, peer data."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from pipelines.ingest.landing import archive_submission, read_submission, submission_from_archive
+from tests.conftest import PEER_DATA
+from tests.ingest.helpers import GOOD_EPISODES, GOOD_HEADER, drop, ingest
+
+TABLE_DUMP = "select * exclude (submission_id) from canonical.{t} order by all"
+
+
+def snapshot(con) -> dict:
+    tables = ["children", "episodes"]
+    return {t: con.sql(TABLE_DUMP.format(t=t)).fetchall() for t in tables}
+
+
+def test_redrop_of_the_same_files_changes_nothing(settings, registry, warehouse):
+    files = {"h.csv": GOOD_HEADER, "e.csv": GOOD_EPISODES}
+    first = ingest(
+        warehouse, settings, registry, "NTH", drop(settings.landing_dir, "NTH", "s1", files)
+    )
+    before = snapshot(warehouse)
+    again = ingest(
+        warehouse, settings, registry, "NTH", drop(settings.landing_dir, "NTH", "s2", files)
+    )
+    assert first.status == "loaded" and again.status == "unchanged"
+    assert snapshot(warehouse) == before
+    assert warehouse.sql("select count(*) from audit.submissions").fetchone()[0] == 1
+
+
+def test_new_submission_replaces_only_that_councils_rows(settings, registry, warehouse):
+    ingest(
+        warehouse,
+        settings,
+        registry,
+        "NTH",
+        drop(settings.landing_dir, "NTH", "s1", {"h.csv": GOOD_HEADER, "e.csv": GOOD_EPISODES}),
+    )
+    ingest(
+        warehouse,
+        settings,
+        registry,
+        "KIL",
+        drop(
+            settings.landing_dir,
+            "KIL",
+            "s1",
+            {"kids.csv": "ChildRef,Sex,DOB,EthnicOrigin\nK1,F,01-Feb-2019,WBRI\n"},
+        ),
+    )
+    ingest(
+        warehouse,
+        settings,
+        registry,
+        "NTH",
+        drop(
+            settings.landing_dir,
+            "NTH",
+            "s2",
+            {"h.csv": GOOD_HEADER.splitlines(True)[0] + "C1,M,01/02/2019,WBRI,,,\n"},
+        ),
+    )
+    counts = dict(
+        warehouse.sql("select council_code, count(*) from canonical.children group by 1").fetchall()
+    )
+    assert counts == {"NTH": 1, "KIL": 1}
+    # NTH's second export has no episodes file: it has no episodes any more.
+    assert warehouse.sql("select count(*) from canonical.episodes").fetchone()[0] == 0
+
+
+def test_failed_submission_keeps_previous_data_and_flags_it_stale(settings, registry, warehouse):
+    ingest(
+        warehouse,
+        settings,
+        registry,
+        "NTH",
+        drop(settings.landing_dir, "NTH", "s1", {"h.csv": GOOD_HEADER, "e.csv": GOOD_EPISODES}),
+    )
+    before = snapshot(warehouse)
+    bad = ingest(
+        warehouse,
+        settings,
+        registry,
+        "NTH",
+        drop(settings.landing_dir, "NTH", "s2", {"h.csv": GOOD_HEADER, "e.csv": ""}),
+    )
+    assert bad.status == "failed"
+    assert snapshot(warehouse) == before
+    stale = warehouse.sql(
+        "select submission_id, is_stale, stale_reason from audit.current_submissions"
+    ).fetchall()
+    assert stale[0][0] == "s1" and stale[0][1] is True and "e.csv is empty" in stale[0][2]
+    report = settings.outbox_dir / "NTH" / "s2" / "validation_report.html"
+    assert "could not be loaded" in report.read_text()
+
+
+def test_no_direct_identifiers_reach_the_warehouse(settings, registry, warehouse):
+    ingest(
+        warehouse,
+        settings,
+        registry,
+        "NTH",
+        drop(settings.landing_dir, "NTH", "s1", {"h.csv": GOOD_HEADER, "e.csv": GOOD_EPISODES}),
+    )
+    dump = str(warehouse.sql("select * from canonical.children").fetchall()) + str(
+        warehouse.sql("select * from canonical.episodes").fetchall()
+    )
+    assert "A123456789012" not in dump  # UPN
+    keys = warehouse.sql("select distinct child_key from canonical.episodes").fetchall()
+    assert {k for (k,) in keys}.isdisjoint({"C1", "C2"}) and all(len(k) == 32 for (k,) in keys)
+    assert "7TT" not in dump and "EG19" in dump  # postcode district only
+    births = warehouse.sql("select distinct day(birth_month) from canonical.children").fetchall()
+    assert births == [(1,)]
+
+
+def test_pseudonyms_are_stable_and_keyed(settings, registry, warehouse):
+    from pipelines.ingest.privacy import pseudonymise
+
+    ids, council = pd.Series(["C1", "C1", None]), pd.Series(["NTH"] * 3)
+    a, b = pseudonymise(council, ids, "k1"), pseudonymise(council, ids, "k2")
+    assert a[0] == a[1] and a[0] != b[0] and pd.isna(a[2])
+    assert pseudonymise(pd.Series(["KIL"] * 3), ids, "k1")[0] != a[0]
+
+
+def test_agency_rows_must_name_a_partner_council(settings, registry, warehouse):
+    households = (
+        "HouseholdRef,LocalAuthority,AdopterCount,LegalStatus,EarlyPermanence\n"
+        "H1,NTH,2,L11,N\nH2,XYZ,1,L0,Y\nH3,,1,L0,N\n"
+    )
+    ledger = (
+        "LedgerRef,Period,CostPool,LocalAuthority,LineType,Amount\n"
+        "L1,01-Apr-2022,central_hub,,BUDGET,2500000.00\n"
+    )
+    outcome = ingest(
+        warehouse,
+        settings,
+        registry,
+        "RAA",
+        drop(
+            settings.landing_dir, "RAA", "s1", {"households.csv": households, "ledger.csv": ledger}
+        ),
+    )
+    bad = outcome.rejections.set_index("source_row")["rule"].to_dict()
+    assert bad == {3: "council_not_registered", 4: "council_not_registered"}
+    assert warehouse.sql(
+        "select council_code, submitted_by from canonical.adopter_households"
+    ).fetchall() == [("NTH", "RAA")]
+    assert warehouse.sql("select council_code from canonical.finance_ledger").fetchall() == [
+        (None,)
+    ]
+
+
+def test_archive_is_immutable_and_replayable(settings, registry, warehouse):
+    folder = drop(settings.landing_dir, "NTH", "s1", {"h.csv": GOOD_HEADER})
+    submission = read_submission("NTH", folder)
+    archived = archive_submission(submission, settings.archive_dir, "ssda903")
+    assert archive_submission(submission, settings.archive_dir, "ssda903") == archived
+    mode = (archived / "files" / "h.csv").stat().st_mode
+    assert mode & 0o222 == 0  # no write permission for anyone
+    replay = submission_from_archive(archived)
+    assert replay.manifest_sha256 == submission.manifest_sha256
+
+
+@pytest.mark.parametrize("folder", ["d2i-fake-903", "cscsynth-national-104k"])
+def test_public_903_files_load_and_every_row_is_accounted_for(
+    settings, registry, warehouse, folder
+):
+    source = PEER_DATA / folder
+    if not source.exists():
+        pytest.skip(f"peer data not found at {source}")
+    target = settings.landing_dir / "NTH" / folder
+    shutil.copytree(source, target)
+    outcome = ingest(warehouse, settings, registry, "NTH", target)
+    assert outcome.status == "loaded"
+    loads = outcome.file_loads
+    assert len(loads) == len(list(source.iterdir()))
+    assert (loads["rows_received"] == loads["rows_accepted"] + loads["rows_rejected"]).all()
+    stored = warehouse.sql("select count(*) from canonical.episodes").fetchone()[0]
+    episodes = loads.set_index("canonical_table").loc["episodes"]
+    assert stored == episodes["rows_accepted"] > 0
+    assert outcome.rejections["message"].str.len().min() > 20
