@@ -96,7 +96,8 @@ class FinanceWarehouse:
     failures: list[str]
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
-        con = duckdb.connect(str(self.database), read_only=True)
+        # dbt-duckdb keeps its (read-write) connection open in this process: match it.
+        con = duckdb.connect(str(self.database))
         try:
             return con.execute(sql, params or []).fetchall()
         finally:
