@@ -96,8 +96,7 @@ class FinanceWarehouse:
     failures: list[str]
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
-        # dbt-duckdb keeps its (read-write) connection open in this process: match it.
-        con = duckdb.connect(str(self.database))
+        con = duckdb.connect(str(self.database), read_only=True)
         try:
             return con.execute(sql, params or []).fetchall()
         finally:
@@ -107,6 +106,7 @@ class FinanceWarehouse:
 @pytest.fixture(scope="session")
 def finance_warehouse(tmp_path_factory) -> FinanceWarehouse:
     """Build the finance models once over the hand-worked scenario (tests/finance/scenario.py)."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.cli.main import dbtRunner
 
     from pipelines.finance.formula import parse_formula, write_formula_tables
@@ -139,6 +139,8 @@ def finance_warehouse(tmp_path_factory) -> FinanceWarehouse:
             ["build", *common, "--select", *FINANCE_SELECTION]
         )
     finally:
+        # dbt-duckdb keeps the file open for the process; readers (and the export) need it closed
+        DuckDBConnectionManager.close_all_connections()
         if previous is None:
             os.environ.pop("RAA_DBT_DATABASE", None)
         else:
