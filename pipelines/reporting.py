@@ -9,7 +9,9 @@ import duckdb
 
 HEADLINE_SQL = """
 with latest_window as (
-    select max(window_end) as window_end from marts.scorecard_timeliness where window_years = 3
+    -- the latest three-year window that has ended (the current one is still filling up)
+    select max(window_end) as window_end from marts.scorecard_timeliness
+    where window_years = 3 and window_end < current_date
 ),
 scorecard as (
     select council_code, a10_mean_days, a2_mean_days, children_adopted
@@ -17,7 +19,9 @@ scorecard as (
     where window_years = 3 and window_end = (select window_end from latest_window)
 ),
 waiting as (
-    select council_code, count(*) as children_waiting from marts.children_waiting group by 1
+    select coalesce(council_code, 'REGION') as council_code, count(*) as children_waiting
+    from marts.children_waiting
+    group by rollup (council_code)
 )
 select
     s.council_code as council,
