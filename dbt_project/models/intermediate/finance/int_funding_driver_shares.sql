@@ -51,8 +51,9 @@ spine as (
         pool_drivers.*,
         partners.council_code,
         count(*) over (
-            partition by pool_drivers.financial_year, pool_drivers.formula_version, pool_drivers.cost_pool,
-            pool_drivers.driver
+            partition by
+                pool_drivers.financial_year, pool_drivers.formula_version, pool_drivers.cost_pool,
+                pool_drivers.driver
         ) as partner_count
     from pool_drivers
     inner join partners on pool_drivers.formula_version = partners.version_id

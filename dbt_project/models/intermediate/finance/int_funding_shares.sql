@@ -51,12 +51,13 @@ applied_chain as (
             fy_start_year,
             formula_share as applied_share
         from in_force
-        where not exists (
-            select 1 from in_force as previous_year
-            where
-                previous_year.cost_pool = in_force.cost_pool
-                and previous_year.fy_start_year = in_force.fy_start_year - 1
-        )
+        where
+            not exists (
+                select 1 from in_force as previous_year
+                where
+                    previous_year.cost_pool = in_force.cost_pool
+                    and previous_year.fy_start_year = in_force.fy_start_year - 1
+            )
         union all
         select
             in_force.cost_pool,

@@ -59,10 +59,10 @@ months as (
         pool_years.cost_pool,
         pool_years.split_method,
         pool_years.pool_budget_gbp,
-        cast(pool_years.year_start_date + to_months(offsets.month_offset) as date) as period_month,
-        cast(offsets.month_offset + 1 as integer) as months_elapsed
+        cast(pool_years.year_start_date + to_months(month_offsets.month_offset) as date) as period_month,
+        cast(month_offsets.month_offset + 1 as integer) as months_elapsed
     from pool_years
-    cross join generate_series(0, 11) as offsets (month_offset)
+    cross join generate_series(0, 11) as month_offsets (month_offset)
 ),
 
 pool_months as (

@@ -4,6 +4,7 @@
 -- rate for councils listed in var finance_london_councils), and the fees actually paid (SPEND)
 -- and received (INCOME) on the ledger for that child. Borne by the child's council.
 {% set london_councils = var('finance_london_councils', []) %}
+{% set london_list = "('" ~ (london_councils | join("', '")) ~ "')" %}
 
 with journeys as (
     select * from {{ ref('fct_adoption_journeys') }}
@@ -72,7 +73,7 @@ flagged as (
     select
         *,
         {% if london_councils -%}
-            coalesce(council_code in ('{{ london_councils | join("', '") }}'), false)
+            coalesce(council_code in {{ london_list }}, false)
         {%- else -%}
             false
         {%- endif %} as is_london
