@@ -45,7 +45,7 @@ class IsoTable:
 
     def __init__(self, last: date) -> None:
         self.first = day(TABLE_START)
-        days = np.arange(self.first, day(last) + 800, dtype="int64").astype("datetime64[D]")
+        days = np.arange(self.first, day(last) + 15000, dtype="int64").astype("datetime64[D]")
         self.text = np.concatenate([days.astype(str).astype(object), np.array([None], object)])
 
     def __call__(self, days: np.ndarray) -> np.ndarray:
