@@ -17,7 +17,7 @@ stages as (
         min(event_date) filter (where event_type = 'STAGE2') as stage2_start_date,
         min(event_date) filter (where event_type = 'APPROVAL') as approval_date,
         min(event_date) filter (where event_type = 'WITHDRAWAL') as withdrawal_date,
-        arg_min(withdrawal_reason, event_date) filter (where event_type = 'WITHDRAWAL') as withdrawal_reason
+        arg_min_null(withdrawal_reason, event_date) filter (where event_type = 'WITHDRAWAL') as withdrawal_reason
     from events
     group by household_id
 ),

@@ -109,10 +109,10 @@ latest_match as (
         journey_key,
         count(*) as match_count,
         max(match_date) as match_date,
-        arg_max(is_foster_carer_adoption, match_date) as is_foster_carer_adoption,
-        arg_max(adopter_household_id, match_date) as adopter_household_id,
-        arg_max(adopter_agency_code, match_date) as adopter_agency_code,
-        arg_max(sibling_group_id, match_date) as sibling_group_id
+        arg_max_null(is_foster_carer_adoption, match_date) as is_foster_carer_adoption,
+        arg_max_null(adopter_household_id, match_date) as adopter_household_id,
+        arg_max_null(adopter_agency_code, match_date) as adopter_agency_code,
+        arg_max_null(sibling_group_id, match_date) as sibling_group_id
     from match_candidates
     where plan_rank = 1
     group by journey_key

@@ -20,10 +20,10 @@ runs as (
         min(episode_start_date) as placement_start_date,
         min(episode_in_period) as first_episode_in_period,
         max(episode_in_period) as last_episode_in_period,
-        arg_max(episode_end_date, episode_in_period) as placement_end_date,
-        arg_max(reason_episode_ceased, episode_in_period) as final_reason_ceased,
-        arg_min(placement_type_code, episode_in_period) as first_placement_type_code,
-        arg_max(placement_type_code, episode_in_period) as final_placement_type_code
+        arg_max_null(episode_end_date, episode_in_period) as placement_end_date,
+        arg_max_null(reason_episode_ceased, episode_in_period) as final_reason_ceased,
+        arg_min_null(placement_type_code, episode_in_period) as first_placement_type_code,
+        arg_max_null(placement_type_code, episode_in_period) as final_placement_type_code
     from episodes
     where adoption_run_number is not null
     group by council_code, child_key, period_key, period_number, adoption_run_number

@@ -24,10 +24,10 @@ as_of as (
 latest_decisions as (
     select
         decisions.period_key,
-        arg_max(decisions.decision_date, decisions.decision_date) as decision_date,
-        arg_max(decisions.decision_ceased_date, decisions.decision_date) as decision_ceased_date,
-        arg_max(decisions.age_at_decision, decisions.decision_date) as age_at_decision,
-        arg_max(decisions.match_date, decisions.decision_date) as match_date
+        arg_max_null(decisions.decision_date, decisions.decision_date) as decision_date,
+        arg_max_null(decisions.decision_ceased_date, decisions.decision_date) as decision_ceased_date,
+        arg_max_null(decisions.age_at_decision, decisions.decision_date) as age_at_decision,
+        arg_max_null(decisions.match_date, decisions.decision_date) as match_date
     from decisions
     cross join as_of
     where decisions.decision_date <= as_of.as_of_date

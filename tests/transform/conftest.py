@@ -1,0 +1,73 @@
+"""Build the hand-worked scenario once per session: temp DuckDB file, canonical schema,
+`dbt build` of the adoption models (the funding-formula folders are another suite's)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.warehouse import ensure_schemas
+from tests.transform import scenario
+
+AS_OF = "2020-03-31"
+FINANCE_PATHS = (
+    "path:models/intermediate/finance",
+    "path:models/marts/finance",
+    "path:seeds/finance",
+)
+
+
+class Built:
+    def __init__(self, database: Path, result, seconds: float) -> None:
+        self.database = database
+        self.result = result
+        self.seconds = seconds
+
+    def rows(self, sql: str, *params) -> list[tuple]:
+        # dbt-duckdb keeps its in-process database open: connect with the same (default) config
+        with duckdb.connect(str(self.database)) as con:
+            return con.execute(sql, params).fetchall()
+
+    def one(self, sql: str, *params) -> tuple:
+        rows = self.rows(sql, *params)
+        assert len(rows) == 1, f"expected one row, got {rows}"
+        return rows[0]
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    from dbt.cli.main import dbtRunner
+
+    root = tmp_path_factory.mktemp("transform")
+    database = root / "raa.duckdb"
+    with duckdb.connect(str(database)) as con:
+        ensure_schemas(con)
+        scenario.load(con)
+
+    previous = os.environ.get("RAA_DBT_DATABASE")
+    os.environ["RAA_DBT_DATABASE"] = str(database)
+    started = time.perf_counter()
+    try:
+        result = dbtRunner().invoke(
+            [
+                "build",
+                "--project-dir", str(DBT_PROJECT_DIR),
+                "--profiles-dir", str(DBT_PROJECT_DIR),
+                "--target-path", str(root / "target"),
+                "--log-path", str(root / "logs"),
+                "--vars", f"{{as_of_date: '{AS_OF}'}}",
+                "--exclude", *FINANCE_PATHS,
+                "--quiet",
+            ]
+        )  # fmt: skip
+    finally:
+        if previous is None:
+            os.environ.pop("RAA_DBT_DATABASE", None)
+        else:
+            os.environ["RAA_DBT_DATABASE"] = previous
+    return Built(database, result, time.perf_counter() - started)

@@ -1,0 +1,154 @@
+"""Exact mart figures for the hand-worked scenario (arithmetic in scenario.py)."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+EXACT = {"abs": 1e-9}
+
+
+def scorecard(built, council, start, years):
+    return built.one(
+        "select children_adopted, a1_mean_days, a10_mean_days, a2_children, a2_mean_days,"
+        " a3_share, england_a10_mean_days, england_a2_mean_days, a1_threshold_days"
+        " from marts.scorecard_timeliness"
+        " where council_code = ? and window_start = ? and window_years = ?",
+        council,
+        start,
+        years,
+    )
+
+
+def test_scorecard_council_year(built):
+    adopted, a1, a10, a2_n, a2, a3, *_ = scorecard(built, "NTH", date(2020, 4, 1), 1)
+    assert adopted == 5
+    assert a1 == pytest.approx(1998 / 5, **EXACT)  # 399.6
+    assert a10 == pytest.approx(1664 / 5, **EXACT)  # 332.8: foster-carer adoption C3
+    assert a2_n == 4  # C2 consent-only drops out
+    assert a2 == pytest.approx(548 / 4, **EXACT)  # 137.0, C1 scores 0
+    assert a3 == pytest.approx(0.6, **EXACT)
+
+
+def test_window_boundaries(built):
+    # 1 April 2020 (C3) belongs to 2020-21, not 2019-20; NTH has nobody in 2019-20
+    assert scorecard(built, "NTH", date(2019, 4, 1), 1)[0] == 0
+    # 1 April 2021 (C7) is in 2021-22 only
+    assert scorecard(built, "ASH", date(2020, 4, 1), 1)[0] == 1
+    assert scorecard(built, "ASH", date(2021, 4, 1), 1)[:2] == (1, 244.0)
+
+
+def test_regional_pooling_is_not_a_mean_of_means(built):
+    region = scorecard(built, "REGION", date(2020, 4, 1), 1)
+    assert region[0] == 6
+    assert region[1] == pytest.approx(2501 / 6, **EXACT)
+    assert region[1] != pytest.approx((399.6 + 503) / 2, **EXACT)
+
+
+def test_three_year_windows_and_england_averages(built):
+    ash = scorecard(built, "ASH", date(2018, 4, 1), 3)
+    assert ash[:2] == (2, 494.0)
+    region = scorecard(built, "REGION", date(2018, 4, 1), 3)
+    assert region[0] == 7
+    assert region[1] == pytest.approx(2986 / 7, **EXACT)
+    assert region[6:8] == (438.0, 196.0)  # England A10 / A2, 2018-21
+    assert scorecard(built, "ASH", date(2019, 4, 1), 3)[1] == pytest.approx(1232 / 3, **EXACT)
+    assert scorecard(built, "REGION", date(2019, 4, 1), 3)[6:8] == (445.0, 196.0)
+
+
+def test_scorecard_window_labels(built):
+    labels = dict(
+        built.rows(
+            "select window_years || ':' || window_start, window_label"
+            " from marts.scorecard_timeliness where council_code = 'REGION'"
+        )
+    )
+    assert labels["3:2018-04-01"] == "2018-21"
+    assert labels["1:2020-04-01"] == "2020-21"
+
+
+def quarter(built, council, start):
+    return built.one(
+        "select adm_decisions, placement_orders, matches, children_placed, adoption_orders,"
+        " decisions_reversed, disruptions, children_waiting, waiting_mean_days_since_order,"
+        " waiting_18_months_since_entered_care, waiting_12_months_since_order,"
+        " waiting_18_months_since_order, order_to_match_mean_days,"
+        " order_to_match_mean_days_rolling_12m"
+        " from marts.raa_quarterly where council_code = ? and quarter_start = ?",
+        council,
+        start,
+    )
+
+
+def test_raa_quarterly_counts_and_waiting(built):
+    row = quarter(built, "ASH", date(2020, 1, 1))
+    assert row[:8] == (1, 0, 0, 0, 0, 1, 1, 2)
+    assert row[8] == pytest.approx((274 + 669) / 2, **EXACT)
+    assert row[9:12] == (1, 1, 1)
+
+
+def test_raa_quarterly_next_quarters(built):
+    q1 = quarter(built, "ASH", date(2020, 4, 1))
+    assert q1[:8] == (0, 1, 1, 1, 0, 0, 0, 2)
+    assert q1[12] == 305.0
+    q2 = quarter(built, "ASH", date(2020, 7, 1))
+    assert q2[2] == 1 and q2[12] == 92.0
+    assert q2[13] == pytest.approx((305 + 92) / 2, **EXACT)
+
+
+def test_children_waiting_as_of(built):
+    rows = built.rows(
+        "select child_key, waiting_stage, days_since_entered_care, days_since_decision,"
+        " days_since_placement_order from marts.children_waiting order by child_key"
+    )
+    assert rows == [
+        ("C2", "adm_decision", 304, 121, None),
+        ("C4", "placement_order", 441, 365, 274),
+        ("C7", "adm_decision", 90, 30, None),
+        ("C8", "placement_order", 820, 761, 669),
+    ]
+
+
+def test_priority_children(built):
+    row = built.one(
+        "select children_adopted, aged_5_plus, sibling_group_placed_together,"
+        " ethnicity_other_than_wbri, disabled, any_priority from marts.priority_children"
+        " where council_code = 'NTH' and financial_year = '2020-21'"
+    )
+    assert row == (5, 1, 2, 1, 2, 5)
+
+
+def test_placement_sufficiency(built):
+    rows = built.rows(
+        "select financial_year, children_placed, placed_in_region, placed_interagency,"
+        " in_region_share from marts.placement_sufficiency where council_code = 'NTH'"
+        " order by financial_year"
+    )
+    assert rows == [("2019-20", 4, 3, 1, 0.75), ("2020-21", 1, 0, 1, 0.0)]
+
+
+def test_adopter_pipeline(built):
+    row = built.one(
+        "select enquiries, registrations, approvals, early_permanence_approvals, withdrawals,"
+        " registration_to_approval_mean_days, approved_within_6_months_share,"
+        " approved_households_waiting, matched_within_3_months_share"
+        " from marts.adopter_pipeline where council_code = 'NTH' and quarter_start = '2020-10-01'"
+    )
+    # H1 173 days (within 6 months, matched in 52 days), H2 310 days (not matched)
+    assert row == (1, 0, 2, 1, 1, 241.5, 0.5, 1, 0.5)
+    assert built.rows(
+        "select withdrawal_reason, withdrawals from marts.adopter_withdrawals"
+        " where council_code = 'REGION'"
+    ) == [("changed circumstances", 1)]
+
+
+def test_adoption_support(built):
+    rows = built.rows(
+        "select month_start, support_assessments, asf_applications, asf_amount_applied_gbp,"
+        " asf_amount_approved_gbp, letterbox_exchanges from marts.adoption_support"
+        " where council_code = 'NTH' order by month_start"
+    )
+    assert rows == [
+        (date(2021, 1, 1), 1, 2, Decimal("2300.50"), Decimal("0.00"), 2),
+        (date(2021, 2, 1), 0, 0, Decimal("0.00"), Decimal("1200.25"), 0),
+    ]
