@@ -204,9 +204,7 @@ def load(con) -> None:
         con.executemany(f"insert into canonical.{table} ({columns}) values ({marks})", rows)
 
     insert("councils", "council_code, council_name, dialect, role, hub, is_partnership", COUNCILS)
-    insert(
-        "children", "council_code, child_key, sex, birth_month, ethnicity, disability", CHILDREN
-    )
+    insert("children", "council_code, child_key, sex, birth_month, ethnicity, disability", CHILDREN)
     insert(
         "episodes",
         "council_code, child_key, decom, rne, legal_status, cin, place, dec, rec",
@@ -230,13 +228,13 @@ def load(con) -> None:
         HOUSEHOLDS,
     )
     insert(
-        "adopter_events", "council_code, household_id, event_type, event_date, reason",
+        "adopter_events",
+        "council_code, household_id, event_type, event_date, reason",
         ADOPTER_EVENTS,
     )
     insert(
         "support_cases",
-        "council_code, case_id, child_key, case_type, referral_date, assessment_date,"
-        " closed_date",
+        "council_code, case_id, child_key, case_type, referral_date, assessment_date, closed_date",
         SUPPORT_CASES,
     )
     insert(
