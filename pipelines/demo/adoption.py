@@ -63,16 +63,16 @@ def draw_units(rng: np.random.Generator, t0: np.ndarray) -> Units:
     n = len(t0)
     size = rng.choice(list(UNIT_SIZES), size=n, p=list(UNIT_SIZES.values()))
     po_route = rng.random(n) < 0.92
-    fc = rng.random(n) < np.where(po_route, 0.14, 0.3)
+    fc = rng.random(n) < np.where(po_route, 0.11, 0.3)
     early_ffa = fc & (rng.random(n) < 0.5)
 
     dec = np.where(
-        po_route, t0 + 40 + gamma_days(rng, 2.5, 50, n), t0 + 15 + gamma_days(rng, 2, 35, n)
+        po_route, t0 + 60 + gamma_days(rng, 2.5, 70, n), t0 + 15 + gamma_days(rng, 2, 35, n)
     )
     po = np.where(po_route, dec + 20 + gamma_days(rng, 2, 25, n), np.nan)
     c2 = np.clip(dec + uniform_days(rng, -60, 30, n), t0 + 21, po - 14)
 
-    a2 = gamma_days(rng, 2.2, 85, n)
+    a2 = gamma_days(rng, 2.4, 95, n)
     before_po = ~fc & (rng.random(n) < 0.06)
     match = np.where(
         fc,
@@ -145,7 +145,13 @@ def unit_plans(rng: np.random.Generator, u: Units) -> Plan:
     plan.set(0, slice(None), u.t0, place=np.where(u.early_ffa, ffa_place, first_place),
              ls=ls0, carer=np.where(u.early_ffa, FFA_CARER, 0))  # fmt: skip
     late_ffa = u.fc & ~u.early_ffa
-    plan.set(1, late_ffa, u.t0 + uniform_days(rng, 3, 60, n), place=ffa_place, carer=FFA_CARER)
+    plan.set(
+        1,
+        late_ffa,
+        np.minimum(u.t0 + uniform_days(rng, 3, 200, n), u.dec),
+        place=ffa_place,
+        carer=FFA_CARER,
+    )
     moved = ~u.fc & (rng.random(n) < 0.35)
     plan.set(1, moved, u.t0 + uniform_days(rng, 14, u.dec - u.t0, n),
              place=pick_index(rng, {"U6": 70, "U4": 30}, n, PLACE), carer=1)  # fmt: skip

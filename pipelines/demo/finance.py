@@ -17,8 +17,8 @@ LA_FEE = 27000.0
 VAA_FEES = ((day(date(2019, 4, 1)), 31620.0), (day(date(2025, 4, 1)), 39245.0))
 CENTRAL_BUDGET = 2_450_000  # region scale, 2019-20
 MARKETING_BUDGET = 140_000
-LOCALITY_BASE, LOCALITY_PER_SHARE = 250_000, 3_000_000
-GROWTH = 1.03
+LOCALITY_BASE, LOCALITY_PER_SHARE = 250_000, 2_400_000
+GROWTH = 1.025
 COLUMNS = [
     "entry_id", "period_month", "cost_pool", "council_code", "entry_type", "amount_gbp",
     "child_id", "fee_type", "description",
