@@ -38,7 +38,9 @@ class SubmissionOutcome:
     status: str  # loaded | failed | unchanged
     message: str = ""
     file_loads: pd.DataFrame = field(default_factory=pd.DataFrame)
-    rejections: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECTION_COLUMNS))
+    rejections: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=REJECTION_COLUMNS)
+    )
     warnings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=WARNING_COLUMNS))
     rows_by_table: dict[str, int] = field(default_factory=dict)
 
