@@ -12,6 +12,8 @@ from pipelines.registry import load_registry
 from pipelines.settings import Settings
 
 INGEST_JOB = "ingest_council"
+# DuckDB has one writer per file: config/dagster.yaml queues runs with this tag one at a time.
+WRITES_WAREHOUSE = {"raa/writes_warehouse": "true"}
 TRANSFORM_JOB = "build_warehouse"
 
 
@@ -23,11 +25,13 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         INGEST_JOB,
         selection=dg.AssetSelection.assets(ingest),
         description="Load one council's latest submission (one partition per council).",
+        tags=WRITES_WAREHOUSE,
     )
     transform_job = dg.define_asset_job(
         TRANSFORM_JOB,
         selection=dg.AssetSelection.assets(council_reference, funding_formula, models),
         description="Rebuild the star schema and marts from the canonical tables.",
+        tags=WRITES_WAREHOUSE,
     )
     return dg.Definitions(
         assets=[council_reference, ingest, funding_formula, models],

@@ -31,7 +31,20 @@ def test_definitions_have_every_asset_check_and_job(tmp_path):
     assert ("canonical/episodes", "contract") in checks
     partitions = defs.resolve_job_def(INGEST_JOB).partitions_def
     assert partitions.get_partition_keys() == ["NTH", "ASH", "FEN", "KIL", "RAA"]
-    assert defs.resolve_job_def(TRANSFORM_JOB) is not None
+    for job in (INGEST_JOB, TRANSFORM_JOB):
+        assert defs.resolve_job_def(job).tags.get("raa/writes_warehouse") == "true"
+
+
+def test_instance_config_runs_one_warehouse_writer_at_a_time(tmp_path, monkeypatch):
+    """DuckDB has one writer per file: the shipped dagster.yaml queues writing runs singly."""
+    import dagster as dg
+
+    from pipelines.run import dagster_instance
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    limits = dagster_instance().get_concurrency_config().run_queue_config.tag_concurrency_limits
+    assert {"key": "raa/writes_warehouse", "limit": 1} in limits
+    assert isinstance(dg.DagsterInstance.get(), dg.DagsterInstance)
 
 
 @pytest.mark.slow
