@@ -52,6 +52,22 @@ def _table(frame: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _located(rejections: pd.DataFrame, file_loads: pd.DataFrame) -> pd.DataFrame:
+    """Rows as the council finds them: file, sheet (for workbooks) and spreadsheet row."""
+    if rejections.empty:
+        return rejections
+    sheets = file_loads.dropna(subset=["sheet_name"]).set_index(["file_name", "canonical_table"])
+    sheet = [
+        sheets["sheet_name"].get((f, t)) if len(sheets) else None
+        for f, t in zip(rejections["file_name"], rejections["canonical_table"], strict=True)
+    ]
+    located = rejections.assign(sheet=sheet).sort_values(["file_name", "sheet", "source_row"])
+    columns = ["file_name", "sheet", "source_row", "source_column", "message", "offending_value",
+               "rule", "dfe_rule"]  # fmt: skip
+    return located[columns].rename(columns={"file_name": "file", "source_row": "row",
+                                            "source_column": "column", "offending_value": "value sent"})  # fmt: skip
+
+
 def _html(council, submission, outcome, rejections, warnings, profile) -> str:
     title = f"Validation report: {council.name}, submission {submission.submission_id}"
     if outcome.status == "failed":
@@ -76,7 +92,7 @@ def _html(council, submission, outcome, rejections, warnings, profile) -> str:
         if len(rejections)
         else pd.DataFrame()
     )
-    shown = rejections.sort_values(["file_name", "source_row"]).head(ROWS_SHOWN)
+    shown = _located(rejections, outcome.file_loads).head(ROWS_SHOWN)
     more = len(rejections) - len(shown)
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:75em}}table{{border-collapse:collapse;margin:1em 0}}
