@@ -184,3 +184,21 @@ def test_xlsx_sheet_loads_with_real_excel_dates(settings, registry, warehouse):
     assert warehouse.sql("select birth_month from canonical.children").fetchall() == [
         (dt.date(2019, 2, 1),)
     ]
+
+
+def test_council_report_names_the_sheet_and_row_of_each_rejected_row(settings, registry, warehouse):
+    data = _workbook(
+        {
+            "Children": [
+                ["Person ID", "Gender", "Date of Birth", "Ethnicity"],
+                ["101", "m", "01/02/2019", "WBRI"],
+            ]
+        }
+    )
+    ingest(warehouse, settings, registry, "FEN",
+           drop(settings.landing_dir, "FEN", "s1", {"export.xlsx": data}))  # fmt: skip
+    folder = settings.outbox_dir / "FEN" / "s1"
+    report = (folder / "validation_report.html").read_text()
+    assert "<td>export.xlsx</td><td>Children</td><td>2</td><td>Gender</td>" in report
+    assert "codes must be in capitals (&#x27;M&#x27;)" in report
+    assert "Gender has 'm'" in (folder / "rejected_rows.csv").read_text()
