@@ -1,0 +1,212 @@
+"""bench/RESULTS.md, bench/scaling.png and bench/results.json from one benchmark run."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+from dataclasses import asdict
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+from bench.measure import Sample, Summary
+
+HERE = Path(__file__).resolve().parent
+PACKAGES = ("dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb", "pandas", "pandera",
+            "pyarrow")  # fmt: skip
+VALIDATION = ("validate",)
+TARGETS = {"national_wall": 60.0, "national_peak_mb": 4096.0, "peer_validation": 10.0,
+           "region_wall": 20.0, "floor_ratio": 10.0}  # fmt: skip
+
+
+def _fmt(triple, unit="s") -> str:
+    median, low, high = triple
+    digits = 0 if unit == "MB" else 1
+    return f"{median:.{digits}f} ({low:.{digits}f}–{high:.{digits}f})"
+
+
+def _row(name: str, samples: list[Sample] | None, key=None, note: str = "") -> str:
+    if not samples:
+        return f"| {name} | not available | | | {note} |"
+    s = Summary.of(samples, key)
+    ok = "" if s.ok else " **FAILED**"
+    return f"| {name} | {_fmt(s.wall)}{ok} | {_fmt(s.cpu)} | {_fmt(s.peak_mb, 'MB')} | {note} |"
+
+
+def _part(samples: list[Sample], names, what: str) -> list[float]:
+    return [sum(s.report.get("parts", {}).get(n, {}).get(what, 0.0) for n in names)
+            for s in samples]  # fmt: skip
+
+
+def _parts_rows(samples: list[Sample]) -> list[str]:
+    """Ingestion split into read/ingest and validation, measured inside the ingest process."""
+    parts = sorted({p for s in samples for p in s.report.get("parts", {})})
+    reading = [p for p in parts if p not in VALIDATION]
+    rows = []
+    for label, names in (("read/ingest (all but validation)", reading),
+                         ("validation (pandera + cross-table)", VALIDATION)):  # fmt: skip
+        wall, cpu = _part(samples, names, "wall"), _part(samples, names, "cpu")
+        peak = [max((s.report["parts"].get(n, {}).get("peak_mb", 0.0) for n in names),
+                    default=0.0) for s in samples]  # fmt: skip
+        rows.append(
+            f"| &nbsp;&nbsp;{label} | {_fmt(_spread(wall))} | {_fmt(_spread(cpu))} | "
+            f"{_fmt(_spread(peak), 'MB')} (high-water) | {', '.join(names)} |"
+        )
+    return rows
+
+
+def _spread(values: list[float]) -> tuple[float, float, float]:
+    return (statistics.median(values), min(values), max(values)) if values else (0, 0, 0)
+
+
+def _median_wall(samples, key=None) -> float:
+    return Summary.of(samples, key).wall[0] if samples else float("nan")
+
+
+def floor_wall(sample: Sample) -> float:
+    return sample.report.get("sql_wall", sample.wall)
+
+
+def stage_table(entry: dict) -> list[str]:
+    lines = ["| stage | wall s: median (min–max) | CPU s | peak RSS MB | notes |",
+             "|---|---|---|---|---|"]  # fmt: skip
+    if "ingest" in entry:
+        lines.append(_row("ingestion, whole process (no Dagster)", entry["ingest"]))
+        lines += _parts_rows(entry["ingest"])
+    if "dbt" in entry:
+        lines.append(_row("dbt build", entry["dbt"]))
+    if "publish" in entry:
+        lines.append(_row("publish (`published_snapshot`)", entry["publish"],
+                          note=entry.get("publish_note", "")))  # fmt: skip
+    lines.append(_row("**whole `raa run`** (full load, empty warehouse)", entry["run"]))
+    if entry.get("reload"):
+        council = entry["reload"][0].report.get("council", "")
+        lines.append(_row(f"one-council reload (`raa run` after {council} resubmits)",
+                          entry["reload"]))  # fmt: skip
+    floor = entry["floor"]
+    lines.append(
+        _row(
+            "FLOOR: bench/floor.sql (SQL only)",
+            floor,
+            key=floor_wall,
+            note=f"CSV copies of XLSX sheets made once in "
+            f"{floor[0].report.get('xlsx_to_csv_seconds', 0):.0f} s (not counted)",
+        )
+    )
+    ratio = _median_wall(entry["run"]) / _median_wall(floor, floor_wall)
+    lines.append(f"\nEnd-to-end / floor: **{ratio:.1f}x**.")
+    return lines
+
+
+def scaling(results: dict) -> tuple[list[str], list[dict]]:
+    points, lines = (
+        [],
+        [
+            "| size | councils | episodes | rows sent | `raa run` wall s | CPU s | peak MB | "
+            "s per 100k rows | floor s | ratio |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ],
+    )
+    for size, entry in results["sizes"].items():
+        run = Summary.of(entry["run"])
+        floor = _median_wall(entry["floor"], floor_wall)
+        rows = entry["rows"].get("rows", 0)
+        points.append({"size": size, "rows": rows, "wall": run.wall[0], "peak": run.peak_mb[0],
+                       "floor": floor, "cpu": run.cpu[0]})  # fmt: skip
+        per = run.wall[0] / rows * 1e5 if rows else float("nan")
+        lines.append(
+            f"| {size} | {entry['rows'].get('councils', '')} | {entry['rows'].get('episodes', '')}"
+            f" | {rows} | {run.wall[0]:.1f} | {run.cpu[0]:.1f} | {run.peak_mb[0]:.0f} | "
+            f"{per:.2f} | {floor:.1f} | {run.wall[0] / floor:.1f}x |"
+        )
+    return lines, points
+
+
+def chart(points: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [p["rows"] / 1e6 for p in points]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    left.plot(rows, [p["wall"] for p in points], "o-", label="raa run (wall)")
+    left.plot(rows, [p["cpu"] for p in points], "s--", label="raa run (CPU)")
+    left.plot(rows, [p["floor"] for p in points], "^-", label="DuckDB floor")
+    if points:
+        slope = points[-1]["wall"] / rows[-1]
+        left.plot([0, rows[-1]], [0, slope * rows[-1]], ":", color="grey", label="linear")
+    left.set(xlabel="rows sent (millions)", ylabel="seconds", title="Time by size")
+    left.legend()
+    right.plot(rows, [p["peak"] for p in points], "o-")
+    right.set(xlabel="rows sent (millions)", ylabel="peak RSS (MB)", title="Peak memory by size")
+    for axis in (left, right):
+        axis.grid(alpha=0.3)
+        axis.set_xlim(left=0)
+        axis.set_ylim(bottom=0)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def targets(results: dict) -> list[str]:
+    sizes, lines = results["sizes"], ["| target | measured | met? |", "|---|---|---|"]
+
+    def add(label, value, limit, unit):
+        met = "yes" if value <= limit else "**no**"
+        lines.append(f"| {label} (≤ {limit:g} {unit}) | {value:.1f} {unit} | {met} |")
+
+    if "national" in sizes:
+        run = Summary.of(sizes["national"]["run"])
+        add("national `raa run` wall", run.wall[0], TARGETS["national_wall"], "s")
+        add("national `raa run` peak RSS", run.peak_mb[0], TARGETS["national_peak_mb"], "MB")
+        floor = _median_wall(sizes["national"]["floor"], floor_wall)
+        add("national end-to-end / floor", run.wall[0] / floor, TARGETS["floor_ratio"], "x")
+    peer = results["peer"]["ingest"]
+    add("104k set: validation", statistics.median(_part(peer, VALIDATION, "wall")),
+        TARGETS["peer_validation"], "s")  # fmt: skip
+    if "region" in sizes:
+        add("regional nightly `raa run`", _median_wall(sizes["region"]["run"]),
+            TARGETS["region_wall"], "s")  # fmt: skip
+    return lines
+
+
+def machine() -> list[str]:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
+                .splitlines() if line.startswith("model name")), platform.processor())  # fmt: skip
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True, cwd=HERE, check=False).stdout.strip()  # fmt: skip
+    versions = ", ".join(f"{p} {version(p)}" for p in PACKAGES)
+    return [
+        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; commit {commit}",
+        f"- machine: {cpu}, {os.cpu_count()} cores, {memory:.0f} GiB; {platform.platform()}",
+        f"- Python {platform.python_version()}; {versions}",
+    ]
+
+
+def write_results(results: dict, out: Path) -> None:
+    scale_lines, points = scaling(results)
+    chart(points, out.with_name("scaling.png"))
+    text = ["# Benchmark results", "", "Written by `make bench` (`python -m bench.run`); "
+            "stages run in their own processes (peak RSS per process tree, via wait4).", "", *machine(),
+            f"- repetitions: {results['reps']} (median, with min–max); seed {results['seed']}; "
+            f"benchmark took {results['total_seconds'] / 60:.1f} min", "", "## Targets", "",
+            *targets(results), ""]  # fmt: skip
+    for size, entry in results["sizes"].items():
+        if "ingest" in entry or size == "national":
+            text += [f"## Stages: {size}", "", *stage_table(entry), ""]
+    text += ["## Public 104k set (cscsynth-national-104k, one ssda903 submission)", "",
+             "| stage | wall s | CPU s | peak MB | notes |", "|---|---|---|---|---|",
+             _row("ingestion, whole process", results["peer"]["ingest"]),
+             *_parts_rows(results["peer"]["ingest"]), "",
+             "## Scaling", "", *scale_lines, "", "![time and memory by size](scaling.png)", ""]  # fmt: skip
+    extra = out.with_name("NOTES.md")
+    if extra.exists():
+        text += [extra.read_text(encoding="utf-8")]
+    out.write_text("\n".join(text) + "\n", encoding="utf-8")
+    raw = json.loads(json.dumps(results, default=lambda o: asdict(o)))
+    out.with_name("results.json").write_text(json.dumps(raw, indent=1), encoding="utf-8")

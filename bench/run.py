@@ -1,0 +1,136 @@
+"""`make bench`: time each stage, the whole `raa run`, a one-council reload and the DuckDB floor,
+at region, 4x, 16x and national size, plus the public 104k set; write bench/RESULTS.md.
+
+    python -m bench.run [--quick] [--seed 42] [--sizes region,4x,16x,national] [--reps 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from bench.data import SIZES, DataSet, data_set, peer_landing, rows_in
+from bench.measure import fresh, pipeline_env, raa_run, run_measured, stage
+from bench.report import write_results
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / "cache" / "work"
+RESUBMISSION = "9999-bench-resubmission"
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def stages(data: DataSet, reps: int, work: Path) -> dict:
+    """Ingest, dbt and publish each in their own process; ingest from an empty warehouse."""
+    out: dict = {}
+    samples = []
+    for _ in range(reps):
+        warehouse = fresh(work / "warehouse")
+        samples.append(run_measured(stage("ingest", data.landing, warehouse, data.councils_file),
+                                    pipeline_env(data.landing, warehouse, data.councils_file,
+                                                 work / "home")))  # fmt: skip
+    out["ingest"] = samples
+    env = pipeline_env(data.landing, warehouse, data.councils_file, work / "home")
+    run_measured(stage("prep", data.landing, warehouse, data.councils_file), env)
+    out["dbt"] = [
+        run_measured(stage("dbt", data.landing, warehouse, data.councils_file), env)
+        for _ in range(reps)
+    ]
+    publish = run_measured(stage("publish", data.landing, warehouse, data.councils_file), env)
+    out["publish"] = [publish] if publish.report.get("available") else None
+    out["publish_note"] = publish.report.get("why", "")
+    return out
+
+
+def full_runs(data: DataSet, reps: int, work: Path) -> list:
+    samples = []
+    for _ in range(reps):
+        warehouse, home = fresh(work / "warehouse"), fresh(work / "home")
+        env = pipeline_env(data.landing, warehouse, data.councils_file, home)
+        samples.append(run_measured(raa_run(), env, work / "raa-run.log"))
+    return samples
+
+
+def one_council_reload(data: DataSet, work: Path) -> object:
+    """After a full load, one council resubmits (its episodes file loses its last row)."""
+    code, source = _csv_council(data.landing)
+    target = data.landing / code / RESUBMISSION
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target)
+    episodes = next(p for p in target.iterdir() if p.name == "episodes.csv")
+    lines = episodes.read_bytes().rstrip(b"\n").split(b"\n")
+    episodes.write_bytes(b"\n".join(lines[:-1]) + b"\n")
+    try:
+        env = pipeline_env(data.landing, work / "warehouse", data.councils_file, work / "home")
+        sample = run_measured(raa_run(), env, work / "raa-reload.log")
+        sample.report["council"] = code
+        return sample
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+
+
+def _csv_council(landing: Path) -> tuple[str, Path]:
+    for council in sorted(p for p in landing.iterdir() if p.is_dir()):
+        folders = sorted(p for p in council.iterdir() if p.is_dir())
+        if folders and (folders[-1] / "episodes.csv").exists():
+            return council.name, folders[-1]
+    raise RuntimeError(f"no council with an episodes.csv in {landing}")
+
+
+def floors(data: DataSet, reps: int, work: Path) -> list:
+    env = pipeline_env(data.landing, work / "floor", data.councils_file, work / "home")
+    return [
+        run_measured(stage("floor", data.landing, work / "floor" / "w", data.councils_file), env)
+        for _ in range(reps)
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="one repetition of everything")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--sizes", default=",".join(SIZES))
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
+    args = parser.parse_args()
+    reps = 1 if args.quick else args.reps
+    started = time.perf_counter()
+    results: dict = {"reps": reps, "seed": args.seed, "sizes": {}}
+    peer = peer_landing(args.seed)
+    say("104k public set: ingestion")
+    results["peer"] = stages_ingest_only(peer, reps, WORK / "peer")
+    for size in args.sizes.split(","):
+        data = data_set(size, args.seed)
+        big = size in ("region", "national")
+        n = reps if big else 1
+        say(f"{size}: stages, full raa run x{n}, floor")
+        entry: dict = {"rows": rows_in(data)}
+        if big:
+            entry.update(stages(data, n, WORK / size))
+        entry["run"] = full_runs(data, n, WORK / size)
+        if big:
+            entry["reload"] = [one_council_reload(data, WORK / size)]
+        entry["floor"] = floors(data, n, WORK / size)
+        results["sizes"][size] = entry
+    results["total_seconds"] = time.perf_counter() - started
+    write_results(results, Path(args.out))
+    say(f"done in {results['total_seconds']:.0f} s: {args.out}")
+
+
+def stages_ingest_only(data: DataSet, reps: int, work: Path) -> dict:
+    samples = []
+    for _ in range(reps):
+        warehouse = fresh(work / "warehouse")
+        env = pipeline_env(data.landing, warehouse, data.councils_file, work / "home")
+        samples.append(run_measured(stage("ingest", data.landing, warehouse, data.councils_file,
+                                          "--council", "NTH"), env))  # fmt: skip
+    return {"ingest": samples}
+
+
+if __name__ == "__main__":
+    main()
