@@ -1,0 +1,1 @@
+"""Safe publishing: release gate, disclosure control, atomic snapshots, alerts and freshness."""

@@ -1,0 +1,107 @@
+"""Which marts are published how: suppressed aggregates, money tables as they are, restricted
+child-level tables. A mart missing here is withheld (and reported) until someone decides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class DisclosureRule:
+    """Counts of children (or adopter households) in one aggregate mart.
+
+    counts: columns withheld when 1..5.
+    derived: column -> the counts it is based on (a mean or share is withheld with them).
+    cell_group: columns that identify one table of cells whose council rows add up to the
+        partnership row (secondary suppression across councils).
+    row_totals: total column -> its parts in the same row (secondary suppression within a row).
+    """
+
+    counts: tuple[str, ...]
+    derived: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    cell_group: tuple[str, ...] = ()
+    row_totals: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def protected(self) -> tuple[str, ...]:
+        return (*self.counts, *self.derived)
+
+
+AGGREGATE_MARTS: dict[str, DisclosureRule] = {
+    "scorecard_timeliness": DisclosureRule(
+        counts=("children_adopted", "a1_children", "a10_children", "a2_children",
+                "a3_children_within_14_months"),
+        derived={
+            "a1_mean_days": ("a1_children",),
+            "a10_mean_days": ("a10_children",),
+            "a2_mean_days": ("a2_children",),
+            "a3_share": ("a3_children_within_14_months", "children_adopted"),
+        },
+        cell_group=("window_start", "window_end"),
+    ),
+    "raa_quarterly": DisclosureRule(
+        counts=("adm_decisions", "placement_orders", "matches", "children_placed",
+                "adoption_orders", "decisions_reversed", "disruptions", "matched_with_order",
+                "matched_with_order_rolling_12m", "children_waiting",
+                "waiting_18_months_since_entered_care", "waiting_12_months_since_order",
+                "waiting_18_months_since_order"),
+        derived={
+            "order_to_match_mean_days": ("matched_with_order",),
+            "order_to_match_mean_days_rolling_12m": ("matched_with_order_rolling_12m",),
+            "waiting_mean_days_since_order": ("children_waiting",),
+            "waiting_mean_days_since_entered_care": ("children_waiting",),
+        },
+        cell_group=("quarter_start",),
+    ),
+    "adopter_pipeline": DisclosureRule(
+        counts=("enquiries", "registrations", "stage1_starts", "stage2_starts", "approvals",
+                "early_permanence_approvals", "matches", "withdrawals",
+                "approved_households_waiting"),
+        derived={
+            "registration_to_approval_mean_days": ("approvals",),
+            "approved_within_6_months_share": ("approvals",),
+            "matched_within_3_months_share": ("approvals", "matches"),
+        },
+        cell_group=("quarter_start",),
+    ),
+    "adopter_withdrawals": DisclosureRule(
+        counts=("withdrawals",), cell_group=("quarter_start", "withdrawal_reason")
+    ),
+    "adoption_support": DisclosureRule(
+        counts=("support_referrals", "support_assessments", "asf_applications",
+                "asf_applications_approved", "letterbox_exchanges", "letterbox_exchanges_in",
+                "letterbox_exchanges_out"),
+        derived={
+            "asf_amount_applied_gbp": ("asf_applications",),
+            "asf_amount_approved_gbp": ("asf_applications_approved",),
+        },
+        cell_group=("month_start",),
+        row_totals={"letterbox_exchanges": ("letterbox_exchanges_in", "letterbox_exchanges_out")},
+    ),
+    "placement_sufficiency": DisclosureRule(
+        counts=("children_placed", "placed_in_region", "placed_interagency",
+                "placed_interagency_la", "placed_interagency_vaa", "placed_agency_unknown"),
+        derived={"in_region_share": ("placed_in_region", "placed_interagency")},
+        cell_group=("financial_year",),
+        row_totals={
+            "children_placed": ("placed_in_region", "placed_interagency", "placed_agency_unknown"),
+            "placed_interagency": ("placed_interagency_la", "placed_interagency_vaa"),
+        },
+    ),
+    "priority_children": DisclosureRule(
+        counts=("children_adopted", "aged_5_plus", "sibling_group_placed_together",
+                "ethnicity_other_than_wbri", "disabled", "any_priority"),
+        derived={
+            f"{name}_share": (name, "children_adopted")
+            for name in ("aged_5_plus", "sibling_group_placed_together",
+                         "ethnicity_other_than_wbri", "disabled", "any_priority")
+        },
+        cell_group=("financial_year",),
+    ),
+}  # fmt: skip
+
+# Money, not counts of children: published as they are.
+MONEY_MARTS = ("cost_apportionment", "budget_variance", "formula_comparison")
+
+# One row per child (pseudonymised): never in the general snapshot, only the restricted files.
+CHILD_LEVEL_MARTS = ("children_waiting", "funding_driver_events", "interagency_recharges")

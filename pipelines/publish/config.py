@@ -1,0 +1,25 @@
+"""Operations settings, read from the environment when a run or tick starts (never at import)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class OperationsSettings:
+    freshness_days: float = 3.0
+    landing_quiet_seconds: float = 300.0
+    row_count_tolerance: float = 0.5
+
+    @classmethod
+    def from_env(cls) -> OperationsSettings:
+        return cls(
+            freshness_days=float(os.environ.get("RAA_FRESHNESS_DAYS", cls.freshness_days)),
+            landing_quiet_seconds=float(
+                os.environ.get("RAA_LANDING_QUIET_SECONDS", cls.landing_quiet_seconds)
+            ),
+            row_count_tolerance=float(
+                os.environ.get("RAA_ROW_COUNT_TOLERANCE", cls.row_count_tolerance)
+            ),
+        )

@@ -1,0 +1,122 @@
+"""Publish the marts: release gate first, then disclosure control, then an atomic switch.
+
+If the gate fails nothing is switched: the previous snapshot stays published and the refusal is
+recorded in audit.publishes with what failed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from pipelines.publish import layout, snapshot
+from pipelines.publish.expectations import GateResult, run_release_gate
+from pipelines.registry import Registry
+from pipelines.settings import Settings
+from pipelines.warehouse import connect
+
+PUBLISHES_DDL = """
+create table if not exists audit.publishes (
+    run_id varchar not null,
+    attempted_at timestamp not null,
+    status varchar not null,          -- published | refused
+    snapshot_id varchar,
+    message varchar,
+    submissions varchar,              -- JSON: council, submission id, manifest hash
+    row_counts varchar,               -- JSON: table -> rows published
+    gate_seconds double,
+    publish_seconds double
+)
+"""
+
+
+@dataclass
+class ReleaseOutcome:
+    published: bool
+    run_id: str
+    snapshot_id: str
+    gate: GateResult
+    tables: list[snapshot.PublishedTable] = field(default_factory=list)
+    withheld: list[str] = field(default_factory=list)
+    submissions: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def message(self) -> str:
+        if self.published:
+            return (f"published snapshot {self.snapshot_id}: {len(self.tables)} tables from "
+                    f"{len(self.submissions)} submissions")  # fmt: skip
+        return "release gate failed; the previous snapshot stays published: " + "; ".join(
+            self.gate.failures[:10]
+        )
+
+
+def _snapshot_id(run_id: str, now: datetime) -> str:
+    return f"{now:%Y%m%dT%H%M%S%fZ}-{run_id[:8]}"
+
+
+def record_publish(database: Path, outcome: ReleaseOutcome, attempted_at: datetime) -> None:
+    with connect(database) as con:
+        con.execute(PUBLISHES_DDL)
+        con.execute(
+            "insert into audit.publishes values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [outcome.run_id, attempted_at, "published" if outcome.published else "refused",
+             outcome.snapshot_id if outcome.published else None, outcome.message,
+             json.dumps(outcome.submissions, default=str),
+             json.dumps({t.name: t.rows for t in outcome.tables}),
+             outcome.gate.seconds, outcome.seconds],
+        )  # fmt: skip
+
+
+def publish_release(
+    settings: Settings, registry: Registry, run_id: str, row_count_tolerance: float = 0.5
+) -> ReleaseOutcome:
+    started = time.perf_counter()
+    now = datetime.now(UTC).replace(tzinfo=None)
+    published = settings.published_dir
+    published.mkdir(parents=True, exist_ok=True)
+    snapshot_id = _snapshot_id(run_id, now)
+    staging = layout.staging_dir(published, snapshot_id)
+    previous_db = layout.published_database(published)
+    con: duckdb.DuckDBPyConnection | None = snapshot.open_staging(staging, settings.database)
+    try:
+        marts = snapshot.mart_names(con)
+        submissions = snapshot.current_submissions(con)
+        gate = run_release_gate(
+            snapshot.exact_frames(con, marts),
+            partners=[c.code for c in registry.partners],
+            previous_rows=snapshot.previous_row_counts(previous_db),
+            docs_dir=layout.data_docs_dir(published),
+            tolerance=row_count_tolerance,
+        )
+        outcome = ReleaseOutcome(
+            published=gate.success, run_id=run_id, snapshot_id=snapshot_id, gate=gate,
+            withheld=[m for m in marts if snapshot.disclosure_of(m) is None],
+            submissions=submissions.to_dict("records"),
+        )  # fmt: skip
+        if gate.success:
+            outcome.tables = snapshot.write_marts(con, staging, marts, registry.partnership_code)
+            snapshot.write_meta(con, previous_db, run_id, snapshot_id, now, submissions,
+                                outcome.tables)  # fmt: skip
+            con.execute("detach work")
+            con.execute("checkpoint")
+        con.close()
+        con = None
+        if gate.success:
+            layout.make_read_only(staging)
+            layout.switch_to(published, staging, snapshot_id)
+    finally:
+        if con is not None:
+            con.close()
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    layout.remove_leftovers(published)
+    outcome.seconds = time.perf_counter() - started
+    record_publish(settings.database, outcome, now)
+    return outcome
