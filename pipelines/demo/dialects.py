@@ -30,10 +30,23 @@ def format_date(iso: str, fmt: str) -> str:
     )
 
 
+FIRST_DAY, LAST_DAY = np.datetime64("1980-01-01"), np.datetime64("2080-01-01")
+
+
+@cache
+def _date_lookup(fmt: str) -> np.ndarray:
+    days = np.arange(FIRST_DAY, LAST_DAY).astype(str)
+    return np.array([format_date(iso, fmt) for iso in days] + [None], dtype=object)
+
+
 def format_dates(values: pd.Series, fmt: str) -> pd.Series:
-    uniques = values.dropna().unique()
-    lookup = {v: format_date(v, fmt) for v in uniques}
-    return values.map(lookup)
+    """ISO dates (all real, before any defect) in the dialect's format, through a lookup."""
+    if fmt == "%Y-%m-%d":
+        return values
+    parsed = pd.to_datetime(values, format="%Y-%m-%d").to_numpy().astype("datetime64[D]")
+    index = (parsed - FIRST_DAY).astype("int64")
+    index = np.where(np.isnat(parsed), -1, index)
+    return pd.Series(_date_lookup(fmt)[index], index=values.index, dtype=object)
 
 
 def _digits(rng: np.random.Generator, n: int, width: int) -> np.ndarray:
@@ -78,11 +91,11 @@ def to_dialect(
             values = format_dates(values, profile.date_format)
         if canonical in mapping.recode:
             inverse = {c: s for s, c in mapping.recode[canonical].items()}
-            values = values.map(lambda v, inv=inverse: inv.get(v, v))
+            values = values.map(inverse).where(values.isin(list(inverse)), values)
         out[source] = values.to_numpy(dtype=object)
     for column in sorted(mapping.ignore, key=lambda c: (IGNORED_ORDER.get(c, 9), c)):
         out[column] = fill_ignored(rng, column, frame, dobs, profile)
-    result = pd.DataFrame(out)
+    result = pd.DataFrame(out, dtype=object)  # text as sent; no string-dtype inference
     if "DOB" in mapping.ignore:  # the 903 puts DOB straight after CHILD
         result = result[[result.columns[0], "DOB", *[c for c in result.columns[1:] if c != "DOB"]]]
     return result

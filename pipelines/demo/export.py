@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
+import pyarrow as pa
+import pyarrow.csv as pacsv
 import yaml
 
 from data_contracts.profiles import load_profile
 from pipelines.demo.defects import inject_defects
 from pipelines.demo.dialects import to_dialect
+from pipelines.demo.workbook import write_workbook
 
 FILE_NAMES_903 = {
     "children": "header.csv",
@@ -63,33 +64,22 @@ def write_submission(
         if profile.file_format == "xlsx":
             sheets.append((mapping.sheet or table, source))
         else:
-            source.to_csv(
-                folder / file_name(dialect, table),
-                index=False,
-                lineterminator="\n",
-                encoding=profile.encoding,
-                sep=profile.delimiter,
-            )
+            write_csv(folder / file_name(dialect, table), source, profile.delimiter)
     if sheets:
-        _write_workbook(folder / WORKBOOK_NAME, sheets)
+        write_workbook(folder / WORKBOOK_NAME, sheets)
     return rows, defects
 
 
-def _write_workbook(path: Path, sheets: list[tuple[str, pd.DataFrame]]) -> None:
-    """Text cells only (dates as dd/mm/yyyy text, as the export sends them); fixed metadata so
-    the same data gives the same bytes."""
-    workbook = xlsxwriter.Workbook(
-        str(path), {"constant_memory": True, "strings_to_numbers": False}
+def write_csv(path: Path, frame: pd.DataFrame, delimiter: str) -> None:
+    """Unquoted CSV like the case systems write (pyarrow: fast); quoted only where needed."""
+    table = pa.Table.from_pandas(frame.astype(object), preserve_index=False).cast(
+        pa.schema([(c, pa.string()) for c in frame.columns])
     )
-    workbook.set_properties({"created": datetime(2026, 1, 1), "author": "raa demo-data"})
+    options = pacsv.WriteOptions(delimiter=delimiter, quoting_style="none", include_header=False)
     try:
-        for name, frame in sheets:
-            sheet = workbook.add_worksheet(name[:31])
-            sheet.write_row(0, 0, list(frame.columns))
-            values = frame.astype(object).where(frame.notna(), None).to_numpy()
-            for r, row in enumerate(values, start=1):
-                for c, value in enumerate(row):
-                    if value is not None:
-                        sheet.write_string(r, c, value)
-    finally:
-        workbook.close()
+        body = pa.BufferOutputStream()
+        pacsv.write_csv(table, body, options)
+        header = delimiter.join(frame.columns) + "\n"
+        path.write_bytes(header.encode() + body.getvalue().to_pybytes())
+    except pa.ArrowInvalid:  # a value with a delimiter or quote in it
+        frame.to_csv(path, index=False, lineterminator="\n", sep=delimiter)
