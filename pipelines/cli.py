@@ -39,7 +39,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"landing folder {settings.landing_dir} is empty: generating the demo region")
         generate_demo(settings.landing_dir, registry_file=settings.councils_file)
     started = time.perf_counter()
-    report = run_pipeline(settings, args.council or None)
+    report = run_pipeline(
+        settings, args.council or None, progress=lambda line: print(line, flush=True)
+    )
     took = time.perf_counter() - started
     for code, ok in report.ingested.items():
         print(f"  {code}: {'loaded' if ok else 'FAILED (see raa status and the outbox report)'}")

@@ -6,37 +6,62 @@ import dagster as dg
 
 from pipelines.defs.finance import funding_formula
 from pipelines.defs.ingest import build_ingest_asset, council_reference
-from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.operations import (
+    alert_on_run_failure,
+    build_sensor,
+    landing_sensor,
+    nightly_schedule,
+)
+from pipelines.defs.publish import build_freshness_checks, build_publish_asset
+from pipelines.defs.resources import AlertResource, WarehouseResource
 from pipelines.defs.transform import build_dbt_assets, dbt_resource, ensure_manifest
 from pipelines.registry import load_registry
 from pipelines.settings import Settings
 
 INGEST_JOB = "ingest_council"
-# DuckDB has one writer per file: config/dagster.yaml queues runs with this tag one at a time.
-WRITES_WAREHOUSE = {"raa/writes_warehouse": "true"}
 TRANSFORM_JOB = "build_warehouse"
+FRESHNESS_JOB = "check_freshness"
+MARTS_GROUP = "marts"
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     registry = load_registry(settings.councils_file)
     ingest = build_ingest_asset(registry)
     models = build_dbt_assets(ensure_manifest(settings.database))
+    marts = [key for key, group in models.group_names_by_key.items() if group == MARTS_GROUP]
+    published = build_publish_asset(marts)
+    freshness = build_freshness_checks(registry)
     ingest_job = dg.define_asset_job(
         INGEST_JOB,
         selection=dg.AssetSelection.assets(ingest),
         description="Load one council's latest submission (one partition per council).",
-        tags=WRITES_WAREHOUSE,
     )
     transform_job = dg.define_asset_job(
         TRANSFORM_JOB,
-        selection=dg.AssetSelection.assets(council_reference, funding_formula, models),
-        description="Rebuild the star schema and marts from the canonical tables.",
-        tags=WRITES_WAREHOUSE,
+        selection=dg.AssetSelection.assets(council_reference, funding_formula, models, published)
+        | dg.AssetSelection.checks(freshness),
+        description="Rebuild the star schema and marts, check freshness, gate and publish.",
+    )
+    freshness_job = dg.define_asset_job(
+        FRESHNESS_JOB,
+        selection=dg.AssetSelection.checks(freshness),
+        description="Check every council's last accepted submission against RAA_FRESHNESS_DAYS.",
     )
     return dg.Definitions(
-        assets=[council_reference, ingest, funding_formula, models],
-        jobs=[ingest_job, transform_job],
-        resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
+        assets=[council_reference, ingest, funding_formula, models, published],
+        asset_checks=[freshness],
+        jobs=[ingest_job, transform_job, freshness_job],
+        schedules=[nightly_schedule(ingest_job)],
+        sensors=[
+            landing_sensor(ingest_job),
+            build_sensor(INGEST_JOB, transform_job),
+            alert_on_run_failure,
+        ],
+        resources={
+            "warehouse": WarehouseResource(),
+            "dbt": dbt_resource(),
+            "alerts": AlertResource(),
+        },
     )
 
 

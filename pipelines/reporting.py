@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -98,6 +99,34 @@ order by c.council_code
 """
 
 
+PUBLISHES_SQL = """
+select run_id, attempted_at, status, snapshot_id, message, submissions
+from audit.publishes order by attempted_at desc limit 20
+"""
+
+
+def _publishes(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    try:
+        return con.execute(PUBLISHES_SQL).fetchall()
+    except duckdb.CatalogException:
+        return []
+
+
+def _publish_lines(publishes: list[tuple]) -> list[str]:
+    published = next((p for p in publishes if p[2] == "published"), None)
+    lines = [
+        f"last publish: {published[1]:%Y-%m-%d %H:%M} UTC, run {published[0][:8]}, "
+        f"snapshot {published[3]}"
+        if published
+        else "last publish: never (nothing published yet)"
+    ]
+    if publishes and publishes[0][2] != "published":
+        lines.append(
+            f"last attempt REFUSED {publishes[0][1]:%Y-%m-%d %H:%M} UTC: {publishes[0][4]}"
+        )
+    return lines
+
+
 def status(database: Path, council_codes: list[str]) -> str:
     if not database.exists():
         return f"No warehouse at {database} yet: run `raa run`."
@@ -108,14 +137,19 @@ def status(database: Path, council_codes: list[str]) -> str:
             """select council_code, max(submission_id) from audit.submissions
                where status = 'failed' group by 1"""
         ).fetchall())  # fmt: skip
+        publishes = _publishes(con)
     finally:
         con.close()
+    last = next((p for p in publishes if p[2] == "published"), None)
+    in_snapshot = (
+        {s["council_code"]: s["submission_id"] for s in json.loads(last[5])} if last else {}
+    )
     now = datetime.now()
     out = []
     for code in council_codes:
         row = rows.get(code)
         if row is None:
-            out.append((code, "-", "-", 0, 0, 0, "never loaded"))
+            out.append((code, "-", "-", 0, 0, 0, in_snapshot.get(code, "-"), "never loaded"))
             continue
         _, submission, received, stale, accepted, rejected, queried, reason = row
         age = f"{(now - received).days}d" if received else "-"
@@ -124,5 +158,8 @@ def status(database: Path, council_codes: list[str]) -> str:
             if stale
             else (f"last failure {failed[code]}" if code in failed else "ok")
         )
-        out.append((code, submission, age, accepted, rejected, queried, note))
-    return _table(out, ["council", "submission", "age", "accepted", "rejected", "queried", "state"])
+        published = in_snapshot.get(code, "-")
+        out.append((code, submission, age, accepted, rejected, queried, published, note))
+    headers = ["council", "submission", "age", "accepted", "rejected", "queried", "published",
+               "state"]  # fmt: skip
+    return "\n".join([_table(out, headers), "", *_publish_lines(publishes)])

@@ -1,19 +1,24 @@
 """`raa run`: load every council through Dagster's own execution, then rebuild the warehouse.
 
 One ingest run per council partition (as a backfill would), then one build run for the star
-schema and marts. Runs are recorded in the Dagster instance (DAGSTER_HOME), so they show in the UI.
+schema, marts, freshness checks, release gate and publish. Runs are recorded in the Dagster
+instance (DAGSTER_HOME), so they show in the UI. A failed run emails the operators (the
+`alert_on_run_failure` sensor does the same for scheduled runs under the daemon).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import dagster as dg
 
 from pipelines.definitions import INGEST_JOB, TRANSFORM_JOB, build_definitions
+from pipelines.defs.operations import failure_problem
+from pipelines.defs.resources import AlertResource
+from pipelines.publish.alerts import run_failure_alert
 from pipelines.registry import load_registry
 from pipelines.settings import PROJECT_ROOT, Settings
 
@@ -22,6 +27,7 @@ from pipelines.settings import PROJECT_ROOT, Settings
 class RunReport:
     ingested: dict[str, bool]
     built: bool
+    build_run_id: str | None = None
 
     @property
     def success(self) -> bool:
@@ -29,10 +35,8 @@ class RunReport:
 
 
 def dagster_instance() -> dg.DagsterInstance:
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster_home")))
-    home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        shutil.copyfile(PROJECT_ROOT / "config" / "dagster.yaml", home / "dagster.yaml")
+    os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster_home"))
+    os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
     return dg.DagsterInstance.get()
 
 
@@ -40,18 +44,48 @@ def dagster_instance() -> dg.DagsterInstance:
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
-def run_pipeline(settings: Settings, councils: list[str] | None = None) -> RunReport:
+def _alert_on_failure(result, job: str, council: str | None, alerts: AlertResource) -> None:
+    if result.success:
+        return
+    failures = [e for e in result.all_events if e.is_step_failure]
+    problem = failure_problem(failures, f"the {job} run failed")
+    alerts.send(run_failure_alert(job, result.run_id, council, problem))
+
+
+def run_pipeline(
+    settings: Settings,
+    councils: list[str] | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+    resources: Mapping[str, object] | None = None,
+) -> RunReport:
+    """`resources` replaces the Definitions' resources (e.g. a WarehouseResource pointing at
+    another folder, as a snapshot rebuild does); `progress` receives one line per step."""
+    say = progress or (lambda line: None)
     registry = load_registry(settings.councils_file)
     defs = build_definitions(settings)
     instance = dagster_instance()
+    alerts = (resources or {}).get("alerts") or AlertResource()
     ingest_job = defs.resolve_job_def(INGEST_JOB)
+    codes = councils or registry.codes
     ingested = {}
-    for code in councils or registry.codes:
+    for number, code in enumerate(codes, start=1):
+        started = time.perf_counter()
+        say(f"[{number}/{len(codes)}] loading {code} ...")
         result = ingest_job.execute_in_process(
-            partition_key=code, instance=instance, raise_on_error=False, run_config=QUIET
-        )
+            partition_key=code, instance=instance, raise_on_error=False, run_config=QUIET,
+            resources=resources,
+        )  # fmt: skip
         ingested[code] = result.success
+        _alert_on_failure(result, INGEST_JOB, code, alerts)
+        state = "loaded" if result.success else "FAILED"
+        say(f"[{number}/{len(codes)}] {code} {state} in {time.perf_counter() - started:.1f}s")
+    started = time.perf_counter()
+    say("building the star schema and marts, checking and publishing ...")
     built = defs.resolve_job_def(TRANSFORM_JOB).execute_in_process(
-        instance=instance, raise_on_error=False, run_config=QUIET
+        instance=instance, raise_on_error=False, run_config=QUIET, resources=resources
     )
-    return RunReport(ingested=ingested, built=built.success)
+    _alert_on_failure(built, TRANSFORM_JOB, None, alerts)
+    state = "built and published" if built.success else "FAILED"
+    say(f"warehouse {state} in {time.perf_counter() - started:.1f}s")
+    return RunReport(ingested=ingested, built=built.success, build_run_id=built.run_id)

@@ -38,3 +38,30 @@ class WarehouseResource(dg.ConfigurableResource):
             yield con
         finally:
             con.close()
+
+
+class AlertResource(dg.ConfigurableResource):
+    """Operator email. Every field defaults to the environment (RAA_SMTP_HOST, RAA_SMTP_PORT,
+    RAA_SMTP_USER, RAA_SMTP_PASSWORD, RAA_ALERT_FROM, RAA_ALERT_TO), read when an alert is sent."""
+
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    alert_to: str | None = None
+
+    def smtp(self):
+        from dataclasses import replace
+
+        from pipelines.publish.alerts import SmtpSettings
+
+        smtp = SmtpSettings.from_env()
+        return replace(
+            smtp,
+            host=self.smtp_host or smtp.host,
+            port=self.smtp_port or smtp.port,
+            recipients=tuple(self.alert_to.split(",")) if self.alert_to else smtp.recipients,
+        )
+
+    def send(self, alert, logger=None) -> bool:
+        from pipelines.publish.alerts import log, send_alert
+
+        return send_alert(alert, self.smtp(), logger or log)

@@ -1,0 +1,130 @@
+"""Nightly operations: the 02:00 schedule, the landing sensor, the build that follows each batch
+of loads, and an email for every failed run.
+
+Loads are grouped in batches (tag `raa/batch`): the schedule starts one load per council in one
+batch, the landing sensor one load per new submission. When every load of a batch has finished,
+`build_after_loads` starts one `build_warehouse` run (star schema, marts, gate, publish).
+"""
+
+import json
+
+import dagster as dg
+
+from pipelines.defs.resources import AlertResource, WarehouseResource
+from pipelines.ingest.landing import is_stable, submission_folders
+from pipelines.publish.alerts import run_failure_alert
+from pipelines.publish.config import OperationsSettings
+
+BATCH_TAG = "raa/batch"
+PARTITION_TAG = "dagster/partition"
+RECENT_LOADS = 200
+REMEMBERED_BATCHES = 100
+
+
+def nightly_schedule(ingest_job) -> dg.ScheduleDefinition:
+    @dg.schedule(
+        name="nightly_load",
+        cron_schedule="0 2 * * *",
+        execution_timezone="Europe/London",
+        job=ingest_job,
+        description="02:00 UK time: load every council; build_after_loads then rebuilds.",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+    )
+    def nightly_load(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource):
+        batch = f"nightly-{context.scheduled_execution_time:%Y-%m-%d}"
+        return [
+            dg.RunRequest(run_key=f"{batch}:{code}", partition_key=code, tags={BATCH_TAG: batch})
+            for code in warehouse.registry().codes
+        ]
+
+    return nightly_load
+
+
+def landing_sensor(ingest_job) -> dg.SensorDefinition:
+    @dg.sensor(
+        name="new_submission",
+        job=ingest_job,
+        minimum_interval_seconds=60,
+        description="Loads a council as soon as a new submission folder is complete and stable "
+        "(no file changed for RAA_LANDING_QUIET_SECONDS). One run per submission.",
+        default_status=dg.DefaultSensorStatus.RUNNING,
+    )
+    def new_submission(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+        settings = warehouse.settings()
+        quiet = OperationsSettings.from_env().landing_quiet_seconds
+        seen: dict[str, str] = json.loads(context.cursor or "{}")
+        requests = []
+        for code in warehouse.registry().codes:
+            folders = submission_folders(settings.landing_dir, code)
+            if not folders or seen.get(code) == folders[-1].name:
+                continue
+            latest = folders[-1]
+            if not is_stable(latest, quiet):
+                context.log.info(f"{code}/{latest.name} is still arriving; waiting")
+                continue
+            seen[code] = latest.name
+            batch = f"landing-{code}-{latest.name}"
+            requests.append(dg.RunRequest(run_key=batch, partition_key=code,
+                                          tags={BATCH_TAG: batch}))  # fmt: skip
+        if not requests:
+            return dg.SensorResult(skip_reason="no new complete submission",
+                                   cursor=json.dumps(seen, sort_keys=True))  # fmt: skip
+        return dg.SensorResult(run_requests=requests, cursor=json.dumps(seen, sort_keys=True))
+
+    return new_submission
+
+
+def finished_batches(runs) -> list[str]:
+    """Batches whose loads have all finished (successfully or not), oldest first."""
+    batches: dict[str, list] = {}
+    for run in sorted(runs, key=lambda r: r.run_id):
+        batch = run.tags.get(BATCH_TAG)
+        if batch:
+            batches.setdefault(batch, []).append(run)
+    return [b for b, rs in batches.items() if all(r.is_finished for r in rs)]
+
+
+def build_sensor(ingest_job_name: str, transform_job) -> dg.SensorDefinition:
+    @dg.sensor(
+        name="build_after_loads",
+        job=transform_job,
+        minimum_interval_seconds=60,
+        description="Once every load of a batch has finished, rebuild the marts and publish.",
+        default_status=dg.DefaultSensorStatus.RUNNING,
+    )
+    def build_after_loads(context: dg.SensorEvaluationContext):
+        built: list[str] = json.loads(context.cursor or "[]")
+        runs = context.instance.get_runs(
+            filters=dg.RunsFilter(job_name=ingest_job_name), limit=RECENT_LOADS
+        )
+        ready = [b for b in finished_batches(runs) if b not in built]
+        if not ready:
+            return dg.SensorResult(skip_reason="no finished batch of loads to build")
+        requests = [dg.RunRequest(run_key=f"build:{b}", tags={BATCH_TAG: b}) for b in ready]
+        cursor = json.dumps((built + ready)[-REMEMBERED_BATCHES:])
+        return dg.SensorResult(run_requests=requests, cursor=cursor)
+
+    return build_after_loads
+
+
+def failure_problem(step_failures, fallback: str) -> str:
+    messages = []
+    for event in step_failures:
+        error = getattr(event.event_specific_data, "error", None)
+        messages.append(f"{event.step_key}: {error.message.strip() if error else event.message}")
+    return "\n".join(messages) or fallback
+
+
+@dg.run_failure_sensor(
+    name="alert_on_run_failure",
+    description="Emails the operators (RAA_ALERT_TO) when any run fails, including a failed "
+    "contract, dbt test or release gate.",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def alert_on_run_failure(context: dg.RunFailureSensorContext, alerts: AlertResource):
+    run = context.dagster_run
+    problem = failure_problem(context.get_step_failure_events(), context.failure_event.message)
+    alerts.send(
+        run_failure_alert(run.job_name, run.run_id, run.tags.get(PARTITION_TAG), problem),
+        context.log,
+    )

@@ -1,0 +1,75 @@
+"""Rebuild a published snapshot from the archived submissions it lists, to prove it can be.
+
+The archive keeps every submission immutable under `<council>/<submission id>-<hash12>/`; the
+snapshot's `meta.publish_submissions` names each one by manifest hash. Restaging those files
+(with their original timestamps) into an empty landing folder and running the pipeline gives
+the same marts. The council registry and funding formula files are configuration, not archived:
+a rebuild uses the current ones.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from pipelines.ingest.landing import SUBMISSION_META, submission_from_archive
+
+SNAPSHOT_SUBMISSIONS_SQL = """
+select council_code, submission_id, manifest_sha256 from meta.publish_submissions
+where run_id = coalesce(?, (select run_id from meta.publishes order by published_at desc limit 1))
+order by council_code
+"""
+
+
+def snapshot_submissions(published_db: Path, run_id: str | None = None) -> list[tuple]:
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        return con.execute(SNAPSHOT_SUBMISSIONS_SQL, [run_id]).fetchall()
+
+
+def restage_from_archive(
+    published_db: Path, archive_dir: Path, landing_dir: Path, run_id: str | None = None
+) -> list[Path]:
+    """Copy the archived submissions a snapshot used into `landing_dir`, checking each hash."""
+    staged = []
+    for council, submission_id, manifest_sha256 in snapshot_submissions(published_db, run_id):
+        archived = archive_dir / council / f"{submission_id}-{manifest_sha256[:12]}"
+        submission = submission_from_archive(archived)
+        if submission.manifest_sha256 != manifest_sha256:
+            raise ValueError(f"{archived} does not match the snapshot's manifest hash")
+        target = landing_dir / council / submission_id
+        for f in submission.files:
+            (target / f.name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f.path, target / f.name)
+            (target / f.name).chmod(0o644)
+        if (archived / SUBMISSION_META).exists():
+            shutil.copy2(archived / SUBMISSION_META, target / SUBMISSION_META)
+        staged.append(target)
+    return staged
+
+
+def mart_differences(first_db: Path, second_db: Path) -> list[str]:
+    """Tables in the `marts` schema of two DuckDB files that differ (as multisets of rows)."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{first_db}' as a (read_only)")
+        con.execute(f"attach '{second_db}' as b (read_only)")
+        tables = {
+            catalog: {t for (t,) in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_catalog = ? and table_schema = 'marts'", [catalog]).fetchall()}
+            for catalog in ("a", "b")
+        }  # fmt: skip
+        differences = [f"{t}: only in one" for t in sorted(tables["a"] ^ tables["b"])]
+        for table in sorted(tables["a"] & tables["b"]):
+            extra = con.execute(
+                f"""select count(*) from ((select * from a.marts.{table} except all
+                    select * from b.marts.{table}) union all (select * from b.marts.{table}
+                    except all select * from a.marts.{table}))"""
+            ).fetchone()[0]
+            if extra:
+                differences.append(f"{table}: {extra} rows differ")
+        return differences
+    finally:
+        con.close()
