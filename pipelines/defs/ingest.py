@@ -4,6 +4,7 @@ The contracts show up as asset checks (one per canonical table) with row and rej
 """
 
 import dagster as dg
+import pandas as pd
 
 from data_contracts.tables import TABLES
 from pipelines.defs.resources import WarehouseResource
@@ -65,40 +66,56 @@ def build_ingest_asset(registry: Registry) -> dg.AssetsDefinition:
         specs=specs,
         check_specs=checks,
         partitions_def=council_partitions(registry),
+        backfill_policy=dg.BackfillPolicy.single_run(),
         can_subset=True,
         retry_policy=dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL),
     )
     def council_submission(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        """Archive, validate and load the council's latest submission (replacing its previous)."""
+        """Archive, validate and load each council's latest submission (replacing its previous).
+
+        One run may cover a range of council partitions (`raa run`, a single-run backfill):
+        every council is tried; a council that fails keeps its previous data (stale)."""
         settings = warehouse.settings()
         registry_now = warehouse.registry()
-        council = registry_now.get(context.partition_key)
-        submission = latest_submission(settings.landing_dir, council.code)
-        if submission is None:
-            context.log.warning(f"{council.code}: no submission in {settings.landing_dir}")
-            yield from _skipped_checks(f"no submission from {council.code} yet")
-            return
+        outcomes, failed = [], []
         with warehouse.connection() as con:
-            outcome = ingest_submission(con, settings, registry_now, council, submission)
-        context.log.info(
-            f"{council.code} {submission.submission_id}: {outcome.status} "
-            f"({outcome.rows_received} rows received, {outcome.rows_rejected} rejected)"
-        )
-        if outcome.status == "failed":
-            yield from _failed_checks(outcome)
+            for code in context.partition_keys:
+                council = registry_now.get(code)
+                submission = latest_submission(settings.landing_dir, council.code)
+                if submission is None:
+                    context.log.warning(f"{council.code}: no submission in {settings.landing_dir}")
+                    continue
+                outcome = ingest_submission(con, settings, registry_now, council, submission)
+                context.log.info(
+                    f"{council.code} {submission.submission_id}: {outcome.status} "
+                    f"({outcome.rows_received} rows received, {outcome.rows_rejected} rejected)"
+                )
+                (failed if outcome.status == "failed" else outcomes).append(outcome)
+        if failed:
+            yield from _failed_checks(failed)
             raise dg.Failure(
-                description=f"{council.code} submission {submission.submission_id} could not be "
-                f"loaded: {outcome.message}. The previous submission stays in use (stale).",
+                description="; ".join(
+                    f"{o.council_code} submission {o.submission_id} could not be loaded: "
+                    f"{o.message}. The previous submission stays in use (stale)."
+                    for o in failed
+                ),
+                metadata={"failed_councils": ",".join(o.council_code for o in failed)},
                 allow_retries=False,
             )
-        yield from _results(outcome)
+        if not outcomes:
+            yield from _skipped_checks(
+                f"no submission from {', '.join(context.partition_keys)} yet"
+            )
+            return
+        yield from _results(outcomes)
 
     return council_submission
 
 
-def _per_table(outcome: SubmissionOutcome) -> dict[str, dict[str, int]]:
+def _per_table(outcomes: list[SubmissionOutcome]) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
-    for row in outcome.file_loads.itertuples():
+    loads = [o.file_loads for o in outcomes if len(o.file_loads)]
+    for row in (pd.concat(loads) if loads else pd.DataFrame()).itertuples():
         entry = counts.setdefault(
             row.canonical_table, {"received": 0, "accepted": 0, "rejected": 0}
         )
@@ -108,13 +125,15 @@ def _per_table(outcome: SubmissionOutcome) -> dict[str, dict[str, int]]:
     return counts
 
 
-def _results(outcome: SubmissionOutcome):
-    counts = _per_table(outcome)
+def _results(outcomes: list[SubmissionOutcome]):
+    counts = _per_table(outcomes)
+    submissions = ", ".join(o.submission_id for o in outcomes)
+    statuses = ", ".join(sorted({o.status for o in outcomes}))
     for table in TABLES.values():
         entry = counts.get(table.name, {"received": 0, "accepted": 0, "rejected": 0})
         metadata = {
-            "submission": outcome.submission_id,
-            "status": outcome.status,
+            "submission": submissions,
+            "status": statuses,
             "rows_received": entry["received"],
             "rows_accepted": entry["accepted"],
             "rows_rejected": entry["rejected"],
@@ -135,14 +154,16 @@ def _results(outcome: SubmissionOutcome):
         )
 
 
-def _failed_checks(outcome: SubmissionOutcome):
+def _failed_checks(outcomes: list[SubmissionOutcome]):
+    submissions = ", ".join(f"{o.council_code} {o.submission_id}" for o in outcomes)
+    problem = "; ".join(o.message for o in outcomes)[:1000]
     for table in TABLES.values():
         yield dg.AssetCheckResult(
             asset_key=canonical_key(table.name),
             check_name=CONTRACT_CHECK,
             passed=False,
             severity=dg.AssetCheckSeverity.ERROR,
-            metadata={"submission": outcome.submission_id, "problem": outcome.message[:1000]},
+            metadata={"submission": submissions, "problem": problem},
         )
 
 
