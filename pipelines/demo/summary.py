@@ -92,12 +92,11 @@ def yearly_volumes(tables: dict[str, list[pd.DataFrame]], as_of: int) -> dict[st
     if len(matches):
         measures["matches"] = _fy_counts(_days(matches["match_date"]), last_fy)
     events = cat("adopter_events")
-    for event in ("ENQUIRY", "REGISTRATION", "APPROVAL"):
+    for event, name in (("ENQUIRY", "enquiries"), ("REGISTRATION", "registrations"),
+                        ("APPROVAL", "approvals")):  # fmt: skip
         if len(events):
             rows = events["event_type"] == event
-            measures[f"adopter_{event.lower()}s"] = _fy_counts(
-                _days(events.loc[rows, "event_date"]), last_fy
-            )
+            measures[f"adopter_{name}"] = _fy_counts(_days(events.loc[rows, "event_date"]), last_fy)
     cases, fund, letters = (
         cat("support_cases"),
         cat("support_fund_applications"),

@@ -196,7 +196,7 @@ def test_region_volumes_per_year(clean_region):
     mean = years.mean()
     expected = {
         "placement_orders": (95, 150), "placed_for_adoption": (80, 130),
-        "adoption_orders": (85, 125), "adopter_enquirys": (620, 820),
+        "adoption_orders": (85, 125), "adopter_enquiries": (620, 820),
         "adopter_registrations": (115, 165), "adopter_approvals": (85, 120),
         "support_assessments": (290, 420), "asf_applications": (470, 680),
         "letterbox_exchanges": (2300, 3100),
