@@ -66,9 +66,14 @@ def _mapping(dialect: str, table: str, raw: dict) -> TableMapping:
     unknown = sorted(set(columns.values()) - known)
     if unknown:
         raise ProfileError(f"profile {dialect}, table {table}: unknown columns {unknown}")
-    recode = {
-        str(k): {str(a): str(b) for a, b in v.items()} for k, v in (raw.get("recode") or {}).items()
-    }
+    recode = {}
+    for column, values in (raw.get("recode") or {}).items():
+        if any(isinstance(v, bool) for pair in values.items() for v in pair):
+            raise ProfileError(
+                f"profile {dialect}, table {table}, recode of {column}: YAML read a value as "
+                'true/false; quote words like "Yes", "No", "On", "Off"'
+            )
+        recode[str(column)] = {str(a): str(b) for a, b in values.items()}
     return TableMapping(
         table=table,
         columns=columns,

@@ -1,0 +1,33 @@
+"""Dialect profiles: every shipped profile loads, and YAML's booleans cannot sneak in."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from data_contracts.profiles import ProfileError, _mapping, available_dialects, load_profile
+from tests.ingest.helpers import drop, ingest
+
+
+@pytest.mark.parametrize("dialect", sorted(available_dialects()))
+def test_every_shipped_profile_loads(dialect):
+    profile = load_profile(dialect)
+    assert profile.tables and profile.date_format and profile.date_display
+
+
+def test_unquoted_yes_no_in_a_recode_is_refused():
+    raw = yaml.safe_load("columns: {FLAG: disability}\nrecode: {disability: {Yes: Y, No: N}}")
+    with pytest.raises(ProfileError, match="quote words like"):
+        _mapping("mosaic", "children", raw)
+
+
+def test_mosaic_local_words_are_recoded(settings, registry, warehouse):
+    text = (
+        "PERSON_ID,GENDER,DATE_OF_BIRTH,ETHNICITY_CODE,DISABILITY_FLAG\n"
+        "P1,Female,2019-02-01,WBRI,Yes\nP2,Male,2019-03-01,WBRI,No\n"
+    )
+    outcome = ingest(warehouse, settings, registry, "ASH",
+                     drop(settings.landing_dir, "ASH", "s1", {"people.csv": text}))  # fmt: skip
+    assert outcome.rejections.empty
+    stored = warehouse.sql("select sex, disability from canonical.children order by sex").fetchall()
+    assert stored == [("F", "Y"), ("M", "N")]
