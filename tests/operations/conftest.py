@@ -1,0 +1,108 @@
+"""One small demo warehouse per session (generate, then `run_pipeline` through Dagster, which
+publishes), copies of it for tests that change things, and a real local SMTP server."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from pipelines.defs.resources import AlertResource
+from pipelines.registry import Registry, load_registry
+from pipelines.settings import Settings
+
+SESSION_ENV = ("RAA_LANDING_DIR", "RAA_WAREHOUSE_DIR", "DAGSTER_HOME", "RAA_PSEUDONYM_KEY")
+SMTP_ENV = ("RAA_SMTP_HOST", "RAA_SMTP_PORT", "RAA_SMTP_USER", "RAA_SMTP_PASSWORD",
+            "RAA_ALERT_FROM", "RAA_ALERT_TO")  # fmt: skip
+
+
+@dataclass
+class Region:
+    settings: Settings
+    registry: Registry
+    report: object
+    progress: list[str]
+    seconds: float
+
+
+@pytest.fixture(scope="session")
+def region(tmp_path_factory: pytest.TempPathFactory) -> Region:
+    from pipelines.demo import generate_demo
+    from pipelines.run import run_pipeline
+
+    root = tmp_path_factory.mktemp("region")
+    with pytest.MonkeyPatch.context() as env:
+        values = (root / "landing", root / "warehouse", root / "dagster", "ops-test-key")
+        for name, value in zip(SESSION_ENV, values, strict=True):
+            env.setenv(name, str(value))
+        for name in SMTP_ENV:
+            env.delenv(name, raising=False)
+        settings = Settings.from_env()
+        generate_demo(settings.landing_dir, registry_file=settings.councils_file)
+        progress: list[str] = []
+        started = time.perf_counter()
+        report = run_pipeline(settings, progress=progress.append)
+        seconds = time.perf_counter() - started
+    assert report.success, progress
+    return Region(settings, load_registry(settings.councils_file), report, progress, seconds)
+
+
+@pytest.fixture
+def copied(region: Region, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """A private copy of the session's warehouse (working db, archive, published snapshot)."""
+    target = tmp_path / "warehouse"
+    shutil.copytree(region.settings.warehouse_dir, target, symlinks=True)
+    for name, value in (("RAA_LANDING_DIR", region.settings.landing_dir),
+                        ("RAA_WAREHOUSE_DIR", target), ("RAA_PSEUDONYM_KEY", "ops-test-key"),
+                        ("DAGSTER_HOME", region.settings.warehouse_dir.parent / "dagster")):  # fmt: skip
+        monkeypatch.setenv(name, str(value))
+    return Settings.from_env()
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], str]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        text = envelope.content.decode("utf8", errors="replace")
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), text))
+        return "250 Message accepted for delivery"
+
+    def wait(self, count: int = 1, timeout: float = 10.0) -> list[str]:
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return [m[2] for m in self.messages]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(monkeypatch: pytest.MonkeyPatch):
+    """A real SMTP server on 127.0.0.1 and the RAA_SMTP_* environment pointing at it."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("RAA_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("RAA_SMTP_PORT", str(port))
+    monkeypatch.setenv("RAA_ALERT_FROM", "warehouse@raa.example")
+    monkeypatch.setenv("RAA_ALERT_TO", "ops@raa.example")
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def alerts() -> AlertResource:
+    return AlertResource()

@@ -1,0 +1,113 @@
+"""The nightly run publishes a read-only, suppressed snapshot with its history and lineage."""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipelines.publish.catalogue import AGGREGATE_MARTS, CHILD_LEVEL_MARTS, MONEY_MARTS
+from pipelines.publish.disclosure import flag_name
+
+
+def test_raa_run_reports_progress_per_council(region):
+    codes = region.registry.codes
+    for code in codes:
+        assert any(line.endswith("...") and f"loading {code}" in line for line in region.progress)
+        assert any(f"{code} loaded in" in line for line in region.progress)
+    assert region.progress[-1].startswith("warehouse built and published")
+
+
+def test_publish_records_run_submissions_and_row_counts(region):
+    published = region.settings.published_dir
+    assert (published / "raa.duckdb").exists()
+    with duckdb.connect(str(region.settings.database), read_only=True) as work:
+        hashes = dict(work.execute(
+            """select c.council_code, s.manifest_sha256 from audit.current_submissions c
+               join audit.submissions s using (council_code, submission_id)"""
+        ).fetchall())  # fmt: skip
+        audit = work.execute("select run_id, status from audit.publishes").fetchall()
+        exact = {t: work.execute(f"select count(*) from marts.{t}").fetchone()[0]
+                 for t in (*AGGREGATE_MARTS, *MONEY_MARTS)}  # fmt: skip
+    assert audit == [(region.report.build_run_id, "published")]
+    with duckdb.connect(str(published / "raa.duckdb"), read_only=True) as pub:
+        runs = pub.execute("select run_id from meta.publishes").fetchall()
+        used = dict(pub.execute(
+            "select council_code, manifest_sha256 from meta.publish_submissions"
+        ).fetchall())  # fmt: skip
+        counts = dict(pub.execute(
+            "select table_name, rows_published from meta.publish_tables"
+        ).fetchall())  # fmt: skip
+        tables = {t for (t,) in pub.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()}  # fmt: skip
+    assert runs == [(region.report.build_run_id,)]
+    assert used == hashes
+    assert tables == set(AGGREGATE_MARTS) | set(MONEY_MARTS)
+    assert {t: counts[t] for t in exact} == exact
+    for table in tables:
+        assert (published / "parquet" / f"{table}.parquet").exists()
+    assert (published / "data_docs" / "index.html").exists()
+
+
+def test_child_level_marts_only_in_restricted_files(region):
+    published = region.settings.published_dir
+    for mart in CHILD_LEVEL_MARTS:
+        restricted = published / "restricted" / f"{mart}.duckdb"
+        with duckdb.connect(str(restricted), read_only=True) as con:
+            assert con.execute(f"select count(*) from marts.{mart}").fetchone()[0] > 0
+        assert (published / "restricted" / "parquet" / f"{mart}.parquet").exists()
+        assert not (published / "parquet" / f"{mart}.parquet").exists()
+
+
+def test_published_file_is_read_only(region):
+    path = (region.settings.published_dir / "raa.duckdb").resolve()
+    assert path.stat().st_mode & 0o222 == 0
+
+
+def test_small_counts_are_withheld_and_flagged_but_kept_internally(region):
+    published = region.settings.published_dir / "raa.duckdb"
+    with duckdb.connect(str(published), read_only=True) as pub:
+        for mart, rule in AGGREGATE_MARTS.items():
+            for column in rule.counts:
+                shown_small = pub.execute(
+                    f"select count(*) from marts.{mart} where {column} between 1 and 5"
+                ).fetchone()[0]
+                assert shown_small == 0, (mart, column)
+            for column, bases in rule.derived.items():
+                leaked = pub.execute(
+                    f"select count(*) from marts.{mart} where {column} is not null and ("
+                    + " or ".join(flag_name(b) for b in bases) + ")"
+                ).fetchone()[0]  # fmt: skip
+                assert leaked == 0, (mart, column)
+        withheld = pub.execute(
+            "select count(*) from marts.raa_quarterly where adoption_orders_suppressed"
+        ).fetchone()[0]
+    with duckdb.connect(str(region.settings.database), read_only=True) as work:
+        small = work.execute(
+            "select count(*) from marts.raa_quarterly where adoption_orders between 1 and 5"
+        ).fetchone()[0]
+    assert small > 0 and withheld >= small
+
+
+def test_money_tables_are_published_as_they_are(region):
+    with duckdb.connect(str(region.settings.database), read_only=True) as work:
+        exact = work.execute(
+            "select sum(contribution_gbp), count(*) from marts.cost_apportionment"
+        ).fetchone()
+    published = region.settings.published_dir / "raa.duckdb"
+    with duckdb.connect(str(published), read_only=True) as pub:
+        assert (
+            pub.execute(
+                "select sum(contribution_gbp), count(*) from marts.cost_apportionment"
+            ).fetchone()
+            == exact
+        )
+
+
+def test_raa_status_shows_councils_and_last_publish(region):
+    from pipelines.reporting import status
+
+    text = status(region.settings.database, region.registry.codes)
+    assert "published" in text.splitlines()[0]
+    for code in region.registry.codes:
+        assert any(line.strip().startswith(code) for line in text.splitlines())
+    assert f"run {region.report.build_run_id[:8]}" in text
