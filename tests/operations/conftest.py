@@ -3,6 +3,8 @@ publishes), copies of it for tests that change things, and a real local SMTP ser
 
 from __future__ import annotations
 
+import email
+import email.policy
 import shutil
 import socket
 import time
@@ -69,7 +71,8 @@ class Inbox:
         self.messages: list[tuple[str, list[str], str]] = []
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
-        text = envelope.content.decode("utf8", errors="replace")
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        text = f"Subject: {message['Subject']}\n{message.get_content()}"
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), text))
         return "250 Message accepted for delivery"
 

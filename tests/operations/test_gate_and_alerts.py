@@ -1,0 +1,88 @@
+"""A failing expectation keeps the old snapshot and is reported; stale councils raise the
+freshness check and an email; run failures email the operators."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import dagster as dg
+import duckdb
+
+from pipelines.definitions import FRESHNESS_JOB, build_definitions
+from pipelines.publish.alerts import Alert, SmtpSettings, send_alert
+from pipelines.publish.layout import data_docs_dir, published_database
+from pipelines.publish.release import publish_release
+from pipelines.run import _alert_on_failure
+
+
+def _current_run(settings) -> str:
+    with duckdb.connect(str(published_database(settings.published_dir)), read_only=True) as con:
+        return con.execute(
+            "select run_id from meta.publishes order by published_at desc limit 1"
+        ).fetchone()[0]
+
+
+def _break_apportionment(settings) -> None:
+    with duckdb.connect(str(settings.database)) as con:
+        con.execute(
+            "update marts.cost_apportionment set contribution_gbp = contribution_gbp + 1 "
+            "where rowid = 0"
+        )
+
+
+def test_failing_expectation_keeps_the_old_snapshot(copied, region):
+    before = _current_run(copied)
+    _break_apportionment(copied)
+    outcome = publish_release(copied, region.registry, "broken-run")
+    assert not outcome.published
+    assert any("cost_apportionment_pools.contribution_gap_pence" in f
+               for f in outcome.gate.failures)  # fmt: skip
+    assert _current_run(copied) == before
+    assert (data_docs_dir(copied.published_dir) / "index.html").exists()
+    with duckdb.connect(str(copied.database), read_only=True) as con:
+        status, message = con.execute(
+            "select status, message from audit.publishes where run_id = 'broken-run'"
+        ).fetchone()
+    assert status == "refused" and "previous snapshot stays published" in message
+
+
+def test_failed_gate_fails_the_dagster_run_and_emails(copied, region, smtp):
+    _break_apportionment(copied)
+    defs = build_definitions(copied)
+    job = dg.define_asset_job("publish_only", selection=["published_snapshot"])
+    result = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(
+        "publish_only").execute_in_process(raise_on_error=False)  # fmt: skip
+    assert not result.success
+    from pipelines.defs.resources import AlertResource
+
+    _alert_on_failure(result, "build_warehouse", None, AlertResource())
+    (message,) = smtp.wait(1)
+    assert "build_warehouse failed" in message
+    assert "release gate failed" in message and "cost_apportionment" in message
+    assert "What to do:" in message and "previous snapshot" in message
+
+
+def test_stale_council_raises_warn_check_and_email(copied, region, smtp, monkeypatch):
+    monkeypatch.setenv("RAA_FRESHNESS_DAYS", "3")
+    old = datetime.now() - timedelta(days=10)
+    with duckdb.connect(str(copied.database)) as con:
+        con.execute("update audit.submissions set received_at = ? where council_code = 'KIL'",
+                    [old])  # fmt: skip
+    result = build_definitions(copied).resolve_job_def(FRESHNESS_JOB).execute_in_process()
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert not evaluations["fresh_submission_KIL"].passed
+    assert evaluations["fresh_submission_KIL"].severity == dg.AssetCheckSeverity.WARN
+    assert all(evaluations[f"fresh_submission_{c}"].passed for c in ("NTH", "ASH", "FEN", "RAA"))
+    (message,) = smtp.wait(1)
+    assert "Council: KIL" in message and "10.0 days old" in message
+    assert "the limit is 3 days" in message and "What to do:" in message
+
+
+def test_no_smtp_settings_means_no_alert_and_a_log_line(monkeypatch, caplog):
+    for name in ("RAA_SMTP_HOST", "RAA_ALERT_TO"):
+        monkeypatch.delenv(name, raising=False)
+    with caplog.at_level(logging.WARNING):
+        sent = send_alert(Alert("test", "a problem", "nothing"), SmtpSettings.from_env())
+    assert not sent
+    assert "alert not sent" in caplog.text
