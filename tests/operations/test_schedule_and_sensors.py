@@ -1,0 +1,109 @@
+"""The nightly schedule, the landing sensor and the build sensor start the right runs."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pytest
+from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
+
+from pipelines.definitions import INGEST_JOB, TRANSFORM_JOB, build_definitions
+from pipelines.defs.operations import BATCH_TAG
+from pipelines.defs.resources import WarehouseResource
+from pipelines.settings import Settings
+
+CODES = ["NTH", "ASH", "FEN", "KIL", "RAA"]
+
+
+@pytest.fixture
+def ops(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAA_LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.setenv("RAA_WAREHOUSE_DIR", str(tmp_path / "warehouse"))
+    settings = Settings.from_env(pseudonym_key="k")
+    return settings, build_definitions(settings)
+
+
+def test_nightly_schedule_loads_every_council_at_two_london_time(ops):
+    _, defs = ops
+    schedule = defs.resolve_schedule_def("nightly_load")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == "Europe/London"
+    when = datetime(2026, 11, 24, 2, 0, tzinfo=ZoneInfo("Europe/London"))
+    context = dg.build_schedule_context(
+        scheduled_execution_time=when,
+        resources={"warehouse": WarehouseResource()},
+        repository_def=defs.get_repository_def(),
+    )
+    requests = schedule.evaluate_tick(context).run_requests
+    assert [r.partition_key for r in requests] == CODES
+    assert {r.tags[BATCH_TAG] for r in requests} == {"nightly-2026-11-24"}
+    job = defs.resolve_job_def(INGEST_JOB)
+    assert job.partitions_def.get_partition_keys() == CODES
+    for request in requests:
+        assert dg.validate_run_config(job, request.run_config)
+
+
+def _drop(settings, council, submission, age_seconds):
+    folder = settings.landing_dir / council / submission
+    folder.mkdir(parents=True)
+    path = folder / "episodes.csv"
+    path.write_text("CHILD,DECOM\n1,2024-01-01\n")
+    stamp = time.time() - age_seconds
+    os.utime(path, (stamp, stamp))
+
+
+def test_landing_sensor_starts_one_run_per_complete_submission(ops, monkeypatch):
+    settings, defs = ops
+    monkeypatch.setenv("RAA_LANDING_QUIET_SECONDS", "120")
+    sensor = defs.resolve_sensor_def("new_submission")
+    resources = {"warehouse": WarehouseResource()}
+    _drop(settings, "ASH", "2026-11-20", age_seconds=600)
+    _drop(settings, "FEN", "2026-11-20", age_seconds=5)  # still being copied
+    first = sensor.evaluate_tick(dg.build_sensor_context(resources=resources, definitions=defs))
+    assert [(r.partition_key, r.run_key) for r in first.run_requests] == [
+        ("ASH", "landing-ASH-2026-11-20")
+    ]
+    again = sensor.evaluate_tick(
+        dg.build_sensor_context(cursor=first.cursor, resources=resources, definitions=defs)
+    )
+    assert again.run_requests == []  # the same submission starts one run only
+    _drop(settings, "ASH", "2026-11-21", age_seconds=600)
+    newer = sensor.evaluate_tick(
+        dg.build_sensor_context(cursor=again.cursor, resources=resources, definitions=defs)
+    )
+    assert [r.run_key for r in newer.run_requests] == ["landing-ASH-2026-11-21"]
+
+
+def test_build_sensor_waits_for_the_whole_batch(ops):
+    _, defs = ops
+    sensor = defs.resolve_sensor_def("build_after_loads")
+    assert sensor.job_name == TRANSFORM_JOB
+    with dg.instance_for_test() as instance:
+        for n, code in enumerate(CODES):
+            status = DagsterRunStatus.STARTED if code == "RAA" else DagsterRunStatus.SUCCESS
+            instance.add_run(DagsterRun(job_name=INGEST_JOB, run_id=f"run-{n}", status=status,
+                                        tags={BATCH_TAG: "nightly-2026-11-24"}))  # fmt: skip
+        waiting = sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+        assert waiting.run_requests == []
+        instance.delete_run("run-4")  # RAA's load finishes, failed: the batch still builds
+        instance.add_run(DagsterRun(job_name=INGEST_JOB, run_id="run-4",
+                                    status=DagsterRunStatus.FAILURE,
+                                    tags={BATCH_TAG: "nightly-2026-11-24"}))  # fmt: skip
+        ready = sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+        assert [r.run_key for r in ready.run_requests] == ["build:nightly-2026-11-24"]
+        done = sensor.evaluate_tick(dg.build_sensor_context(instance=instance,
+                                                            cursor=ready.cursor))  # fmt: skip
+        assert done.run_requests == []
+
+
+def test_run_failure_sensor_and_freshness_job_exist(ops):
+    _, defs = ops
+    assert defs.resolve_sensor_def("alert_on_run_failure") is not None
+    graph = defs.resolve_asset_graph()
+    checks = {c.name for c in graph.asset_check_keys}
+    assert {f"fresh_submission_{c}" for c in CODES} | {"release_gate"} <= checks
+    assert dg.AssetKey("published_snapshot") in graph.get_all_asset_keys()
