@@ -19,6 +19,8 @@ from pipelines.registry import load_registry
 from pipelines.settings import Settings
 
 INGEST_JOB = "ingest_council"
+# DuckDB has one writer per file: config/dagster.yaml queues runs with this tag one at a time.
+WRITES_WAREHOUSE = {"raa/writes_warehouse": "true"}
 TRANSFORM_JOB = "build_warehouse"
 FRESHNESS_JOB = "check_freshness"
 MARTS_GROUP = "marts"
@@ -35,17 +37,20 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         INGEST_JOB,
         selection=dg.AssetSelection.assets(ingest),
         description="Load one council's latest submission (one partition per council).",
+        tags=WRITES_WAREHOUSE,
     )
     transform_job = dg.define_asset_job(
         TRANSFORM_JOB,
         selection=dg.AssetSelection.assets(council_reference, funding_formula, models, published)
         | dg.AssetSelection.checks(freshness),
         description="Rebuild the star schema and marts, check freshness, gate and publish.",
+        tags=WRITES_WAREHOUSE,
     )
     freshness_job = dg.define_asset_job(
         FRESHNESS_JOB,
         selection=dg.AssetSelection.checks(freshness),
         description="Check every council's last accepted submission against RAA_FRESHNESS_DAYS.",
+        tags=WRITES_WAREHOUSE,  # opens the working database
     )
     return dg.Definitions(
         assets=[council_reference, ingest, funding_formula, models, published],

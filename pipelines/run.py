@@ -9,9 +9,11 @@ instance (DAGSTER_HOME), so they show in the UI. A failed run emails the operato
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 
@@ -35,8 +37,10 @@ class RunReport:
 
 
 def dagster_instance() -> dg.DagsterInstance:
-    os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster_home"))
-    os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster_home")))
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        shutil.copyfile(PROJECT_ROOT / "config" / "dagster.yaml", home / "dagster.yaml")
     return dg.DagsterInstance.get()
 
 
