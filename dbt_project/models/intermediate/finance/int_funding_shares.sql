@@ -28,7 +28,8 @@ formula_shares as (
         pool_years.split_method,
         pool_years.is_in_force,
         case when pool_years.split_method = 'formula' then pool_years.transitional_limit end as transitional_limit,
-        sum(driver_shares.weight * driver_shares.driver_share) as formula_share
+        -- ordered so the floating-point sum is the same on every build (rebuilds compare equal)
+        sum(driver_shares.weight * driver_shares.driver_share order by driver_shares.driver) as formula_share
     from driver_shares
     inner join pool_years
         on
