@@ -2,7 +2,8 @@
 
 Every value stays text exactly as sent. Each frame keeps `source_row` (the row number a council
 sees in a spreadsheet: the header is row 1) and `file_name`. pyarrow's CSV reader is used
-because it is fast and reports malformed rows with their row numbers; openpyxl reads XLSX.
+because it is fast and reports malformed rows with their row numbers; python-calamine (Rust)
+reads XLSX about ten times faster than openpyxl.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ import csv
 import gzip
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-import openpyxl
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from python_calamine import CalamineError, CalamineWorkbook
 
 from data_contracts.profiles import Profile, TableMapping
 from pipelines.ingest.landing import SubmissionFile
@@ -143,26 +143,26 @@ def _row_numbers(n_good: int, bad_rows: list[int]) -> list[int]:
 
 def _read_workbook(name: str, data: bytes, profile: Profile) -> list[RawTable]:
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except (CalamineError, ValueError, OSError) as exc:
         raise FileProblem(f"{name} is not a readable XLSX workbook ({exc}).") from exc
     tables = []
-    try:
-        for sheet in workbook.worksheets:
-            rows = sheet.iter_rows(values_only=True)
-            header = next(rows, None)
-            if header is None or all(v is None for v in header):
-                continue
-            headers = [str(h).strip() if h is not None else "" for h in header]
-            mapping = recognise(f"{name} (sheet '{sheet.title}')", headers, profile)
-            body = [[_cell_text(v) for v in row] for row in rows if any(v is not None for v in row)]
-            width = len(headers)
-            body = [(r + [""] * width)[:width] for r in body]
-            frame = pd.DataFrame(body, columns=headers, dtype="str")
-            frame["source_row"] = range(2, len(frame) + 2)
-            tables.append(_finish(name, sheet.title, mapping, frame, []))
-    finally:
-        workbook.close()
+    for sheet_name in workbook.sheet_names:
+        # From cell A1, so list position + 1 is the row number the council sees.
+        rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+        if not rows or all(v == "" for v in rows[0]):
+            continue
+        headers = [_cell_text(h).strip() for h in rows[0]]
+        mapping = recognise(f"{name} (sheet '{sheet_name}')", headers, profile)
+        width = len(headers)
+        numbered = [
+            (number, row) for number, row in enumerate(rows[1:], start=2)
+            if any(v != "" for v in row)
+        ]  # fmt: skip
+        body = [([_cell_text(v) for v in row] + [""] * width)[:width] for _, row in numbered]
+        frame = pd.DataFrame(body, columns=headers, dtype="str")
+        frame["source_row"] = [number for number, _ in numbered]
+        tables.append(_finish(name, sheet_name, mapping, frame, []))
     if not tables:
         raise FileProblem(f"{name} has no sheet with data.")
     return tables

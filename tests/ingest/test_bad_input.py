@@ -202,3 +202,23 @@ def test_council_report_names_the_sheet_and_row_of_each_rejected_row(settings, r
     assert "<td>export.xlsx</td><td>Children</td><td>2</td><td>Gender</td>" in report
     assert "codes must be in capitals (&#x27;M&#x27;)" in report
     assert "Gender has 'm'" in (folder / "rejected_rows.csv").read_text()
+
+
+def test_blank_rows_in_a_sheet_keep_spreadsheet_row_numbers(settings, registry, warehouse):
+    data = _workbook({"Children": [
+        ["Person ID", "Gender", "Date of Birth", "Ethnicity"],
+        ["101", "M", "01/02/2019", "WBRI"],
+        [None, None, None, None],
+        ["103", "F", "30/02/2019", "WBRI"],
+    ]})  # fmt: skip
+    outcome = ingest(warehouse, settings, registry, "FEN",
+                     drop(settings.landing_dir, "FEN", "s1", {"export.xlsx": data}))  # fmt: skip
+    assert outcome.rejections.set_index("source_row")["rule"].to_dict() == {4: "real_date"}
+
+
+def test_damaged_workbook_is_refused_with_its_name(settings, registry, warehouse):
+    damaged = _workbook({"Children": [["Person ID"]]})[:200]  # a zip cut short
+    outcome = ingest(warehouse, settings, registry, "FEN",
+                     drop(settings.landing_dir, "FEN", "s1", {"export.xlsx": damaged}))  # fmt: skip
+    assert outcome.status == "failed"
+    assert "export.xlsx is not a readable XLSX workbook" in outcome.message
