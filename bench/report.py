@@ -174,6 +174,22 @@ def targets(results: dict) -> list[str]:
     return lines
 
 
+def before_after(results: dict, baseline_file: Path) -> list[str]:
+    """`raa run` now against bench/baseline.json (the figures before the optimisations)."""
+    if not baseline_file.exists():
+        return []
+    before = json.loads(baseline_file.read_text(encoding="utf-8"))["sizes"]
+    lines = ["## Before / after (bench/baseline.json)", "",
+             "| size | measure | before s | now s | before / now |", "|---|---|---|---|---|"]  # fmt: skip
+    for size, entry in results["sizes"].items():
+        for key, label in (("run", "`raa run` full load"), ("reload", "one-council reload")):
+            old = [Sample(**s) for s in before.get(size, {}).get(key) or []]
+            if old and entry.get(key):
+                was, now = _median_wall(old), _median_wall(entry[key])
+                lines.append(f"| {size} | {label} | {was:.1f} | {now:.1f} | {was / now:.2f}x |")
+    return [*lines, ""]
+
+
 def machine() -> list[str]:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
                 .splitlines() if line.startswith("model name")), platform.processor())  # fmt: skip
@@ -204,6 +220,7 @@ def write_results(results: dict, out: Path) -> None:
              _row("ingestion, whole process", results["peer"]["ingest"]),
              *_parts_rows(results["peer"]["ingest"]), "",
              "## Scaling", "", *scale_lines, "", "![time and memory by size](scaling.png)", ""]  # fmt: skip
+    text += before_after(results, out.with_name("baseline.json"))
     extra = out.with_name("NOTES.md")
     if extra.exists():
         text += [extra.read_text(encoding="utf-8")]

@@ -107,7 +107,7 @@ def main() -> None:
     for size in args.sizes.split(","):
         data = data_set(size, args.seed)
         big = size in ("region", "national")
-        n = reps if big else 1
+        n = reps if size == "region" else 1  # larger sizes once: minutes per pass
         say(f"{size}: stages, full raa run x{n}, floor")
         entry: dict = {"rows": rows_in(data)}
         if big:
