@@ -13,7 +13,7 @@ from pipelines.defs.operations import (
     nightly_schedule,
 )
 from pipelines.defs.publish import build_freshness_checks, build_publish_asset
-from pipelines.defs.resources import AlertResource, WarehouseResource
+from pipelines.defs.resources import AlertResource, ProgressReporter, WarehouseResource
 from pipelines.defs.transform import build_dbt_assets, dbt_resource, ensure_manifest
 from pipelines.registry import load_registry
 from pipelines.settings import Settings
@@ -66,6 +66,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             "warehouse": WarehouseResource(),
             "dbt": dbt_resource(),
             "alerts": AlertResource(),
+            "progress": ProgressReporter(),
         },
     )
 

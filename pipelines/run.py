@@ -19,7 +19,7 @@ import dagster as dg
 
 from pipelines.definitions import INGEST_JOB, TRANSFORM_JOB, build_definitions
 from pipelines.defs.operations import failure_problem
-from pipelines.defs.resources import AlertResource
+from pipelines.defs.resources import AlertResource, ProgressReporter
 from pipelines.publish.alerts import run_failure_alert
 from pipelines.registry import load_registry
 from pipelines.settings import PROJECT_ROOT, Settings
@@ -75,9 +75,9 @@ def run_pipeline(
     ingested = {}
     for block in council_blocks(registry.codes, codes):
         started = time.perf_counter()
-        say(f"loading {', '.join(block)} ...")
         result = ingest_job.execute_in_process(
-            instance=instance, raise_on_error=False, run_config=QUIET, resources=resources,
+            instance=instance, raise_on_error=False, run_config=QUIET,
+            resources={**(resources or {}), "progress": ProgressReporter(say)},
             tags={RANGE_START: block[0], RANGE_END: block[-1]},
         )  # fmt: skip
         failed = set() if result.success else _failed_councils(result, block)

@@ -3,11 +3,13 @@
 The contracts show up as asset checks (one per canonical table) with row and rejection counts.
 """
 
+import time
+
 import dagster as dg
 import pandas as pd
 
 from data_contracts.tables import TABLES
-from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.resources import ProgressReporter, WarehouseResource
 from pipelines.ingest.landing import latest_submission
 from pipelines.ingest.submission import SubmissionOutcome, ingest_submission
 from pipelines.registry import Registry
@@ -68,13 +70,16 @@ def build_ingest_asset(registry: Registry) -> dg.AssetsDefinition:
         partitions_def=council_partitions(registry),
         backfill_policy=dg.BackfillPolicy.single_run(),
         can_subset=True,
+        required_resource_keys={"warehouse", "progress"},
         retry_policy=dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL),
     )
-    def council_submission(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    def council_submission(context: dg.AssetExecutionContext):
         """Archive, validate and load each council's latest submission (replacing its previous).
 
         One run may cover a range of council partitions (`raa run`, a single-run backfill):
         every council is tried; a council that fails keeps its previous data (stale)."""
+        warehouse: WarehouseResource = context.resources.warehouse
+        progress: ProgressReporter = context.resources.progress
         settings = warehouse.settings()
         registry_now = warehouse.registry()
         outcomes, failed = [], []
@@ -85,10 +90,13 @@ def build_ingest_asset(registry: Registry) -> dg.AssetsDefinition:
                 if submission is None:
                     context.log.warning(f"{council.code}: no submission in {settings.landing_dir}")
                     continue
+                progress.report(context, f"loading {code} ({submission.submission_id}) ...")
+                started = time.perf_counter()
                 outcome = ingest_submission(con, settings, registry_now, council, submission)
-                context.log.info(
-                    f"{council.code} {submission.submission_id}: {outcome.status} "
-                    f"({outcome.rows_received} rows received, {outcome.rows_rejected} rejected)"
+                progress.report(
+                    context,
+                    f"{code} {outcome.status} in {time.perf_counter() - started:.1f}s "
+                    f"({outcome.rows_received} rows received, {outcome.rows_rejected} rejected)",
                 )
                 (failed if outcome.status == "failed" else outcomes).append(outcome)
         if failed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import contextmanager
 
 import dagster as dg
@@ -65,3 +66,16 @@ class AlertResource(dg.ConfigurableResource):
         from pipelines.publish.alerts import log, send_alert
 
         return send_alert(alert, self.smtp(), logger or log)
+
+
+class ProgressReporter:
+    """Where a long load reports each council as it goes: the run log, and for `raa run` the
+    terminal too (it passes `say=print`)."""
+
+    def __init__(self, say: Callable[[str], None] | None = None) -> None:
+        self._say = say
+
+    def report(self, context: dg.AssetExecutionContext, line: str) -> None:
+        context.log.info(line)
+        if self._say is not None:
+            self._say(line)
