@@ -9,7 +9,12 @@ from pathlib import Path
 import duckdb
 
 HEADLINE_SQL = """
-with latest_window as (
+with partnership as (
+    -- the registry's partnership code (REGION in the demo, ENGLAND in the national demo)
+    select coalesce(max(council_code) filter (where is_partnership), 'REGION') as code
+    from canonical.councils
+),
+latest_window as (
     -- the latest three-year window that has ended (the current one is still filling up)
     select max(window_end) as window_end from marts.scorecard_timeliness
     where window_years = 3 and window_end < current_date
@@ -20,7 +25,9 @@ scorecard as (
     where window_years = 3 and window_end = (select window_end from latest_window)
 ),
 waiting as (
-    select coalesce(council_code, 'REGION') as council_code, count(*) as children_waiting
+    select
+        coalesce(council_code, (select code from partnership)) as council_code,
+        count(*) as children_waiting
     from marts.children_waiting
     group by rollup (council_code)
 )
@@ -33,7 +40,7 @@ select
     coalesce(w.children_waiting, 0) as waiting
 from scorecard as s
 left join waiting as w using (council_code)
-order by s.council_code = 'REGION', s.council_code
+order by s.council_code = (select code from partnership), s.council_code
 """
 
 CONTRIBUTION_SQL = """
@@ -71,7 +78,8 @@ def headline(database: Path) -> str:
             ).fetchone()[0]
             if year is not None:
                 headers.append(f"contribution_{year}_gbp")
-                rows = [(*r, float(contributions.get(r[0], 0)) if r[0] != "REGION" else
+                partnership = rows[-1][0] if rows else None  # sorted last by HEADLINE_SQL
+                rows = [(*r, float(contributions.get(r[0], 0)) if r[0] != partnership else
                          float(sum(contributions.values()))) for r in rows]  # fmt: skip
         except duckdb.CatalogException:
             pass

@@ -1,0 +1,43 @@
+"""The headline table `raa run` prints, on a tiny hand-made warehouse."""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipelines.reporting import headline
+
+
+def test_headline_uses_the_registrys_partnership_row_and_latest_completed_window(tmp_path):
+    path = tmp_path / "raa.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema canonical; create schema marts")
+    con.execute(
+        """create table canonical.councils as select * from (values
+           ('C1', false), ('C2', false), ('ENGLAND', true)) t(council_code, is_partnership)"""
+    )
+    con.execute(
+        """create table marts.scorecard_timeliness as select * from (values
+           ('C1', date '2026-03-31', 3, 10, 400.4, 150.6),
+           ('C2', date '2026-03-31', 3, 30, 500.0, 200.0),
+           ('ENGLAND', date '2026-03-31', 3, 40, 475.1, 187.7),
+           ('ENGLAND', date '2099-03-31', 3, 1, 1.0, 1.0))
+           t(council_code, window_end, window_years, children_adopted, a10_mean_days,
+             a2_mean_days)"""
+    )  # the 2099 window has not ended: it must not be shown
+    con.execute(
+        """create table marts.children_waiting as select * from (values ('C1'), ('C1'), ('C2'))
+           t(council_code)"""
+    )
+    con.execute(
+        """create table marts.cost_apportionment as select * from (values
+           ('2025-26', 'C1', 100.25), ('2025-26', 'C2', 200.50), ('2024-25', 'C1', 9.0))
+           t(financial_year, council_code, contribution_gbp)"""
+    )
+    con.close()
+    lines = headline(path).splitlines()
+    assert lines[0].split() == [
+        "council", "window_to", "adopted_3y", "a10_days", "a2_days", "waiting",
+        "contribution_2025-26_gbp",
+    ]  # fmt: skip
+    assert lines[2].split() == ["C1", "2026", "10", "400", "151", "2", "100"]
+    assert lines[-1].split() == ["ENGLAND", "2026", "40", "475", "188", "3", "301"]
