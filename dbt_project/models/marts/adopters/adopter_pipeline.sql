@@ -98,19 +98,13 @@ bounds as (
 ),
 
 quarters as (
-    select
-        cast(quarter_start as date) as quarter_start,
-        cast(quarter_start + interval 3 month - interval 1 day as date) as quarter_end
-    from (
-        select
-            unnest(generate_series(
-                cast(date_trunc('quarter', first_date) as date),
-                cast(date_trunc('quarter', last_date) as date),
-                interval 3 month
-            )) as quarter_start
-        from bounds
-        where first_date is not null
-    ) as quarter_starts
+    -- every quarter from the first event to the last, from the conformed calendar
+    select distinct
+        dim_date.quarter_start,
+        dim_date.quarter_end
+    from {{ ref('dim_date') }} as dim_date
+    inner join bounds
+        on dim_date.date_day between bounds.first_date and bounds.last_date
 ),
 
 grid as (
