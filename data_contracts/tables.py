@@ -91,6 +91,19 @@ TABLES: dict[str, CanonicalTable] = {
 }
 
 
+def stored_name(column: CanonicalColumn) -> str | None:
+    """The column's name in the warehouse after privacy treatment; None when it is not kept."""
+    if column.privacy == "child_id":
+        return column.name.replace("child_id", "child_key")
+    if column.privacy == "birth_date":
+        return "birth_month"
+    if column.privacy == "postcode":
+        return f"{column.name}_district"
+    if column.name == "date_of_birth":  # repeated in secondary tables: the Header's is enough
+        return None
+    return column.name
+
+
 def stored_columns(table: CanonicalTable) -> list[tuple[str, str]]:
     """(name, SQL type) of the columns as stored in the warehouse, after privacy treatment.
 
@@ -101,18 +114,9 @@ def stored_columns(table: CanonicalTable) -> list[tuple[str, str]]:
     """
     out: list[tuple[str, str]] = [("council_code", "VARCHAR")]
     for column in table.columns:
-        if column.name == "council_code":
-            continue
-        if column.privacy == "child_id":
-            out.append((column.name.replace("child_id", "child_key"), "VARCHAR"))
-        elif column.privacy == "birth_date":
-            out.append(("birth_month", "DATE"))
-        elif column.privacy == "postcode":
-            out.append((f"{column.name}_district", "VARCHAR"))
-        elif column.name == "date_of_birth":
-            continue
-        else:
-            out.append((column.name, column.sql_type))
+        name = stored_name(column)
+        if name is not None and column.name != "council_code":
+            out.append((name, "DATE" if column.privacy == "birth_date" else column.sql_type))
     out += DERIVED_COLUMNS.get(table.name, [])
     out += [("submitted_by", "VARCHAR"), ("submission_id", "VARCHAR"), ("source_row", "INTEGER")]
     return out

@@ -13,7 +13,7 @@ import hmac
 
 import pandas as pd
 
-from data_contracts.tables import TABLES, CanonicalTable
+from data_contracts.tables import CanonicalTable, stored_name
 
 
 def pseudonymise(council_codes: pd.Series, ids: pd.Series, key: str) -> pd.Series:
@@ -46,21 +46,18 @@ def protect(table: CanonicalTable, frame: pd.DataFrame, key: str) -> pd.DataFram
     out = pd.DataFrame(index=frame.index)
     out["council_code"] = frame["council_code"]
     for column in table.columns:
-        if column.name == "council_code":
+        name = stored_name(column)
+        if name is None or column.name == "council_code":
             continue
         values = frame[column.name]
         if column.privacy == "child_id":
-            out[column.name.replace("child_id", "child_key")] = pseudonymise(
-                frame["council_code"], values, key
-            )
+            out[name] = pseudonymise(frame["council_code"], values, key)
         elif column.privacy == "birth_date":
-            out["birth_month"] = birth_month(values)
+            out[name] = birth_month(values)
         elif column.privacy == "postcode":
-            out[f"{column.name}_district"] = postcode_district(values)
-        elif column.name == "date_of_birth":
-            continue
+            out[name] = postcode_district(values)
         else:
-            out[column.name] = values
+            out[name] = values
     return out
 
 
@@ -78,13 +75,3 @@ def age_at_decision(decisions: pd.DataFrame, children: pd.DataFrame | None) -> p
         (decided.dt.month == born.dt.month) & (decided.dt.day < born.dt.day)
     )
     return (years - before_birthday.astype(int)).astype("Int64")
-
-
-__all__ = [
-    "TABLES",
-    "age_at_decision",
-    "birth_month",
-    "postcode_district",
-    "protect",
-    "pseudonymise",
-]
