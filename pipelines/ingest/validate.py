@@ -110,17 +110,18 @@ def _failure_rejections(
     failures = failures[failures["index"].notna()].copy()
     checks = failures["check"].astype(str)
     failures["rule"] = checks.map({c: check_to_rule(c) for c in checks.unique()})
-    # Dataframe-level checks are reported once per column of the row: keep one per row.
+    # Pandera reports a dataframe-level check (and a duplicate key) once per column of the
+    # failing row: keep one line per rule and row. Column checks keep one line per column.
     row_level = failures["schema_context"] == "DataFrameSchema"
     is_key = failures["rule"] == "duplicate_key"
-    column_level = failures[~row_level | is_key]
-    if is_key.any():
-        column_level = column_level.drop_duplicates(["rule", "index"])
+    keys = failures[is_key].drop_duplicates("index").assign(column=None)
     row_failures = failures[row_level & ~is_key].drop_duplicates(["rule", "index"])
     out = pd.concat(
         [
-            _describe(raw, frame, column_level, profile, row_level=False),
-            _describe(raw, frame, row_failures, profile, row_level=True),
+            _describe(
+                raw, frame, pd.concat([failures[~row_level], keys]), profile, row_level=False
+            ),
+            _describe(raw, frame, row_failures.assign(column=None), profile, row_level=True),
         ],
         ignore_index=True,
     )
@@ -144,10 +145,7 @@ def _describe(
         values = _values(raw.frame, index, shown)
         label = key_sources if rule == "duplicate_key" else (shown[0] if shown else None)
         parts.append(_lines(raw, frame, index, rule, label, values, profile))
-    out = pd.concat(parts, ignore_index=True)
-    if row_level:
-        out = out.drop_duplicates(["rule", "source_row"])
-    return out
+    return pd.concat(parts, ignore_index=True)
 
 
 def _shown_columns(rule: str, column, mapping, row_level: bool) -> list[str]:

@@ -222,3 +222,18 @@ def test_damaged_workbook_is_refused_with_its_name(settings, registry, warehouse
                      drop(settings.landing_dir, "FEN", "s1", {"export.xlsx": damaged}))  # fmt: skip
     assert outcome.status == "failed"
     assert "export.xlsx is not a readable XLSX workbook" in outcome.message
+
+
+def test_every_problem_of_a_row_is_reported_even_beside_duplicate_keys(
+    settings, registry, warehouse
+):
+    text = EPISODES + (
+        "C1,01/03/2020,s,C1,N9,U4,PR1,,,,,,\n"  # two bad codes in one row
+        "C2,01/03/2020,S,C1,N1,U4,PR1,,,,,,\n"
+        "C2,01/03/2020,S,C1,N1,U5,PR1,,,,,,\n"  # same key as row 3
+    )
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", {"e.csv": text}))  # fmt: skip
+    row2 = outcome.rejections[outcome.rejections["source_row"] == 2]
+    assert sorted(row2["source_column"]) == ["CIN", "RNE"]
+    assert sorted(outcome.rejections["source_row"]) == [2, 2, 3, 4]
