@@ -103,15 +103,20 @@ def latest_submission(landing_dir: Path, council_code: str) -> Submission | None
     return read_submission(council_code, folders[-1]) if folders else None
 
 
+def archived_folder(
+    archive_dir: Path, council_code: str, submission_id: str, manifest_sha256: str
+) -> Path:
+    """Where a submission lives in the archive: `<archive>/<council>/<submission id>-<hash12>/`."""
+    return archive_dir / council_code / f"{submission_id}-{manifest_sha256[:12]}"
+
+
 def archive_submission(submission: Submission, archive_dir: Path, dialect: str) -> Path:
     """Copy the submission to `<archive>/<council>/<submission id>-<hash12>/`, read-only.
 
     Idempotent: an identical submission archived before is left as it is.
     """
-    target = (
-        archive_dir
-        / submission.council_code
-        / (f"{submission.submission_id}-{submission.manifest_sha256[:12]}")
+    target = archived_folder(
+        archive_dir, submission.council_code, submission.submission_id, submission.manifest_sha256
     )
     if (target / MANIFEST_NAME).exists():
         return target

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.landing import SUBMISSION_META, submission_from_archive
+from pipelines.ingest.landing import SUBMISSION_META, archived_folder, submission_from_archive
 
 SNAPSHOT_SUBMISSIONS_SQL = """
 select council_code, submission_id, manifest_sha256 from meta.publish_submissions
@@ -34,7 +34,7 @@ def restage_from_archive(
     """Copy the archived submissions a snapshot used into `landing_dir`, checking each hash."""
     staged = []
     for council, submission_id, manifest_sha256 in snapshot_submissions(published_db, run_id):
-        archived = archive_dir / council / f"{submission_id}-{manifest_sha256[:12]}"
+        archived = archived_folder(archive_dir, council, submission_id, manifest_sha256)
         submission = submission_from_archive(archived)
         if submission.manifest_sha256 != manifest_sha256:
             raise ValueError(f"{archived} does not match the snapshot's manifest hash")
