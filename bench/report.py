@@ -17,7 +17,7 @@ from bench.measure import Sample, Summary
 HERE = Path(__file__).resolve().parent
 PACKAGES = ("dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb", "pandas", "pandera",
             "pyarrow")  # fmt: skip
-VALIDATION = ("validate",)
+VALIDATION = ("validate", "council rule", "cross-table")
 TARGETS = {"national_wall": 60.0, "national_peak_mb": 4096.0, "peer_validation": 10.0,
            "region_wall": 20.0, "floor_ratio": 10.0}  # fmt: skip
 

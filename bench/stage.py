@@ -18,15 +18,17 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-# Ingestion sub-stages: the functions pipelines.ingest.submission calls, by what they do.
+# Ingestion sub-stages: the functions the ingest modules call, by what they do.
 INGEST_PARTS = {
-    "archive": ("archive_submission",),
-    "read": ("read_file",),
-    "map": ("to_canonical",),
-    "validate": ("validate", "_apply_council_rule", "cross_table_warnings"),
-    "protect": ("_stored_frames",),
-    "load": ("write_loaded",),
-    "feedback": ("write_feedback",),
+    "archive": ("submission", "archive_submission"),
+    "read": ("submission", "read_file"),
+    "map": ("batch", "to_canonical"),
+    "validate": ("batch", "validate"),
+    "council rule": ("batch", "_apply_council_rule"),
+    "cross-table": ("batch", "cross_table_warnings"),
+    "protect": ("batch", "_stored_frames"),
+    "load": ("batch", "load.write_loaded"),
+    "feedback": ("batch", "write_feedback"),
 }
 
 
@@ -34,44 +36,48 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _timed_parts(module, spent: dict) -> None:
-    """Wrap the submission module's helpers so each call adds to its part's wall and CPU."""
-    for part, names in INGEST_PARTS.items():
-        for name in names:
-            owner = module.load if name == "write_loaded" else module
-            original = getattr(owner, name)
+def _timed_parts(modules: dict, spent: dict) -> None:
+    """Wrap the ingest modules' helpers so each call adds to its part's wall and CPU."""
+    for part, (module_name, name) in INGEST_PARTS.items():
+        owner = modules[module_name]
+        if "." in name:
+            attribute, name = name.split(".")
+            owner = getattr(owner, attribute)
+        original = getattr(owner, name)
 
-            def wrapper(*args, _f=original, _p=part, **kwargs):
-                wall, cpu = time.perf_counter(), time.process_time()
-                try:
-                    return _f(*args, **kwargs)
-                finally:
-                    spent[_p]["wall"] += time.perf_counter() - wall
-                    spent[_p]["cpu"] += time.process_time() - cpu
-                    spent[_p]["peak_mb"] = _peak_mb()
+        def wrapper(*args, _f=original, _p=part, **kwargs):
+            wall, cpu = time.perf_counter(), time.process_time()
+            try:
+                return _f(*args, **kwargs)
+            finally:
+                spent[_p]["wall"] += time.perf_counter() - wall
+                spent[_p]["cpu"] += time.process_time() - cpu
+                spent[_p]["peak_mb"] = _peak_mb()
 
-            setattr(owner, name, wrapper)
+        setattr(owner, name, wrapper)
 
 
 def ingest(settings, councils: list[str] | None) -> dict:
+    from pipelines.ingest import batch
     from pipelines.ingest import submission as sub
     from pipelines.ingest.landing import latest_submission
     from pipelines.registry import load_registry
     from pipelines.warehouse import connect, ensure_schemas
 
     spent: dict = defaultdict(lambda: {"wall": 0.0, "cpu": 0.0, "peak_mb": 0.0})
-    _timed_parts(sub, spent)
+    _timed_parts({"submission": sub, "batch": batch}, spent)
     registry = load_registry(settings.councils_file)
     statuses: dict[str, int] = defaultdict(int)
     rows = rejected = 0
     con = connect(settings.database)
     try:
         ensure_schemas(con)
+        due = []
         for code in councils or registry.codes:
             found = latest_submission(settings.landing_dir, code)
-            if found is None:
-                continue
-            outcome = sub.ingest_submission(con, settings, registry, registry.get(code), found)
+            if found is not None:
+                due.append((registry.get(code), found))
+        for outcome in sub.ingest_submissions(con, settings, registry, due):
             statuses[outcome.status] += 1
             rows += outcome.rows_received
             rejected += outcome.rows_rejected

@@ -3,15 +3,14 @@
 The contracts show up as asset checks (one per canonical table) with row and rejection counts.
 """
 
-import time
-
 import dagster as dg
 import pandas as pd
 
 from data_contracts.tables import TABLES
 from pipelines.defs.resources import ProgressReporter, WarehouseResource
 from pipelines.ingest.landing import latest_submission
-from pipelines.ingest.submission import SubmissionOutcome, ingest_submission
+from pipelines.ingest.outcome import SubmissionOutcome
+from pipelines.ingest.submission import ingest_submissions
 from pipelines.registry import Registry
 
 CONTRACT_CHECK = "contract"
@@ -82,23 +81,26 @@ def build_ingest_asset(registry: Registry) -> dg.AssetsDefinition:
         progress: ProgressReporter = context.resources.progress
         settings = warehouse.settings()
         registry_now = warehouse.registry()
-        outcomes, failed = [], []
+        due = []
+        for code in context.partition_keys:
+            submission = latest_submission(settings.landing_dir, code)
+            if submission is None:
+                context.log.warning(f"{code}: no submission in {settings.landing_dir}")
+            else:
+                due.append((registry_now.get(code), submission))
+        progress.report(context, f"loading {len(due)} submission(s) ...")
+
+        def reported(outcome: SubmissionOutcome) -> None:
+            progress.report(
+                context,
+                f"{outcome.council_code} {outcome.submission_id} {outcome.status} "
+                f"({outcome.rows_received} rows received, {outcome.rows_rejected} rejected)",
+            )
+
         with warehouse.connection() as con:
-            for code in context.partition_keys:
-                council = registry_now.get(code)
-                submission = latest_submission(settings.landing_dir, council.code)
-                if submission is None:
-                    context.log.warning(f"{council.code}: no submission in {settings.landing_dir}")
-                    continue
-                progress.report(context, f"loading {code} ({submission.submission_id}) ...")
-                started = time.perf_counter()
-                outcome = ingest_submission(con, settings, registry_now, council, submission)
-                progress.report(
-                    context,
-                    f"{code} {outcome.status} in {time.perf_counter() - started:.1f}s "
-                    f"({outcome.rows_received} rows received, {outcome.rows_rejected} rejected)",
-                )
-                (failed if outcome.status == "failed" else outcomes).append(outcome)
+            done = ingest_submissions(con, settings, registry_now, due, on_outcome=reported)
+        outcomes = [o for o in done if o.status != "failed"]
+        failed = [o for o in done if o.status == "failed"]
         if failed:
             yield from _failed_checks(failed)
             raise dg.Failure(

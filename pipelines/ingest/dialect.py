@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from data_contracts.profiles import Profile
+from data_contracts.profiles import Profile, TableMapping
 from data_contracts.tables import TABLES
-from pipelines.ingest.read import RawTable
 
-CONTEXT_COLUMNS = ("source_row", "file_name")
+CARRIED_COLUMNS = ("source_row", "file_name", "part")
 
 
-def to_canonical(raw: RawTable, profile: Profile) -> pd.DataFrame:
-    mapping = raw.mapping
+def to_canonical(mapping: TableMapping, frame: pd.DataFrame, profile: Profile) -> pd.DataFrame:
+    """`frame` holds one table's rows as sent, from one file or from several submissions of the
+    same dialect stacked together (a column some files lack is missing in their rows)."""
     table = TABLES[mapping.table]
-    frame = raw.frame
     out = pd.DataFrame(index=frame.index)
     for column in table.columns:
         source = mapping.source_column(column.name)
@@ -33,8 +32,8 @@ def to_canonical(raw: RawTable, profile: Profile) -> pd.DataFrame:
         if column.sql_type == "DATE":
             values = normalise_dates(values, profile)
         out[column.name] = values
-    for context in CONTEXT_COLUMNS:
-        out[context] = frame[context].to_numpy()
+    for carried in CARRIED_COLUMNS:
+        out[carried] = frame[carried].to_numpy()
     return out
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from data_contracts.profiles import Profile
     from pipelines.ingest.landing import Submission
-    from pipelines.ingest.submission import SubmissionOutcome
+    from pipelines.ingest.outcome import SubmissionOutcome
     from pipelines.registry import Council
 
 ROWS_SHOWN = 500

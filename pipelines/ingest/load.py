@@ -1,7 +1,8 @@
-"""Write one council's validated submission into the warehouse, atomically.
+"""Write validated submissions into the warehouse, atomically.
 
-Everything a submission changes (its canonical rows, its audit rows) is written in a single
-DuckDB transaction: a failure half-way leaves the council's previous data untouched.
+Everything a batch of submissions changes (each council's canonical rows, their audit rows) is
+written in a single DuckDB transaction: a failure half-way leaves every council's previous data
+untouched. Frames go to DuckDB as Arrow tables (no conversion to Python objects).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import date, datetime
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from data_contracts.tables import TABLES, stored_columns
 
@@ -32,67 +34,64 @@ class AuditRecord:
 
 
 def _insert_frame(
-    con: duckdb.DuckDBPyConnection, target: str, frame: pd.DataFrame, columns
+    con: duckdb.DuckDBPyConnection, target: str, frame: pd.DataFrame | pa.Table, columns
 ) -> None:
+    """`columns`: (name, SQL type) pairs; a type of None takes the target column's type."""
     con.register("incoming_frame", frame)
     try:
         names = ", ".join(name for name, _ in columns)
-        casts = ", ".join(f"cast({name} as {sql_type})" for name, sql_type in columns)
+        casts = ", ".join(
+            f"cast({name} as {sql_type})" if sql_type else name for name, sql_type in columns
+        )
         con.execute(f"insert into {target} ({names}) select {casts} from incoming_frame")
     finally:
         con.unregister("incoming_frame")
 
 
-def _audit_rows(con: duckdb.DuckDBPyConnection, record: AuditRecord) -> None:
-    key = (record.council_code, record.submission_id)
+def _audit_rows(con: duckdb.DuckDBPyConnection, records: list[AuditRecord]) -> None:
+    keys = [(r.council_code, r.submission_id) for r in records]
     for table in ("submissions", "file_loads", "rejections", "warnings"):
-        con.execute(f"delete from audit.{table} where council_code = ? and submission_id = ?", key)
-    con.execute(
+        con.executemany(
+            f"delete from audit.{table} where council_code = ? and submission_id = ?", keys
+        )
+    con.executemany(
         "insert into audit.submissions values (?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
         [
-            record.council_code,
-            record.submission_id,
-            record.received_at,
-            record.dialect,
-            record.reference_date,
-            record.collection_year,
-            record.manifest_sha256,
-            record.status,
-            record.message,
+            [r.council_code, r.submission_id, r.received_at, r.dialect, r.reference_date,
+             r.collection_year, r.manifest_sha256, r.status, r.message]
+            for r in records
         ],
-    )
-    for table, frame in (
-        ("file_loads", record.file_loads),
-        ("rejections", record.rejections),
-        ("warnings", record.warnings),
-    ):
-        if len(frame):
-            frame = frame.assign(
-                council_code=record.council_code, submission_id=record.submission_id
-            )
+    )  # fmt: skip
+    for table in ("file_loads", "rejections", "warnings"):
+        frames = [
+            getattr(r, table).assign(council_code=r.council_code, submission_id=r.submission_id)
+            for r in records
+            if len(getattr(r, table))
+        ]
+        if frames:
             columns = [c[0] for c in con.execute(f"describe audit.{table}").fetchall()]
-            con.register("audit_frame", frame[columns])
-            con.execute(f"insert into audit.{table} select * from audit_frame")
-            con.unregister("audit_frame")
+            frame = pd.concat(frames, ignore_index=True)[columns]
+            _insert_frame(con, f"audit.{table}", frame, [(c, None) for c in columns])
 
 
 def write_loaded(
-    con: duckdb.DuckDBPyConnection, record: AuditRecord, stored: dict[str, pd.DataFrame]
+    con: duckdb.DuckDBPyConnection, records: list[AuditRecord], stored: dict[str, pd.DataFrame]
 ) -> None:
-    """Replace everything this submitter sent before with this submission, in one transaction."""
+    """Replace everything these submitters sent before with their new submissions (`stored`
+    holds every submitter's rows, each tagged `submitted_by`), in one transaction."""
+    submitters = [r.council_code for r in records]
     con.execute("begin transaction")
     try:
         for table in TABLES.values():
-            con.execute(
-                f"delete from canonical.{table.name} where submitted_by = ?", [record.council_code]
-            )
+            con.execute(f"delete from canonical.{table.name} where submitted_by in ?", [submitters])
             frame = stored.get(table.name)
             if frame is not None and len(frame):
-                _insert_frame(con, f"canonical.{table.name}", frame, stored_columns(table))
-        _audit_rows(con, record)
-        con.execute(
+                rows = pa.Table.from_pandas(frame, preserve_index=False)
+                _insert_frame(con, f"canonical.{table.name}", rows, stored_columns(table))
+        _audit_rows(con, records)
+        con.executemany(
             "insert or replace into audit.current_submissions values (?, ?, now(), false, null)",
-            [record.council_code, record.submission_id],
+            [[r.council_code, r.submission_id] for r in records],
         )
         con.execute("commit")
     except Exception:
@@ -104,7 +103,7 @@ def write_failed(con: duckdb.DuckDBPyConnection, record: AuditRecord) -> None:
     """Record a submission that could not be loaded; the previous data stays, flagged stale."""
     con.execute("begin transaction")
     try:
-        _audit_rows(con, record)
+        _audit_rows(con, [record])
         con.execute(
             """update audit.current_submissions set is_stale = true, stale_reason = ?
                where council_code = ?""",

@@ -63,11 +63,14 @@ def protect(table: CanonicalTable, frame: pd.DataFrame, key: str) -> pd.DataFram
 
 def age_at_decision(decisions: pd.DataFrame, children: pd.DataFrame | None) -> pd.Series:
     """Whole years of age at the adoption decision, from the exact date of birth (before it is
-    reduced to a month). Uses the Header's date of birth, or the decision table's own."""
+    reduced to a month). Uses the Header's date of birth from the same submission (`part`), or
+    the decision table's own."""
     dob = decisions["date_of_birth"]
     if children is not None and not children.empty:
-        header = children.drop_duplicates("child_id").set_index("child_id")["date_of_birth"]
-        dob = decisions["child_id"].map(header).fillna(dob)
+        header = children.drop_duplicates(["part", "child_id"]).set_index(["part", "child_id"])
+        keys = pd.MultiIndex.from_frame(decisions[["part", "child_id"]])
+        from_header = header["date_of_birth"].reindex(keys).to_numpy()
+        dob = pd.Series(from_header, index=decisions.index, dtype="str").fillna(dob)
     born = pd.to_datetime(dob, format="%Y-%m-%d", errors="coerce")
     decided = pd.to_datetime(decisions["decision_date"], format="%Y-%m-%d", errors="coerce")
     years = decided.dt.year - born.dt.year

@@ -1,18 +1,23 @@
 """Validate canonical frames against their pandera contracts; split accepted from rejected.
 
 Validation is lazy: every failure of every row is collected. A row with any failure is held
-back (one rejection line per failure); the rest go on.
+back (one rejection line per failure); the rest go on. One call validates a whole batch of
+submissions of one table in one dialect: each row carries `part` (its submission in the batch),
+and keys are unique within a part, so the contract's fixed cost is paid once per table, not once
+per council.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
+from functools import cache
 
 import pandas as pd
 import pandera.pandas as pa
 
-from data_contracts.profiles import Profile
+from data_contracts.profiles import Profile, TableMapping
 from data_contracts.rules import explain
 from data_contracts.tables import TABLES
 from pipelines.ingest.read import RawTable
@@ -21,6 +26,8 @@ REJECTION_COLUMNS = [
     "file_name", "canonical_table", "source_row", "source_column", "rule", "dfe_rule",
     "message", "offending_value",
 ]  # fmt: skip
+PART = "part"  # which submission of the batch a row belongs to
+CONTEXT_COLUMNS = ["reference_date", "collection_year"]  # per-row inputs to the contracts
 
 _CHECK_RULES = (
     (re.compile(r"^isin\("), "code_list"),
@@ -33,8 +40,8 @@ _CHECK_RULES = (
 @dataclass
 class ValidationResult:
     table: str
-    accepted: pd.DataFrame
-    rejections: pd.DataFrame
+    accepted: pd.DataFrame  # canonical columns + context, each row with its part
+    rejections: pd.DataFrame  # REJECTION_COLUMNS + part
 
 
 def check_to_rule(check: str) -> str:
@@ -44,34 +51,45 @@ def check_to_rule(check: str) -> str:
     return check
 
 
+@cache
+def batch_schema(table_name: str) -> pa.DataFrameSchema:
+    """The table's contract with its key made unique per submission (part), not per batch."""
+    schema = copy.deepcopy(TABLES[table_name].model.to_schema())
+    schema.unique = [PART, *TABLES[table_name].natural_key]
+    return schema
+
+
 def validate(
-    raw: RawTable, frame: pd.DataFrame, profile: Profile, reference_date: str, collection_year: int
+    mapping: TableMapping, raw_frame: pd.DataFrame, frame: pd.DataFrame, profile: Profile
 ) -> ValidationResult:
-    table = TABLES[raw.mapping.table]
-    rejections = [_ragged_rejections(raw)]
-    duplicate = frame.duplicated(subset=table.column_names, keep="first")
-    rejections.append(_row_rejections(raw, frame[duplicate], "duplicate_row"))
-    candidates = frame[~duplicate].copy()
-    candidates["reference_date"] = reference_date
-    candidates["collection_year"] = collection_year
+    """`raw_frame` holds the rows as sent (same index as `frame`), for the messages; `frame`
+    holds the canonical rows with their part and CONTEXT_COLUMNS."""
+    table = TABLES[mapping.table]
+    rejections = []
+    duplicate = frame.duplicated(subset=[PART, *table.column_names], keep="first")
+    rejections.append(_row_rejections(mapping, frame[duplicate], "duplicate_row"))
+    candidates = frame[~duplicate]
     try:
-        table.model.validate(candidates, lazy=True)
+        batch_schema(table.name).validate(candidates, lazy=True)
     except pa.errors.SchemaErrors as errors:
-        rejections.append(_failure_rejections(raw, candidates, errors.failure_cases, profile))
-    non_empty = [r for r in rejections if len(r)]
-    found = (
-        pd.concat(non_empty, ignore_index=True)
-        if non_empty
-        else pd.DataFrame(columns=REJECTION_COLUMNS)
-    )
-    rejected_rows = set(found["source_row"].dropna().astype(int))
-    accepted = candidates[~candidates["source_row"].isin(rejected_rows)]
-    return ValidationResult(
-        table.name, accepted.drop(columns=["reference_date", "collection_year"]), found
-    )
+        rejections.append(
+            _failure_rejections(mapping, raw_frame, candidates, errors.failure_cases, profile)
+        )
+    found = concat_rejections(rejections)
+    rejected = pd.MultiIndex.from_frame(found[[PART, "source_row"]].dropna().astype("int64"))
+    keys = pd.MultiIndex.from_frame(candidates[[PART, "source_row"]].astype("int64"))
+    return ValidationResult(table.name, candidates[~keys.isin(rejected)], found)
 
 
-def _ragged_rejections(raw: RawTable) -> pd.DataFrame:
+def concat_rejections(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    non_empty = [f for f in frames if len(f)]
+    if not non_empty:
+        return pd.DataFrame(columns=[*REJECTION_COLUMNS, PART])
+    return pd.concat(non_empty, ignore_index=True)
+
+
+def ragged_rejections(raw: RawTable, part: int) -> pd.DataFrame:
+    """Rows with too many or too few values never reach the contract."""
     rows = [
         {
             "file_name": raw.file_name,
@@ -82,30 +100,36 @@ def _ragged_rejections(raw: RawTable) -> pd.DataFrame:
             "dfe_rule": None,
             "message": explain("ragged_row").explanation.format(value=r.values),
             "offending_value": None,
+            PART: part,
         }
         for r in raw.ragged
     ]
-    return pd.DataFrame(rows, columns=REJECTION_COLUMNS)
+    return pd.DataFrame(rows, columns=[*REJECTION_COLUMNS, PART])
 
 
-def _row_rejections(raw: RawTable, rows: pd.DataFrame, rule: str) -> pd.DataFrame:
+def _row_rejections(mapping: TableMapping, rows: pd.DataFrame, rule: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "file_name": rows["file_name"],
-            "canonical_table": raw.mapping.table,
+            "canonical_table": mapping.table,
             "source_row": rows["source_row"],
             "source_column": None,
             "rule": rule,
             "dfe_rule": explain(rule).dfe_rule,
             "message": explain(rule).explanation,
             "offending_value": None,
+            PART: rows[PART],
         },
-        columns=REJECTION_COLUMNS,
+        columns=[*REJECTION_COLUMNS, PART],
     )
 
 
 def _failure_rejections(
-    raw: RawTable, frame: pd.DataFrame, failures: pd.DataFrame, profile: Profile
+    mapping: TableMapping,
+    raw_frame: pd.DataFrame,
+    frame: pd.DataFrame,
+    failures: pd.DataFrame,
+    profile: Profile,
 ) -> pd.DataFrame:
     failures = failures[failures["index"].notna()].copy()
     checks = failures["check"].astype(str)
@@ -115,26 +139,47 @@ def _failure_rejections(
     row_level = failures["schema_context"] == "DataFrameSchema"
     is_key = failures["rule"] == "duplicate_key"
     keys = failures[is_key].drop_duplicates("index").assign(column=None)
+    # A blank key part is reported as `required`; it is no duplicate of another blank.
+    key_columns = TABLES[mapping.table].natural_key
+    complete = frame.loc[keys["index"].astype(int), key_columns].notna().all(axis=1).to_numpy()
+    keys = keys[complete]
     row_failures = failures[row_level & ~is_key].drop_duplicates(["rule", "index"])
     out = pd.concat(
         [
             _describe(
-                raw, frame, pd.concat([failures[~row_level], keys]), profile, row_level=False
+                mapping,
+                raw_frame,
+                frame,
+                pd.concat([failures[~row_level], keys]),
+                profile,
+                row_level=False,
             ),
-            _describe(raw, frame, row_failures.assign(column=None), profile, row_level=True),
+            _describe(
+                mapping,
+                raw_frame,
+                frame,
+                row_failures.assign(column=None),
+                profile,
+                row_level=True,
+            ),
         ],
         ignore_index=True,
     )
-    return out[REJECTION_COLUMNS]
+    return out[[*REJECTION_COLUMNS, PART]]
 
 
 def _describe(
-    raw: RawTable, frame: pd.DataFrame, failures: pd.DataFrame, profile: Profile, *, row_level: bool
+    mapping: TableMapping,
+    raw_frame: pd.DataFrame,
+    frame: pd.DataFrame,
+    failures: pd.DataFrame,
+    profile: Profile,
+    *,
+    row_level: bool,
 ) -> pd.DataFrame:
     """One rejection line per failure, with the council's column name and value as sent."""
     if failures.empty:
-        return pd.DataFrame(columns=REJECTION_COLUMNS)
-    mapping = raw.mapping
+        return pd.DataFrame(columns=[*REJECTION_COLUMNS, PART])
     key_sources = ", ".join(
         mapping.source_column(c) or c for c in TABLES[mapping.table].natural_key
     )
@@ -142,9 +187,9 @@ def _describe(
     for (rule, column), group in failures.groupby(["rule", "column"], dropna=False, sort=False):
         index = group["index"].astype(int).to_numpy()
         shown = _shown_columns(rule, column, mapping, row_level)
-        values = _values(raw.frame, index, shown)
+        values = _values(raw_frame, index, shown)
         label = key_sources if rule == "duplicate_key" else (shown[0] if shown else None)
-        parts.append(_lines(raw, frame, index, rule, label, values, profile))
+        parts.append(_lines(mapping, frame, index, rule, label, values, profile))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -168,7 +213,7 @@ def _values(raw_frame: pd.DataFrame, index, shown: list[str]) -> pd.Series:
     return pd.Series(joined, dtype="object")
 
 
-def _lines(raw, frame, index, rule, label, values: pd.Series, profile) -> pd.DataFrame:
+def _lines(mapping, frame, index, rule, label, values: pd.Series, profile) -> pd.DataFrame:
     """Messages are formatted once per distinct value, not once per row."""
     codes, distinct = pd.factorize(values.astype("object"), use_na_sentinel=True)
     distinct_text = ["" if v is None or v is pd.NA else str(v) for v in distinct.tolist()]
@@ -176,7 +221,7 @@ def _lines(raw, frame, index, rule, label, values: pd.Series, profile) -> pd.Dat
     for text in distinct_text:
         this_rule = rule
         lower_case = rule == "code_list" and text and text.upper() != text
-        if lower_case and _upper_is_valid(raw.mapping, label, text):
+        if lower_case and _upper_is_valid(mapping, label, text):
             this_rule = "code_lower_case"
         message = explain(this_rule).explanation.format(
             column=label or "", value=text, upper=text.upper(), date_format=profile.date_display
@@ -190,13 +235,14 @@ def _lines(raw, frame, index, rule, label, values: pd.Series, profile) -> pd.Dat
     return pd.DataFrame(
         {
             "file_name": frame.loc[index, "file_name"].to_numpy(),
-            "canonical_table": raw.mapping.table,
+            "canonical_table": mapping.table,
             "source_row": frame.loc[index, "source_row"].to_numpy(),
             "source_column": label,
             "rule": picked["rule"].to_numpy(),
             "dfe_rule": picked["rule"].map(lambda r: explain(r).dfe_rule).to_numpy(),
             "message": picked["message"].to_numpy(),
             "offending_value": picked["value"].to_numpy(),
+            PART: frame.loc[index, PART].to_numpy(),
         }
     )
 

@@ -1,0 +1,248 @@
+"""Validate, protect and load a batch of readable submissions together.
+
+Each canonical table is mapped, validated and written once per dialect for the whole batch, so
+the fixed cost of a pandera or DuckDB call is paid once per table rather than once per council.
+Every row carries `part`, the index of its submission in the batch; keys are unique, and
+cross-table rules apply, within a part only. Everything a council is told (file counts,
+rejections, warnings, its report) is split back out by part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from data_contracts.profiles import Profile, TableMapping
+from data_contracts.rules import explain
+from data_contracts.tables import TABLES
+from pipelines.ingest import load
+from pipelines.ingest.cross_rules import cross_table_warnings
+from pipelines.ingest.dialect import to_canonical
+from pipelines.ingest.feedback import write_feedback
+from pipelines.ingest.landing import Submission
+from pipelines.ingest.outcome import (
+    FILE_LOAD_COLUMNS,
+    SubmissionOutcome,
+    audit_record,
+    financial_year_start,
+)
+from pipelines.ingest.privacy import age_at_decision, protect
+from pipelines.ingest.read import RawTable
+from pipelines.ingest.validate import (
+    PART,
+    REJECTION_COLUMNS,
+    ValidationResult,
+    concat_rejections,
+    ragged_rejections,
+    validate,
+)
+from pipelines.registry import Council, Registry
+from pipelines.settings import Settings
+
+
+@dataclass
+class Part:
+    """One council's readable submission inside a batch."""
+
+    index: int
+    council: Council
+    submission: Submission
+    profile: Profile
+    raws: list[RawTable]
+
+
+@dataclass
+class TableGroup:
+    """One canonical table as every part on one dialect sent it, stacked (rows keep `part`)."""
+
+    profile: Profile
+    mapping: TableMapping
+    raw_frame: pd.DataFrame  # values as sent, for the messages
+    canonical: pd.DataFrame  # same index
+
+
+def ingest_batch(
+    con, settings: Settings, registry: Registry, parts: list[Part]
+) -> list[SubmissionOutcome]:
+    groups = _table_groups(parts)
+    years = _collection_years(parts, groups)
+    references = {p.index: p.submission.reference_date.isoformat() for p in parts}
+    results = []
+    for group in groups:
+        frame = group.canonical
+        frame["reference_date"] = frame[PART].map(references)
+        frame["collection_year"] = frame[PART].map(years)
+        result = validate(group.mapping, group.raw_frame, frame, group.profile)
+        _apply_council_rule(result, group.mapping, parts, registry)
+        results.append(result)
+
+    ragged = [ragged_rejections(raw, p.index) for p in parts for raw in p.raws if raw.ragged]
+    rejections = concat_rejections([*ragged, *(r.rejections for r in results)])
+    accepted = {
+        table: pd.concat([r.accepted for r in results if r.table == table], ignore_index=True)
+        for table in dict.fromkeys(r.table for r in results)
+    }
+    warnings = cross_table_warnings(accepted)
+    file_loads = _file_loads(parts, rejections)
+    stored = _stored_frames(accepted, settings.pseudonym_key, parts)
+
+    by_part = {
+        name: dict(tuple(frame.groupby(PART))) for name, frame in
+        (("file_loads", file_loads), ("rejections", rejections), ("warnings", warnings))
+    }  # fmt: skip
+    outcomes, records = [], []
+    for part in parts:
+        mine = {name: _own(frames, part.index, name) for name, frames in by_part.items()}
+        rows_by_table = {
+            name: int((frame["submitted_by"] == part.council.code).sum())
+            for name, frame in stored.items()
+        }
+        outcomes.append(
+            SubmissionOutcome(
+                part.council.code, part.submission.submission_id, "loaded", "",
+                mine["file_loads"], mine["rejections"], mine["warnings"], rows_by_table,
+            )
+        )  # fmt: skip
+        records.append(
+            audit_record(part.submission, part.council, years[part.index], "loaded", None,
+                         mine["file_loads"], mine["rejections"], mine["warnings"])
+        )  # fmt: skip
+    load.write_loaded(con, records, stored)
+    for part, outcome in zip(parts, outcomes, strict=True):
+        write_feedback(settings.outbox_dir, part.council, part.submission, outcome, part.profile)
+    return outcomes
+
+
+_EMPTY = {
+    "file_loads": FILE_LOAD_COLUMNS,
+    "rejections": REJECTION_COLUMNS,
+    "warnings": ["file_name", "canonical_table", "source_row", "rule", "dfe_rule", "message"],
+}
+
+
+def _own(frames: dict, index: int, name: str) -> pd.DataFrame:
+    frame = frames.get(index)
+    if frame is None:
+        return pd.DataFrame(columns=_EMPTY[name])
+    return frame.drop(columns=PART).reset_index(drop=True)
+
+
+def _table_groups(parts: list[Part]) -> list[TableGroup]:
+    members: dict[tuple[str, str], list[tuple[Part, RawTable]]] = {}
+    for part in parts:
+        for raw in part.raws:
+            raw.frame[PART] = part.index
+            members.setdefault((part.council.dialect, raw.mapping.table), []).append((part, raw))
+    groups = []
+    for found in members.values():
+        profile, mapping = found[0][0].profile, found[0][1].mapping
+        raw_frame = pd.concat([raw.frame for _, raw in found], ignore_index=True)
+        groups.append(
+            TableGroup(profile, mapping, raw_frame, to_canonical(mapping, raw_frame, profile))
+        )
+    return groups
+
+
+def _collection_years(parts: list[Part], groups: list[TableGroup]) -> dict[int, int]:
+    """The 903 collection year each submission belongs to: stated in submission.yaml, else the
+    financial year of the latest episode date in it, else of the export date."""
+    latest: dict[int, pd.Timestamp] = {}
+    references = {p.index: pd.Timestamp(p.submission.reference_date) for p in parts}
+    for group in (g for g in groups if g.mapping.table == "episodes"):
+        frame = group.canonical
+        reference = frame[PART].map(references)
+        for column in ("decom", "dec"):
+            dates = pd.to_datetime(frame[column], format="%Y-%m-%d", errors="coerce")
+            usable = dates.notna() & (dates <= reference)
+            for index, day in dates[usable].groupby(frame.loc[usable, PART]).max().items():
+                latest[index] = max(day, latest.get(index, day))
+    years = {}
+    for part in parts:
+        stated = part.submission.meta.get("collection_year")
+        day = latest[part.index].date() if part.index in latest else None
+        years[part.index] = (
+            int(stated) if stated else financial_year_start(day or part.submission.reference_date)
+        )
+    return years
+
+
+def _apply_council_rule(
+    result: ValidationResult, mapping: TableMapping, parts: list[Part], registry: Registry
+) -> None:
+    """Rows name their council only in agency feeds; a partner may only send its own rows."""
+    frame = result.accepted
+    table = TABLES[result.table]
+    submitter = frame[PART].map({p.index: p.council.code for p in parts})
+    if "council_code" not in table.column_names:
+        result.accepted = frame.assign(council_code=submitter.to_numpy())
+        return
+    given = frame["council_code"]
+    partner = frame[PART].map({p.index: p.council.is_partner for p in parts}).astype(bool)
+    central_allowed = table.name == "finance_ledger"
+    partners = {c.code for c in registry.partners}
+    wrong_partner = partner & given.notna() & (given != submitter)
+    unknown = ~partner & ~given.isin(partners) & ~(given.isna() & central_allowed)
+    bad = (wrong_partner | unknown).to_numpy(dtype=bool)
+    if bad.any():
+        rows = frame[bad]
+        source = mapping.source_column("council_code") or "council_code"
+        rules = np.where(partner[bad], "council_mismatch", "council_not_registered")
+        messages = [
+            explain(rule).explanation.format(column=source, value=v if isinstance(v, str) else "")
+            for rule, v in zip(rules, rows["council_code"], strict=True)
+        ]
+        extra = pd.DataFrame({
+            "file_name": rows["file_name"], "canonical_table": table.name,
+            "source_row": rows["source_row"], "source_column": source, "rule": rules,
+            "dfe_rule": None, "message": messages, "offending_value": rows["council_code"],
+            PART: rows[PART],
+        })  # fmt: skip
+        result.rejections = concat_rejections([result.rejections, extra])
+    filled = given.where(given.notna() | ~partner, submitter)
+    result.accepted = frame[~bad].assign(council_code=filled[~bad])
+
+
+def _file_loads(parts: list[Part], rejections: pd.DataFrame) -> pd.DataFrame:
+    """One line per file (or sheet) read: rows received, accepted and rejected."""
+    where = [PART, "file_name", "canonical_table"]
+    rejected = (
+        rejections.dropna(subset=["source_row"])
+        .drop_duplicates([*where, "source_row"])
+        .groupby(where)
+        .size()
+    )
+    rows = []
+    for part in parts:
+        hashes = {f.name: f.sha256 for f in part.submission.files}
+        for raw in part.raws:
+            held_back = int(rejected.get((part.index, raw.file_name, raw.mapping.table), 0))
+            rows.append({
+                "file_name": raw.file_name, "sheet_name": raw.sheet,
+                "canonical_table": raw.mapping.table, "sha256": hashes[raw.file_name],
+                "rows_received": raw.rows_received,
+                "rows_accepted": raw.rows_received - held_back, "rows_rejected": held_back,
+                "status": "loaded",
+                "message": (f"ignored column(s) not in the layout: {', '.join(raw.ignored_columns)}"
+                            if raw.ignored_columns else None),
+                PART: part.index,
+            })  # fmt: skip
+    return pd.DataFrame(rows, columns=[*FILE_LOAD_COLUMNS, PART])
+
+
+def _stored_frames(
+    accepted: dict[str, pd.DataFrame], key: str, parts: list[Part]
+) -> dict[str, pd.DataFrame]:
+    submitters = {p.index: p.council.code for p in parts}
+    submission_ids = {p.index: p.submission.submission_id for p in parts}
+    stored = {}
+    for name, frame in accepted.items():
+        out = protect(TABLES[name], frame, key)
+        if name == "adoption_decisions":
+            out["age_at_decision_years"] = age_at_decision(frame, accepted.get("children"))
+        out["submitted_by"] = frame[PART].map(submitters)
+        out["submission_id"] = frame[PART].map(submission_ids)
+        out["source_row"] = frame["source_row"]
+        stored[name] = out
+    return stored
