@@ -8,12 +8,25 @@ from __future__ import annotations
 
 import pandas as pd
 import pandera.extensions as extensions
+import pyarrow as pa
+import pyarrow.compute as pc
 
 MONEY_PATTERN = r"^-?\d{1,12}(\.\d{1,2})?$"
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+_NO_STRING = pa.scalar(None, pa.string())
+_NO_TIME = pa.scalar(None, pa.timestamp("s"))
 
 
 def parse_iso(series: pd.Series) -> pd.Series:
-    return pd.to_datetime(series, format="%Y-%m-%d", errors="coerce")
+    """Strict ISO dates (yyyy-mm-dd) as datetimes; anything else is NaT: 2020-02-31, 2020-13-01,
+    and also 2020-1-5 or full-width digits, which pandas' own parser would accept."""
+    text = pa.array(series.astype("str"), from_pandas=True, type=pa.string())
+    text = pc.if_else(pc.match_substring_regex(text, ISO_DATE), text, _NO_STRING)
+    parsed = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
+    # strptime rolls 31 February over into March: keep only dates on the day written.
+    written_day = pc.cast(pc.utf8_slice_codeunits(text, 8, 10), pa.int64())
+    parsed = pc.if_else(pc.equal(pc.day(parsed), written_day), parsed, _NO_TIME)
+    return pd.Series(parsed.to_numpy(zero_copy_only=False), index=series.index)
 
 
 @extensions.register_check_method(check_type="vectorized")

@@ -1,10 +1,13 @@
-"""Validate, protect and load a batch of readable submissions together.
+"""Prepare a batch of submissions for the warehouse: read, map, validate, protect.
 
-Each canonical table is mapped, validated and written once per dialect for the whole batch, so
-the fixed cost of a pandera or DuckDB call is paid once per table rather than once per council.
-Every row carries `part`, the index of its submission in the batch; keys are unique, and
-cross-table rules apply, within a part only. Everything a council is told (file counts,
-rejections, warnings, its report) is split back out by part.
+Nothing here touches the warehouse, so a batch can be prepared in a worker process while the
+main process writes the previous one (pipelines.ingest.submission).
+
+Each canonical table is mapped and validated once per dialect for the whole batch, so the fixed
+cost of a pandera call is paid once per table rather than once per council. Every row carries
+`part`, the index of its submission in the batch; keys are unique, and cross-table rules apply,
+within a part only. Everything a council is told (file counts, rejections, warnings, its report)
+is split back out by part.
 """
 
 from __future__ import annotations
@@ -14,14 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from data_contracts.profiles import Profile, TableMapping
+from data_contracts.profiles import Profile, TableMapping, load_profile
 from data_contracts.rules import explain
 from data_contracts.tables import TABLES
-from pipelines.ingest import load
-from pipelines.ingest.cross_rules import cross_table_warnings
+from pipelines.ingest.cross_rules import WARNING_COLUMNS, cross_table_warnings
 from pipelines.ingest.dialect import to_canonical
-from pipelines.ingest.feedback import write_feedback
 from pipelines.ingest.landing import Submission
+from pipelines.ingest.load import AuditRecord
 from pipelines.ingest.outcome import (
     FILE_LOAD_COLUMNS,
     SubmissionOutcome,
@@ -29,7 +31,7 @@ from pipelines.ingest.outcome import (
     financial_year_start,
 )
 from pipelines.ingest.privacy import age_at_decision, protect
-from pipelines.ingest.read import RawTable
+from pipelines.ingest.read import RawTable, read_submission_files
 from pipelines.ingest.validate import (
     PART,
     REJECTION_COLUMNS,
@@ -63,9 +65,43 @@ class TableGroup:
     canonical: pd.DataFrame  # same index
 
 
-def ingest_batch(
-    con, settings: Settings, registry: Registry, parts: list[Part]
-) -> list[SubmissionOutcome]:
+@dataclass
+class PreparedSubmission:
+    council: Council
+    submission: Submission
+    profile: Profile
+    outcome: SubmissionOutcome  # loaded or failed
+    record: AuditRecord
+
+
+@dataclass
+class PreparedBatch:
+    submissions: list[PreparedSubmission]
+    stored: dict[str, pd.DataFrame]  # every loaded submission's rows, as stored, by table
+
+
+def prepare_batch(
+    settings: Settings, registry: Registry, due: list[tuple[Council, Submission]]
+) -> PreparedBatch:
+    """Read every submission in `due`; those that cannot be read fail on their own, the rest
+    are validated and protected together."""
+    failed, parts = [], []
+    for council, submission in due:
+        profile = load_profile(council.dialect)
+        raws, problems = read_submission_files(submission, profile)
+        if problems:
+            failed.append(_failed(council, submission, profile, raws, problems))
+        else:
+            parts.append(Part(len(parts), council, submission, profile, raws))
+    if not parts:
+        return PreparedBatch(failed, {})
+    loaded, stored = _prepare_parts(settings, registry, parts)
+    return PreparedBatch(failed + loaded, stored)
+
+
+def _prepare_parts(
+    settings: Settings, registry: Registry, parts: list[Part]
+) -> tuple[list[PreparedSubmission], dict[str, pd.DataFrame]]:
     groups = _table_groups(parts)
     years = _collection_years(parts, groups)
     references = {p.index: p.submission.reference_date.isoformat() for p in parts}
@@ -77,6 +113,7 @@ def ingest_batch(
         result = validate(group.mapping, group.raw_frame, frame, group.profile)
         _apply_council_rule(result, group.mapping, parts, registry)
         results.append(result)
+    del groups
 
     ragged = [ragged_rejections(raw, p.index) for p in parts for raw in p.raws if raw.ragged]
     rejections = concat_rejections([*ragged, *(r.rejections for r in results)])
@@ -84,6 +121,7 @@ def ingest_batch(
         table: pd.concat([r.accepted for r in results if r.table == table], ignore_index=True)
         for table in dict.fromkeys(r.table for r in results)
     }
+    del results
     warnings = cross_table_warnings(accepted)
     file_loads = _file_loads(parts, rejections)
     stored = _stored_frames(accepted, settings.pseudonym_key, parts)
@@ -92,33 +130,58 @@ def ingest_batch(
         name: dict(tuple(frame.groupby(PART))) for name, frame in
         (("file_loads", file_loads), ("rejections", rejections), ("warnings", warnings))
     }  # fmt: skip
-    outcomes, records = [], []
+    prepared = []
     for part in parts:
         mine = {name: _own(frames, part.index, name) for name, frames in by_part.items()}
         rows_by_table = {
             name: int((frame["submitted_by"] == part.council.code).sum())
             for name, frame in stored.items()
         }
-        outcomes.append(
-            SubmissionOutcome(
-                part.council.code, part.submission.submission_id, "loaded", "",
-                mine["file_loads"], mine["rejections"], mine["warnings"], rows_by_table,
-            )
+        outcome = SubmissionOutcome(
+            part.council.code, part.submission.submission_id, "loaded", "",
+            mine["file_loads"], mine["rejections"], mine["warnings"], rows_by_table,
         )  # fmt: skip
-        records.append(
-            audit_record(part.submission, part.council, years[part.index], "loaded", None,
-                         mine["file_loads"], mine["rejections"], mine["warnings"])
-        )  # fmt: skip
-    load.write_loaded(con, records, stored)
-    for part, outcome in zip(parts, outcomes, strict=True):
-        write_feedback(settings.outbox_dir, part.council, part.submission, outcome, part.profile)
-    return outcomes
+        record = audit_record(part.submission, part.council, years[part.index], "loaded", None,
+                              mine["file_loads"], mine["rejections"], mine["warnings"])  # fmt: skip
+        prepared.append(PreparedSubmission(part.council, part.submission, part.profile,
+                                           outcome, record))  # fmt: skip
+    return prepared, stored
+
+
+def _failed(council, submission, profile, raws, problems) -> PreparedSubmission:
+    """Nothing of a submission with an unreadable file is used; every file says why."""
+    hashes = {f.name: f.sha256 for f in submission.files}
+    failed_files = {name for name, _, _ in problems}
+    rows = [
+        {"file_name": name, "sheet_name": sheet, "canonical_table": None,
+         "sha256": hashes.get(name, ""), "rows_received": 0, "rows_accepted": 0,
+         "rows_rejected": 0, "status": "failed", "message": message}
+        for name, sheet, message in problems
+    ] + [
+        {"file_name": raw.file_name, "sheet_name": raw.sheet, "canonical_table": raw.mapping.table,
+         "sha256": hashes[raw.file_name], "rows_received": raw.rows_received, "rows_accepted": 0,
+         "rows_rejected": raw.rows_received, "status": "not_loaded",
+         "message": "held back: another file in this submission could not be read"}
+        for raw in raws if raw.file_name not in failed_files
+    ]  # fmt: skip
+    file_loads = pd.DataFrame(rows, columns=FILE_LOAD_COLUMNS)
+    message = "; ".join(m for _, _, m in problems)
+    year = financial_year_start(submission.reference_date)
+    rejections = pd.DataFrame(columns=REJECTION_COLUMNS)
+    warnings = pd.DataFrame(columns=WARNING_COLUMNS)
+    outcome = SubmissionOutcome(
+        council.code, submission.submission_id, "failed", message, file_loads
+    )
+    record = audit_record(
+        submission, council, year, "failed", message, file_loads, rejections, warnings
+    )
+    return PreparedSubmission(council, submission, profile, outcome, record)
 
 
 _EMPTY = {
     "file_loads": FILE_LOAD_COLUMNS,
     "rejections": REJECTION_COLUMNS,
-    "warnings": ["file_name", "canonical_table", "source_row", "rule", "dfe_rule", "message"],
+    "warnings": WARNING_COLUMNS,
 }
 
 

@@ -8,6 +8,7 @@ so the contract rejects it and the council sees its own value.
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 
 from data_contracts.profiles import Profile, TableMapping
 from data_contracts.tables import TABLES
@@ -38,16 +39,15 @@ def to_canonical(mapping: TableMapping, frame: pd.DataFrame, profile: Profile) -
 
 
 def normalise_dates(values: pd.Series, profile: Profile) -> pd.Series:
-    """ISO text for dates written exactly in the dialect's format; anything else unchanged."""
+    """ISO text for dates written exactly in the dialect's format; anything else as sent.
+
+    Excel cells that held real dates arrive as ISO text already and are kept; a text date in
+    another shape stays as sent (and fails the contract), unless the dialect is ISO itself.
+    """
     text = values.astype("str")
-    iso_input = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False)
     shaped = text.str.fullmatch(profile.date_pattern).fillna(False)
     parsed = pd.to_datetime(text.where(shaped), format=profile.date_format, errors="coerce")
-    result = values.copy()
-    ok = shaped & parsed.notna()
-    result[ok] = parsed[ok].dt.strftime("%Y-%m-%d")
-    # Excel cells that held real dates arrive as ISO text already: keep them. A text date in
-    # another shape stays as sent (and fails the contract), unless the dialect is ISO itself.
-    untouched = ~ok & ~iso_input
-    result[untouched] = values[untouched]
-    return result
+    # Arrow writes the ISO text in C++; pandas' strftime formats one value at a time.
+    days = pa.array(parsed.to_numpy(), from_pandas=True).cast(pa.date32()).cast(pa.string())
+    iso = pd.Series(days.to_pandas().to_numpy(), index=values.index, dtype="str")
+    return iso.where(shaped & parsed.notna(), values)

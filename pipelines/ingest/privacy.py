@@ -8,10 +8,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from data_contracts.tables import CanonicalTable, stored_name
 
@@ -21,9 +22,8 @@ def pseudonymise(council_codes: pd.Series, ids: pd.Series, key: str) -> pd.Serie
     scoped = council_codes.astype("str") + "|" + ids.astype("str")
     codes, uniques = pd.factorize(scoped)
     secret = key.encode()
-    hashed = [
-        hmac.new(secret, u.encode(), hashlib.sha256).hexdigest()[:32] for u in uniques.tolist()
-    ]
+    # hmac.digest is OpenSSL's one-shot HMAC: same result as hmac.new(...), several times faster.
+    hashed = [hmac.digest(secret, u.encode(), "sha256").hex()[:32] for u in uniques.tolist()]
     keys = pd.Series(hashed, dtype="str").take(codes[codes >= 0])
     out = pd.Series(pd.NA, index=ids.index, dtype="str")
     out[codes >= 0] = keys.to_numpy()
@@ -31,10 +31,15 @@ def pseudonymise(council_codes: pd.Series, ids: pd.Series, key: str) -> pd.Serie
 
 
 def postcode_district(values: pd.Series) -> pd.Series:
-    """'EG19 7TT' -> 'EG19'; 'EG197TT' -> 'EG19'; anything shorter than a district -> missing."""
-    text = values.astype("str").str.upper().str.replace(r"\s+", " ", regex=True).str.strip()
-    outward = text.str.extract(r"^([A-Z]{1,2}\d[A-Z\d]?)(?:\s?\d[A-Z]{2})?$")[0]
-    return outward.astype("str")
+    """'EG19 7TT' -> 'EG19'; 'EG197TT' -> 'EG19'; anything shorter than a district -> missing.
+
+    In Arrow compute (RE2, no Python per value): millions of postcodes take a fraction of a second.
+    """
+    text = pa.array(values.astype("str"), from_pandas=True, type=pa.string())
+    text = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.utf8_upper(text), r"\s+", " "))
+    found = pc.extract_regex(text, r"^(?P<district>[A-Z]{1,2}\d[A-Z\d]?)(?:\s?\d[A-Z]{2})?$")
+    district = pc.struct_field(found, [0])
+    return pd.Series(district.to_pandas().to_numpy(), index=values.index, dtype="str")
 
 
 def birth_month(values: pd.Series) -> pd.Series:

@@ -21,7 +21,7 @@ import pyarrow.csv as pacsv
 from python_calamine import CalamineError, CalamineWorkbook
 
 from data_contracts.profiles import Profile, TableMapping
-from pipelines.ingest.landing import SubmissionFile
+from pipelines.ingest.landing import Submission, SubmissionFile
 
 BOM = b"\xef\xbb\xbf"
 IDENTIFIER_HEADER = re.compile(
@@ -56,6 +56,36 @@ class RawTable:
     @property
     def location(self) -> str:
         return f"{self.file_name} (sheet '{self.sheet}')" if self.sheet else self.file_name
+
+
+def read_submission_files(
+    submission: Submission, profile: Profile
+) -> tuple[list[RawTable], list[tuple[str, str | None, str]]]:
+    """Every table in the submission's files, and the problems (file, sheet, message) that stop
+    it from being loaded: unreadable files, no files, a table sent twice."""
+    raws, problems = [], []
+    for file in submission.files:
+        try:
+            raws += read_file(file, profile)
+        except FileProblem as problem:
+            problems.append((file.name, None, str(problem)))
+    if not submission.files:
+        problems.append(("(none)", None, "The submission folder holds no files."))
+    return raws, problems + _duplicate_tables(raws)
+
+
+def _duplicate_tables(raws: list[RawTable]) -> list[tuple[str, str | None, str]]:
+    """Two files (or sheets) holding the same table make the export ambiguous."""
+    seen: dict[str, RawTable] = {}
+    problems = []
+    for raw in raws:
+        if raw.mapping.table in seen:
+            first = seen[raw.mapping.table]
+            problems.append((raw.file_name, raw.sheet,
+                             f"{raw.location} and {first.location} both hold the "
+                             f"{raw.mapping.table} table; send each table once."))  # fmt: skip
+        seen[raw.mapping.table] = raw
+    return problems
 
 
 def read_file(file: SubmissionFile, profile: Profile) -> list[RawTable]:
@@ -159,7 +189,10 @@ def _read_workbook(name: str, data: bytes, profile: Profile) -> list[RawTable]:
             (number, row) for number, row in enumerate(rows[1:], start=2)
             if any(v != "" for v in row)
         ]  # fmt: skip
-        body = [([_cell_text(v) for v in row] + [""] * width)[:width] for _, row in numbered]
+        body = [
+            ([v if type(v) is str else _cell_text(v) for v in row] + [""] * width)[:width]
+            for _, row in numbered
+        ]  # most cells are text: skip the call for them
         frame = pd.DataFrame(body, columns=headers, dtype="str")
         frame["source_row"] = [number for number, _ in numbered]
         tables.append(_finish(name, sheet_name, mapping, frame, []))

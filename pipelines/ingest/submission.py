@@ -1,40 +1,41 @@
-"""Ingest councils' submissions: archive, read, then validate, protect and load in batches.
+"""Ingest councils' submissions: archive, then prepare in batches, then write.
 
-A submission identical to the one loaded is `unchanged`; one that cannot be read is `failed`
-(reported to its council, the previous data kept and flagged stale); the readable ones are
-loaded together in batches (pipelines.ingest.batch) of at most BATCH_BYTES of files.
+A submission identical to the one loaded is `unchanged`. The others are split into batches of
+about BATCH_BYTES of files; each batch is prepared (read, mapped, validated, protected:
+pipelines.ingest.batch) without the warehouse, in worker processes when there are several
+batches (this machine has 2 cores), and the main process writes each prepared batch as it
+arrives: one transaction per batch, so a council is replaced atomically or not at all. A
+submission that cannot be read is `failed`: its council is told why, and its previous data is
+kept and flagged stale.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+import math
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import duckdb
-import pandas as pd
 
-from data_contracts.profiles import load_profile
 from pipelines.ingest import load
-from pipelines.ingest.batch import Part, ingest_batch
-from pipelines.ingest.cross_rules import WARNING_COLUMNS
+from pipelines.ingest.batch import PreparedBatch, prepare_batch
 from pipelines.ingest.feedback import write_feedback
 from pipelines.ingest.landing import Submission, archive_submission
-from pipelines.ingest.outcome import (
-    FILE_LOAD_COLUMNS,
-    SubmissionOutcome,
-    audit_record,
-    financial_year_start,
-)
-from pipelines.ingest.read import FileProblem, RawTable, read_file
-from pipelines.ingest.validate import REJECTION_COLUMNS
+from pipelines.ingest.outcome import SubmissionOutcome
 from pipelines.registry import Council, Registry
 from pipelines.settings import Settings
 
 log = logging.getLogger(__name__)
 
-# Files read before a batch is validated and written: bounds memory (about 1M rows), while
-# keeping per-call costs to a handful per table.
-BATCH_BYTES = 64 * 1024 * 1024
+Due = list[tuple[Council, Submission]]
+
+# A batch bounds memory (about 1M rows per 64 MB of CSV) and still pays each table's fixed
+# validation cost only a few times. Below PARALLEL_BYTES, starting workers costs more than it saves.
+BATCH_BYTES = 48 * 1024 * 1024
+PARALLEL_BYTES = 24 * 1024 * 1024
 
 
 def ingest_submissions(
@@ -45,36 +46,25 @@ def ingest_submissions(
     *,
     force: bool = False,
     on_outcome: Callable[[SubmissionOutcome], None] | None = None,
+    workers: int | None = None,
 ) -> list[SubmissionOutcome]:
-    """Every submission in `due` ends `loaded`, `unchanged` or `failed`, in that order."""
+    """Every submission in `due` ends `loaded`, `unchanged` or `failed`."""
     report = on_outcome or (lambda outcome: None)
     outcomes: list[SubmissionOutcome] = []
-
-    def finish(found: list[SubmissionOutcome]) -> None:
-        for outcome in found:
-            report(outcome)
-        outcomes.extend(found)
-
-    parts: list[Part] = []
-    size = 0
+    changed: Due = []
     for council, submission in due:
-        profile = load_profile(council.dialect)
         archive_submission(submission, settings.archive_dir, council.dialect)
         if not force and load.current_manifest(con, council.code) == submission.manifest_sha256:
-            finish([SubmissionOutcome(council.code, submission.submission_id, "unchanged",
-                                      "identical to the submission already loaded")])  # fmt: skip
-            continue
-        raws, problems = _read_all(submission, profile)
-        if problems:
-            finish([_fail(con, settings, council, submission, raws, problems)])
-            continue
-        parts.append(Part(len(parts), council, submission, profile, raws))
-        size += sum(f.size for f in submission.files)
-        if size >= BATCH_BYTES:
-            finish(ingest_batch(con, settings, registry, parts))
-            parts, size = [], 0
-    if parts:
-        finish(ingest_batch(con, settings, registry, parts))
+            outcome = SubmissionOutcome(council.code, submission.submission_id, "unchanged",
+                                        "identical to the submission already loaded")  # fmt: skip
+            report(outcome)
+            outcomes.append(outcome)
+        else:
+            changed.append((council, submission))
+    for prepared in _prepared_batches(settings, registry, changed, workers):
+        for outcome in _write(con, settings, prepared):
+            report(outcome)
+            outcomes.append(outcome)
     return outcomes
 
 
@@ -90,57 +80,53 @@ def ingest_submission(
     return ingest_submissions(con, settings, registry, [(council, submission)], force=force)[0]
 
 
-def _read_all(submission: Submission, profile) -> tuple[list[RawTable], list[tuple]]:
-    raws, problems = [], []
-    for file in submission.files:
-        try:
-            raws += read_file(file, profile)
-        except FileProblem as problem:
-            problems.append((file.name, None, str(problem)))
-    if not submission.files:
-        problems.append(("(none)", None, "The submission folder holds no files."))
-    return raws, problems + _duplicate_sheets(raws)
+def plan_batches(due: Due, workers: int) -> list[Due]:
+    """Consecutive batches of roughly equal size, at most BATCH_BYTES each, and at least one per
+    worker once the work is big enough to share."""
+    sizes = [sum(f.size for f in submission.files) for _, submission in due]
+    total = sum(sizes)
+    count = max(1, math.ceil(total / BATCH_BYTES))
+    if workers > 1 and total >= PARALLEL_BYTES:
+        count = math.ceil(max(count, workers) / workers) * workers
+    target = total / count
+    batches: list[Due] = [[]]
+    filled = 0
+    for item, size in zip(due, sizes, strict=True):
+        if batches[-1] and filled + size / 2 > target * len(batches) and len(batches) < count:
+            batches.append([])
+        batches[-1].append(item)
+        filled += size
+    return [b for b in batches if b]
 
 
-def _duplicate_sheets(raws: list[RawTable]) -> list[tuple]:
-    """Two files (or sheets) holding the same table make the export ambiguous."""
-    seen: dict[str, RawTable] = {}
-    problems = []
-    for raw in raws:
-        if raw.mapping.table in seen:
-            first = seen[raw.mapping.table]
-            problems.append((raw.file_name, raw.sheet,
-                             f"{raw.location} and {first.location} both hold the "
-                             f"{raw.mapping.table} table; send each table once."))  # fmt: skip
-        seen[raw.mapping.table] = raw
-    return problems
+def _prepared_batches(
+    settings: Settings, registry: Registry, due: Due, workers: int | None
+) -> Iterator[PreparedBatch]:
+    workers = workers or min(2, os.cpu_count() or 1)
+    batches = plan_batches(due, workers)
+    if len(batches) <= 1 or workers <= 1:
+        for batch in batches:
+            yield prepare_batch(settings, registry, batch)
+        return
+    # spawn, not fork: the parent holds a DuckDB connection and Dagster's threads.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(prepare_batch, settings, registry, batch) for batch in batches]
+        for future in as_completed(futures):
+            yield future.result()
 
 
-def _fail(con, settings, council, submission, raws, problems) -> SubmissionOutcome:
-    hashes = {f.name: f.sha256 for f in submission.files}
-    failed_files = {name for name, _, _ in problems}
-    rows = [
-        {"file_name": name, "sheet_name": sheet, "canonical_table": None,
-         "sha256": hashes.get(name, ""), "rows_received": 0, "rows_accepted": 0,
-         "rows_rejected": 0, "status": "failed", "message": message}
-        for name, sheet, message in problems
-    ] + [
-        {"file_name": raw.file_name, "sheet_name": raw.sheet, "canonical_table": raw.mapping.table,
-         "sha256": hashes[raw.file_name], "rows_received": raw.rows_received, "rows_accepted": 0,
-         "rows_rejected": raw.rows_received, "status": "not_loaded",
-         "message": "held back: another file in this submission could not be read"}
-        for raw in raws if raw.file_name not in failed_files
-    ]  # fmt: skip
-    file_loads = pd.DataFrame(rows, columns=FILE_LOAD_COLUMNS)
-    message = "; ".join(m for _, _, m in problems)
-    year = financial_year_start(submission.reference_date)
-    record = audit_record(submission, council, year, "failed", message, file_loads,
-                          pd.DataFrame(columns=REJECTION_COLUMNS),
-                          pd.DataFrame(columns=WARNING_COLUMNS))  # fmt: skip
-    load.write_failed(con, record)
-    outcome = SubmissionOutcome(
-        council.code, submission.submission_id, "failed", message, file_loads
-    )
-    write_feedback(settings.outbox_dir, council, submission, outcome, load_profile(council.dialect))
-    log.warning("%s submission %s failed: %s", council.code, submission.submission_id, message)
-    return outcome
+def _write(
+    con: duckdb.DuckDBPyConnection, settings: Settings, prepared: PreparedBatch
+) -> list[SubmissionOutcome]:
+    loaded = [p for p in prepared.submissions if p.outcome.status == "loaded"]
+    if loaded:
+        load.write_loaded(con, [p.record for p in loaded], prepared.stored)
+    for item in prepared.submissions:
+        if item.outcome.status == "failed":
+            load.write_failed(con, item.record)
+            log.warning("%s submission %s failed: %s", item.council.code,
+                        item.submission.submission_id, item.outcome.message)  # fmt: skip
+        write_feedback(settings.outbox_dir, item.council, item.submission, item.outcome,
+                       item.profile)  # fmt: skip
+    return [p.outcome for p in prepared.submissions]

@@ -31,3 +31,17 @@ def test_mosaic_local_words_are_recoded(settings, registry, warehouse):
     assert outcome.rejections.empty
     stored = warehouse.sql("select sex, disability from canonical.children order by sex").fetchall()
     assert stored == [("F", "Y"), ("M", "N")]
+
+
+def test_iso_dialect_refuses_dates_not_written_in_full(settings, registry, warehouse):
+    """2019-2-1 is not yyyy-mm-dd: pandas' parser would take it; the contract does not."""
+    text = (
+        "PERSON_ID,GENDER,DATE_OF_BIRTH,ETHNICITY_CODE,DISABILITY_FLAG\n"
+        "P1,Female,2019-2-1,WBRI,Yes\nP2,Male,2019-02-29,WBRI,No\nP3,Male,2020-02-29,WBRI,No\n"
+    )
+    outcome = ingest(warehouse, settings, registry, "ASH",
+                     drop(settings.landing_dir, "ASH", "s1", {"people.csv": text}))  # fmt: skip
+    bad = outcome.rejections.set_index("source_row")
+    assert sorted(bad.index) == [2, 3]
+    assert (bad["rule"] == "real_date").all()
+    assert bad.loc[2, "offending_value"] == "2019-2-1"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import shutil
 
 import pandas as pd
@@ -125,6 +127,8 @@ def test_pseudonyms_are_stable_and_keyed(settings, registry, warehouse):
     a, b = pseudonymise(council, ids, "k1"), pseudonymise(council, ids, "k2")
     assert a[0] == a[1] and a[0] != b[0] and pd.isna(a[2])
     assert pseudonymise(pd.Series(["KIL"] * 3), ids, "k1")[0] != a[0]
+    # The scheme itself must never drift, or every child's key changes between loads.
+    assert a[0] == hmac.new(b"k1", b"NTH|C1", hashlib.sha256).hexdigest()[:32]
 
 
 def test_agency_rows_must_name_a_partner_council(settings, registry, warehouse):
