@@ -9,6 +9,7 @@ values; only the published copy is suppressed.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pipelines.publish.catalogue import DisclosureRule
@@ -26,52 +27,74 @@ def _is_small(values: pd.Series) -> pd.Series:
     return (numbers >= 1) & (numbers < SMALLEST_SHOWN)
 
 
-def _hide_one_more(frame: pd.DataFrame, hidden: pd.DataFrame, column: str, rows) -> bool:
-    """Withhold the smallest visible cell among `rows` of `column` (a positive one first)."""
-    visible = [r for r in rows if not hidden.at[r, column]]
-    if not visible:
-        return False
-    values = pd.to_numeric(frame.loc[visible, column], errors="coerce").fillna(0)
-    positive = values[values > 0]
-    chosen = (positive if len(positive) else values).idxmin()
-    hidden.at[chosen, column] = True
-    return True
+def _numbers(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """The columns as floats, NULL or non-numeric as 0."""
+    return np.column_stack(
+        [pd.to_numeric(frame[c], errors="coerce").fillna(0).to_numpy(float) for c in columns]
+    )
+
+
+def _smallest(values: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Per row, the position of the smallest candidate value, a positive one first; the first
+    such position on ties; -1 where a row has no candidate."""
+    positive = candidates & (values > 0)
+    chosen = np.where(positive.any(axis=1)[:, None], positive, candidates)
+    position = np.where(chosen, values, np.inf).argmin(axis=1)
+    return np.where(chosen.any(axis=1), position, -1)
 
 
 def _secondary_within_rows(frame, hidden, rule: DisclosureRule) -> bool:
+    """Where exactly one part of a visible row total is withheld, withhold the smallest other
+    part (a positive one first) too. Rows are independent, so each total is done for all rows
+    at once."""
     changed = False
     for total, parts in rule.row_totals.items():
-        for row in frame.index:
-            if hidden.at[row, total] or sum(hidden.at[row, p] for p in parts) != 1:
-                continue
-            others = [p for p in parts if not hidden.at[row, p]]
-            values = pd.to_numeric(frame.loc[row, others], errors="coerce").fillna(0)
-            positive = values[values > 0]
-            target = (positive if len(positive) else values).idxmin() if others else total
-            hidden.at[row, target] = True
-            changed = True
+        parts = list(parts)
+        parts_hidden = hidden[parts].to_numpy(bool)
+        due = ~hidden[total].to_numpy(bool) & (parts_hidden.sum(axis=1) == 1)
+        if not due.any():
+            continue
+        rows = hidden.index[due]
+        target = _smallest(_numbers(frame.loc[rows], parts), ~parts_hidden[due])
+        for position, part in enumerate(parts):
+            hidden.loc[rows[target == position], part] = True
+        hidden.loc[rows[target == -1], total] = True
+        changed = True
     return changed
 
 
 def _secondary_across_councils(frame, hidden, rule: DisclosureRule, total_code: str) -> bool:
+    """Where exactly one council cell of a cell group is withheld and the partnership total is
+    shown, withhold the smallest other visible council cell (a positive one first; the
+    earliest row on ties), or the total when no council cell is left. Groups and columns are
+    independent, so each column is done for all groups at once."""
     if not rule.cell_group or "council_code" not in frame:
         return False
+    group = frame.groupby(list(rule.cell_group), dropna=False, sort=False).ngroup().to_numpy()
+    is_total = (frame["council_code"] == total_code).fillna(False).to_numpy(bool)
+    groups = group.max() + 1 if len(group) else 0
+    has_total = np.bincount(group[is_total], minlength=groups) > 0
     changed = False
-    for _, group in frame.groupby(list(rule.cell_group), dropna=False, sort=False):
-        is_total = group["council_code"] == total_code
-        if not is_total.any():
+    for column in rule.counts:
+        shown = ~hidden[column].to_numpy(bool)
+        total_shown = np.bincount(group[is_total & shown], minlength=groups) > 0
+        councils_hidden = np.bincount(group[~is_total & ~shown], minlength=groups)
+        due = has_total & total_shown & (councils_hidden == 1)
+        if not due.any():
             continue
-        councils = list(group.index[~is_total])
-        total_rows = list(group.index[is_total])
-        for column in rule.counts:
-            if all(hidden.at[r, column] for r in total_rows):
-                continue
-            if sum(hidden.at[r, column] for r in councils) != 1:
-                continue
-            if not _hide_one_more(frame, hidden, column, councils):
-                for r in total_rows:
-                    hidden.at[r, column] = True
-            changed = True
+        changed = True
+        candidates = ~is_total & shown & due[group]
+        values = pd.to_numeric(frame[column], errors="coerce").fillna(0).to_numpy(float)
+        positive = candidates & (values > 0)
+        group_has_positive = np.bincount(group[positive], minlength=groups) > 0
+        candidates &= positive | ~group_has_positive[group]
+        order = np.lexsort((np.arange(len(group)), values, group))
+        first = order[candidates[order]]
+        first = first[np.r_[True, group[first][1:] != group[first][:-1]]] if len(first) else first
+        hidden.loc[hidden.index[first], column] = True
+        no_council_left = due.copy()
+        no_council_left[group[first]] = False
+        hidden.loc[hidden.index[is_total & no_council_left[group]], column] = True
     return changed
 
 
