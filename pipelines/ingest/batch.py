@@ -16,14 +16,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from data_contracts.profiles import Profile, TableMapping, load_profile
 from data_contracts.rules import explain
 from data_contracts.tables import TABLES
 from pipelines.ingest.cross_rules import WARNING_COLUMNS, cross_table_warnings
 from pipelines.ingest.dialect import to_canonical
+from pipelines.ingest.feedback import render_feedback
 from pipelines.ingest.landing import Submission
-from pipelines.ingest.load import AuditRecord
+from pipelines.ingest.load import AuditRecord, as_stored
 from pipelines.ingest.outcome import (
     FILE_LOAD_COLUMNS,
     SubmissionOutcome,
@@ -72,12 +74,13 @@ class PreparedSubmission:
     profile: Profile
     outcome: SubmissionOutcome  # loaded or failed
     record: AuditRecord
+    report: dict[str, str]  # the council's feedback files, written once the batch is stored
 
 
 @dataclass
 class PreparedBatch:
     submissions: list[PreparedSubmission]
-    stored: dict[str, pd.DataFrame]  # every loaded submission's rows, as stored, by table
+    stored: dict[str, pa.Table]  # every loaded submission's rows, typed as stored, by table
 
 
 def prepare_batch(
@@ -101,7 +104,7 @@ def prepare_batch(
 
 def _prepare_parts(
     settings: Settings, registry: Registry, parts: list[Part]
-) -> tuple[list[PreparedSubmission], dict[str, pd.DataFrame]]:
+) -> tuple[list[PreparedSubmission], dict[str, pa.Table]]:
     groups = _table_groups(parts)
     years = _collection_years(parts, groups)
     references = {p.index: p.submission.reference_date.isoformat() for p in parts}
@@ -143,9 +146,10 @@ def _prepare_parts(
         )  # fmt: skip
         record = audit_record(part.submission, part.council, years[part.index], "loaded", None,
                               mine["file_loads"], mine["rejections"], mine["warnings"])  # fmt: skip
+        report = render_feedback(part.council, part.submission, outcome, part.profile)
         prepared.append(PreparedSubmission(part.council, part.submission, part.profile,
-                                           outcome, record))  # fmt: skip
-    return prepared, stored
+                                           outcome, record, report))  # fmt: skip
+    return prepared, {name: as_stored(TABLES[name], frame) for name, frame in stored.items()}
 
 
 def _failed(council, submission, profile, raws, problems) -> PreparedSubmission:
@@ -175,7 +179,8 @@ def _failed(council, submission, profile, raws, problems) -> PreparedSubmission:
     record = audit_record(
         submission, council, year, "failed", message, file_loads, rejections, warnings
     )
-    return PreparedSubmission(council, submission, profile, outcome, record)
+    report = render_feedback(council, submission, outcome, profile)
+    return PreparedSubmission(council, submission, profile, outcome, record, report)
 
 
 _EMPTY = {

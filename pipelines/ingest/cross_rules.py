@@ -106,4 +106,6 @@ def cross_table_warnings(accepted: dict[str, pd.DataFrame]) -> pd.DataFrame:
             ]
     finally:
         con.close()
-    return pd.DataFrame(found, columns=columns)
+    # Sorted as the council reads its file (DuckDB returns rows in no fixed order).
+    ordered = pd.DataFrame(found, columns=columns).sort_values(["part", "file_name", "source_row"])
+    return ordered.reset_index(drop=True)

@@ -22,21 +22,31 @@ if TYPE_CHECKING:
 ROWS_SHOWN = 500
 
 
-def write_feedback(
-    outbox: Path, council: Council, submission: Submission, outcome: SubmissionOutcome,
-    profile: Profile,
-) -> Path:  # fmt: skip
-    folder = outbox / council.code / submission.submission_id
-    folder.mkdir(parents=True, exist_ok=True)
+def render_feedback(
+    council: Council, submission: Submission, outcome: SubmissionOutcome, profile: Profile
+) -> dict[str, str]:
+    """The report's files by name (rendered where the batch is prepared, written later)."""
     rejections = outcome.rejections
     warnings = outcome.warnings
-    rejections.sort_values(["file_name", "source_row"]).to_csv(
-        folder / "rejected_rows.csv", index=False
-    )
-    warnings.to_csv(folder / "warnings.csv", index=False)
-    report = folder / "validation_report.html"
-    report.write_text(_html(council, submission, outcome, rejections, warnings, profile), "utf-8")
-    return report
+    return {
+        "rejected_rows.csv": rejections.sort_values(["file_name", "source_row"]).to_csv(
+            index=False
+        ),
+        "warnings.csv": warnings.to_csv(index=False),
+        "validation_report.html": _html(
+            council, submission, outcome, rejections, warnings, profile
+        ),
+    }
+
+
+def write_feedback(
+    outbox: Path, council_code: str, submission_id: str, files: dict[str, str]
+) -> Path:
+    folder = outbox / council_code / submission_id
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder / "validation_report.html"
 
 
 def _table(frame: pd.DataFrame) -> str:

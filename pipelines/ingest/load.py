@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from data_contracts.tables import TABLES, stored_columns
+from data_contracts.tables import TABLES, CanonicalTable, stored_columns
 
 
 @dataclass
@@ -74,8 +74,18 @@ def _audit_rows(con: duckdb.DuckDBPyConnection, records: list[AuditRecord]) -> N
             _insert_frame(con, f"audit.{table}", frame, [(c, None) for c in columns])
 
 
+def as_stored(table: CanonicalTable, frame: pd.DataFrame) -> pa.Table:
+    """The rows cast to the warehouse's column types, by DuckDB (its own casts), in memory: done
+    where the batch is prepared, so the warehouse writer only copies."""
+    columns = stored_columns(table)
+    casts = ", ".join(f"cast({name} as {sql_type}) as {name}" for name, sql_type in columns)
+    with duckdb.connect() as con:
+        con.register("incoming_frame", pa.Table.from_pandas(frame, preserve_index=False))
+        return con.execute(f"select {casts} from incoming_frame").fetch_arrow_table()
+
+
 def write_loaded(
-    con: duckdb.DuckDBPyConnection, records: list[AuditRecord], stored: dict[str, pd.DataFrame]
+    con: duckdb.DuckDBPyConnection, records: list[AuditRecord], stored: dict[str, pa.Table]
 ) -> None:
     """Replace everything these submitters sent before with their new submissions (`stored`
     holds every submitter's rows, each tagged `submitted_by`), in one transaction."""
@@ -84,10 +94,10 @@ def write_loaded(
     try:
         for table in TABLES.values():
             con.execute(f"delete from canonical.{table.name} where submitted_by in ?", [submitters])
-            frame = stored.get(table.name)
-            if frame is not None and len(frame):
-                rows = pa.Table.from_pandas(frame, preserve_index=False)
-                _insert_frame(con, f"canonical.{table.name}", rows, stored_columns(table))
+            rows = stored.get(table.name)
+            if rows is not None and rows.num_rows:
+                columns = [(name, None) for name in rows.column_names]
+                _insert_frame(con, f"canonical.{table.name}", rows, columns)
         _audit_rows(con, records)
         con.executemany(
             "insert or replace into audit.current_submissions values (?, ?, now(), false, null)",
