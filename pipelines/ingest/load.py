@@ -81,7 +81,7 @@ def as_stored(table: CanonicalTable, frame: pd.DataFrame) -> pa.Table:
     casts = ", ".join(f"cast({name} as {sql_type}) as {name}" for name, sql_type in columns)
     with duckdb.connect() as con:
         con.register("incoming_frame", pa.Table.from_pandas(frame, preserve_index=False))
-        return con.execute(f"select {casts} from incoming_frame").fetch_arrow_table()
+        return con.execute(f"select {casts} from incoming_frame").to_arrow_table()
 
 
 def write_loaded(

@@ -1,0 +1,86 @@
+"""Batches and worker processes change how fast a night loads, never what it loads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.demo import generate_demo
+from pipelines.ingest import submission as ingest_module
+from pipelines.ingest.landing import latest_submission
+from pipelines.ingest.submission import ingest_submissions, plan_batches
+from pipelines.settings import Settings
+from pipelines.warehouse import connect, ensure_schemas
+
+TIMESTAMPS = {"loaded_at", "recorded_at", "received_at"}
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory) -> Path:
+    """The demo region (with its defects), plus a KIL submission that cannot be read."""
+    out = tmp_path_factory.mktemp("batches")
+    generate_demo(out, seed=11)
+    broken = out / "KIL" / "2026-11-30"
+    broken.mkdir()
+    (broken / "episodes.csv").write_bytes(b"")
+    return out
+
+
+def _load(landing: Path, root: Path, registry, *, workers: int):
+    settings = Settings.from_env(landing_dir=landing, warehouse_dir=root, pseudonym_key="test-key")
+    due = [(registry.get(c), latest_submission(landing, c)) for c in registry.codes]
+    con = connect(settings.database)
+    ensure_schemas(con)
+    outcomes = ingest_submissions(con, settings, registry, due, workers=workers)
+    return settings, con, {o.council_code: o.status for o in outcomes}
+
+
+def _contents(con) -> dict[str, list]:
+    tables = con.execute(
+        "select schema_name, table_name from duckdb_tables() "
+        "where schema_name in ('canonical', 'audit') order by all"
+    ).fetchall()
+    found = {}
+    for schema, table in tables:
+        columns = [c for (c, *_) in con.execute(f"describe {schema}.{table}").fetchall()
+                   if c not in TIMESTAMPS]  # fmt: skip
+        listed = ", ".join(columns)
+        found[f"{schema}.{table}"] = con.execute(
+            f"select {listed} from {schema}.{table} order by all"
+        ).fetchall()
+    return found
+
+
+def test_parallel_batches_load_exactly_what_one_batch_loads(
+    landing, registry, tmp_path, monkeypatch
+):
+    _, inline, inline_status = _load(landing, tmp_path / "inline", registry, workers=1)
+    monkeypatch.setattr(ingest_module, "BATCH_BYTES", 1)  # one submission per batch
+    monkeypatch.setattr(ingest_module, "PARALLEL_BYTES", 0)
+    settings, parallel, parallel_status = _load(landing, tmp_path / "workers", registry, workers=2)
+
+    assert inline_status == parallel_status
+    assert inline_status["KIL"] == "failed"
+    assert {s for c, s in inline_status.items() if c != "KIL"} == {"loaded"}
+    expected, found = _contents(inline), _contents(parallel)
+    assert sum(len(rows) for rows in found.values()) > 50_000
+    for table, rows in expected.items():
+        assert found[table] == rows, table
+    reports = sorted(p.relative_to(settings.outbox_dir) for p in settings.outbox_dir.rglob("*.*"))
+    assert len(reports) == 3 * len(registry.codes)
+    for report in reports:
+        assert (settings.outbox_dir / report).read_text() == (
+            tmp_path / "inline" / "outbox" / report
+        ).read_text(), report
+
+
+def test_batches_are_even_ordered_and_one_per_worker_at_least(landing, registry, monkeypatch):
+    due = [(registry.get(c), latest_submission(landing, c)) for c in registry.codes]
+    assert plan_batches(due, workers=2) == [due]  # the region is too small to share out
+    monkeypatch.setattr(ingest_module, "PARALLEL_BYTES", 0)
+    batches = plan_batches(due, workers=2)
+    assert len(batches) == 2 and [item for b in batches for item in b] == due
+    monkeypatch.setattr(ingest_module, "BATCH_BYTES", 1)
+    batches = plan_batches(due, workers=2)
+    assert [len(b) for b in batches] == [1] * len(due)
