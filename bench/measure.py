@@ -1,5 +1,7 @@
 """Run one command in a child process and measure it: wall, CPU (user + system, the child and
-everything it waited for) and peak RSS (the largest process in that tree), via os.wait4."""
+everything it waited for, via os.wait4) and peak memory: the largest sum of resident memory over
+the child and all its descendants (ingestion's worker processes, dbt), sampled from /proc every
+50 ms, or the largest single process (wait4) if that is higher."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,11 +29,42 @@ class Sample:
     report: dict = field(default_factory=dict)
 
 
+def _tree_rss_mb(root: int) -> float:
+    """Resident memory of `root` and every descendant, from /proc (Linux)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        rss[int(entry.name)] = int(fields[21])
+    tree, frontier = {root}, [root]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier]
+        tree.update(children)
+        frontier = children
+    return sum(rss.get(pid, 0) for pid in tree) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _sample_peak(pid: int, done: threading.Event, peak: list[float]) -> None:
+    while not done.wait(0.05):
+        peak[0] = max(peak[0], _tree_rss_mb(pid))
+
+
 def run_measured(args: list[str], env: dict[str, str], log: Path | None = None) -> Sample:
     started = time.perf_counter()
     with subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True) as child:  # fmt: skip
+        done, tree_peak = threading.Event(), [0.0]
+        sampler = threading.Thread(target=_sample_peak, args=(child.pid, done, tree_peak))
+        sampler.start()
         output = child.stdout.read()
+        done.set()
+        sampler.join()
         _, status, usage = os.wait4(child.pid, 0)
         child.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - started
@@ -44,7 +78,8 @@ def run_measured(args: list[str], env: dict[str, str], log: Path | None = None) 
     if not ok:
         sys.stderr.write(f"  ! {' '.join(args[:4])}... exited {child.returncode}\n")
         sys.stderr.write(output[-3000:] + "\n")
-    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, ok, report)
+    peak = max(tree_peak[0], usage.ru_maxrss / 1024)
+    return Sample(wall, usage.ru_utime + usage.ru_stime, peak, ok, report)
 
 
 def stage(name: str, landing: Path, warehouse: Path, councils_file: Path, *extra: str) -> list:
