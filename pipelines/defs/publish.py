@@ -34,7 +34,8 @@ def build_publish_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition
                 RELEASE_GATE,
                 asset=PUBLISHED_SNAPSHOT,
                 blocking=True,
-                description="Great Expectations suite over the marts; must pass to publish.",
+                description="Expectations over the marts (Great Expectations suite and Data Docs "
+                "when it fails); must pass to publish.",
             )
         ],
         retry_policy=dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL),
@@ -43,11 +44,14 @@ def build_publish_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition
     )
     def published_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         settings = warehouse.settings()
-        tolerance = OperationsSettings.from_env().row_count_tolerance
-        outcome = publish_release(settings, warehouse.registry(), context.run_id, tolerance)
+        operations = OperationsSettings.from_env()
+        outcome = publish_release(settings, warehouse.registry(), context.run_id,
+                                  operations.row_count_tolerance, operations.data_docs)  # fmt: skip
         gate_metadata = {
+            "expectations": outcome.gate.checks,
             "failures": len(outcome.gate.failures),
             "gate_seconds": round(outcome.gate.seconds, 2),
+            "ge_data_docs": outcome.gate.data_docs,
             "data_docs": dg.MetadataValue.path(str(data_docs_dir(settings.published_dir))),
         }
         if not outcome.published:

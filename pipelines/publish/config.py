@@ -11,6 +11,7 @@ class OperationsSettings:
     freshness_days: float = 3.0
     landing_quiet_seconds: float = 300.0
     row_count_tolerance: float = 0.5
+    data_docs: str = "on_failure"  # release gate Data Docs: on_failure | always
 
     @classmethod
     def from_env(cls) -> OperationsSettings:
@@ -22,4 +23,5 @@ class OperationsSettings:
             row_count_tolerance=float(
                 os.environ.get("RAA_ROW_COUNT_TOLERANCE", cls.row_count_tolerance)
             ),
+            data_docs=os.environ.get("RAA_DATA_DOCS", cls.data_docs).strip().lower(),
         )

@@ -75,8 +75,9 @@ def record_publish(database: Path, outcome: ReleaseOutcome, attempted_at: dateti
 
 
 def publish_release(
-    settings: Settings, registry: Registry, run_id: str, row_count_tolerance: float = 0.5
-) -> ReleaseOutcome:
+    settings: Settings, registry: Registry, run_id: str, row_count_tolerance: float = 0.5,
+    data_docs: str = "on_failure",
+) -> ReleaseOutcome:  # fmt: skip
     started = time.perf_counter()
     now = datetime.now(UTC).replace(tzinfo=None)
     published = settings.published_dir
@@ -89,11 +90,13 @@ def publish_release(
         marts = snapshot.mart_names(con)
         submissions = snapshot.current_submissions(con)
         gate = run_release_gate(
-            snapshot.exact_frames(con, marts),
+            con,
+            marts,
             partners=[c.code for c in registry.partners],
             previous_rows=snapshot.previous_row_counts(previous_db),
             docs_dir=layout.data_docs_dir(published),
             tolerance=row_count_tolerance,
+            data_docs=data_docs,
         )
         outcome = ReleaseOutcome(
             published=gate.success, run_id=run_id, snapshot_id=snapshot_id, gate=gate,

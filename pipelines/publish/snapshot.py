@@ -64,10 +64,6 @@ def mart_names(con: duckdb.DuckDBPyConnection) -> list[str]:
     ).fetchall()]  # fmt: skip
 
 
-def exact_frames(con: duckdb.DuckDBPyConnection, marts: list[str]) -> dict[str, pd.DataFrame]:
-    return {name: con.sql(f"select * from work.marts.{name}").df() for name in marts}
-
-
 def current_submissions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.sql(
         """select c.council_code, c.submission_id, s.manifest_sha256, s.received_at, c.is_stale
