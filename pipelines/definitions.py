@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.defs.finance import funding_formula
-from pipelines.defs.ingest import build_ingest_asset, council_reference
+from pipelines.defs.ingest import build_ingest_asset, canonical_table_specs, council_reference
 from pipelines.defs.operations import (
     alert_on_run_failure,
     build_sensor,
@@ -53,7 +53,14 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         tags=WRITES_WAREHOUSE,  # opens the working database
     )
     return dg.Definitions(
-        assets=[council_reference, ingest, funding_formula, models, published],
+        assets=[
+            council_reference,
+            ingest,
+            *canonical_table_specs(),
+            funding_formula,
+            models,
+            published,
+        ],
         asset_checks=[freshness],
         jobs=[ingest_job, transform_job, freshness_job],
         schedules=[nightly_schedule(ingest_job)],

@@ -28,7 +28,7 @@ def test_definitions_have_every_asset_check_and_job(tmp_path):
     assert {"scorecard_timeliness" for _ in [0]} <= {k.split("/")[-1] for k in keys}
     assert {k.split("/")[-1] for k in keys} >= MARTS
     checks = {(("/".join(c.asset_key.path)), c.name) for c in graph.asset_check_keys}
-    assert ("canonical/episodes", "contract") in checks
+    assert ("canonical/council_submission", "contract") in checks
     partitions = defs.resolve_job_def(INGEST_JOB).partitions_def
     assert partitions.get_partition_keys() == ["NTH", "ASH", "FEN", "KIL", "RAA"]
     for job in (INGEST_JOB, TRANSFORM_JOB):
