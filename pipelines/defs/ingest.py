@@ -107,6 +107,7 @@ def build_ingest_asset(registry: Registry) -> dg.AssetsDefinition:
 
         with warehouse.connection() as con:
             done = ingest_submissions(con, settings, registry_now, due, on_outcome=reported)
+        progress.flush(context)
         outcomes = [o for o in done if o.status != "failed"]
         failed = [o for o in done if o.status == "failed"]
         if failed:
