@@ -18,7 +18,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.definitions import INGEST_JOB, TRANSFORM_JOB, build_definitions
-from pipelines.defs.operations import failure_problem
+from pipelines.defs.operations import RANGE_END, RANGE_START, council_blocks, failure_problem
 from pipelines.defs.resources import AlertResource, ProgressReporter
 from pipelines.publish.alerts import run_failure_alert
 from pipelines.registry import load_registry
@@ -94,24 +94,6 @@ def run_pipeline(
     state = "built and published" if built.success else "FAILED"
     say(f"warehouse {state} in {time.perf_counter() - started:.1f}s")
     return RunReport(ingested=ingested, built=built.success, build_run_id=built.run_id)
-
-
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
-
-
-def council_blocks(order: list[str], wanted: list[str]) -> list[list[str]]:
-    """The wanted councils as runs of neighbours in partition order: one Dagster run each (a
-    single-run backfill of that range), so run start-up is paid once, not once per council."""
-    blocks: list[list[str]] = []
-    previous = None
-    for index, code in sorted((order.index(c), c) for c in set(wanted)):
-        if previous is not None and index == previous + 1:
-            blocks[-1].append(code)
-        else:
-            blocks.append([code])
-        previous = index
-    return blocks
 
 
 def _failed_councils(result: dg.ExecuteInProcessResult, block: list[str]) -> set[str]:

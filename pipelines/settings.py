@@ -21,6 +21,7 @@ class Settings:
     warehouse_dir: Path
     councils_file: Path
     pseudonym_key: str
+    ingest_workers: int = 1  # processes preparing ingestion batches (RAA_INGEST_WORKERS)
 
     @classmethod
     def from_env(cls, **overrides: str | Path | None) -> Settings:
@@ -42,6 +43,11 @@ class Settings:
             ),
             councils_file=pick("councils_file", "RAA_COUNCILS_FILE", DEFAULT_COUNCILS_FILE),
             pseudonym_key=str(key),
+            ingest_workers=int(
+                overrides.get("ingest_workers")
+                or os.environ.get("RAA_INGEST_WORKERS")
+                or min(2, os.cpu_count() or 1)
+            ),
         )
 
     @property

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import math
 import multiprocessing
-import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -48,7 +47,8 @@ def ingest_submissions(
     on_outcome: Callable[[SubmissionOutcome], None] | None = None,
     workers: int | None = None,
 ) -> list[SubmissionOutcome]:
-    """Every submission in `due` ends `loaded`, `unchanged` or `failed`."""
+    """Every submission in `due` ends `loaded`, `unchanged` or `failed`. `workers` overrides
+    settings.ingest_workers (RAA_INGEST_WORKERS)."""
     report = on_outcome or (lambda outcome: None)
     outcomes: list[SubmissionOutcome] = []
     changed: Due = []
@@ -102,7 +102,7 @@ def plan_batches(due: Due, workers: int) -> list[Due]:
 def _prepared_batches(
     settings: Settings, registry: Registry, due: Due, workers: int | None
 ) -> Iterator[PreparedBatch]:
-    workers = workers or min(2, os.cpu_count() or 1)
+    workers = workers or settings.ingest_workers
     batches = plan_batches(due, workers)
     if len(batches) <= 1 or workers <= 1:
         for batch in batches:

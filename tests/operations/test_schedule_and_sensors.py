@@ -12,7 +12,7 @@ import pytest
 from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
 
 from pipelines.definitions import INGEST_JOB, TRANSFORM_JOB, build_definitions
-from pipelines.defs.operations import BATCH_TAG
+from pipelines.defs.operations import BATCH_TAG, RANGE_END, RANGE_START
 from pipelines.defs.resources import WarehouseResource
 from pipelines.settings import Settings
 
@@ -39,12 +39,13 @@ def test_nightly_schedule_loads_every_council_at_two_london_time(ops):
         repository_def=defs.get_repository_def(),
     )
     requests = schedule.evaluate_tick(context).run_requests
-    assert [r.partition_key for r in requests] == CODES
-    assert {r.tags[BATCH_TAG] for r in requests} == {"nightly-2026-11-24"}
+    assert len(requests) == 1  # one run over every council's partition
+    (request,) = requests
+    assert (request.tags[RANGE_START], request.tags[RANGE_END]) == (CODES[0], CODES[-1])
+    assert request.tags[BATCH_TAG] == "nightly-2026-11-24"
     job = defs.resolve_job_def(INGEST_JOB)
     assert job.partitions_def.get_partition_keys() == CODES
-    for request in requests:
-        assert dg.validate_run_config(job, request.run_config)
+    assert dg.validate_run_config(job, request.run_config)
 
 
 def _drop(settings, council, submission, age_seconds):
