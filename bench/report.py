@@ -74,7 +74,13 @@ def stage_table(entry: dict) -> list[str]:
     lines = ["| stage | wall s: median (min–max) | CPU s | peak RSS MB | notes |",
              "|---|---|---|---|---|"]  # fmt: skip
     if "ingest" in entry:
-        lines.append(_row("ingestion, whole process (no Dagster)", entry["ingest"]))
+        lines.append(_row("ingestion (no Dagster; worker processes when the night is big)",
+                          entry["ingest"]))  # fmt: skip
+    if entry.get("ingest_split"):
+        lines.append(_row("ingestion in one process (`--workers 1`), split below",
+                          entry["ingest_split"]))  # fmt: skip
+        lines += _parts_rows(entry["ingest_split"])
+    elif "ingest" in entry:
         lines += _parts_rows(entry["ingest"])
     if "dbt" in entry:
         lines.append(_row("dbt build", entry["dbt"]))
@@ -208,7 +214,7 @@ def write_results(results: dict, out: Path) -> None:
     scale_lines, points = scaling(results)
     chart(points, out.with_name("scaling.png"))
     text = ["# Benchmark results", "", "Written by `make bench` (`python -m bench.run`); "
-            "stages run in their own processes (peak RSS per process tree, via wait4).", "", *machine(),
+            "stages run in their own processes (peak memory: the process tree's summed RSS, sampled from /proc).", "", *machine(),
             f"- repetitions: {results['reps']} (median, with min–max); seed {results['seed']}; "
             f"benchmark took {results['total_seconds'] / 60:.1f} min", "", "## Targets", "",
             *targets(results), ""]  # fmt: skip
