@@ -7,9 +7,13 @@ so the contract rejects it and the council sees its own value.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from data_contracts.checks import parse_iso
 from data_contracts.profiles import Profile, TableMapping
 from data_contracts.tables import TABLES
 
@@ -46,8 +50,36 @@ def normalise_dates(values: pd.Series, profile: Profile) -> pd.Series:
     """
     text = values.astype("str")
     shaped = text.str.fullmatch(profile.date_pattern).fillna(False)
-    parsed = pd.to_datetime(text.where(shaped), format=profile.date_format, errors="coerce")
+    candidate = _rearranged_to_iso(text.where(shaped), profile.date_format)
+    if candidate is None:  # a format the rearranging does not know: pandas parses it
+        parsed = pd.to_datetime(text.where(shaped), format=profile.date_format, errors="coerce")
+    else:
+        parsed = parse_iso(candidate)
     # Arrow writes the ISO text in C++; pandas' strftime formats one value at a time.
     days = pa.array(parsed.to_numpy(), from_pandas=True).cast(pa.date32()).cast(pa.string())
     iso = pd.Series(days.to_pandas().to_numpy(), index=values.index, dtype="str")
     return iso.where(shaped & parsed.notna(), values)
+
+
+_PARTS = {"%d": r"(?P<day>\d{2})", "%m": r"(?P<month>\d{2})", "%Y": r"(?P<year>\d{4})",
+          "%b": r"(?P<month_name>[A-Za-z]{3})"}  # fmt: skip
+_MONTH_NAMES = pa.array(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+                         "Nov", "Dec"])  # fmt: skip
+
+
+def _rearranged_to_iso(text: pd.Series, date_format: str) -> pd.Series | None:
+    """yyyy-mm-dd text from dates in a day/month/year format such as %d/%m/%Y or %d-%b-%Y,
+    column-wise (parse_iso then decides which are real dates); None for other formats."""
+    pattern = re.sub(r"%[a-zA-Z]|[^%]+", lambda m: _PARTS.get(m[0], re.escape(m[0])), date_format)
+    if "%" in pattern or "year" not in pattern or "day" not in pattern:
+        return None
+    found = pc.extract_regex(pa.array(text, from_pandas=True, type=pa.string()), f"^{pattern}$")
+    if "month_name" in pattern:
+        number = pc.add(pc.index_in(pc.struct_field(found, "month_name"), _MONTH_NAMES), 1)
+        month = pc.utf8_lpad(pc.cast(number, pa.string()), 2, "0")
+    else:
+        month = pc.struct_field(found, "month")
+    iso = pc.binary_join_element_wise(
+        pc.struct_field(found, "year"), month, pc.struct_field(found, "day"), "-"
+    )
+    return pd.Series(iso.to_pandas().to_numpy(), index=text.index, dtype="str")
