@@ -27,6 +27,8 @@ INGEST_PARTS = {
     "council rule": ("batch", "_apply_council_rule"),
     "cross-table": ("batch", "cross_table_warnings"),
     "protect": ("batch", "_stored_frames"),
+    "cast to stored types": ("batch", "as_stored"),
+    "render reports": ("batch", "render_feedback"),
     "load": ("submission", "load.write_loaded"),
     "feedback": ("submission", "write_feedback"),
 }
