@@ -63,6 +63,9 @@ def build_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
         invocation = dbt.cli(NIGHTLY_BUILD, context=context)
         yield from invocation.stream()
         keep_partial_parse(Path(invocation.target_path))
+        # dagster-dbt leaves one target folder per run (~10 MB each): keep a failed run's for
+        # debugging (an error stops before this line), drop a successful one's.
+        shutil.rmtree(invocation.target_path, ignore_errors=True)
 
     return raa_dbt_models
 
