@@ -136,13 +136,9 @@ def _prepare_parts(
     prepared = []
     for part in parts:
         mine = {name: _own(frames, part.index, name) for name, frames in by_part.items()}
-        rows_by_table = {
-            name: int((frame["submitted_by"] == part.council.code).sum())
-            for name, frame in stored.items()
-        }
         outcome = SubmissionOutcome(
             part.council.code, part.submission.submission_id, "loaded", "",
-            mine["file_loads"], mine["rejections"], mine["warnings"], rows_by_table,
+            mine["file_loads"], mine["rejections"], mine["warnings"],
         )  # fmt: skip
         record = audit_record(part.submission, part.council, years[part.index], "loaded", None,
                               mine["file_loads"], mine["rejections"], mine["warnings"])  # fmt: skip

@@ -30,7 +30,6 @@ class SubmissionOutcome:
         default_factory=lambda: pd.DataFrame(columns=REJECTION_COLUMNS)
     )
     warnings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=WARNING_COLUMNS))
-    rows_by_table: dict[str, int] = field(default_factory=dict)
 
     @property
     def rows_received(self) -> int:
