@@ -34,16 +34,13 @@ class AuditRecord:
 
 
 def _insert_frame(
-    con: duckdb.DuckDBPyConnection, target: str, frame: pd.DataFrame | pa.Table, columns
+    con: duckdb.DuckDBPyConnection, target: str, rows: pd.DataFrame | pa.Table, columns: list[str]
 ) -> None:
-    """`columns`: (name, SQL type) pairs; a type of None takes the target column's type."""
-    con.register("incoming_frame", frame)
+    """Insert `rows` by column name; they are already of the target's types (see as_stored)."""
+    con.register("incoming_frame", rows)
     try:
-        names = ", ".join(name for name, _ in columns)
-        casts = ", ".join(
-            f"cast({name} as {sql_type})" if sql_type else name for name, sql_type in columns
-        )
-        con.execute(f"insert into {target} ({names}) select {casts} from incoming_frame")
+        names = ", ".join(columns)
+        con.execute(f"insert into {target} ({names}) select {names} from incoming_frame")
     finally:
         con.unregister("incoming_frame")
 
@@ -71,7 +68,7 @@ def _audit_rows(con: duckdb.DuckDBPyConnection, records: list[AuditRecord]) -> N
         if frames:
             columns = [c[0] for c in con.execute(f"describe audit.{table}").fetchall()]
             frame = pd.concat(frames, ignore_index=True)[columns]
-            _insert_frame(con, f"audit.{table}", frame, [(c, None) for c in columns])
+            _insert_frame(con, f"audit.{table}", frame, columns)
 
 
 def as_stored(table: CanonicalTable, frame: pd.DataFrame) -> pa.Table:
@@ -96,8 +93,7 @@ def write_loaded(
             con.execute(f"delete from canonical.{table.name} where submitted_by in ?", [submitters])
             rows = stored.get(table.name)
             if rows is not None and rows.num_rows:
-                columns = [(name, None) for name in rows.column_names]
-                _insert_frame(con, f"canonical.{table.name}", rows, columns)
+                _insert_frame(con, f"canonical.{table.name}", rows, rows.column_names)
         _audit_rows(con, records)
         con.executemany(
             "insert or replace into audit.current_submissions values (?, ?, now(), false, null)",
