@@ -17,10 +17,21 @@ _NO_STRING = pa.scalar(None, pa.string())
 _NO_TIME = pa.scalar(None, pa.timestamp("s"))
 
 
+def arrow_text(series: pd.Series) -> pa.Array:
+    """A pandas text column as an Arrow string array, for column-wise work in Arrow compute."""
+    return pa.array(series.astype("str"), from_pandas=True, type=pa.string())
+
+
+def text_series(values: pa.Array, like: pd.Series) -> pd.Series:
+    """Arrow string results back as a pandas text column on `like`'s index (by position: a
+    Series built from a Series would realign on the index instead)."""
+    return pd.Series(values.to_pandas().to_numpy(), index=like.index, dtype="str")
+
+
 def parse_iso(series: pd.Series) -> pd.Series:
     """Strict ISO dates (yyyy-mm-dd) as datetimes; anything else is NaT: 2020-02-31, 2020-13-01,
     and also 2020-1-5 or full-width digits, which pandas' own parser would accept."""
-    text = pa.array(series.astype("str"), from_pandas=True, type=pa.string())
+    text = arrow_text(series)
     text = pc.if_else(pc.match_substring_regex(text, ISO_DATE), text, _NO_STRING)
     parsed = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
     # strptime rolls 31 February over into March: keep only dates on the day written.

@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data_contracts.checks import parse_iso
+from data_contracts.checks import arrow_text, parse_iso, text_series
 from data_contracts.profiles import Profile, TableMapping
 from data_contracts.tables import TABLES
 
@@ -57,8 +57,7 @@ def normalise_dates(values: pd.Series, profile: Profile) -> pd.Series:
         parsed = parse_iso(candidate)
     # Arrow writes the ISO text in C++; pandas' strftime formats one value at a time.
     days = pa.array(parsed.to_numpy(), from_pandas=True).cast(pa.date32()).cast(pa.string())
-    iso = pd.Series(days.to_pandas().to_numpy(), index=values.index, dtype="str")
-    return iso.where(shaped & parsed.notna(), values)
+    return text_series(days, like=values).where(shaped & parsed.notna(), values)
 
 
 _PARTS = {"%d": r"(?P<day>\d{2})", "%m": r"(?P<month>\d{2})", "%Y": r"(?P<year>\d{4})",
@@ -73,7 +72,7 @@ def _rearranged_to_iso(text: pd.Series, date_format: str) -> pd.Series | None:
     pattern = re.sub(r"%[a-zA-Z]|[^%]+", lambda m: _PARTS.get(m[0], re.escape(m[0])), date_format)
     if "%" in pattern or "year" not in pattern or "day" not in pattern:
         return None
-    found = pc.extract_regex(pa.array(text, from_pandas=True, type=pa.string()), f"^{pattern}$")
+    found = pc.extract_regex(arrow_text(text), f"^{pattern}$")
     if "month_name" in pattern:
         number = pc.add(pc.index_in(pc.struct_field(found, "month_name"), _MONTH_NAMES), 1)
         month = pc.utf8_lpad(pc.cast(number, pa.string()), 2, "0")
@@ -82,4 +81,4 @@ def _rearranged_to_iso(text: pd.Series, date_format: str) -> pd.Series | None:
     iso = pc.binary_join_element_wise(
         pc.struct_field(found, "year"), month, pc.struct_field(found, "day"), "-"
     )
-    return pd.Series(iso.to_pandas().to_numpy(), index=text.index, dtype="str")
+    return text_series(iso, like=text)

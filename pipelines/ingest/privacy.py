@@ -11,9 +11,9 @@ from __future__ import annotations
 import hmac
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
+from data_contracts.checks import arrow_text, text_series
 from data_contracts.tables import CanonicalTable, stored_name
 
 
@@ -35,11 +35,11 @@ def postcode_district(values: pd.Series) -> pd.Series:
 
     In Arrow compute (RE2, no Python per value): millions of postcodes take a fraction of a second.
     """
-    text = pa.array(values.astype("str"), from_pandas=True, type=pa.string())
+    text = arrow_text(values)
     text = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.utf8_upper(text), r"\s+", " "))
     found = pc.extract_regex(text, r"^(?P<district>[A-Z]{1,2}\d[A-Z\d]?)(?:\s?\d[A-Z]{2})?$")
     district = pc.struct_field(found, [0])
-    return pd.Series(district.to_pandas().to_numpy(), index=values.index, dtype="str")
+    return text_series(district, like=values)
 
 
 def birth_month(values: pd.Series) -> pd.Series:
