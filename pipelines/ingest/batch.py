@@ -150,7 +150,7 @@ def _prepare_parts(
 
 def _failed(council, submission, profile, raws, problems) -> PreparedSubmission:
     """Nothing of a submission with an unreadable file is used; every file says why."""
-    hashes = {f.name: f.sha256 for f in submission.files}
+    hashes = submission.sha256_by_file
     failed_files = {name for name, _, _ in problems}
     rows = [
         {"file_name": name, "sheet_name": sheet, "canonical_table": None,
@@ -279,7 +279,7 @@ def _file_loads(parts: list[Part], rejections: pd.DataFrame) -> pd.DataFrame:
     )
     rows = []
     for part in parts:
-        hashes = {f.name: f.sha256 for f in part.submission.files}
+        hashes = part.submission.sha256_by_file
         for raw in part.raws:
             held_back = int(rejected.get((part.index, raw.file_name, raw.mapping.table), 0))
             rows.append({

@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 
 from data_contracts.rules import explain
+from pipelines.ingest.validate import PART
 
 WARNING_COLUMNS = ["file_name", "canonical_table", "source_row", "rule", "dfe_rule", "message"]
 
@@ -79,12 +80,12 @@ _VIEW_COLUMNS = {
     "adoption_decisions": ["child_id", "decision_date", "decision_ceased_date"],
     "adoption_matches": ["child_id", "decision_date", "match_date"],
 }
-CARRIED = ["part", "file_name", "source_row"]
+CARRIED = [PART, "file_name", "source_row"]
 
 
 def cross_table_warnings(accepted: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Warnings for every part of the batch: WARNING_COLUMNS plus part."""
-    columns = [*WARNING_COLUMNS, "part"]
+    columns = [*WARNING_COLUMNS, PART]
     if "episodes" not in accepted and "adoption_matches" not in accepted:
         return pd.DataFrame(columns=columns)
     con = duckdb.connect()
@@ -93,7 +94,7 @@ def cross_table_warnings(accepted: dict[str, pd.DataFrame]) -> pd.DataFrame:
             frame = accepted.get(view)
             if frame is None:
                 frame = pd.DataFrame(columns=[*view_columns, *CARRIED], dtype="str")
-                frame = frame.astype({"part": "int64", "source_row": "int64"})
+                frame = frame.astype({PART: "int64", "source_row": "int64"})
             con.register(
                 view, pa.Table.from_pandas(frame[[*view_columns, *CARRIED]], preserve_index=False)
             )
@@ -107,5 +108,5 @@ def cross_table_warnings(accepted: dict[str, pd.DataFrame]) -> pd.DataFrame:
     finally:
         con.close()
     # Sorted as the council reads its file (DuckDB returns rows in no fixed order).
-    ordered = pd.DataFrame(found, columns=columns).sort_values(["part", "file_name", "source_row"])
+    ordered = pd.DataFrame(found, columns=columns).sort_values([PART, "file_name", "source_row"])
     return ordered.reset_index(drop=True)

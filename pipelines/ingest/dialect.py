@@ -16,8 +16,9 @@ import pyarrow.compute as pc
 from data_contracts.checks import arrow_text, parse_iso, text_series
 from data_contracts.profiles import Profile, TableMapping
 from data_contracts.tables import TABLES
+from pipelines.ingest.validate import PART
 
-CARRIED_COLUMNS = ("source_row", "file_name", "part")
+CARRIED_COLUMNS = ("source_row", "file_name", PART)
 
 
 def to_canonical(mapping: TableMapping, frame: pd.DataFrame, profile: Profile) -> pd.DataFrame:

@@ -42,6 +42,10 @@ class Submission:
     meta: dict
 
     @property
+    def sha256_by_file(self) -> dict[str, str]:
+        return {f.name: f.sha256 for f in self.files}
+
+    @property
     def manifest_sha256(self) -> str:
         """One hash for the whole submission: identical files give an identical hash."""
         digest = hashlib.sha256()

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from data_contracts.checks import arrow_text, text_series
 from data_contracts.tables import CanonicalTable, stored_name
+from pipelines.ingest.validate import PART
 
 
 def pseudonymise(council_codes: pd.Series, ids: pd.Series, key: str) -> pd.Series:
@@ -72,8 +73,9 @@ def age_at_decision(decisions: pd.DataFrame, children: pd.DataFrame | None) -> p
     the decision table's own."""
     dob = decisions["date_of_birth"]
     if children is not None and not children.empty:
-        header = children.drop_duplicates(["part", "child_id"]).set_index(["part", "child_id"])
-        keys = pd.MultiIndex.from_frame(decisions[["part", "child_id"]])
+        key = [PART, "child_id"]
+        header = children.drop_duplicates(key).set_index(key)
+        keys = pd.MultiIndex.from_frame(decisions[key])
         from_header = header["date_of_birth"].reindex(keys).to_numpy()
         dob = pd.Series(from_header, index=decisions.index, dtype="str").fillna(dob)
     born = pd.to_datetime(dob, format="%Y-%m-%d", errors="coerce")

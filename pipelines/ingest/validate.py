@@ -27,7 +27,6 @@ REJECTION_COLUMNS = [
     "message", "offending_value",
 ]  # fmt: skip
 PART = "part"  # which submission of the batch a row belongs to
-CONTEXT_COLUMNS = ["reference_date", "collection_year"]  # per-row inputs to the contracts
 
 _CHECK_RULES = (
     (re.compile(r"^isin\("), "code_list"),
@@ -63,7 +62,8 @@ def validate(
     mapping: TableMapping, raw_frame: pd.DataFrame, frame: pd.DataFrame, profile: Profile
 ) -> ValidationResult:
     """`raw_frame` holds the rows as sent (same index as `frame`), for the messages; `frame`
-    holds the canonical rows with their part and CONTEXT_COLUMNS."""
+    holds the canonical rows with their part, reference_date and collection_year (per-row
+    inputs to the contracts)."""
     table = TABLES[mapping.table]
     rejections = []
     duplicate = frame.duplicated(subset=[PART, *table.column_names], keep="first")
