@@ -139,10 +139,11 @@ def _failure_rejections(
     row_level = failures["schema_context"] == "DataFrameSchema"
     is_key = failures["rule"] == "duplicate_key"
     keys = failures[is_key].drop_duplicates("index").assign(column=None)
-    # A blank key part is reported as `required`; it is no duplicate of another blank.
+    # As the contract on its own key reports it: a wholly blank key (reported as `required`) is
+    # no duplicate of another blank one; the batch's `part` column in the key is always filled.
     key_columns = TABLES[mapping.table].natural_key
-    complete = frame.loc[keys["index"].astype(int), key_columns].notna().all(axis=1).to_numpy()
-    keys = keys[complete]
+    keyed = frame.loc[keys["index"].astype(int), key_columns].notna().any(axis=1).to_numpy()
+    keys = keys[keyed]
     row_failures = failures[row_level & ~is_key].drop_duplicates(["rule", "index"])
     out = pd.concat(
         [

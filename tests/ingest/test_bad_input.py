@@ -81,6 +81,23 @@ def test_duplicate_keys_and_duplicate_rows(settings, registry, warehouse):
     assert_accounted(outcome)
 
 
+def test_duplicate_keys_with_a_blank_part_or_wholly_blank(settings, registry, warehouse):
+    """AD1's key (child, DATE_INT, DATE_MATCH) may be partly blank: two such rows for one child
+    are duplicates. Header rows with no CHILD are `required` failures, not duplicates."""
+    matches = "CHILD,DATE_INT,DATE_MATCH,FOSTER_CARE,NB_ADOPTR,SEX_ADOPTR,LS_ADOPTR\n"
+    header = HEADER + ",M,01/02/2019,WBRI,,,\n,F,01/03/2019,WBRI,,,\nC1,F,01/03/2019,WBRI,,,\n"
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", {
+                         "ad1.csv": matches + "C1,,,,,,\nC1,,,1,,,\n", "h.csv": header,
+                     }))  # fmt: skip
+    rules = outcome.rejections.groupby(["file_name", "source_row"])["rule"].apply(set).to_dict()
+    assert rules[("ad1.csv", 2)] == {"duplicate_key"}
+    assert rules[("ad1.csv", 3)] == {"duplicate_key", "rule_151_ad1_all_or_none"}
+    assert rules[("h.csv", 2)] == {"required"} and rules[("h.csv", 3)] == {"required"}
+    assert ("h.csv", 4) not in rules
+    assert_accounted(outcome)
+
+
 def test_impossible_dates_are_rejected_with_the_value_sent(settings, registry, warehouse):
     text = HEADER + "C1,M,31/02/2020,WBRI,,,\nC2,F,2020-13-01,WBRI,,,\nC3,F,1/2/2020,WBRI,,,\n"
     outcome = ingest(warehouse, settings, registry, "NTH",
