@@ -2,21 +2,28 @@
 
 Every value stays text exactly as sent. Each frame keeps `source_row` (the row number a council
 sees in a spreadsheet: the header is row 1) and `file_name`. pyarrow's CSV reader is used
-because it is fast and reports malformed rows with their row numbers; python-calamine (Rust)
-reads XLSX about ten times faster than openpyxl.
+because it is fast and reports malformed rows with their row numbers. Workbooks are read with
+fastexcel (calamine in Rust, straight to Arrow) when every cell of a sheet is text, as exports
+write them; a sheet holding any typed cell (number, date, boolean) or a workbook fastexcel cannot
+open goes through python-calamine and `_cell_text`, cell by cell, so typed cells keep exactly the
+text they have always had.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import io
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import fastexcel
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from python_calamine import CalamineError, CalamineWorkbook
 
@@ -24,6 +31,8 @@ from data_contracts.profiles import Profile, TableMapping
 from pipelines.ingest.landing import Submission, SubmissionFile
 
 BOM = b"\xef\xbb\xbf"
+# fastexcel warns for every column it finds no value in (blank padding columns): expected here.
+logging.getLogger("fastexcel.types.dtype").setLevel(logging.ERROR)
 IDENTIFIER_HEADER = re.compile(
     r"(?i)(^|[^a-z])(name|forename|surname|address|street|addr|postcode|post ?code|phone|"
     r"telephone|mobile|email|e-mail|nhs|ni ?number)([^a-z]|$)"
@@ -173,32 +182,109 @@ def _row_numbers(n_good: int, bad_rows: list[int]) -> list[int]:
 
 def _read_workbook(name: str, data: bytes, profile: Profile) -> list[RawTable]:
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except (CalamineError, ValueError, OSError) as exc:
-        raise FileProblem(f"{name} is not a readable XLSX workbook ({exc}).") from exc
-    tables = []
-    for sheet_name in workbook.sheet_names:
-        # From cell A1, so list position + 1 is the row number the council sees.
-        rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-        if not rows or all(v == "" for v in rows[0]):
+        workbook = fastexcel.read_excel(data)
+        sheet_names = workbook.sheet_names
+    except Exception:  # whatever fastexcel trips on, the cell-by-cell reader decides
+        return _read_workbook_by_cell(name, data, profile)
+    tables, by_cell = [], None
+    for sheet_name in sheet_names:
+        text = _text_sheet(workbook, sheet_name)
+        if text is None:  # typed cells: read this sheet cell by cell
+            by_cell = by_cell or _calamine_workbook(name, data)
+            text = _sheet_by_cell(by_cell, sheet_name)
+        if text is None:
             continue
-        headers = [_cell_text(h).strip() for h in rows[0]]
+        headers, frame = text
         mapping = recognise(f"{name} (sheet '{sheet_name}')", headers, profile)
-        width = len(headers)
-        numbered = [
-            (number, row) for number, row in enumerate(rows[1:], start=2)
-            if any(v != "" for v in row)
-        ]  # fmt: skip
-        body = [
-            ([v if type(v) is str else _cell_text(v) for v in row] + [""] * width)[:width]
-            for _, row in numbered
-        ]  # most cells are text: skip the call for them
-        frame = pd.DataFrame(body, columns=headers, dtype="str")
-        frame["source_row"] = [number for number, _ in numbered]
         tables.append(_finish(name, sheet_name, mapping, frame, []))
     if not tables:
         raise FileProblem(f"{name} has no sheet with data.")
     return tables
+
+
+def _text_sheet(
+    workbook: fastexcel.ExcelReader, sheet_name: str
+) -> tuple[list[str], pd.DataFrame] | None:
+    """A sheet whose cells are all text (or blank) as (headers, body frame), straight from Arrow;
+    None when some cell is typed. Row i of the batch is spreadsheet row i + 1 (skip_rows=0 keeps
+    blank leading rows); leading blank columns, which calamine's range leaves out, come back as
+    blank columns so the frame is the sheet from cell A1, as `_sheet_by_cell` reads it."""
+    try:
+        sheet = workbook.load_sheet(
+            sheet_name, header_row=None, skip_rows=0, schema_sample_rows=None,
+            dtype_coercion="strict",
+        )  # fmt: skip
+        columns = sheet.selected_columns
+        if any(c.dtype not in ("string", "null") for c in columns):
+            return None
+        batch = sheet.to_arrow()
+    except fastexcel.FastExcelError:
+        return None
+    if batch.num_rows == 0:
+        return None
+    blank = pa.nulls(batch.num_rows, pa.string())
+    cells = [blank] * (max((c.absolute_index for c in columns), default=-1) + 1)
+    for column, values in zip(columns, batch.columns, strict=True):
+        cells[column.absolute_index] = values.cast(pa.string())
+    cells = [pc.fill_null(values, "") for values in cells]
+    header = [values[0].as_py() for values in cells]
+    if all(v == "" for v in header):
+        return None
+    body = [values.slice(1) for values in cells]
+    keep = functools.reduce(pc.or_, [pc.not_equal(values, "") for values in body])
+    numbers = pc.filter(pa.array(range(2, batch.num_rows + 1), pa.int64()), keep)
+    frame = pd.DataFrame(
+        {i: pc.filter(values, keep).to_pandas() for i, values in enumerate(body)}, dtype="str"
+    )
+    frame.columns = headers = [h.strip() for h in header]
+    frame["source_row"] = numbers.to_pandas()
+    return headers, frame
+
+
+def _calamine_workbook(name: str, data: bytes) -> CalamineWorkbook:
+    try:
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except (CalamineError, ValueError, OSError) as exc:
+        raise FileProblem(f"{name} is not a readable XLSX workbook ({exc}).") from exc
+
+
+def _read_workbook_by_cell(name: str, data: bytes, profile: Profile) -> list[RawTable]:
+    workbook = _calamine_workbook(name, data)
+    tables = []
+    for sheet_name in workbook.sheet_names:
+        text = _sheet_by_cell(workbook, sheet_name)
+        if text is None:
+            continue
+        headers, frame = text
+        mapping = recognise(f"{name} (sheet '{sheet_name}')", headers, profile)
+        tables.append(_finish(name, sheet_name, mapping, frame, []))
+    if not tables:
+        raise FileProblem(f"{name} has no sheet with data.")
+    return tables
+
+
+def _sheet_by_cell(
+    workbook: CalamineWorkbook, sheet_name: str
+) -> tuple[list[str], pd.DataFrame] | None:
+    """(headers, body frame) of a sheet, every cell rendered by `_cell_text`; None when its first
+    row is blank."""
+    # From cell A1, so list position + 1 is the row number the council sees.
+    rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+    if not rows or all(v == "" for v in rows[0]):
+        return None
+    headers = [_cell_text(h).strip() for h in rows[0]]
+    width = len(headers)
+    numbered = [
+        (number, row) for number, row in enumerate(rows[1:], start=2)
+        if any(v != "" for v in row)
+    ]  # fmt: skip
+    body = [
+        ([v if type(v) is str else _cell_text(v) for v in row] + [""] * width)[:width]
+        for _, row in numbered
+    ]  # most cells are text: skip the call for them
+    frame = pd.DataFrame(body, columns=headers, dtype="str")
+    frame["source_row"] = [number for number, _ in numbered]
+    return headers, frame
 
 
 def _cell_text(value: object) -> str:

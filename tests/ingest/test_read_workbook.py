@@ -1,0 +1,112 @@
+"""XLSX sheets become text frames cell for cell: the Arrow path (sheets of text, as exports write
+them) and the cell-by-cell path (sheets holding typed cells) give the same text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import fastexcel
+import pandas as pd
+import pytest
+import xlsxwriter
+from python_calamine import CalamineWorkbook
+
+from data_contracts.profiles import load_profile
+from pipelines.ingest import read
+
+HEADER = ["Person ID", "Gender", "Date of Birth", "Ethnicity", "Disabled", "Note"]
+
+
+def _workbook(write) -> bytes:
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    write(book)
+    book.close()
+    return out.getvalue()
+
+
+def _read(data: bytes) -> dict[str, read.RawTable]:
+    tables = read._read_workbook("export.xlsx", data, load_profile("liquidlogic"))
+    return {table.sheet: table for table in tables}
+
+
+def _rows(table: read.RawTable) -> list[list]:
+    return table.frame.drop(columns="file_name").values.tolist()
+
+
+def test_typed_cells_read_as_the_text_a_council_sees():
+    def write(book):
+        day = book.add_format({"num_format": "dd/mm/yyyy"})
+        stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        clock = book.add_format({"num_format": "hh:mm"})
+        sheet = book.add_worksheet("Children")
+        sheet.write_row(0, 0, [" Person ID ", *HEADER[1:]])  # header text is stripped
+        sheet.write_number(1, 0, 101.0)  # integer-valued float: no ".0"
+        sheet.write_string(1, 1, "M")
+        sheet.write_datetime(1, 2, dt.datetime(2019, 2, 1), day)  # midnight: ISO date
+        sheet.write_boolean(1, 3, True)
+        sheet.write_number(1, 4, 2.5)  # a real float as Python writes it
+        sheet.write_datetime(1, 5, dt.datetime(2019, 2, 1, 13, 45, 7), stamp)
+        # row 3 left blank: skipped, row numbers keep counting
+        sheet.write_row(3, 0, ["103", "F"])  # short row, padded with ""
+        sheet.write_number(4, 0, 1e-05)
+        sheet.write_datetime(4, 1, dt.datetime(1899, 12, 31, 9, 30), clock)  # a time of day
+        sheet.write_formula(4, 2, "=1/0", None, "#DIV/0!")  # an error cell is blank
+        sheet.write_boolean(4, 3, False)
+        book.add_worksheet("Empty")  # no cells: skipped
+
+    table = _read(_workbook(write))["Children"]
+    assert list(table.frame.columns) == [*HEADER, "source_row", "file_name"]
+    assert _rows(table) == [
+        ["101", "M", "2019-02-01", "True", "2.5", "2019-02-01 13:45:07", 2],
+        ["103", "F", "", "", "", "", 4],
+        ["1e-05", "09:30:00", "", "False", "", "", 5],
+    ]
+    assert table.ignored_columns == ["Note"]
+    assert [str(t) for t in table.frame.dtypes] == ["str"] * 6 + ["int64", "str"]
+
+
+def test_text_sheet_from_cell_a1_blank_rows_and_stray_cells():
+    def write(book):
+        sheet = book.add_worksheet("Children")
+        sheet.write_row(0, 1, HEADER[:4])  # column A blank: still the first column
+        sheet.write_row(1, 1, ["101", "M", "01/02/2019", "WBRI"])
+        sheet.write_row(3, 1, ["102", "F"])  # row 3 blank, row 4 short
+        sheet.write_string(5, 2, "")  # an empty text cell only: a blank row
+        sheet.write_string(6, 1, " 104 ")  # text is kept as sent, spaces and all
+        book.add_worksheet("Empty")
+        late = book.add_worksheet("Blank first row")  # its header is not on row 1: skipped
+        late.write_row(1, 0, HEADER)
+
+    data = _workbook(write)
+    tables = _read(data)
+    assert list(tables) == ["Children"]
+    table = tables["Children"]
+    assert list(table.frame.columns) == ["", *HEADER[:4], "source_row", "file_name"]
+    assert _rows(table) == [
+        ["", "101", "M", "01/02/2019", "WBRI", 2],
+        ["", "102", "F", "", "", 4],
+        ["", " 104 ", "", "", "", 7],
+    ]
+    # The Arrow path and the cell-by-cell path agree on a text sheet.
+    fast = read._text_sheet(fastexcel.read_excel(data), "Children")
+    by_cell = read._sheet_by_cell(CalamineWorkbook.from_filelike(io.BytesIO(data)), "Children")
+    assert fast is not None and by_cell is not None
+    assert fast[0] == by_cell[0]
+    pd.testing.assert_frame_equal(fast[1], by_cell[1], check_exact=True)
+
+
+def test_a_sheet_with_a_header_only_has_no_rows():
+    def write(book):
+        book.add_worksheet("Children").write_row(0, 0, HEADER[:4])
+
+    table = _read(_workbook(write))["Children"]
+    assert table.frame.empty and list(table.frame.columns)[:4] == HEADER[:4]
+
+
+def test_a_workbook_with_no_data_or_not_a_workbook_is_refused():
+    with pytest.raises(read.FileProblem, match=r"export\.xlsx has no sheet with data"):
+        _read(_workbook(lambda book: book.add_worksheet("Empty")))
+    with pytest.raises(read.FileProblem, match=r"export\.xlsx is not a readable XLSX workbook"):
+        _read(b"PK\x03\x04" + b"\x00" * 100)
