@@ -1,0 +1,40 @@
+"""The instance's event log (config/dagster.yaml selects pipelines.instance_storage): runs' events
+and asset checks are stored where Dagster's UI and a second process read them."""
+
+import itertools
+import shutil
+
+import dagster as dg
+
+from pipelines.instance_storage import PooledSqliteEventLogStorage
+from pipelines.settings import PROJECT_ROOT
+
+
+@dg.asset(check_specs=[dg.AssetCheckSpec("positive", asset="numbers")])
+def numbers():
+    yield dg.Output([1, 2, 3])
+    yield dg.AssetCheckResult(passed=True, metadata={"rows": 3})
+
+
+def test_events_stored_and_read_by_another_instance(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    shutil.copyfile(PROJECT_ROOT / "config" / "dagster.yaml", tmp_path / "dagster.yaml")
+    with dg.DagsterInstance.from_config(str(tmp_path)) as writer:
+        assert isinstance(writer.event_log_storage, PooledSqliteEventLogStorage)
+        runs = [dg.materialize([numbers], instance=writer).run_id for _ in range(10)]
+        with dg.DagsterInstance.from_config(str(tmp_path)) as reader:
+            assert (tmp_path / "history" / "runs" / f"{runs[0]}.db").exists()
+            # The writer has closed the first run's database since (it keeps the last 8 open).
+            for instance, run_id in itertools.product((writer, reader), (runs[0], runs[-1])):
+                kinds = {e.dagster_event.event_type_value
+                         for e in instance.all_logs(run_id) if e.dagster_event}  # fmt: skip
+                assert {"ASSET_MATERIALIZATION", "ASSET_CHECK_EVALUATION"} <= kinds
+            record = reader.get_latest_materialization_event(dg.AssetKey("numbers"))
+            assert record.run_id == runs[-1]
+            check = reader.event_log_storage.get_latest_asset_check_execution_by_key(
+                [dg.AssetCheckKey(dg.AssetKey("numbers"), "positive")]
+            )
+            assert next(iter(check.values())).run_id == runs[-1]
+        writer.wipe()
+        assert writer.get_latest_materialization_event(dg.AssetKey("numbers")) is None
+        assert not list((tmp_path / "history" / "runs").glob(f"{runs[0]}.db"))
