@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -184,13 +185,18 @@ def _describe(
     key_sources = ", ".join(
         mapping.source_column(c) or c for c in TABLES[mapping.table].natural_key
     )
+    failures = failures.reset_index(drop=True)  # group labels are then positions
+    # The failing rows' context, looked up once for every group.
+    context = frame.loc[failures["index"].astype(int), ["file_name", "source_row", PART]]
+    context = {name: context[name].to_numpy() for name in context.columns}
     parts = []
     for (rule, column), group in failures.groupby(["rule", "column"], dropna=False, sort=False):
         index = group["index"].astype(int).to_numpy()
         shown = _shown_columns(rule, column, mapping, row_level)
         values = _values(raw_frame, index, shown)
         label = key_sources if rule == "duplicate_key" else (shown[0] if shown else None)
-        parts.append(_lines(mapping, frame, index, rule, label, values, profile))
+        rows = {name: column[group.index.to_numpy()] for name, column in context.items()}
+        parts.append(_lines(mapping, rows, rule, label, values, profile))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -214,8 +220,9 @@ def _values(raw_frame: pd.DataFrame, index, shown: list[str]) -> pd.Series:
     return pd.Series(joined, dtype="object")
 
 
-def _lines(mapping, frame, index, rule, label, values: pd.Series, profile) -> pd.DataFrame:
-    """Messages are formatted once per distinct value, not once per row."""
+def _lines(mapping, rows: dict, rule, label, values: pd.Series, profile) -> pd.DataFrame:
+    """Messages are formatted once per distinct value, not once per row. `rows` holds the
+    failing rows' file_name, source_row and part."""
     codes, distinct = pd.factorize(values.astype("object"), use_na_sentinel=True)
     distinct_text = ["" if v is None or v is pd.NA else str(v) for v in distinct.tolist()]
     per_value = []
@@ -232,18 +239,20 @@ def _lines(mapping, frame, index, rule, label, values: pd.Series, profile) -> pd
         column=label or "", value="", upper="", date_format=profile.date_display
     )
     lookup = pd.DataFrame([*per_value, (rule, blank, None)], columns=["rule", "message", "value"])
-    picked = lookup.iloc[[c if c >= 0 else len(per_value) for c in codes]]
+    picked = np.where(codes >= 0, codes, len(per_value))
+    rules = lookup["rule"].to_numpy()[picked]
+    dfe_rules = {r: explain(r).dfe_rule for r in set(rules.tolist())}
     return pd.DataFrame(
         {
-            "file_name": frame.loc[index, "file_name"].to_numpy(),
+            "file_name": rows["file_name"],
             "canonical_table": mapping.table,
-            "source_row": frame.loc[index, "source_row"].to_numpy(),
+            "source_row": rows["source_row"],
             "source_column": label,
-            "rule": picked["rule"].to_numpy(),
-            "dfe_rule": picked["rule"].map(lambda r: explain(r).dfe_rule).to_numpy(),
-            "message": picked["message"].to_numpy(),
-            "offending_value": picked["value"].to_numpy(),
-            PART: frame.loc[index, PART].to_numpy(),
+            "rule": rules,
+            "dfe_rule": np.array([dfe_rules[r] for r in rules.tolist()], dtype=object),
+            "message": lookup["message"].to_numpy()[picked],
+            "offending_value": lookup["value"].to_numpy()[picked],
+            PART: rows[PART],
         }
     )
 
