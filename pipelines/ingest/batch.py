@@ -32,7 +32,12 @@ from pipelines.ingest.outcome import (
     audit_record,
     financial_year_start,
 )
-from pipelines.ingest.privacy import age_at_decision, protect
+from pipelines.ingest.privacy import (
+    age_at_decision,
+    child_id_columns,
+    protect,
+    pseudonymise_all,
+)
 from pipelines.ingest.read import RawTable, read_submission_files
 from pipelines.ingest.validate import (
     PART,
@@ -300,9 +305,17 @@ def _stored_frames(
 ) -> dict[str, pd.DataFrame]:
     submitters = {p.index: p.council.code for p in parts}
     submission_ids = {p.index: p.submission.submission_id for p in parts}
+    # Every table's child ids in one go: each child is hashed once per batch, not per table.
+    columns = [(name, c) for name in accepted for c in child_id_columns(TABLES[name])]
+    hashed = pseudonymise_all(
+        [(accepted[n]["council_code"], accepted[n][c]) for n, c in columns], key
+    )
+    pseudonyms: dict[str, dict] = {}
+    for (name, column), values in zip(columns, hashed, strict=True):
+        pseudonyms.setdefault(name, {})[column] = values
     stored = {}
     for name, frame in accepted.items():
-        out = protect(TABLES[name], frame, key)
+        out = protect(TABLES[name], frame, key, pseudonyms.get(name))
         if name == "adoption_decisions":
             out["age_at_decision_years"] = age_at_decision(frame, accepted.get("children"))
         out["submitted_by"] = frame[PART].map(submitters)

@@ -20,15 +20,32 @@ from pipelines.ingest.validate import PART
 
 def pseudonymise(council_codes: pd.Series, ids: pd.Series, key: str) -> pd.Series:
     """HMAC each distinct (council, id) once; rows share the result."""
-    scoped = council_codes.astype("str") + "|" + ids.astype("str")
-    codes, uniques = pd.factorize(scoped)
+    return pseudonymise_all([(council_codes, ids)], key)[0]
+
+
+def pseudonymise_all(columns: list[tuple[pd.Series, pd.Series]], key: str) -> list[pd.Series]:
+    """`pseudonymise` for several (council codes, ids) columns, each distinct (council, id) of
+    them all hashed once: a child is in most tables of a batch."""
+    if not columns:
+        return []
+    scoped = [c.astype("str") + "|" + ids.astype("str") for c, ids in columns]
+    codes, uniques = pd.factorize(pd.concat(scoped, ignore_index=True))
     secret = key.encode()
     # hmac.digest is OpenSSL's one-shot HMAC: same result as hmac.new(...), several times faster.
-    hashed = [hmac.digest(secret, u.encode(), "sha256").hex()[:32] for u in uniques.tolist()]
-    keys = pd.Series(hashed, dtype="str").take(codes[codes >= 0])
-    out = pd.Series(pd.NA, index=ids.index, dtype="str")
-    out[codes >= 0] = keys.to_numpy()
-    return out.where(ids.notna())
+    # The first 16 bytes in hex are the first 32 hex digits.
+    hashed = pd.Series(
+        [hmac.digest(secret, u.encode(), "sha256")[:16].hex() for u in uniques.tolist()],
+        dtype="str",
+    )
+    out, start = [], 0
+    for _, ids in columns:
+        mine = codes[start : start + len(ids)]
+        start += len(ids)
+        keys = hashed.take(mine[mine >= 0])
+        column = pd.Series(pd.NA, index=ids.index, dtype="str")
+        column[mine >= 0] = keys.to_numpy()
+        out.append(column.where(ids.notna()))
+    return out
 
 
 def postcode_district(values: pd.Series) -> pd.Series:
@@ -47,8 +64,19 @@ def birth_month(values: pd.Series) -> pd.Series:
     return values.astype("str").str.slice(0, 7) + "-01"
 
 
-def protect(table: CanonicalTable, frame: pd.DataFrame, key: str) -> pd.DataFrame:
-    """The frame as stored: protected columns replaced, repeated dates of birth dropped."""
+def child_id_columns(table: CanonicalTable) -> list[str]:
+    """The columns `protect` pseudonymises."""
+    return [
+        c.name for c in table.columns
+        if c.privacy == "child_id" and stored_name(c) is not None and c.name != "council_code"
+    ]  # fmt: skip
+
+
+def protect(
+    table: CanonicalTable, frame: pd.DataFrame, key: str, pseudonyms: dict | None = None
+) -> pd.DataFrame:
+    """The frame as stored: protected columns replaced, repeated dates of birth dropped.
+    `pseudonyms` may hold the child_id columns already pseudonymised, by column name."""
     out = pd.DataFrame(index=frame.index)
     out["council_code"] = frame["council_code"]
     for column in table.columns:
@@ -56,7 +84,9 @@ def protect(table: CanonicalTable, frame: pd.DataFrame, key: str) -> pd.DataFram
         if name is None or column.name == "council_code":
             continue
         values = frame[column.name]
-        if column.privacy == "child_id":
+        if column.privacy == "child_id" and pseudonyms and column.name in pseudonyms:
+            out[name] = pseudonyms[column.name]
+        elif column.privacy == "child_id":
             out[name] = pseudonymise(frame["council_code"], values, key)
         elif column.privacy == "birth_date":
             out[name] = birth_month(values)
