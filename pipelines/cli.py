@@ -29,10 +29,19 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from pipelines.settings import DBT_PROJECT_DIR
+    from pipelines.warm_dbt import start_warm_dbt
+
+    settings = Settings.from_env()
+    # dbt imports and parses the project while this process imports Dagster and loads councils.
+    with start_warm_dbt(DBT_PROJECT_DIR, settings.database):
+        return _run(args, settings)
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.reporting import headline
     from pipelines.run import run_pipeline
 
-    settings = Settings.from_env()
     if args.demo_if_empty and _landing_is_empty(settings.landing_dir):
         from pipelines.demo import generate_demo
 

@@ -1,0 +1,186 @@
+"""dbt, started ahead of the build.
+
+A dbt command spends its first seconds importing dbt (~4.5 s) and loading the project (~2 s) before
+it runs a single model. `raa run` starts one dbt process as it begins (`start_warm_dbt`): that
+process imports dbt and parses the project while the councils load, then waits. When the build
+asks for dbt, Dagster runs `raa-dbt` (`main` below) instead of `dbt`; `raa-dbt` hands its arguments,
+environment, working directory and its own stdout/stderr to the waiting process, which runs the
+command with the parsed project and reports the exit code, so Dagster sees an ordinary dbt process.
+
+Without a waiting process (a run started from the UI, the schedule, a second dbt command),
+`raa-dbt` simply becomes the venv's `dbt`. Only the standard library is imported at module level:
+`raa-dbt` has to start in milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SOCKET_ENV = "RAA_WARM_DBT_SOCKET"
+# The parent is gone (raa run killed) or never asked: stop waiting after this long.
+IDLE_TIMEOUT_SECONDS = 6 * 3600
+# A command that arrives while dbt is still starting waits for it rather than start another.
+READY_TIMEOUT_SECONDS = 120
+REQUEST_BYTES = 1 << 20
+
+
+def venv_dbt() -> Path:
+    return Path(sys.executable).parent / "dbt"
+
+
+class WarmDbt:
+    """The waiting dbt process of one `raa run`; `close` stops it if the build never used it."""
+
+    def __init__(self, process: subprocess.Popen, folder: Path):
+        self.process, self.folder = process, folder
+        self.socket_path = folder / "dbt.sock"
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        os.environ.pop(SOCKET_ENV, None)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> WarmDbt:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def start_warm_dbt(project_dir: Path, database: Path) -> WarmDbt:
+    """Start the waiting process; dbt commands of this process (and its children) then use it."""
+    folder = Path(tempfile.mkdtemp(prefix="raa-dbt-"))  # private: mode 0700
+    env = {
+        **os.environ,
+        "RAA_DBT_DATABASE": str(database),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    with open(folder / "serve.log", "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-u", "-m", "pipelines.warm_dbt", "serve", str(folder),
+             str(project_dir)],
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+        )  # fmt: skip
+    warm = WarmDbt(process, folder)
+    (folder / "serve.pid").write_text(str(process.pid))
+    os.environ[SOCKET_ENV] = str(warm.socket_path)
+    return warm
+
+
+def serve(folder: Path, project_dir: Path) -> int:
+    """Import dbt, parse the project, then run the one command a `raa-dbt` hands over."""
+    from dbt.cli.main import dbtRunner
+
+    target = folder / "target"
+    target.mkdir()
+    kept = project_dir / "target" / "partial_parse.msgpack"
+    if kept.exists():  # the last build's parse state: dbt re-parses only what changed
+        shutil.copyfile(kept, target / kept.name)
+    parsed = dbtRunner().invoke(["parse", "--quiet", "--project-dir", str(project_dir),
+                                 "--profiles-dir", str(project_dir),
+                                 "--target-path", str(target), "--log-path", str(folder)])  # fmt: skip
+    manifest = parsed.result if parsed.success else None  # else the command parses itself
+    database = os.environ.get("RAA_DBT_DATABASE")
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        server.bind(str(folder / "dbt.sock"))
+        server.listen(1)
+        server.settimeout(IDLE_TIMEOUT_SECONDS)
+        try:
+            connection, _ = server.accept()
+        except TimeoutError:
+            return 0
+    with connection:
+        message, fds, _, _ = socket.recv_fds(connection, REQUEST_BYTES, 2)
+        request = json.loads(message)
+        connection.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
+        for fd, std in zip(fds, (1, 2), strict=True):
+            os.dup2(fd, std)
+            os.close(fd)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.chdir(request["cwd"])
+        if os.environ.get("RAA_DBT_DATABASE") != database:  # parsed for another warehouse
+            manifest = None
+        result = dbtRunner(manifest=manifest).invoke(request["args"])
+        sys.stdout.flush()
+        sys.stderr.flush()
+        code = 0 if result.success else (1 if result.exception is None else 2)
+        connection.sendall(f"{code}\n".encode())
+    return 0
+
+
+def main() -> None:
+    """`raa-dbt ARGS`: the waiting dbt runs ARGS if there is one, else this becomes `dbt ARGS`."""
+    args = sys.argv[1:]
+    address = os.environ.pop(SOCKET_ENV, None)
+    if address and _ready(Path(address)):
+        code = _run_warm(address, args)
+        if code is not None:
+            sys.exit(code)
+    dbt = venv_dbt()
+    os.execv(dbt, [str(dbt), *args])
+
+
+def _ready(address: Path) -> bool:
+    """Whether the waiting process listens at `address`, after waiting while it is starting."""
+    try:
+        pid = int((address.parent / "serve.pid").read_text())
+    except (OSError, ValueError):
+        return False
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while not address.exists():
+        if not _alive(pid) or time.monotonic() > deadline:
+            return False  # it has ended (served another command, or failed), or is stuck
+        time.sleep(0.05)
+    return True
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    try:  # an ended child its parent has not reaped yet is a zombie, not alive
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][:1] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _run_warm(address: str, args: list[str]) -> int | None:
+    """The command's exit code, or None when the waiting process is not there (any more)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        try:
+            connection.connect(address)
+        except OSError:
+            return None
+        request = json.dumps({"args": args, "env": dict(os.environ), "cwd": os.getcwd()})
+        socket.send_fds(connection, [request.encode()], [1, 2])
+        replies = connection.makefile("rb")
+        hello = replies.readline()
+        if not hello:
+            return None
+        pid = json.loads(hello)["pid"]
+        # dagster-dbt interrupts a run's dbt with SIGINT: pass it on.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda s, _frame: os.kill(pid, s))
+        code = replies.readline()
+        return int(code) if code.strip() else 2  # the process died mid-command
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["serve"]:
+    sys.exit(serve(Path(sys.argv[2]), Path(sys.argv[3])))
