@@ -25,7 +25,11 @@ def arrow_text(series: pd.Series) -> pa.Array:
 def text_series(values: pa.Array, like: pd.Series) -> pd.Series:
     """Arrow string results back as a pandas text column on `like`'s index (by position: a
     Series built from a Series would realign on the index instead)."""
-    return pd.Series(values.to_pandas().to_numpy(), index=like.index, dtype="str")
+    text = values.to_pandas()
+    if text.dtype != "str":  # not an Arrow text type (all nulls, say): value by value
+        return pd.Series(text.to_numpy(), index=like.index, dtype="str")
+    # Arrow text is pandas' own str storage: no Python string per value on the way.
+    return pd.Series(text.array, index=like.index, copy=False)
 
 
 def parse_iso(series: pd.Series) -> pd.Series:
