@@ -31,8 +31,7 @@ def to_canonical(mapping: TableMapping, frame: pd.DataFrame, profile: Profile) -
         if source is None or source not in frame.columns:
             out[column.name] = pd.Series(pd.NA, index=frame.index, dtype="str")
             continue
-        values = frame[source].astype("str").str.strip()
-        values = values.mask(values == "")
+        values = _blank_to_missing(frame[source].astype("str").str.strip())
         if column.name in mapping.recode:
             values = values.replace(mapping.recode[column.name])
         if column.sql_type == "DATE":
@@ -41,6 +40,15 @@ def to_canonical(mapping: TableMapping, frame: pd.DataFrame, profile: Profile) -
     for carried in CARRIED_COLUMNS:
         out[carried] = frame[carried].to_numpy()
     return out
+
+
+_NO_TEXT = pa.scalar(None, pa.string())
+
+
+def _blank_to_missing(values: pd.Series) -> pd.Series:
+    """`values.mask(values == "")`, in Arrow: pandas' mask goes value by value here."""
+    text = arrow_text(values)
+    return text_series(pc.if_else(pc.equal(text, ""), _NO_TEXT, text), like=values)
 
 
 def normalise_dates(values: pd.Series, profile: Profile) -> pd.Series:
