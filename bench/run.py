@@ -19,6 +19,7 @@ from bench.report import write_results
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "cache" / "work"
 RESUBMISSION = "9999-bench-resubmission"
+NEXT_NIGHT = "9999-bench-night"
 
 
 def say(text: str) -> None:
@@ -81,6 +82,26 @@ def one_council_reload(data: DataSet, work: Path) -> object:
         shutil.rmtree(target, ignore_errors=True)
 
 
+def next_nights(data: DataSet, nights: int, work: Path, seed: int) -> list:
+    """Nights after the first load, as the schedule sees them: the Dagster home and warehouse
+    exist, and every council sends a new export (the same demo generated with another seed)."""
+    samples = []
+    for night in range(1, nights + 1):
+        sent = data_set(data.name, seed + night).landing
+        arrived = []
+        for council in sorted(p for p in sent.iterdir() if p.is_dir()):
+            latest = sorted(p for p in council.iterdir() if p.is_dir())[-1]
+            arrived.append(data.landing / council.name / f"{NEXT_NIGHT}-{night}")
+            shutil.copytree(latest, arrived[-1])
+        try:
+            env = pipeline_env(data.landing, work / "warehouse", data.councils_file, work / "home")
+            samples.append(run_measured(raa_run(), env, work / "raa-night.log"))
+        finally:
+            for folder in arrived:
+                shutil.rmtree(folder, ignore_errors=True)
+    return samples
+
+
 def _csv_council(landing: Path) -> tuple[str, Path]:
     for council in sorted(p for p in landing.iterdir() if p.is_dir()):
         folders = sorted(p for p in council.iterdir() if p.is_dir())
@@ -122,6 +143,8 @@ def main() -> None:
         entry["run"] = full_runs(data, n, WORK / size)
         if big:
             entry["reload"] = [one_council_reload(data, WORK / size)]
+        if size == "region":
+            entry["night"] = next_nights(data, n, WORK / size, args.seed)
         entry["floor"] = floors(data, n, WORK / size)
         results["sizes"][size] = entry
     results["total_seconds"] = time.perf_counter() - started
