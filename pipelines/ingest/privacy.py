@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from data_contracts.checks import arrow_text, text_series
@@ -33,18 +34,17 @@ def pseudonymise_all(columns: list[tuple[pd.Series, pd.Series]], key: str) -> li
     secret = key.encode()
     # hmac.digest is OpenSSL's one-shot HMAC: same result as hmac.new(...), several times faster.
     # The first 16 bytes in hex are the first 32 hex digits.
-    hashed = pd.Series(
+    hashed = pa.array(
         [hmac.digest(secret, u.encode(), "sha256")[:16].hex() for u in uniques.tolist()],
-        dtype="str",
+        type=pa.string(),
     )
     out, start = [], 0
     for _, ids in columns:
         mine = codes[start : start + len(ids)]
         start += len(ids)
-        keys = hashed.take(mine[mine >= 0])
-        column = pd.Series(pd.NA, index=ids.index, dtype="str")
-        column[mine >= 0] = keys.to_numpy()
-        out.append(column.where(ids.notna()))
+        # A missing id (or council) has no code (-1): it stays missing.
+        keys = hashed.take(pa.array(mine, mask=mine < 0))
+        out.append(text_series(keys, like=ids))
     return out
 
 
