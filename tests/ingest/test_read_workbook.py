@@ -110,3 +110,20 @@ def test_a_workbook_with_no_data_or_not_a_workbook_is_refused():
         _read(_workbook(lambda book: book.add_worksheet("Empty")))
     with pytest.raises(read.FileProblem, match=r"export\.xlsx is not a readable XLSX workbook"):
         _read(b"PK\x03\x04" + b"\x00" * 100)
+
+
+def test_text_cells_read_the_same_on_both_paths():
+    def write(book):
+        sheet = book.add_worksheet("Children")
+        sheet.write_row(0, 0, HEADER[:4])
+        sheet.write_rich_string(1, 0, "1", book.add_format({"bold": True}), "0", "1")
+        sheet.write_string(1, 1, "line1\nline2\r\n\t")
+        sheet.write_formula(1, 2, '="0"&"1/02/2019"', None, "01/02/2019")  # a text result
+        sheet.write_string(1, 3, "é😀\u00a0")
+
+    data = _workbook(write)
+    fast = read._text_sheet(fastexcel.read_excel(data), "Children")
+    by_cell = read._sheet_by_cell(CalamineWorkbook.from_filelike(io.BytesIO(data)), "Children")
+    assert fast is not None and by_cell is not None
+    assert fast[1].values.tolist() == [["101", "line1\nline2\r\n\t", "01/02/2019", "é😀\u00a0", 2]]
+    pd.testing.assert_frame_equal(fast[1], by_cell[1], check_exact=True)
