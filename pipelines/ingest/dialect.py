@@ -59,14 +59,19 @@ def normalise_dates(values: pd.Series, profile: Profile) -> pd.Series:
     """
     text = values.astype("str")
     shaped = text.str.fullmatch(profile.date_pattern).fillna(False)
-    candidate = _rearranged_to_iso(text.where(shaped), profile.date_format)
+    # Series.where on text goes value by value; Arrow's if_else does not.
+    shaped_text = text_series(
+        pc.if_else(shaped.to_numpy(), arrow_text(text), _NO_TEXT), like=text
+    )  # text.where(shaped)
+    candidate = _rearranged_to_iso(shaped_text, profile.date_format)
     if candidate is None:  # a format the rearranging does not know: pandas parses it
-        parsed = pd.to_datetime(text.where(shaped), format=profile.date_format, errors="coerce")
+        parsed = pd.to_datetime(shaped_text, format=profile.date_format, errors="coerce")
     else:
         parsed = parse_iso(candidate)
     # Arrow writes the ISO text in C++; pandas' strftime formats one value at a time.
     days = pa.array(parsed.to_numpy(), from_pandas=True).cast(pa.date32()).cast(pa.string())
-    return text_series(days, like=values).where(shaped & parsed.notna(), values)
+    keep = (shaped & parsed.notna()).to_numpy()
+    return text_series(pc.if_else(keep, days, arrow_text(values)), like=values)
 
 
 _PARTS = {"%d": r"(?P<day>\d{2})", "%m": r"(?P<month>\d{2})", "%Y": r"(?P<year>\d{4})",
