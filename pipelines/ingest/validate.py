@@ -17,6 +17,8 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+from pandera.backends.pandas.components import ColumnBackend
+from pandera.errors import FailureCaseMetadata
 
 from data_contracts.profiles import Profile, TableMapping
 from data_contracts.rules import explain
@@ -51,6 +53,22 @@ def check_to_rule(check: str) -> str:
     return check
 
 
+class ColumnBackendWithoutSummary(ColumnBackend):
+    """pandera's column backend, without the summary of failure cases it builds each time a
+    column's errors are raised (twice per column), only for the frame to collect the errors and
+    summarise them all again. Only the frame's summary is read here; the column ones were about
+    a fifth of validation time."""
+
+    def failure_cases_metadata(self, schema_name, schema_errors) -> FailureCaseMetadata:
+        return FailureCaseMetadata(failure_cases=None, message={}, error_counts={})
+
+
+@cache
+def use_column_backend_without_summary() -> None:
+    for frame_type in (pd.DataFrame, pd.Series):
+        pa.Column.register_backend(frame_type, ColumnBackendWithoutSummary, force=True)
+
+
 @cache
 def batch_schema(table_name: str) -> pa.DataFrameSchema:
     """The table's contract with its key made unique per submission (part), not per batch."""
@@ -70,6 +88,7 @@ def validate(
     duplicate = frame.duplicated(subset=[PART, *table.column_names], keep="first")
     rejections.append(_row_rejections(mapping, frame[duplicate], "duplicate_row"))
     candidates = frame[~duplicate]
+    use_column_backend_without_summary()
     try:
         batch_schema(table.name).validate(candidates, lazy=True)
     except pa.errors.SchemaErrors as errors:
