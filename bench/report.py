@@ -239,3 +239,21 @@ def write_results(results: dict, out: Path) -> None:
     out.write_text("\n".join(text) + "\n", encoding="utf-8")
     raw = json.loads(json.dumps(results, default=lambda o: asdict(o)))
     out.with_name("results.json").write_text(json.dumps(raw, indent=1), encoding="utf-8")
+
+
+def _revived(value):
+    """results.json read back: every recorded sample as a Sample again."""
+    if isinstance(value, list):
+        return [_revived(v) for v in value]
+    if isinstance(value, dict):
+        if set(value) == {"wall", "cpu", "peak_mb", "ok", "report"}:
+            return Sample(**value)
+        return {key: _revived(v) for key, v in value.items()}
+    return value
+
+
+if __name__ == "__main__":
+    # `python -m bench.report`: rewrite RESULTS.md from results.json (e.g. after editing NOTES.md).
+    here = Path(__file__).resolve().parent
+    results = _revived(json.loads((here / "results.json").read_text(encoding="utf-8")))
+    write_results(results, here / "RESULTS.md")
