@@ -17,6 +17,7 @@ import gzip
 import io
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -183,13 +184,31 @@ def _read_workbook(name: str, data: bytes, profile: Profile) -> list[RawTable]:
         workbook = fastexcel.read_excel(data)
         sheet_names = workbook.sheet_names
     except Exception:  # whatever fastexcel trips on, the cell-by-cell reader decides
-        return _read_workbook_by_cell(name, data, profile)
-    tables, by_cell = [], None
-    for sheet_name in sheet_names:
+        by_cell = _calamine_workbook(name, data)
+        return _sheet_tables(name, profile, by_cell.sheet_names,
+                             lambda sheet: _sheet_by_cell(by_cell, sheet))  # fmt: skip
+    by_cell: CalamineWorkbook | None = None
+
+    def read_sheet(sheet_name: str) -> tuple[list[str], pd.DataFrame] | None:
+        nonlocal by_cell
         text = _text_sheet(workbook, sheet_name)
         if text is None:  # typed cells: read this sheet cell by cell
             by_cell = by_cell or _calamine_workbook(name, data)
             text = _sheet_by_cell(by_cell, sheet_name)
+        return text
+
+    return _sheet_tables(name, profile, sheet_names, read_sheet)
+
+
+def _sheet_tables(
+    name: str,
+    profile: Profile,
+    sheet_names: list[str],
+    read_sheet: Callable[[str], tuple[list[str], pd.DataFrame] | None],
+) -> list[RawTable]:
+    tables = []
+    for sheet_name in sheet_names:
+        text = read_sheet(sheet_name)
         if text is None:
             continue
         headers, frame = text
@@ -244,21 +263,6 @@ def _calamine_workbook(name: str, data: bytes) -> CalamineWorkbook:
         return CalamineWorkbook.from_filelike(io.BytesIO(data))
     except (CalamineError, ValueError, OSError) as exc:
         raise FileProblem(f"{name} is not a readable XLSX workbook ({exc}).") from exc
-
-
-def _read_workbook_by_cell(name: str, data: bytes, profile: Profile) -> list[RawTable]:
-    workbook = _calamine_workbook(name, data)
-    tables = []
-    for sheet_name in workbook.sheet_names:
-        text = _sheet_by_cell(workbook, sheet_name)
-        if text is None:
-            continue
-        headers, frame = text
-        mapping = recognise(f"{name} (sheet '{sheet_name}')", headers, profile)
-        tables.append(_finish(name, sheet_name, mapping, frame, []))
-    if not tables:
-        raise FileProblem(f"{name} has no sheet with data.")
-    return tables
 
 
 def _sheet_by_cell(
