@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 SOCKET_ENV = "RAA_WARM_DBT_SOCKET"
-# The parent is gone (raa run killed) or never asked: stop waiting after this long.
+# Never asked while `raa run` lives on: stop waiting after this long.
 IDLE_TIMEOUT_SECONDS = 6 * 3600
 # A command that arrives while dbt is still starting waits for it rather than start another.
 READY_TIMEOUT_SECONDS = 120
@@ -72,7 +72,7 @@ def start_warm_dbt(project_dir: Path, database: Path) -> WarmDbt:
     with open(folder / "serve.log", "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-u", "-m", "pipelines.warm_dbt", "serve", str(folder),
-             str(project_dir)],
+             str(project_dir), str(os.getpid())],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
         )  # fmt: skip
     warm = WarmDbt(process, folder)
@@ -81,7 +81,7 @@ def start_warm_dbt(project_dir: Path, database: Path) -> WarmDbt:
     return warm
 
 
-def serve(folder: Path, project_dir: Path) -> int:
+def serve(folder: Path, project_dir: Path, parent: int) -> int:
     """Import dbt, parse the project, then run the one command a `raa-dbt` hands over."""
     from dbt.cli.main import dbtRunner
 
@@ -96,14 +96,10 @@ def serve(folder: Path, project_dir: Path) -> int:
     manifest = parsed.result if parsed.success else None  # else the command parses itself
     database = os.environ.get("RAA_DBT_DATABASE")
 
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
-        server.bind(str(folder / "dbt.sock"))
-        server.listen(1)
-        server.settimeout(IDLE_TIMEOUT_SECONDS)
-        try:
-            connection, _ = server.accept()
-        except TimeoutError:
-            return 0
+    connection = _one_connection(folder / "dbt.sock", parent)
+    if connection is None:  # nobody will ask (nor clean up after us)
+        shutil.rmtree(folder, ignore_errors=True)
+        return 0
     with connection:
         message, fds, _, _ = socket.recv_fds(connection, REQUEST_BYTES, 2)
         request = json.loads(message)
@@ -122,6 +118,24 @@ def serve(folder: Path, project_dir: Path) -> int:
         code = 0 if result.success else (1 if result.exception is None else 2)
         connection.sendall(f"{code}\n".encode())
     return 0
+
+
+def _one_connection(address: Path, parent: int) -> socket.socket | None:
+    """The first `raa-dbt` to connect; None once the parent (`raa run`) has gone, killed or not,
+    or after IDLE_TIMEOUT_SECONDS."""
+    deadline = time.monotonic() + IDLE_TIMEOUT_SECONDS
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        server.bind(str(address))
+        server.listen(1)
+        server.settimeout(1)
+        while os.getppid() == parent and time.monotonic() < deadline:
+            try:
+                connection, _ = server.accept()
+            except TimeoutError:
+                continue
+            connection.settimeout(None)
+            return connection
+    return None
 
 
 def main() -> None:
@@ -183,4 +197,4 @@ def _run_warm(address: str, args: list[str]) -> int | None:
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["serve"]:
-    sys.exit(serve(Path(sys.argv[2]), Path(sys.argv[3])))
+    sys.exit(serve(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])))

@@ -5,6 +5,7 @@ waiting process."""
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,20 @@ def test_a_warm_dbt_that_died_is_not_waited_for(database, tmp_path):
         os.kill(warm.process.pid, 9)  # not reaped: a zombie until close()
         listed = dbt(["ls", "--resource-type", "seed", "--quiet"], database, tmp_path / "t")
     assert listed.returncode == 0 and "legal_statuses" in listed.stdout
+
+
+def test_a_warm_dbt_ends_with_the_process_that_started_it(database, tmp_path):
+    """`raa run` killed outright (no `close`): its waiting dbt must not wait for hours."""
+    script = (f"import time; from pathlib import Path; from pipelines.warm_dbt import start_warm_dbt; "
+              f"w = start_warm_dbt(Path({str(DBT_PROJECT_DIR)!r}), Path({str(database)!r})); "
+              f"print(w.process.pid, flush=True); time.sleep(600)")  # fmt: skip
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    server = int(parent.stdout.readline())
+    folder = Path(f"/proc/{server}/cmdline").read_bytes().split(b"\0")[5].decode()
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 60
+    while Path(f"/proc/{server}").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not Path(f"/proc/{server}").exists()
+    assert not Path(folder).exists()
