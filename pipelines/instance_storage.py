@@ -12,7 +12,6 @@ events, never corrupt the log). Everything else is Dagster's.
 from __future__ import annotations
 
 import os
-import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,17 +19,15 @@ from contextlib import contextmanager
 import dagster as dg
 import sqlalchemy as sa
 from dagster._core.storage.event_log import SqliteEventLogStorage
-from dagster._core.storage.sqlite import create_db_conn_string
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS, create_db_conn_string
 from dagster._serdes import ConfigurableClassData
 
 OPEN_DATABASES = 8
-BUSY_TIMEOUT_SECONDS = 30
 
 
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
-        self._engines: OrderedDict[str, sa.Engine] = OrderedDict()
-        self._engines_lock = threading.Lock()
+        self._engines: OrderedDict[str, sa.Engine] = OrderedDict()  # guarded by _db_lock
         self._has_asset_checks = False
         super().__init__(base_dir, inst_data)
 
@@ -50,19 +47,19 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         return cls(os.path.join(os.environ["DAGSTER_HOME"], "history", "runs"), inst_data)
 
     def _engine(self, shard: str) -> sa.Engine:
-        with self._engines_lock:
-            engine = self._engines.pop(shard, None)
-            if engine is None:
-                engine = sa.create_engine(
-                    create_db_conn_string(self._base_dir, shard),
-                    pool_size=1,
-                    connect_args={"timeout": BUSY_TIMEOUT_SECONDS},
-                )
-                sa.event.listen(engine, "connect", _relaxed_sync)
-            self._engines[shard] = engine
-            while len(self._engines) > OPEN_DATABASES:
-                self._engines.popitem(last=False)[1].dispose()
-            return engine
+        """The shard's engine, most recently used last; the caller holds _db_lock."""
+        engine = self._engines.pop(shard, None)
+        if engine is None:
+            engine = sa.create_engine(
+                create_db_conn_string(self._base_dir, shard),
+                pool_size=1,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+            )
+            sa.event.listen(engine, "connect", _relaxed_sync)
+        self._engines[shard] = engine
+        while len(self._engines) > OPEN_DATABASES:
+            self._engines.popitem(last=False)[1].dispose()
+        return engine
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[sa.Connection]:
@@ -81,7 +78,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         return self._has_asset_checks
 
     def _close_databases(self) -> None:
-        with self._engines_lock:
+        with self._db_lock:
             for engine in self._engines.values():
                 engine.dispose()
             self._engines.clear()
