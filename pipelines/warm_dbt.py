@@ -33,8 +33,16 @@ READY_TIMEOUT_SECONDS = 120
 REQUEST_BYTES = 1 << 20
 
 
+SOCKET_NAME = "dbt.sock"
+
+
 def venv_dbt() -> Path:
     return Path(sys.executable).parent / "dbt"
+
+
+def raa_dbt() -> Path:
+    """The `raa-dbt` script installed beside this Python (pyproject.toml)."""
+    return Path(sys.executable).parent / "raa-dbt"
 
 
 class WarmDbt:
@@ -42,7 +50,7 @@ class WarmDbt:
 
     def __init__(self, process: subprocess.Popen, folder: Path):
         self.process, self.folder = process, folder
-        self.socket_path = folder / "dbt.sock"
+        self.socket_path = folder / SOCKET_NAME
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -96,7 +104,7 @@ def serve(folder: Path, project_dir: Path, parent: int) -> int:
     manifest = parsed.result if parsed.success else None  # else the command parses itself
     database = os.environ.get("RAA_DBT_DATABASE")
 
-    connection = _one_connection(folder / "dbt.sock", parent)
+    connection = _one_connection(folder / SOCKET_NAME, parent)
     if connection is None:  # nobody will ask (nor clean up after us)
         shutil.rmtree(folder, ignore_errors=True)
         return 0

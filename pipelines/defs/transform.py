@@ -3,7 +3,6 @@ asset checks."""
 
 import os
 import shutil
-import sys
 from collections.abc import Mapping
 from functools import cache, cached_property
 from pathlib import Path
@@ -21,7 +20,7 @@ from packaging import version
 
 from pipelines.defs.resources import WarehouseResource
 from pipelines.settings import DBT_PROJECT_DIR
-from pipelines.warm_dbt import SOCKET_ENV, venv_dbt
+from pipelines.warm_dbt import SOCKET_ENV, raa_dbt, venv_dbt
 
 # The nightly build leaves out dbt's unit tests: they check the models' SQL on fixed inputs, not
 # the night's data, and CI runs them (tests/transform, tests/finance).
@@ -132,7 +131,7 @@ class WarehouseDbtCliResource(DbtCliResource):
 
     @cached_property
     def _cli_version(self) -> version.Version:
-        if Path(self.dbt_executable) in (venv_dbt(), _warm_dbt_client()):
+        if Path(self.dbt_executable) in (venv_dbt(), raa_dbt()):
             from dbt.version import __version__
 
             return version.parse(__version__)
@@ -142,16 +141,12 @@ class WarehouseDbtCliResource(DbtCliResource):
         return None
 
 
-def _warm_dbt_client() -> Path:
-    return Path(sys.executable).parent / "raa-dbt"
-
-
 def dbt_resource() -> DbtCliResource:
     # The dbt installed beside this Python (the venv's), whether or not the venv is activated;
     # through `raa-dbt` when `raa run` has started dbt ahead (pipelines/warm_dbt.py).
     executable = venv_dbt()
-    if os.environ.get(SOCKET_ENV) and _warm_dbt_client().exists():
-        executable = _warm_dbt_client()
+    if os.environ.get(SOCKET_ENV) and raa_dbt().exists():
+        executable = raa_dbt()
     return WarehouseDbtCliResource(
         project_dir=dbt_project(),
         profiles_dir=str(DBT_PROJECT_DIR),

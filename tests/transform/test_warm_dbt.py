@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from pipelines.settings import DBT_PROJECT_DIR
-from pipelines.warm_dbt import SOCKET_ENV, start_warm_dbt
+from pipelines.warm_dbt import SOCKET_ENV, raa_dbt, start_warm_dbt
 
-RAA_DBT = Path(sys.executable).parent / "raa-dbt"
+RAA_DBT = raa_dbt()
 
 
 def dbt(args: list[str], database: Path, target: Path) -> subprocess.CompletedProcess:
