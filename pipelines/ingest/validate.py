@@ -214,7 +214,7 @@ def _describe(
         shown = _shown_columns(rule, column, mapping, row_level)
         values = _values(raw_frame, index, shown)
         label = key_sources if rule == "duplicate_key" else (shown[0] if shown else None)
-        rows = {name: column[group.index.to_numpy()] for name, column in context.items()}
+        rows = {name: found[group.index.to_numpy()] for name, found in context.items()}
         parts.append(_lines(mapping, rows, rule, label, values, profile))
     return pd.concat(parts, ignore_index=True)
 
