@@ -7,7 +7,7 @@ import os
 import platform
 import statistics
 import subprocess
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -246,7 +246,7 @@ def _revived(value):
     if isinstance(value, list):
         return [_revived(v) for v in value]
     if isinstance(value, dict):
-        if set(value) == {"wall", "cpu", "peak_mb", "ok", "report"}:
+        if set(value) == {f.name for f in fields(Sample)}:
             return Sample(**value)
         return {key: _revived(v) for key, v in value.items()}
     return value

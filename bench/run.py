@@ -15,6 +15,7 @@ from pathlib import Path
 from bench.data import SIZES, DataSet, data_set, peer_landing, rows_in
 from bench.measure import fresh, pipeline_env, raa_run, run_measured, stage
 from bench.report import write_results
+from pipelines.ingest.landing import submission_folders
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "cache" / "work"
@@ -89,10 +90,9 @@ def next_nights(data: DataSet, nights: int, work: Path, seed: int) -> list:
     for night in range(1, nights + 1):
         sent = data_set(data.name, seed + night).landing
         arrived = []
-        for council in sorted(p for p in sent.iterdir() if p.is_dir()):
-            latest = sorted(p for p in council.iterdir() if p.is_dir())[-1]
-            arrived.append(data.landing / council.name / f"{NEXT_NIGHT}-{night}")
-            shutil.copytree(latest, arrived[-1])
+        for council in sorted(p.name for p in sent.iterdir() if p.is_dir()):
+            arrived.append(data.landing / council / f"{NEXT_NIGHT}-{night}")
+            shutil.copytree(submission_folders(sent, council)[-1], arrived[-1])
         try:
             env = pipeline_env(data.landing, work / "warehouse", data.councils_file, work / "home")
             samples.append(run_measured(raa_run(), env, work / "raa-night.log"))
