@@ -14,6 +14,7 @@ Without a waiting process (a run started from the UI, the schedule, a second dbt
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -125,6 +126,9 @@ def serve(folder: Path, project_dir: Path, parent: int) -> int:
         sys.stderr.flush()
         code = 0 if result.success else (1 if result.exception is None else 2)
         connection.sendall(f"{code}\n".encode())
+    # Exit without a garbage collection over all of dbt's objects: Dagster reads the command's
+    # output until this process has gone (it holds the output, and the warehouse, until then).
+    gc.freeze()
     return 0
 
 
