@@ -80,10 +80,6 @@ def ingest_submission(
     return ingest_submissions(con, settings, registry, [(council, submission)], force=force)[0]
 
 
-def _batch_bytes(batch: Due) -> int:
-    return sum(f.size for _, submission in batch for f in submission.files)
-
-
 def plan_batches(due: Due, workers: int) -> list[Due]:
     """Consecutive batches of roughly equal size, at most BATCH_BYTES each, and at least one per
     worker once the work is big enough to share."""
@@ -112,10 +108,6 @@ def _prepared_batches(
         for batch in batches:
             yield prepare_batch(settings, registry, batch)
         return
-    # Largest first (longest-processing-time order): what still runs at the end, while the other
-    # workers have nothing left, is then the smallest batch. In submission order, the national
-    # RAA's big batch came last and kept one worker alone for ~3 s.
-    batches.sort(key=_batch_bytes, reverse=True)
     # spawn, not fork: the parent holds a DuckDB connection and Dagster's threads.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
