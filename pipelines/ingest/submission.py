@@ -16,6 +16,7 @@ import math
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 
 import duckdb
 
@@ -61,11 +62,30 @@ def ingest_submissions(
             outcomes.append(outcome)
         else:
             changed.append((council, submission))
-    for prepared in _prepared_batches(settings, registry, changed, workers):
-        for outcome in _write(con, settings, prepared):
-            report(outcome)
-            outcomes.append(outcome)
+    workers = workers or settings.ingest_workers
+    batches = plan_batches(changed, workers)
+    parallel = workers > 1 and len(batches) > 1
+    with _writer_threads(con, 1 if parallel else None):
+        for prepared in _prepared_batches(settings, registry, batches, workers if parallel else 1):
+            for outcome in _write(con, settings, prepared):
+                report(outcome)
+                outcomes.append(outcome)
     return outcomes
+
+
+@contextmanager
+def _writer_threads(con: duckdb.DuckDBPyConnection, threads: int | None) -> Iterator[None]:
+    """While the workers keep every core busy, the writer inserts on one DuckDB thread: a
+    second one only competes with them (national: 10.4 -> 8.6 CPU s of writing)."""
+    if threads is None:
+        yield
+        return
+    before = con.execute("select current_setting('threads')").fetchone()[0]
+    con.execute(f"set threads = {threads}")
+    try:
+        yield
+    finally:
+        con.execute(f"set threads = {before}")
 
 
 def ingest_submission(
@@ -100,11 +120,9 @@ def plan_batches(due: Due, workers: int) -> list[Due]:
 
 
 def _prepared_batches(
-    settings: Settings, registry: Registry, due: Due, workers: int | None
+    settings: Settings, registry: Registry, batches: list[Due], workers: int
 ) -> Iterator[PreparedBatch]:
-    workers = workers or settings.ingest_workers
-    batches = plan_batches(due, workers)
-    if len(batches) <= 1 or workers <= 1:
+    if workers <= 1:
         for batch in batches:
             yield prepare_batch(settings, registry, batch)
         return
