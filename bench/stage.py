@@ -23,7 +23,7 @@ INGEST_PARTS = {
     "archive": ("submission", "archive_submission"),
     "read": ("batch", "read_submission_files"),
     "map": ("batch", "to_canonical"),
-    "validate": ("batch", "validate"),
+    "validate": ("batch", "validate_table"),
     "council rule": ("batch", "_apply_council_rule"),
     "cross-table": ("batch", "cross_table_warnings"),
     "protect": ("batch", "_stored_frames"),

@@ -3,8 +3,8 @@
 Nothing here touches the warehouse, so a batch can be prepared in a worker process while the
 main process writes the previous one (pipelines.ingest.submission).
 
-Each canonical table is mapped and validated once per dialect for the whole batch, so the fixed
-cost of a pandera call is paid once per table rather than once per council. Every row carries
+Each canonical table is mapped once per dialect and validated once for the whole batch, so the
+fixed cost of a pandera call is paid once per table rather than once per council or dialect. Every row carries
 `part`, the index of its submission in the batch; keys are unique, and cross-table rules apply,
 within a part only. Everything a council is told (file counts, rejections, warnings, its report)
 is split back out by part.
@@ -42,10 +42,11 @@ from pipelines.ingest.read import RawTable, read_submission_files
 from pipelines.ingest.validate import (
     PART,
     REJECTION_COLUMNS,
+    TableInput,
     ValidationResult,
     concat_rejections,
     ragged_rejections,
-    validate,
+    validate_table,
 )
 from pipelines.registry import Council, Registry
 from pipelines.settings import Settings
@@ -113,15 +114,22 @@ def _prepare_parts(
     groups = _table_groups(parts)
     years = _collection_years(parts, groups)
     references = {p.index: p.submission.reference_date.isoformat() for p in parts}
-    results = []
-    for group in groups:
+    inputs, of_table = [], {}
+    for position, group in enumerate(groups):
         frame = group.canonical
         frame["reference_date"] = frame[PART].map(references)
         frame["collection_year"] = frame[PART].map(years)
-        result = validate(group.mapping, group.raw_frame, frame, group.profile)
-        _apply_council_rule(result, group.mapping, parts, registry)
-        results.append(result)
+        inputs.append(TableInput(group.mapping, group.raw_frame, frame, group.profile))
+        of_table.setdefault(group.mapping.table, []).append(position)
     del groups
+    results = [None] * len(inputs)
+    for positions in of_table.values():  # each table once, its results in the groups' order
+        for position, result in zip(
+            positions, validate_table([inputs[p] for p in positions]), strict=True
+        ):
+            _apply_council_rule(result, inputs[position].mapping, parts, registry)
+            results[position] = result
+    del inputs
 
     ragged = [ragged_rejections(raw, p.index) for p in parts for raw in p.raws if raw.ragged]
     rejections = concat_rejections([*ragged, *(r.rejections for r in results)])
