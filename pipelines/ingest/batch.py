@@ -158,7 +158,7 @@ def _prepare_parts(
         report = render_feedback(part.council, part.submission, outcome, part.profile)
         prepared.append(PreparedSubmission(part.council, part.submission, part.profile,
                                            outcome, record, report))  # fmt: skip
-    return prepared, {name: as_stored(TABLES[name], frame) for name, frame in stored.items()}
+    return prepared, as_stored(stored)
 
 
 def _failed(council, submission, profile, raws, problems) -> PreparedSubmission:

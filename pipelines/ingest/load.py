@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from data_contracts.tables import TABLES, CanonicalTable, stored_columns
+from data_contracts.tables import TABLES, stored_columns
 
 
 @dataclass
@@ -71,14 +71,18 @@ def _audit_rows(con: duckdb.DuckDBPyConnection, records: list[AuditRecord]) -> N
             _insert_frame(con, f"audit.{table}", frame, columns)
 
 
-def as_stored(table: CanonicalTable, frame: pd.DataFrame) -> pa.Table:
-    """The rows cast to the warehouse's column types, by DuckDB (its own casts), in memory: done
-    where the batch is prepared, so the warehouse writer only copies."""
-    columns = stored_columns(table)
-    casts = ", ".join(f"cast({name} as {sql_type}) as {name}" for name, sql_type in columns)
+def as_stored(frames: dict[str, pd.DataFrame]) -> dict[str, pa.Table]:
+    """Each table's rows cast to the warehouse's column types, by DuckDB (its own casts), in
+    memory: done where the batch is prepared, so the warehouse writer only copies."""
+    stored = {}
     with duckdb.connect() as con:
-        con.register("incoming_frame", pa.Table.from_pandas(frame, preserve_index=False))
-        return con.execute(f"select {casts} from incoming_frame").to_arrow_table()
+        for name, frame in frames.items():
+            columns = stored_columns(TABLES[name])
+            casts = ", ".join(f"cast({c} as {sql_type}) as {c}" for c, sql_type in columns)
+            con.register("incoming_frame", pa.Table.from_pandas(frame, preserve_index=False))
+            stored[name] = con.execute(f"select {casts} from incoming_frame").to_arrow_table()
+            con.unregister("incoming_frame")
+    return stored
 
 
 def write_loaded(
