@@ -246,7 +246,8 @@ def _describe(
         label = key_sources if rule == "duplicate_key" else (shown[0] if shown else None)
         rows = {name: found[group.index.to_numpy()] for name, found in context.items()}
         parts.append(_lines(mapping, rows, rule, label, values, profile))
-    return pd.concat(parts, ignore_index=True)
+    # One frame for all the groups' lines: a frame per group cost more than the lines did.
+    return pd.DataFrame({name: np.concatenate([p[name] for p in parts]) for name in parts[0]})
 
 
 def _shown_columns(rule: str, column, mapping, row_level: bool) -> list[str]:
@@ -269,9 +270,9 @@ def _values(raw_frame: pd.DataFrame, index, shown: list[str]) -> pd.Series:
     return pd.Series(joined, dtype="object")
 
 
-def _lines(mapping, rows: dict, rule, label, values: pd.Series, profile) -> pd.DataFrame:
-    """Messages are formatted once per distinct value, not once per row. `rows` holds the
-    failing rows' file_name, source_row and part."""
+def _lines(mapping, rows: dict, rule, label, values: pd.Series, profile) -> dict[str, np.ndarray]:
+    """The lines' columns. Messages are formatted once per distinct value, not once per row.
+    `rows` holds the failing rows' file_name, source_row and part."""
     codes, distinct = pd.factorize(values.astype("object"), use_na_sentinel=True)
     distinct_text = ["" if v is None or v is pd.NA else str(v) for v in distinct.tolist()]
     per_value = []
@@ -291,19 +292,17 @@ def _lines(mapping, rows: dict, rule, label, values: pd.Series, profile) -> pd.D
     picked = np.where(codes >= 0, codes, len(per_value))
     rules = lookup["rule"].to_numpy()[picked]
     dfe_rules = {r: explain(r).dfe_rule for r in set(rules.tolist())}
-    return pd.DataFrame(
-        {
-            "file_name": rows["file_name"],
-            "canonical_table": mapping.table,
-            "source_row": rows["source_row"],
-            "source_column": label,
-            "rule": rules,
-            "dfe_rule": np.array([dfe_rules[r] for r in rules.tolist()], dtype=object),
-            "message": lookup["message"].to_numpy()[picked],
-            "offending_value": lookup["value"].to_numpy()[picked],
-            PART: rows[PART],
-        }
-    )
+    return {
+        "file_name": rows["file_name"],
+        "canonical_table": np.full(len(rules), mapping.table, dtype=object),
+        "source_row": rows["source_row"],
+        "source_column": np.full(len(rules), label, dtype=object),
+        "rule": rules,
+        "dfe_rule": np.array([dfe_rules[r] for r in rules.tolist()], dtype=object),
+        "message": lookup["message"].to_numpy()[picked],
+        "offending_value": lookup["value"].to_numpy()[picked],
+        PART: rows[PART],
+    }
 
 
 def _upper_is_valid(mapping, source: str | None, text: str) -> bool:
