@@ -20,7 +20,7 @@ from pathlib import Path
 
 # Ingestion sub-stages: the functions the ingest modules call, by what they do.
 INGEST_PARTS = {
-    "archive": ("submission", "archive_submission"),
+    "archive": ("batch", "archive_submission"),
     "read": ("batch", "read_submission_files"),
     "map": ("batch", "to_canonical"),
     "validate": ("batch", "validate_table"),
@@ -61,7 +61,7 @@ def _timed_parts(modules: dict, spent: dict) -> None:
 
 def ingest(settings, councils: list[str] | None, workers: int | None) -> dict:
     """With one worker every part is timed; with more, batches are prepared in worker processes
-    the timers do not see, so only archive, load and feedback (in this process) are split out."""
+    the timers do not see, so only load and feedback (in this process) are split out."""
     from pipelines.ingest import batch
     from pipelines.ingest import submission as sub
     from pipelines.ingest.landing import latest_submission

@@ -1,12 +1,12 @@
-"""Prepare a batch of submissions for the warehouse: read, map, validate, protect.
+"""Prepare a batch of submissions for the warehouse: archive, read, map, validate, protect.
 
 Nothing here touches the warehouse, so a batch can be prepared in a worker process while the
 main process writes the previous one (pipelines.ingest.submission).
 
 Each canonical table is mapped once per dialect and validated once for the whole batch, so the
-fixed cost of a pandera call is paid once per table rather than once per council or dialect. Every row carries
-`part`, the index of its submission in the batch; keys are unique, and cross-table rules apply,
-within a part only. Everything a council is told (file counts, rejections, warnings, its report)
+fixed cost of a pandera call is paid once per table rather than once per council or dialect.
+Every row carries `part`, the index of its submission in the batch; keys are unique, and
+cross-table rules apply, within a part only. Everything a council is told (file counts, rejections, warnings, its report)
 is split back out by part.
 """
 
@@ -24,7 +24,7 @@ from data_contracts.tables import TABLES
 from pipelines.ingest.cross_rules import WARNING_COLUMNS, cross_table_warnings
 from pipelines.ingest.dialect import to_canonical
 from pipelines.ingest.feedback import render_feedback
-from pipelines.ingest.landing import Submission
+from pipelines.ingest.landing import Submission, archive_submission
 from pipelines.ingest.load import AuditRecord, as_stored
 from pipelines.ingest.outcome import (
     FILE_LOAD_COLUMNS,
@@ -92,10 +92,13 @@ class PreparedBatch:
 def prepare_batch(
     settings: Settings, registry: Registry, due: list[tuple[Council, Submission]]
 ) -> PreparedBatch:
-    """Read every submission in `due`; those that cannot be read fail on their own, the rest
-    are validated and protected together."""
+    """Archive and read every submission in `due`; those that cannot be read fail on their own,
+    the rest are validated and protected together."""
     failed, parts = [], []
     for council, submission in due:
+        # Archived where it is prepared: nationally that is 200 MB of copies, written while
+        # the other worker computes rather than before anything starts.
+        archive_submission(submission, settings.archive_dir, council.dialect)
         profile = load_profile(council.dialect)
         raws, problems = read_submission_files(submission, profile)
         if problems:

@@ -1,8 +1,8 @@
-"""Ingest councils' submissions: archive, then prepare in batches, then write.
+"""Ingest councils' submissions: archive and prepare in batches, then write.
 
 A submission identical to the one loaded is `unchanged`. The others are split into batches of
-about BATCH_BYTES of files; each batch is prepared (read, mapped, validated, protected:
-pipelines.ingest.batch) without the warehouse, in worker processes when there are several
+about BATCH_BYTES of files; each batch is archived and prepared (read, mapped, validated,
+protected: pipelines.ingest.batch) without the warehouse, in worker processes when there are several
 batches (this machine has 2 cores), and the main process writes each prepared batch as it
 arrives: one transaction per batch, so a council is replaced atomically or not at all. A
 submission that cannot be read is `failed`: its council is told why, and its previous data is
@@ -60,8 +60,8 @@ def ingest_submissions(
     outcomes: list[SubmissionOutcome] = []
     changed: Due = []
     for council, submission in due:
-        archive_submission(submission, settings.archive_dir, council.dialect)
         if not force and load.current_manifest(con, council.code) == submission.manifest_sha256:
+            archive_submission(submission, settings.archive_dir, council.dialect)  # if it was lost
             outcome = SubmissionOutcome(council.code, submission.submission_id, "unchanged",
                                         "identical to the submission already loaded")  # fmt: skip
             report(outcome)
