@@ -16,7 +16,7 @@ $(BIN)/python:
 # --compile-bytecode: uv leaves modules uncompiled, so with PYTHONDONTWRITEBYTECODE set (as on
 # this machine) every process compiled dagster, dbt and pandas from source each time it started:
 # ~3 s per process (importing the Definitions 6.5 -> 3.6 s).
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml Makefile | $(BIN)/python
 	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e ".[dev]"
 	@touch $(STAMP)
 
