@@ -60,6 +60,7 @@ class WarmDbt:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait()  # reaped, not left a zombie
         os.environ.pop(SOCKET_ENV, None)
         shutil.rmtree(self.folder, ignore_errors=True)
 
