@@ -6,8 +6,8 @@ main process writes the previous one (pipelines.ingest.submission).
 Each canonical table is mapped once per dialect and validated once for the whole batch, so the
 fixed cost of a pandera call is paid once per table rather than once per council or dialect.
 Every row carries `part`, the index of its submission in the batch; keys are unique, and
-cross-table rules apply, within a part only. Everything a council is told (file counts, rejections, warnings, its report)
-is split back out by part.
+cross-table rules apply, within a part only. Everything a council is told (file counts,
+rejections, warnings, its report) is split back out by part.
 """
 
 from __future__ import annotations
