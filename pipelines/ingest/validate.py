@@ -95,9 +95,11 @@ def validate_table(inputs: list[TableInput]) -> list[ValidationResult]:
     bounds = np.cumsum([0, *(len(i.frame) for i in inputs)])
     frame = pd.concat([i.frame for i in inputs], ignore_index=True)
     duplicate = frame.duplicated(subset=[PART, *table.column_names], keep="first").to_numpy()
+    candidates = frame[~duplicate]
+    kept = np.flatnonzero(~duplicate)  # each candidate's position in `frame`
     use_column_backend_without_summary()
     try:
-        batch_schema(table.name).validate(frame[~duplicate], lazy=True)
+        batch_schema(table.name).validate(candidates, lazy=True)
         failures = pd.DataFrame(columns=["index"])
     except pa.errors.SchemaErrors as errors:
         failures = errors.failure_cases
@@ -106,21 +108,25 @@ def validate_table(inputs: list[TableInput]) -> list[ValidationResult]:
     results = []
     for one, start, stop in zip(inputs, bounds[:-1], bounds[1:], strict=True):
         # This input's rows and failures again, on its own index, as if validated alone.
-        mine = frame.iloc[start:stop].set_axis(one.frame.index)
-        mine_duplicate = duplicate[start:stop]
+        first, last = np.searchsorted(kept, [start, stop])
+        mine = candidates.iloc[first:last].set_axis(one.frame.index[kept[first:last] - start])
+        duplicates = frame.iloc[start:stop][duplicate[start:stop]]
         in_range = (failing_row >= start) & (failing_row < stop)
         mine_failures = failures[in_range].assign(
             index=one.frame.index[failing_row[in_range] - start]
         )
-        results.append(_split(one, mine, mine_duplicate, mine_failures, table.name))
+        results.append(_split(one, mine, duplicates, mine_failures, table.name))
     return results
 
 
 def _split(
-    one: TableInput, frame: pd.DataFrame, duplicate: np.ndarray, failures: pd.DataFrame, table: str
+    one: TableInput,
+    candidates: pd.DataFrame,
+    duplicates: pd.DataFrame,
+    failures: pd.DataFrame,
+    table: str,
 ) -> ValidationResult:
-    rejections = [_row_rejections(one.mapping, frame[duplicate], "duplicate_row")]
-    candidates = frame[~duplicate]
+    rejections = [_row_rejections(one.mapping, duplicates, "duplicate_row")]
     if len(failures):
         rejections.append(
             _failure_rejections(one.mapping, one.raw_frame, candidates, failures, one.profile)
