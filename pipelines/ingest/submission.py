@@ -2,8 +2,8 @@
 
 A submission identical to the one loaded is `unchanged`. The others are split into batches of
 about BATCH_BYTES of files; each batch is archived and prepared (read, mapped, validated,
-protected: pipelines.ingest.batch) without the warehouse, in worker processes when there are several
-batches (this machine has 2 cores), and the main process writes each prepared batch as it
+protected: pipelines.ingest.batch) without the warehouse, in worker processes when there are
+several batches (this machine has 2 cores), and the main process writes each prepared batch as it
 arrives: one transaction per batch, so a council is replaced atomically or not at all. A
 submission that cannot be read is `failed`: its council is told why, and its previous data is
 kept and flagged stale.
@@ -110,8 +110,9 @@ def plan_batches(due: Due, workers: int) -> list[Due]:
     """Consecutive batches of roughly equal work (AGENCY_WORK_PER_BYTE), about BATCH_BYTES each,
     and a whole number per worker once the work is big enough to share."""
     sizes = [sum(f.size for f in submission.files) for _, submission in due]
-    count = max(1, math.ceil(sum(sizes) / BATCH_BYTES))
-    if workers > 1 and sum(sizes) >= PARALLEL_BYTES:
+    total = sum(sizes)
+    count = max(1, math.ceil(total / BATCH_BYTES))
+    if workers > 1 and total >= PARALLEL_BYTES:
         count = math.ceil(max(count, workers) / workers) * workers
     work = [
         size * (AGENCY_WORK_PER_BYTE if council.role == "agency" else 1)
