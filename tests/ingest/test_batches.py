@@ -62,6 +62,9 @@ def test_parallel_batches_load_exactly_what_one_batch_loads(
     settings, parallel, parallel_status = _load(landing, tmp_path / "workers", registry, workers=2)
 
     assert inline_status == parallel_status
+    threads = "select current_setting('threads')"
+    # the writer keeps to one DuckDB thread only while the workers run
+    assert parallel.execute(threads).fetchone() == inline.execute(threads).fetchone()
     assert inline_status["KIL"] == "failed"
     assert {s for c, s in inline_status.items() if c != "KIL"} == {"loaded"}
     expected, found = _contents(inline), _contents(parallel)
