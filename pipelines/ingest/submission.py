@@ -109,7 +109,7 @@ def ingest_submission(
 def plan_batches(due: Due, workers: int) -> list[Due]:
     """Consecutive batches of roughly equal work (AGENCY_WORK_PER_BYTE), about BATCH_BYTES each,
     and a whole number per worker once the work is big enough to share."""
-    sizes = [sum(f.size for f in submission.files) for _, submission in due]
+    sizes = [_bytes([item]) for item in due]
     total = sum(sizes)
     count = max(1, math.ceil(total / BATCH_BYTES))
     if workers > 1 and total >= PARALLEL_BYTES:
@@ -138,10 +138,23 @@ def _prepared_batches(
         return
     # spawn, not fork: the parent holds a DuckDB connection and Dagster's threads.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(prepare_batch, settings, registry, batch) for batch in batches]
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    # The most bytes first: they make the longest write, which must not be the one left
+    # running alone once the workers are done (the agency's batch nationally: 1.6 s, not 1.0).
+    by_bytes = sorted(batches, key=_bytes, reverse=True)
+    futures = [pool.submit(prepare_batch, settings, registry, batch) for batch in by_bytes]
+    # Workers leave once the queue is empty; the writer does not wait for them to exit
+    # (freeing a batch's memory takes a worker ~0.4 s).
+    pool.shutdown(wait=False)
+    try:
         for future in as_completed(futures):
             yield future.result()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _bytes(batch: Due) -> int:
+    return sum(f.size for _, submission in batch for f in submission.files)
 
 
 def _write(
