@@ -221,7 +221,9 @@ def write_results(results: dict, out: Path) -> None:
     chart(points, out.with_name("scaling.png"))
     text = ["# Benchmark results", "", "Written by `make bench` (`python -m bench.run`); "
             "stages run in their own processes (peak memory: the process tree's summed RSS, sampled from /proc).", "", *machine(),
-            f"- repetitions: {results['reps']} (median, with min–max); seed {results['seed']}; "
+            f"- repetitions: {results['reps']} whole runs at region and national size, each "
+            "followed by a floor run (median, with min–max); 4x, 16x and the national stages "
+            f"once; seed {results['seed']}; "
             f"benchmark took {results['total_seconds'] / 60:.1f} min", "", "## Targets", "",
             *targets(results), ""]  # fmt: skip
     for size, entry in results["sizes"].items():
