@@ -6,6 +6,11 @@ leaves anything it could not parse exactly as sent), so a failed check shows the
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+import numpy as np
 import pandas as pd
 import pandera.extensions as extensions
 import pyarrow as pa
@@ -32,16 +37,44 @@ def text_series(values: pa.Array, like: pd.Series) -> pd.Series:
     return pd.Series(text.array, index=like.index, copy=False)
 
 
+# Inside `dates_parsed_once`: each column's parsed dates, by the id of its values (held, so the
+# id is not reused while the block lasts).
+_PARSED: ContextVar[dict[int, tuple[object, np.ndarray]] | None] = ContextVar(
+    "parsed", default=None
+)
+
+
+@contextmanager
+def dates_parsed_once() -> Iterator[None]:
+    """While a frame is validated, parse each date column once however many checks read it
+    (real_date, the order and no-future rules: six parses of DECOM and DEC per episode)."""
+    token = _PARSED.set({})
+    try:
+        yield
+    finally:
+        _PARSED.reset(token)
+
+
 def parse_iso(series: pd.Series) -> pd.Series:
     """Strict ISO dates (yyyy-mm-dd) as datetimes; anything else is NaT: 2020-02-31, 2020-13-01,
     and also 2020-1-5 or full-width digits, which pandas' own parser would accept."""
+    parsed = _PARSED.get()
+    if parsed is None:
+        return pd.Series(_parsed_values(series), index=series.index)
+    values = series.array
+    if id(values) not in parsed:
+        parsed[id(values)] = (values, _parsed_values(series))
+    return pd.Series(parsed[id(values)][1], index=series.index)
+
+
+def _parsed_values(series: pd.Series) -> np.ndarray:
     text = arrow_text(series)
     text = pc.if_else(pc.match_substring_regex(text, ISO_DATE), text, _NO_STRING)
     parsed = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
     # strptime rolls 31 February over into March: keep only dates on the day written.
     written_day = pc.cast(pc.utf8_slice_codeunits(text, 8, 10), pa.int64())
     parsed = pc.if_else(pc.equal(pc.day(parsed), written_day), parsed, _NO_TIME)
-    return pd.Series(parsed.to_numpy(zero_copy_only=False), index=series.index)
+    return parsed.to_numpy(zero_copy_only=False)
 
 
 @extensions.register_check_method(check_type="vectorized")
@@ -69,6 +102,8 @@ def on_or_before(df: pd.DataFrame, earlier: str, later: str) -> pd.Series:
 
 def not_after_reference(df: pd.DataFrame, column: str) -> pd.Series:
     """No future dates: nothing may be later than the submission's reference date."""
-    reference = pd.to_datetime(df["reference_date"], format="%Y-%m-%d")
+    # One reference date per submission on every row: each distinct one is parsed once.
+    codes, distinct = pd.factorize(df["reference_date"], use_na_sentinel=False)
+    reference = pd.to_datetime(pd.Series(distinct, dtype="str"), format="%Y-%m-%d").to_numpy()
     value = parse_iso(df[column])
-    return value.isna() | (value <= reference)
+    return value.isna() | (value <= reference[codes])

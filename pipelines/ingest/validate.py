@@ -20,6 +20,7 @@ import pandera.pandas as pa
 from pandera.backends.pandas.components import ColumnBackend
 from pandera.errors import FailureCaseMetadata
 
+from data_contracts.checks import dates_parsed_once
 from data_contracts.profiles import Profile, TableMapping
 from data_contracts.rules import explain
 from data_contracts.tables import TABLES
@@ -99,7 +100,8 @@ def validate_table(inputs: list[TableInput]) -> list[ValidationResult]:
     kept = np.flatnonzero(~duplicate)  # each candidate's position in `frame`
     use_column_backend_without_summary()
     try:
-        batch_schema(table.name).validate(candidates, lazy=True)
+        with dates_parsed_once():
+            batch_schema(table.name).validate(candidates, lazy=True)
         failures = pd.DataFrame(columns=["index"])
     except pa.errors.SchemaErrors as errors:
         failures = errors.failure_cases
