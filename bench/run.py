@@ -7,6 +7,7 @@ at region, 4x, 16x and national size, plus the public 104k set; write bench/RESU
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import time
@@ -114,6 +115,7 @@ def _csv_council(landing: Path) -> tuple[str, Path]:
 
 
 def floor(data: DataSet, work: Path) -> object:
+    os.sync()  # the run before leaves ~1 GB to write back: not the floor's to wait for
     env = pipeline_env(data.landing, work / "floor", data.councils_file, work / "home")
     return run_measured(stage("floor", data.landing, work / "floor" / "w", data.councils_file), env)
 
