@@ -139,3 +139,35 @@ def test_an_agency_export_counts_a_third_of_its_bytes_when_batches_are_shared_ou
     assert [c.code for c, _ in with_agency] == ["C5", "RAA"]  # by bytes alone: RAA alone
     monkeypatch.setattr(ingest_module, "AGENCY_WORK_PER_BYTE", 1)
     assert [c.code for c, _ in plan_batches(due, workers=2)[-1]] == ["RAA"]
+
+
+def test_the_batch_with_the_most_bytes_goes_to_the_workers_first(monkeypatch):
+    """Its write is the longest, and the last batch's write runs alone once the workers are
+    done: the biggest must not be left until last."""
+    from concurrent.futures import Future
+    from types import SimpleNamespace
+
+    handed_out = []
+
+    class Pool:  # hands out nothing to processes: records the order and returns the batch
+        def __init__(self, **_):
+            pass
+
+        def submit(self, _prepare, _settings, _registry, batch):
+            handed_out.append(batch)
+            done = Future()
+            done.set_result(batch)
+            return done
+
+        def shutdown(self, **_):
+            pass
+
+    def batch(megabytes: int):
+        files = (SimpleNamespace(size=megabytes * 1024 * 1024),)
+        return [(None, SimpleNamespace(files=files))]
+
+    small, big, middle = batch(1), batch(5), batch(3)
+    monkeypatch.setattr(ingest_module, "ProcessPoolExecutor", Pool)
+    prepared = list(ingest_module._prepared_batches(None, None, [small, big, middle], workers=2))
+    assert handed_out == [big, middle, small]
+    assert sorted(map(id, prepared)) == sorted(map(id, [small, big, middle]))
