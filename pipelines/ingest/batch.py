@@ -12,6 +12,8 @@ rejections, warnings, its report) is split back out by part.
 
 from __future__ import annotations
 
+import logging
+import traceback
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +52,9 @@ from pipelines.ingest.validate import (
 )
 from pipelines.registry import Council, Registry
 from pipelines.settings import Settings
+
+log = logging.getLogger(__name__)
+SUBMISSION = "(the submission)"  # where a problem with the submission as a whole is listed
 
 
 @dataclass
@@ -93,22 +98,68 @@ def prepare_batch(
     settings: Settings, registry: Registry, due: list[tuple[Council, Submission]]
 ) -> PreparedBatch:
     """Archive and read every submission in `due`; those that cannot be read fail on their own,
-    the rest are validated and protected together."""
+    the rest are validated and protected together. Whatever happens, every submission comes
+    back with an outcome: an unexpected error fails its own submission, not the night."""
     failed, parts = [], []
     for council, submission in due:
-        # Archived where it is prepared: nationally that is 200 MB of copies, written while
-        # the other worker computes rather than before anything starts.
-        archive_submission(submission, settings.archive_dir, council.dialect)
-        profile = load_profile(council.dialect)
-        raws, problems = read_submission_files(submission, profile)
+        try:
+            # Archived where it is prepared: nationally that is 200 MB of copies, written while
+            # the other worker computes rather than before anything starts.
+            archive_submission(submission, settings.archive_dir, council.dialect)
+            profile = load_profile(council.dialect)
+            if submission.problems:
+                failed.append(_failed(council, submission, profile, [],
+                                      [(SUBMISSION, None, p) for p in submission.problems]))  # fmt: skip
+                continue
+            raws, problems = read_submission_files(submission, profile)
+        except Exception as exc:
+            failed.append(unexpected_failure(council, submission, exc, "reading it"))
+            continue
         if problems:
             failed.append(_failed(council, submission, profile, raws, problems))
         else:
             parts.append(Part(len(parts), council, submission, profile, raws))
     if not parts:
         return PreparedBatch(failed, {})
-    loaded, stored = _prepare_parts(settings, registry, parts)
+    try:
+        loaded, stored = _prepare_parts(settings, registry, parts)
+    except Exception as exc:
+        if len(parts) == 1:
+            part = parts[0]
+            return PreparedBatch(
+                [*failed, unexpected_failure(part.council, part.submission, exc, "checking it")],
+                {},
+            )
+        # One at a time, so that whatever broke is one council's failure, not the batch's.
+        loaded, stored = [], {}
+        for part in parts:
+            one = prepare_batch(settings, registry, [(part.council, part.submission)])
+            loaded += one.submissions
+            for name, rows in one.stored.items():
+                stored[name] = pa.concat_tables([stored[name], rows]) if name in stored else rows
     return PreparedBatch(failed + loaded, stored)
+
+
+def unexpected_failure(
+    council: Council, submission: Submission, exc: BaseException, doing: str
+) -> PreparedSubmission:
+    """A submission that met an error nobody foresaw: failed, with its reason, never retried into
+    nothing. The log gets the error's type and where it happened, not its text, which may
+    quote the data."""
+    log.error(
+        "%s submission %s: unexpected %s while %s\n%s", council.code, submission.submission_id,
+        type(exc).__name__, doing, "".join(traceback.format_tb(exc.__traceback__)),
+    )  # fmt: skip
+    message = (
+        f"The submission could not be processed: an unexpected error ({type(exc).__name__}) "
+        f"happened while {doing}. The data team has been told; the previous submission stays "
+        "in use. Sending the same files again will not help until it is fixed."
+    )
+    try:
+        profile = load_profile(council.dialect)
+    except Exception:
+        profile = None
+    return _failed(council, submission, profile, [], [(SUBMISSION, None, message)])
 
 
 def _prepare_parts(
@@ -168,7 +219,7 @@ def _failed(council, submission, profile, raws, problems) -> PreparedSubmission:
     """Nothing of a submission with an unreadable file is used; every file says why."""
     hashes = submission.sha256_by_file
     failed_files = {name for name, _, _ in problems}
-    rows = [
+    rows = _ignored_files(submission) + [
         {"file_name": name, "sheet_name": sheet, "canonical_table": None,
          "sha256": hashes.get(name, ""), "rows_received": 0, "rows_accepted": 0,
          "rows_rejected": 0, "status": "failed", "message": message}
@@ -179,6 +230,12 @@ def _failed(council, submission, profile, raws, problems) -> PreparedSubmission:
          "rows_rejected": raw.rows_received, "status": "not_loaded",
          "message": "held back: another file in this submission could not be read"}
         for raw in raws if raw.file_name not in failed_files
+    ] + [
+        {"file_name": f.name, "sheet_name": None, "canonical_table": None, "sha256": f.sha256,
+         "rows_received": 0, "rows_accepted": 0, "rows_rejected": 0, "status": "not_loaded",
+         "message": "held back: the submission could not be used"}
+        for f in submission.files
+        if f.name not in failed_files and f.name not in {raw.file_name for raw in raws}
     ]  # fmt: skip
     file_loads = pd.DataFrame(rows, columns=FILE_LOAD_COLUMNS)
     message = "; ".join(m for _, _, m in problems)
@@ -200,6 +257,16 @@ _EMPTY = {
     "rejections": REJECTION_COLUMNS,
     "warnings": WARNING_COLUMNS,
 }
+
+
+def _ignored_files(submission: Submission, part: int | None = None) -> list[dict]:
+    """Files left aside on purpose (an operating system's own files), told to the council."""
+    return [
+        {"file_name": name, "sheet_name": None, "canonical_table": None, "sha256": None,
+         "rows_received": 0, "rows_accepted": 0, "rows_rejected": 0, "status": "ignored",
+         "message": why, **({PART: part} if part is not None else {})}
+        for name, why in submission.ignored
+    ]  # fmt: skip
 
 
 def _own(frames: dict, index: int, name: str) -> pd.DataFrame:
@@ -296,6 +363,7 @@ def _file_loads(parts: list[Part], rejections: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for part in parts:
         hashes = part.submission.sha256_by_file
+        rows += _ignored_files(part.submission, part.index)
         for raw in part.raws:
             held_back = int(rejected.get((part.index, raw.file_name, raw.mapping.table), 0))
             rows.append({
@@ -304,8 +372,9 @@ def _file_loads(parts: list[Part], rejections: pd.DataFrame) -> pd.DataFrame:
                 "rows_received": raw.rows_received,
                 "rows_accepted": raw.rows_received - held_back, "rows_rejected": held_back,
                 "status": "loaded",
-                "message": (f"ignored column(s) not in the layout: {', '.join(raw.ignored_columns)}"
-                            if raw.ignored_columns else None),
+                "message": "; ".join(raw.notes + (
+                    [f"ignored column(s) not in the layout: {', '.join(raw.ignored_columns)}"]
+                    if raw.ignored_columns else [])) or None,
                 PART: part.index,
             })  # fmt: skip
     return pd.DataFrame(rows, columns=[*FILE_LOAD_COLUMNS, PART])

@@ -115,7 +115,7 @@ def _html(council, submission, outcome, rejections, warnings, profile) -> str:
 td,th{{border:1px solid #bbb;padding:.3em .6em;text-align:left;vertical-align:top}}th{{background:#eee}}
 .bad{{color:#a00}}</style></head><body>
 <h1>{html.escape(title)}</h1>
-<p>Layout: {html.escape(profile.label)}. Dates are expected as {html.escape(profile.date_display)}.
+<p>Layout: {html.escape(profile.label if profile else council.dialect)}. Dates are expected as {html.escape(profile.date_display if profile else "the layout says")}.
 Received {submission.received_at:%d %B %Y %H:%M}.</p>
 {verdict}
 <h2>Files</h2>{_table(files)}

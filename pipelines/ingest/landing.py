@@ -14,14 +14,27 @@ import os
 import shutil
 import stat
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import BinaryIO
 
-import yaml
+from data_contracts.submission_meta import MAX_META_BYTES, META_FILE, read_meta
 
 MANIFEST_NAME = "manifest.json"
-SUBMISSION_META = "submission.yaml"
+SUBMISSION_META = META_FILE
+# Files an operating system or an open workbook leaves beside an export: never a council's data
+# (a lock file even holds the name of whoever had the workbook open). Ignored, and said so.
+SYSTEM_FILES = {
+    ".DS_Store": "a macOS folder settings file",
+    "Thumbs.db": "a Windows thumbnail cache",
+    "desktop.ini": "a Windows folder settings file",
+}
+SYSTEM_PREFIXES = {
+    "._": "a macOS resource file",
+    "~$": "an Office lock file, left while the workbook was open",
+}
 
 
 @dataclass(frozen=True)
@@ -40,6 +53,9 @@ class Submission:
     files: tuple[SubmissionFile, ...]
     received_at: datetime
     meta: dict
+    meta_sha256: str | None = None  # of submission.yaml: a corrected note is a new submission
+    problems: tuple[str, ...] = ()  # why the submission as a whole cannot be used
+    ignored: tuple[tuple[str, str], ...] = ()  # (file, why) not read, told to the council
 
     @property
     def sha256_by_file(self) -> dict[str, str]:
@@ -51,54 +67,165 @@ class Submission:
         digest = hashlib.sha256()
         for f in sorted(self.files, key=lambda f: f.name):
             digest.update(f"{f.name}\0{f.sha256}\n".encode())
+        if self.meta_sha256:
+            digest.update(f"{SUBMISSION_META}\0{self.meta_sha256}\n".encode())
+        for problem in self.problems:  # a refused submission is never "identical" to a loaded one
+            digest.update(f"problem\0{problem}\n".encode())
         return digest.hexdigest()
 
     @property
     def reference_date(self) -> date:
         value = self.meta.get("reference_date")
-        return date.fromisoformat(str(value)) if value else self.received_at.date()
+        return value if isinstance(value, date) else self.received_at.date()
 
 
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open_regular(path) as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """Open a regular file for reading, never through a link and never a pipe or device (which
+    could block a night or read another machine's data)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise OSError(f"{path.name} is not a regular file")
+    return os.fdopen(descriptor, "rb")
 
 
 def submission_folders(landing_dir: Path, council_code: str) -> list[Path]:
     council_dir = landing_dir / council_code
     if not council_dir.is_dir():
         return []
-    return sorted(p for p in council_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return sorted(
+        p for p in council_dir.iterdir()
+        if not p.name.startswith(".") and (p.is_dir() or p.is_symlink())
+    )  # fmt: skip
+
+
+def unregistered_folders(landing_dir: Path, codes: list[str]) -> list[str]:
+    """Folders in the landing area that are not a council in the registry (nothing in them is
+    loaded: operators must hear of it). A folder differing only in case says so."""
+    if not landing_dir.is_dir():
+        return []
+    known = {c.upper(): c for c in codes}
+    found = []
+    for entry in sorted(landing_dir.iterdir(), key=lambda p: p.name):
+        if entry.name.startswith(".") or entry.name in codes or not entry.is_dir():
+            continue
+        hint = (
+            f" (the registry has {known[entry.name.upper()]})"
+            if entry.name.upper() in known
+            else ""
+        )
+        found.append(f"{_printable(entry.name)}{hint}")
+    return found
 
 
 def is_stable(folder: Path, quiet_seconds: float) -> bool:
     """True when no file in the folder changed for `quiet_seconds` (so it is not mid-copy)."""
-    newest = max((p.stat().st_mtime for p in folder.rglob("*") if p.is_file()), default=0.0)
+    newest = max((p.lstat().st_mtime for p, kind in _walk(folder) if kind == "file"), default=0.0)
     return newest > 0 and time.time() - newest >= quiet_seconds
 
 
+def _walk(folder: Path, relative: str = "") -> Iterator[tuple[Path, str]]:
+    """Every entry under `folder`, never following a link: (path, file | link | other)."""
+    with os.scandir(folder) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            path = Path(entry.path)
+            if entry.is_symlink():
+                yield path, "link"
+            elif entry.is_dir(follow_symlinks=False):
+                yield from _walk(path)
+            elif entry.is_file(follow_symlinks=False):
+                yield path, "file"
+            else:
+                yield path, "other"
+
+
+def _printable(name: str) -> str:
+    """A file name as it can be shown: bytes that are not UTF-8 and control characters as '?'."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return "".join("?" if not ch.isprintable() else ch for ch in text)
+
+
+def _system_file(name: str) -> str | None:
+    if name in SYSTEM_FILES:
+        return SYSTEM_FILES[name]
+    return next((why for prefix, why in SYSTEM_PREFIXES.items() if name.startswith(prefix)), None)
+
+
 def read_submission(council_code: str, folder: Path) -> Submission:
-    files = []
+    """What a submission folder holds. Never raises for what is in it: anything that stops the
+    submission being used is a `problem` (the load then fails and tells the council why)."""
+    files: list[SubmissionFile] = []
+    problems: list[str] = []
+    ignored: list[tuple[str, str]] = []
     meta: dict = {}
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        if path.name.startswith("."):
-            continue
-        if path.name == SUBMISSION_META:
-            meta = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            continue
+    meta_sha256 = None
+    entries: list[tuple[Path, str]] = []
+    if folder.is_symlink():
+        problems.append(
+            "The submission folder is a link to another place; only a real folder in the "
+            "landing area is read."
+        )
+    else:
+        try:
+            entries = list(_walk(folder))
+        except OSError as exc:
+            problems.append(f"The submission folder could not be read ({exc.strerror}).")
+    for path, kind in entries:
         rel = path.relative_to(folder).as_posix()
-        files.append(SubmissionFile(rel, path, sha256_file(path), path.stat().st_size))
-    newest = max((f.path.stat().st_mtime for f in files), default=folder.stat().st_mtime)
+        shown = _printable(rel)
+        if shown != rel:
+            problems.append(
+                f"A file name is not plain text (shown here as '{shown}'): rename it with "
+                "letters, digits, '-', '_' and '.', and send the submission again."
+            )
+            continue
+        if kind == "link":
+            problems.append(
+                f"{rel} is a link to another file, not the file itself; links are never "
+                "followed. Put the file itself in the submission."
+            )
+            continue
+        if kind == "other":
+            problems.append(f"{rel} is not an ordinary file (a pipe, socket or device).")
+            continue
+        why_ignored = _system_file(path.name)
+        if why_ignored:
+            ignored.append((rel, f"not read: {why_ignored}"))
+            continue
+        try:
+            if rel == SUBMISSION_META:
+                with open_regular(path) as handle:
+                    data = handle.read(MAX_META_BYTES + 1)
+                meta_sha256 = hashlib.sha256(data).hexdigest()
+                settings, meta_problems = read_meta(data)
+                meta = settings.model_dump(exclude_none=True)
+                problems += meta_problems
+                continue
+            files.append(SubmissionFile(rel, path, sha256_file(path), path.lstat().st_size))
+        except OSError as exc:
+            problems.append(f"{rel} could not be opened ({exc.strerror or exc}).")
+    try:
+        newest = max((f.path.lstat().st_mtime for f in files), default=folder.lstat().st_mtime)
+    except OSError:
+        newest = time.time()
     return Submission(
         council_code=council_code,
-        submission_id=folder.name,
+        submission_id=_printable(folder.name),
         folder=folder,
         files=tuple(files),
         received_at=datetime.fromtimestamp(newest, tz=UTC).replace(tzinfo=None),
         meta=meta,
+        meta_sha256=meta_sha256,
+        problems=tuple(problems),
+        ignored=tuple(ignored),
     )
 
 
@@ -126,20 +253,24 @@ def archive_submission(submission: Submission, archive_dir: Path, dialect: str) 
         return target
     staging = target.with_name(target.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
+    (staging / "files").mkdir(parents=True)  # an empty submission is archived too
     for f in submission.files:
         destination = staging / "files" / f.name
         destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(f.path, destination)
+        shutil.copy2(f.path, destination, follow_symlinks=False)
         if sha256_file(destination) != f.sha256:
             raise OSError(f"{f.name} changed while it was being archived; try again")
-    if (submission.folder / SUBMISSION_META).exists():
-        shutil.copy2(submission.folder / SUBMISSION_META, staging / SUBMISSION_META)
+    if submission.meta_sha256:
+        shutil.copy2(submission.folder / SUBMISSION_META, staging / SUBMISSION_META,
+                     follow_symlinks=False)  # fmt: skip
     manifest = {
         "council_code": submission.council_code,
         "submission_id": submission.submission_id,
         "received_at": submission.received_at.isoformat(),
         "dialect": dialect,
         "manifest_sha256": submission.manifest_sha256,
+        "submission_meta_sha256": submission.meta_sha256,
+        "problems": list(submission.problems),
         "files": [{"name": f.name, "sha256": f.sha256, "bytes": f.size} for f in submission.files],
     }
     (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
@@ -157,13 +288,19 @@ def submission_from_archive(archived: Path) -> Submission:
         SubmissionFile(f["name"], archived / "files" / f["name"], f["sha256"], f["bytes"])
         for f in manifest["files"]
     )
+    meta, meta_sha256, problems = {}, None, list(manifest.get("problems") or ())
     meta_path = archived / SUBMISSION_META
-    meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+    if meta_path.exists():
+        data = meta_path.read_bytes()
+        meta_sha256 = hashlib.sha256(data).hexdigest()
+        meta = read_meta(data)[0].model_dump(exclude_none=True)
     return Submission(
         council_code=manifest["council_code"],
         submission_id=manifest["submission_id"],
         folder=archived / "files",
         files=files,
         received_at=datetime.fromisoformat(manifest["received_at"]),
-        meta=meta or {},
+        meta=meta,
+        meta_sha256=meta_sha256,
+        problems=tuple(problems),
     )

@@ -11,15 +11,21 @@ text they have always had.
 
 from __future__ import annotations
 
+import bz2
 import csv
 import functools
 import gzip
+import html
 import io
 import logging
+import lzma
 import re
+import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from xml.etree import ElementTree
 
 import fastexcel
 import numpy as np
@@ -30,9 +36,22 @@ import pyarrow.csv as pacsv
 from python_calamine import CalamineError, CalamineWorkbook
 
 from data_contracts.profiles import Profile, TableMapping
-from pipelines.ingest.landing import Submission, SubmissionFile
+from pipelines.ingest.landing import Submission, SubmissionFile, open_regular
+from pipelines.ingest.redact import shape_text
 
 BOM = b"\xef\xbb\xbf"
+# Bounds on what one file may hold: bigger is refused whole, never loaded half-way. The largest
+# export seen (a national 903 episodes file) is ~60 MB; the longest 903 value is under 100
+# characters.
+MAX_FILE_BYTES = 1024 * 2**20
+MAX_FIELD_CHARS = 4096
+COMPRESSED = {b"\x1f\x8b": lambda f: gzip.GzipFile(fileobj=f), b"BZh": bz2.BZ2File, b"\xfd7zXZ\x00": lzma.LZMAFile}
+HEADER_SEARCH_ROWS = 20  # a workbook's header may sit below a title or blank rows
+ERROR_CELL = re.compile(
+    rb'<(?:\w+:)?c\b(?=[^>]*\bt="e")[^>]*\br="([A-Z]+\d+)"[^>]*?(?<!/)>(.*?)</(?:\w+:)?c>', re.S
+)
+CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)<")
+UNICODE_LINE_ENDS = ("\u2028".encode(), "\u2029".encode(), "\x85".encode())
 # fastexcel warns for every column it finds no value in (blank padding columns): expected here.
 logging.getLogger("fastexcel.types.dtype").setLevel(logging.ERROR)
 IDENTIFIER_HEADER = re.compile(
@@ -59,6 +78,7 @@ class RawTable:
     frame: pd.DataFrame  # text columns as sent + source_row + file_name
     ragged: list[RaggedRow] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # told to the council beside the file
 
     @property
     def rows_received(self) -> int:
@@ -100,39 +120,124 @@ def _duplicate_tables(raws: list[RawTable]) -> list[tuple[str, str | None, str]]
 
 
 def read_file(file: SubmissionFile, profile: Profile) -> list[RawTable]:
-    data = file.path.read_bytes()
+    if file.size > MAX_FILE_BYTES:
+        raise FileProblem(f"{file.name} is {file.size / 2**20:,.0f} MB; files over "
+                          f"{MAX_FILE_BYTES / 2**20:,.0f} MB are not loaded.")  # fmt: skip
+    try:
+        with open_regular(file.path) as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise FileProblem(f"{file.name} could not be opened ({exc.strerror or exc}).") from exc
+    data = _decompressed(file.name, data)
     if not data.strip():
         raise FileProblem(f"{file.name} is empty.")
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise FileProblem(f"{file.name} is a damaged gzip file ({exc}).") from exc
     if data[:4] == b"PK\x03\x04":
         return _read_workbook(file.name, data, profile)
-    if _looks_binary(data):
+    text, note = _as_utf8(file.name, data, profile)
+    if _looks_binary(text):
         raise FileProblem(
             f"{file.name} is not a CSV or XLSX file (it looks like a binary file). "
             f"Please send {profile.label} files."
         )
-    return [_read_csv(file.name, data, profile)]
+    raw = _read_csv(file.name, _normalise_line_ends(text), profile)
+    if note:
+        raw.notes.insert(0, note)
+    return [raw]
+
+
+def _decompressed(name: str, data: bytes) -> bytes:
+    """A gzip, bzip2 or xz file's content (bounded by MAX_FILE_BYTES); other data as it is."""
+    opener = next((o for magic, o in COMPRESSED.items() if data.startswith(magic)), None)
+    if opener is None:
+        return data
+    try:
+        with opener(io.BytesIO(data)) as stream:
+            content = stream.read(MAX_FILE_BYTES + 1)
+    except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
+        raise FileProblem(
+            f"{name} is a damaged compressed file: it could not be unpacked ({type(exc).__name__})."
+            " It may have been cut short in transfer; please send it again."
+        ) from exc
+    if len(content) > MAX_FILE_BYTES:
+        raise FileProblem(f"{name} unpacks to more than {MAX_FILE_BYTES / 2**20:,.0f} MB; "
+                          "files that large are not loaded.")  # fmt: skip
+    return content
+
+
+def _as_utf8(name: str, data: bytes, profile: Profile) -> tuple[bytes, str | None]:
+    """The text as UTF-8, and a note when it was written in another encoding: UTF-16 (with its
+    byte-order mark, or without one when every other byte is zero) or Windows-1252."""
+    if data.startswith(BOM):
+        return data[len(BOM) :], None
+    utf16 = _utf16_codec(data)
+    if utf16:
+        try:
+            return data.decode(utf16).removeprefix("\ufeff").encode("utf-8"), (
+                "read as UTF-16 text; please save it as CSV UTF-8"
+            )
+        except UnicodeDecodeError as exc:
+            raise FileProblem(f"{name} looks like UTF-16 text but is damaged at byte "
+                              f"{exc.start}.") from exc  # fmt: skip
+    try:
+        data.decode(profile.encoding)
+        return data, None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        try:
+            return data.decode("cp1252").encode("utf-8"), (
+                f"read as Windows-1252 text (byte 0x{data[exc.start]:02x} on line {line} is not "
+                "UTF-8); please save it as CSV UTF-8"
+            )
+        except UnicodeDecodeError:
+            raise FileProblem(
+                f"{name} is not {profile.encoding.upper()} text: byte 0x{data[exc.start]:02x} on "
+                f"line {line} cannot be read. Please save the file as CSV UTF-8."
+            ) from exc
+
+
+def _utf16_codec(data: bytes) -> str | None:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    head = data[:4096]
+    if len(head) >= 8 and head.count(0) * 2 >= len(head) - 2:
+        if head[1::2].count(0) == len(head[1::2]):
+            return "utf-16-le"
+        if head[0::2].count(0) == len(head[0::2]):
+            return "utf-16-be"
+    return None
+
+
+def _normalise_line_ends(data: bytes) -> bytes:
+    """Lines ended by CR alone (old Mac exports), CRLF or a mix all end in LF; a file with no
+    CR or LF at all, but Unicode line or paragraph separators or NEL, has those as line ends."""
+    if b"\r" in data:
+        return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if b"\n" not in data:
+        for separator in UNICODE_LINE_ENDS:
+            data = data.replace(separator, b"\n")
+    return data
 
 
 def _looks_binary(data: bytes) -> bool:
     return b"\x00" in data[:4096]
 
 
+def _lines(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Where each non-blank line of LF-ended text starts, and its line number (from 1): counted
+    here, not by the CSV parser, so a quote left open cannot swallow rows unnoticed."""
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
+    starts = np.concatenate(([0], ends + 1))
+    stops = np.concatenate((ends, [len(data)]))
+    filled = np.flatnonzero(stops > starts)
+    return starts[filled], filled + 1
+
+
 def _read_csv(name: str, data: bytes, profile: Profile) -> RawTable:
-    data = data.removeprefix(BOM)
-    try:
-        data.decode(profile.encoding)
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise FileProblem(
-            f"{name} is not {profile.encoding.upper()} text: byte 0x{data[exc.start]:02x} on line "
-            f"{line} cannot be read. Please save the file as CSV UTF-8."
-        ) from exc
-    header_line = data.split(b"\n", 1)[0].decode(profile.encoding).strip("\r")
+    starts, line_numbers = _lines(data)
+    if not len(starts):
+        raise FileProblem(f"{name} is empty.")
+    data = data[starts[0] :]  # blank lines above the header
+    header_line = data.split(b"\n", 1)[0].decode(profile.encoding)
     if profile.delimiter not in header_line and ";" in header_line:
         raise FileProblem(
             f"{name} separates values with ';' but the {profile.label} layout uses "
@@ -160,13 +265,69 @@ def _read_csv(name: str, data: bytes, profile: Profile) -> RawTable:
             ),
         )
     except pa.ArrowInvalid as exc:
-        raise FileProblem(f"{name} could not be read as CSV: {exc}") from exc
+        raise FileProblem(f"{name} could not be read as CSV: {_arrow_reason(exc)}") from exc
+    records = len(line_numbers) - 1
+    if table.num_rows + len(ragged) != records:
+        raise FileProblem(_miscount(name, table, records, ragged, line_numbers))
+    _check_field_sizes(name, table, ragged, line_numbers)
     frame = table.to_pandas()
     frame.columns = [h.strip() for h in frame.columns]
-    # Row numbers as a spreadsheet shows them (header = row 1), skipping the ragged ones.
-    bad = sorted(r.source_row for r in ragged)
-    frame["source_row"] = _row_numbers(len(frame), bad)
+    # Records are numbered by the parser (header = 1, blank lines skipped); the council sees
+    # the file's own line numbers, blank lines included.
+    frame["source_row"] = line_numbers[_good_record_ordinals(len(frame), ragged) - 1]
+    for r in ragged:
+        r.source_row = int(line_numbers[r.source_row - 1]) if r.source_row > 0 else -1
     return _finish(name, None, mapping, frame, ragged)
+
+
+def _arrow_reason(exc: Exception) -> str:
+    """The CSV parser's complaint without the row it quotes (which may hold a child's details)."""
+    return ": ".join(str(exc).split("\n", 1)[0].split(": ")[:2]).strip()
+
+
+def _good_record_ordinals(n_good: int, ragged: list[RaggedRow]) -> np.ndarray:
+    return np.asarray(_row_numbers(n_good, sorted(r.source_row for r in ragged)), dtype=np.int64)
+
+
+def _miscount(
+    name: str, table: pa.Table, records: int, ragged: list[RaggedRow], lines: np.ndarray
+) -> str:
+    """Why the parser read fewer records than the file has lines: a value spanning lines."""
+    read = table.num_rows + len(ragged)
+    first = None
+    for position, column in enumerate(table.columns):
+        hits = pc.indices_nonzero(pc.match_substring(column, "\n"))
+        if len(hits) and (first is None or hits[0].as_py() < first[0]):
+            first = (hits[0].as_py(), table.column_names[position])
+    where = ""
+    if first is not None:
+        ordinal = _good_record_ordinals(first[0] + 1, ragged)[-1]
+        where = (f" The value in column {first[1]} of the row on line {lines[ordinal - 1]} runs "
+                 "on over the following lines, as happens when a quote (\") is opened and "
+                 "never closed.")  # fmt: skip
+    return (
+        f"{name} has {records:,} rows of data but only {read:,} could be read as separate "
+        f"records.{where} Nothing from this file was loaded, so that no rows are lost in "
+        "silence: check the quotes, then send the file again."
+    )
+
+
+def _check_field_sizes(
+    name: str, table: pa.Table, ragged: list[RaggedRow], lines: np.ndarray
+) -> None:
+    for position, column in enumerate(table.columns):
+        if not len(column):
+            continue
+        lengths = pc.utf8_length(column)
+        longest = pc.max(lengths).as_py() or 0
+        if longest > MAX_FIELD_CHARS:
+            index = pc.index(lengths, longest).as_py()
+            line = lines[_good_record_ordinals(index + 1, ragged)[-1] - 1]
+            raise FileProblem(
+                f"{name}: the value in column {table.column_names[position]} on line {line} is "
+                f"{longest:,} characters long; values over {MAX_FIELD_CHARS:,} characters are "
+                "not loaded (it may be several rows run together)."
+            )
 
 
 def _csv_rows(text: str, delimiter: str):
@@ -180,52 +341,104 @@ def _row_numbers(n_good: int, bad_rows: list[int]) -> list[int]:
 
 
 def _read_workbook(name: str, data: bytes, profile: Profile) -> list[RawTable]:
+    _check_unpacked_size(name, data)
+    errors = functools.cache(lambda: _error_cells(data))
     try:
         workbook = fastexcel.read_excel(data)
         sheet_names = workbook.sheet_names
     except Exception:  # whatever fastexcel trips on, the cell-by-cell reader decides
         by_cell = _calamine_workbook(name, data)
         return _sheet_tables(name, profile, by_cell.sheet_names,
-                             lambda sheet: _sheet_by_cell(by_cell, sheet))  # fmt: skip
+                             lambda sheet: _sheet_by_cell(by_cell, sheet), errors)  # fmt: skip
     by_cell: CalamineWorkbook | None = None
 
-    def read_sheet(sheet_name: str) -> tuple[list[str], pd.DataFrame] | None:
+    def read_sheet(sheet_name: str) -> list[pa.Array]:
         nonlocal by_cell
-        text = _text_sheet(workbook, sheet_name)
-        if text is None:  # typed cells: read this sheet cell by cell
+        cells = _text_sheet(workbook, sheet_name)
+        if cells is None:  # typed cells: read this sheet cell by cell
             by_cell = by_cell or _calamine_workbook(name, data)
-            text = _sheet_by_cell(by_cell, sheet_name)
-        return text
+            cells = _sheet_by_cell(by_cell, sheet_name)
+        return cells
 
-    return _sheet_tables(name, profile, sheet_names, read_sheet)
+    return _sheet_tables(name, profile, sheet_names, read_sheet, errors)
+
+
+def _check_unpacked_size(name: str, data: bytes) -> None:
+    try:
+        unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileProblem(f"{name} is not a readable XLSX workbook (a damaged zip file).") from exc
+    if unpacked > MAX_FILE_BYTES:
+        raise FileProblem(f"{name} unpacks to {unpacked / 2**20:,.0f} MB; workbooks over "
+                          f"{MAX_FILE_BYTES / 2**20:,.0f} MB unpacked are not loaded.")  # fmt: skip
 
 
 def _sheet_tables(
     name: str,
     profile: Profile,
     sheet_names: list[str],
-    read_sheet: Callable[[str], tuple[list[str], pd.DataFrame] | None],
+    read_sheet: Callable[[str], list[pa.Array]],
+    errors: Callable[[], dict[str, dict[tuple[int, int], str]]],
 ) -> list[RawTable]:
     tables = []
     for sheet_name in sheet_names:
-        text = read_sheet(sheet_name)
+        location = f"{name} (sheet '{sheet_name}')"
+        cells = read_sheet(sheet_name)
+        found = [] if not cells or not len(cells[0]) else errors().get(sheet_name, {})
+        cells = _with_error_cells(cells, found)
+        text = _sheet_frame(location, cells, profile)
         if text is None:
             continue
         headers, frame = text
-        mapping = recognise(f"{name} (sheet '{sheet_name}')", headers, profile)
-        tables.append(_finish(name, sheet_name, mapping, frame, []))
+        mapping = recognise(location, headers, profile)
+        raw = _finish(name, sheet_name, mapping, frame, [])
+        if found:
+            shown = ", ".join(sorted(set(found.values())))
+            raw.notes.append(f"{len(found)} cell(s) hold a spreadsheet error ({shown}), read as "
+                             "that text: a formula did not find its value")  # fmt: skip
+        tables.append(raw)
     if not tables:
         raise FileProblem(f"{name} has no sheet with data.")
     return tables
 
 
-def _text_sheet(
-    workbook: fastexcel.ExcelReader, sheet_name: str
+def _sheet_frame(
+    location: str, cells: list[pa.Array], profile: Profile
 ) -> tuple[list[str], pd.DataFrame] | None:
-    """A sheet whose cells are all text (or blank) as (headers, body frame), straight from Arrow;
-    None when some cell is typed. Row i of the batch is spreadsheet row i + 1 (skip_rows=0 keeps
-    blank leading rows); leading blank columns, which calamine's range leaves out, come back as
-    blank columns so the frame is the sheet from cell A1, as `_sheet_by_cell` reads it."""
+    """(headers, body frame) of a sheet's text columns (from cell A1, blank as ""), with each
+    row's spreadsheet number; None when the sheet is blank. The header is the first row that
+    names a table of the layout among the first HEADER_SEARCH_ROWS filled ones (title rows or
+    blank rows may sit above it), else the first filled row."""
+    if not cells or not len(cells[0]):
+        return None
+    filled = pc.indices_nonzero(
+        functools.reduce(pc.or_, [pc.not_equal(values, "") for values in cells])
+    ).to_numpy().astype(np.int64)
+    if not len(filled):
+        return None
+    header_at = int(filled[0])
+    for row in filled[:HEADER_SEARCH_ROWS].tolist():
+        try:
+            recognise(location, [values[row].as_py().strip() for values in cells], profile)
+        except FileProblem:
+            continue
+        header_at = row
+        break
+    headers = [values[header_at].as_py().strip() for values in cells]
+    body_rows = filled[filled > header_at]
+    frame = pd.DataFrame(
+        {i: values.take(body_rows).to_pandas() for i, values in enumerate(cells)}, dtype="str"
+    )
+    frame.columns = headers
+    frame["source_row"] = body_rows + 1
+    return headers, frame
+
+
+def _text_sheet(workbook: fastexcel.ExcelReader, sheet_name: str) -> list[pa.Array] | None:
+    """A sheet whose cells are all text (or blank) as columns of text from cell A1, straight from
+    Arrow; None when some cell is typed. Row i of the batch is spreadsheet row i + 1 (skip_rows=0
+    keeps blank leading rows); leading blank columns, which calamine's range leaves out, come back
+    as blank columns, as `_sheet_by_cell` reads them."""
     try:
         sheet = workbook.load_sheet(
             sheet_name, header_row=None, skip_rows=0, schema_sample_rows=None,
@@ -237,25 +450,11 @@ def _text_sheet(
         batch = sheet.to_arrow()
     except fastexcel.FastExcelError:
         return None
-    if batch.num_rows == 0:
-        return None
     blank = pa.nulls(batch.num_rows, pa.string())
     cells = [blank] * (max((c.absolute_index for c in columns), default=-1) + 1)
     for column, values in zip(columns, batch.columns, strict=True):
         cells[column.absolute_index] = values.cast(pa.string())
-    cells = [pc.fill_null(values, "") for values in cells]
-    header = [values[0].as_py() for values in cells]
-    if all(v == "" for v in header):
-        return None
-    body = [values.slice(1) for values in cells]
-    keep = functools.reduce(pc.or_, [pc.not_equal(values, "") for values in body])
-    numbers = pc.filter(pa.array(range(2, batch.num_rows + 1), pa.int64()), keep)
-    frame = pd.DataFrame(
-        {i: pc.filter(values, keep).to_pandas() for i, values in enumerate(body)}, dtype="str"
-    )
-    frame.columns = headers = [h.strip() for h in header]
-    frame["source_row"] = numbers.to_pandas()
-    return headers, frame
+    return [pc.fill_null(values, "") for values in cells]
 
 
 def _calamine_workbook(name: str, data: bytes) -> CalamineWorkbook:
@@ -265,28 +464,76 @@ def _calamine_workbook(name: str, data: bytes) -> CalamineWorkbook:
         raise FileProblem(f"{name} is not a readable XLSX workbook ({exc}).") from exc
 
 
-def _sheet_by_cell(
-    workbook: CalamineWorkbook, sheet_name: str
-) -> tuple[list[str], pd.DataFrame] | None:
-    """(headers, body frame) of a sheet, every cell rendered by `_cell_text`; None when its first
-    row is blank."""
-    # From cell A1, so list position + 1 is the row number the council sees.
+def _sheet_by_cell(workbook: CalamineWorkbook, sheet_name: str) -> list[pa.Array]:
+    """A sheet as columns of text from cell A1, every typed cell rendered by `_cell_text`."""
     rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-    if not rows or all(v == "" for v in rows[0]):
-        return None
-    headers = [_cell_text(h).strip() for h in rows[0]]
-    width = len(headers)
-    numbered = [
-        (number, row) for number, row in enumerate(rows[1:], start=2)
-        if any(v != "" for v in row)
-    ]  # fmt: skip
+    width = max((len(row) for row in rows), default=0)
     body = [
         ([v if type(v) is str else _cell_text(v) for v in row] + [""] * width)[:width]
-        for _, row in numbered
+        for row in rows
     ]  # most cells are text: skip the call for them
-    frame = pd.DataFrame(body, columns=headers, dtype="str")
-    frame["source_row"] = [number for number, _ in numbered]
-    return headers, frame
+    return [pa.array(column, pa.string()) for column in zip(*body, strict=True)] if body else []
+
+
+def _with_error_cells(cells: list[pa.Array], errors: dict[tuple[int, int], str]) -> list[pa.Array]:
+    """Cells holding a spreadsheet error (#N/A, #REF!...) keep its text: both readers give them
+    as blank, and a council must not be told a cell is empty when it shows #N/A."""
+    if not errors:
+        return cells
+    cells = list(cells)
+    by_column: dict[int, dict[int, str]] = {}
+    for (row, column), text in errors.items():
+        by_column.setdefault(column, {})[row] = text
+    for column, found in by_column.items():
+        if column >= len(cells):
+            continue
+        values = cells[column].to_pylist()
+        for row, text in found.items():
+            if row < len(values):
+                values[row] = text
+        cells[column] = pa.array(values, pa.string())
+    return cells
+
+
+def _error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
+    """Error cells by sheet name: {(row, column) from 0: '#N/A'}, read from the sheet XML (only
+    a sheet that has any is searched)."""
+    try:
+        book = zipfile.ZipFile(io.BytesIO(data))
+        names = set(book.namelist())
+        if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+            return {}
+        targets = {
+            rel.get("Id"): rel.get("Target", "")
+            for rel in ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+        }
+        found = {}
+        for sheet in ElementTree.fromstring(book.read("xl/workbook.xml")).iter():
+            if not sheet.tag.endswith("}sheet"):
+                continue
+            rel = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+            target = targets.get(rel, "").lstrip("/")
+            path = target if target.startswith("xl/") else f"xl/{target}"
+            if path not in names:
+                continue
+            xml = book.read(path)
+            if b't="e"' in xml:
+                found[sheet.get("name")] = {
+                    _cell_position(ref): html.unescape(value[1].decode("utf-8", "replace"))
+                    for ref, content in ERROR_CELL.findall(xml)
+                    if (value := CELL_VALUE.search(content))
+                }
+        return found
+    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, OSError, ValueError):
+        return {}
+
+
+def _cell_position(ref: bytes) -> tuple[int, int]:
+    letters = ref.rstrip(b"0123456789")
+    column = 0
+    for letter in letters.decode():
+        column = column * 26 + ord(letter) - 64
+    return int(ref[len(letters) :]) - 1, column - 1
 
 
 def _cell_text(value: object) -> str:
@@ -331,8 +578,15 @@ def recognise(location: str, headers: list[str], profile: Profile) -> TableMappi
     )
     raise FileProblem(
         f"{location} is not a table of the {profile.label} layout (its columns are "
-        f"{', '.join(headers[:8])}{'...' if len(headers) > 8 else ''}). Expected tables: {expected}"
+        f"{', '.join(_header_shown(h) for h in headers[:8])}{'...' if len(headers) > 8 else ''})."
+        f" Expected tables: {expected}"
     )
+
+
+def _header_shown(header: str) -> str:
+    """A header as it may be repeated: one with a digit may be a row of data (a file sent
+    without its header row), so only its shape is shown."""
+    return shape_text(header) if any(ch.isdigit() for ch in header) else header
 
 
 def _finish(

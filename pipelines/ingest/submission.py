@@ -21,7 +21,7 @@ from contextlib import contextmanager
 import duckdb
 
 from pipelines.ingest import load
-from pipelines.ingest.batch import PreparedBatch, prepare_batch
+from pipelines.ingest.batch import PreparedBatch, prepare_batch, unexpected_failure
 from pipelines.ingest.feedback import write_feedback
 from pipelines.ingest.landing import Submission, archive_submission
 from pipelines.ingest.outcome import SubmissionOutcome
@@ -142,13 +142,18 @@ def _prepared_batches(
     # The most bytes first: they make the longest write, which must not be the one left
     # running alone once the workers are done (the agency's batch nationally: 1.6 s, not 1.0).
     by_bytes = sorted(batches, key=_bytes, reverse=True)
-    futures = [pool.submit(prepare_batch, settings, registry, batch) for batch in by_bytes]
+    futures = {pool.submit(prepare_batch, settings, registry, batch): batch for batch in by_bytes}
     # Workers leave once the queue is empty; the writer does not wait for them to exit
     # (freeing a batch's memory takes a worker ~0.4 s).
     pool.shutdown(wait=False)
     try:
         for future in as_completed(futures):
-            yield future.result()
+            try:
+                yield future.result()
+            except Exception as exc:  # a worker died (memory, a signal): its batch fails
+                yield PreparedBatch(
+                    [unexpected_failure(c, s, exc, "preparing it") for c, s in futures[future]], {}
+                )
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
@@ -162,7 +167,14 @@ def _write(
 ) -> list[SubmissionOutcome]:
     loaded = [p for p in prepared.submissions if p.outcome.status == "loaded"]
     if loaded:
-        load.write_loaded(con, [p.record for p in loaded], prepared.stored)
+        try:
+            load.write_loaded(con, [p.record for p in loaded], prepared.stored)
+        except Exception as exc:  # rolled back: every council keeps what it had
+            prepared.submissions = [
+                unexpected_failure(p.council, p.submission, exc, "writing it to the warehouse")
+                if p.outcome.status == "loaded" else p
+                for p in prepared.submissions
+            ]  # fmt: skip
     for item in prepared.submissions:
         if item.outcome.status == "failed":
             load.write_failed(con, item.record)

@@ -25,6 +25,7 @@ from data_contracts.profiles import Profile, TableMapping
 from data_contracts.rules import explain
 from data_contracts.tables import TABLES
 from pipelines.ingest.read import RawTable
+from pipelines.ingest.redact import protected_sources, shape
 
 REJECTION_COLUMNS = [
     "file_name", "canonical_table", "source_row", "source_column", "rule", "dfe_rule",
@@ -250,7 +251,7 @@ def _describe(
     for (rule, column), group in failures.groupby(["rule", "column"], dropna=False, sort=False):
         index = group["index"].astype(int).to_numpy()
         shown = _shown_columns(rule, column, mapping, row_level)
-        values = _values(raw_frame, index, shown)
+        values = _values(raw_frame, index, shown, protected_sources(mapping))
         label = key_sources if rule == "duplicate_key" else (shown[0] if shown else None)
         rows = {name: found[group.index.to_numpy()] for name, found in context.items()}
         parts.append(_lines(mapping, rows, rule, label, values, profile))
@@ -265,15 +266,21 @@ def _shown_columns(rule: str, column, mapping, row_level: bool) -> list[str]:
     return [s for s in (mapping.source_column(c) for c in canonical if c) if s]
 
 
-def _values(raw_frame: pd.DataFrame, index, shown: list[str]) -> pd.Series:
+def _values(raw_frame: pd.DataFrame, index, shown: list[str], protected: set[str]) -> pd.Series:
+    """The values sent in the shown columns; a protected column's by their shape only."""
     present = [s for s in shown if s in raw_frame.columns]
     if not present:
         return pd.Series([None] * len(index), dtype="object")
+
+    def sent(column: str) -> pd.Series:
+        values = pd.Series(raw_frame.loc[index, column].to_numpy(), dtype="object")
+        return shape(values) if column in protected else values
+
     if len(present) == 1:
-        return pd.Series(raw_frame.loc[index, present[0]].to_numpy(), dtype="object")
+        return sent(present[0])
     joined = None
     for s in present:
-        part = s + "=" + raw_frame.loc[index, s].astype("str").fillna("").to_numpy().astype(object)
+        part = s + "=" + sent(s).astype("str").fillna("").to_numpy().astype(object)
         joined = part if joined is None else joined + "; " + part
     return pd.Series(joined, dtype="object")
 

@@ -23,9 +23,21 @@ def test_clean_submission_loads_everything(settings, registry, warehouse):
     assert_accounted(outcome)
 
 
-def test_wrong_encoding_fails_the_submission_naming_the_file(settings, registry, warehouse):
-    latin1 = (HEADER + "C1,M,01/02/2019,WBRI,,,\nCÉ2,F,15/06/2020,BAFR,,,\n").encode("latin-1")
-    folder = drop(settings.landing_dir, "NTH", "s1", {"header.csv": latin1})
+def test_windows_1252_is_read_with_a_note_to_the_council(settings, registry, warehouse):
+    cp1252 = (HEADER + "C1,M,01/02/2019,WBRI,,,\nCÉ2,F,15/06/2020,BAFR,,,\n").encode("cp1252")
+    folder = drop(settings.landing_dir, "NTH", "s1", {"header.csv": cp1252})
+    (folder / "submission.yaml").write_text("reference_date: 2026-10-31\ncollection_year: 2024\n")
+    outcome = ingest(warehouse, settings, registry, "NTH", folder)
+    assert outcome.status == "loaded" and outcome.rejections.empty
+    assert "read as Windows-1252 text (byte 0xc9 on line 3" in outcome.file_loads.loc[0, "message"]
+    assert warehouse.sql("select count(*) from canonical.children").fetchone()[0] == 2
+
+
+def test_text_in_no_known_encoding_fails_the_submission_naming_the_file(
+    settings, registry, warehouse
+):
+    undecodable = (HEADER + "C1,M,01/02/2019,WBRI,,,\n").encode() + b"C\x81,F,15/06/2020,BAFR,,,\n"
+    folder = drop(settings.landing_dir, "NTH", "s1", {"header.csv": undecodable})
     outcome = ingest(warehouse, settings, registry, "NTH", folder)
     assert outcome.status == "failed"
     assert "header.csv is not UTF-8" in outcome.message and "line 3" in outcome.message
@@ -105,7 +117,7 @@ def test_impossible_dates_are_rejected_with_the_value_sent(settings, registry, w
     bad = outcome.rejections.set_index("source_row")
     assert set(bad.index) == {2, 3, 4}
     assert (bad["rule"] == "real_date").all()
-    assert bad.loc[2, "offending_value"] == "31/02/2020"
+    assert bad.loc[2, "offending_value"] == "99/99/9999"  # a date of birth: its shape only
     assert "not a real date written as dd/mm/yyyy" in bad.loc[3, "message"]
 
 

@@ -35,6 +35,15 @@ def _rows(table: read.RawTable) -> list[list]:
     return table.frame.drop(columns="file_name").values.tolist()
 
 
+def _both_paths(data: bytes, sheet: str):
+    """(headers, frame) of a text sheet read through fastexcel and through python-calamine."""
+    profile = load_profile("liquidlogic")
+    fast = read._text_sheet(fastexcel.read_excel(data), sheet)
+    by_cell = read._sheet_by_cell(CalamineWorkbook.from_filelike(io.BytesIO(data)), sheet)
+    assert fast is not None
+    return read._sheet_frame(sheet, fast, profile), read._sheet_frame(sheet, by_cell, profile)
+
+
 def test_typed_cells_read_as_the_text_a_council_sees():
     def write(book):
         day = book.add_format({"num_format": "dd/mm/yyyy"})
@@ -52,7 +61,7 @@ def test_typed_cells_read_as_the_text_a_council_sees():
         sheet.write_row(3, 0, ["103", "F"])  # short row, padded with ""
         sheet.write_number(4, 0, 1e-05)
         sheet.write_datetime(4, 1, dt.datetime(1899, 12, 31, 9, 30), clock)  # a time of day
-        sheet.write_formula(4, 2, "=1/0", None, "#DIV/0!")  # an error cell is blank
+        sheet.write_formula(4, 2, "=1/0", None, "#DIV/0!")  # an error cell keeps its text
         sheet.write_boolean(4, 3, False)
         book.add_worksheet("Empty")  # no cells: skipped
 
@@ -61,9 +70,10 @@ def test_typed_cells_read_as_the_text_a_council_sees():
     assert _rows(table) == [
         ["101", "M", "2019-02-01", "True", "2.5", "2019-02-01 13:45:07", 2],
         ["103", "F", "", "", "", "", 4],
-        ["1e-05", "09:30:00", "", "False", "", "", 5],
+        ["1e-05", "09:30:00", "#DIV/0!", "False", "", "", 5],
     ]
     assert table.ignored_columns == ["Note"]
+    assert "1 cell(s) hold a spreadsheet error (#DIV/0!)" in table.notes[0]
     assert [str(t) for t in table.frame.dtypes] == ["str"] * 6 + ["int64", "str"]
 
 
@@ -76,12 +86,15 @@ def test_text_sheet_from_cell_a1_blank_rows_and_stray_cells():
         sheet.write_string(5, 2, "")  # an empty text cell only: a blank row
         sheet.write_string(6, 1, " 104 ")  # text is kept as sent, spaces and all
         book.add_worksheet("Empty")
-        late = book.add_worksheet("Blank first row")  # its header is not on row 1: skipped
-        late.write_row(1, 0, HEADER)
+        late = book.add_worksheet("Blank first row")  # its header is on row 3, below a title
+        late.write_string(0, 0, "Children looked after: export of 31/10/2026")
+        late.write_row(2, 0, HEADER[:4])
+        late.write_row(4, 0, ["201", "F", "01/03/2019", "WBRI"])
 
     data = _workbook(write)
     tables = _read(data)
-    assert list(tables) == ["Children"]
+    assert list(tables) == ["Children", "Blank first row"]
+    assert _rows(tables["Blank first row"]) == [["201", "F", "01/03/2019", "WBRI", 5]]
     table = tables["Children"]
     assert list(table.frame.columns) == ["", *HEADER[:4], "source_row", "file_name"]
     assert _rows(table) == [
@@ -90,11 +103,10 @@ def test_text_sheet_from_cell_a1_blank_rows_and_stray_cells():
         ["", " 104 ", "", "", "", 7],
     ]
     # The Arrow path and the cell-by-cell path agree on a text sheet.
-    fast = read._text_sheet(fastexcel.read_excel(data), "Children")
-    by_cell = read._sheet_by_cell(CalamineWorkbook.from_filelike(io.BytesIO(data)), "Children")
-    assert fast is not None and by_cell is not None
-    assert fast[0] == by_cell[0]
-    pd.testing.assert_frame_equal(fast[1], by_cell[1], check_exact=True)
+    for sheet in tables:
+        fast, by_cell = _both_paths(data, sheet)
+        assert fast[0] == by_cell[0]
+        pd.testing.assert_frame_equal(fast[1], by_cell[1], check_exact=True)
 
 
 def test_a_sheet_with_a_header_only_has_no_rows():
@@ -122,8 +134,6 @@ def test_text_cells_read_the_same_on_both_paths():
         sheet.write_string(1, 3, "é😀\u00a0")
 
     data = _workbook(write)
-    fast = read._text_sheet(fastexcel.read_excel(data), "Children")
-    by_cell = read._sheet_by_cell(CalamineWorkbook.from_filelike(io.BytesIO(data)), "Children")
-    assert fast is not None and by_cell is not None
+    fast, by_cell = _both_paths(data, "Children")
     assert fast[1].values.tolist() == [["101", "line1\nline2\r\n\t", "01/02/2019", "é😀\u00a0", 2]]
     pd.testing.assert_frame_equal(fast[1], by_cell[1], check_exact=True)

@@ -1,0 +1,42 @@
+"""What the contracts protect never reaches a message, a report or a log in clear.
+
+A rejected value of a protected column (child ids, dates of birth, postcodes) is shown by its
+shape only, as a form would describe it: 9 for each digit, A for each letter, other characters as
+sent; '31/02/2019' -> '99/99/9999', 'AB1 2CD' -> 'AA9 9AA'. That tells a council's data officer
+what went wrong (a US-style date, a missing zero) without telling anyone else whose record it is.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from data_contracts.profiles import TableMapping
+from data_contracts.tables import TABLES
+
+SHOWN_CHARACTERS = 40
+
+
+def protected_sources(mapping: TableMapping) -> set[str]:
+    """The council's column names whose values are protected in this table."""
+    protected = {
+        c.name for c in TABLES[mapping.table].columns
+        if c.privacy is not None or c.name == "date_of_birth"
+    }  # fmt: skip
+    return {source for source, canonical in mapping.columns.items() if canonical in protected}
+
+
+def shape(values: pd.Series) -> pd.Series:
+    """Each text's shape (digits 9, letters A), cut to SHOWN_CHARACTERS; missing stays missing."""
+    text = values.astype("object").where(values.notna())
+    shaped = (
+        text.astype("str")
+        .str.replace(r"\d", "9", regex=True)
+        .str.replace(r"[^\W\d_]", "A", regex=True)
+    )
+    long = shaped.str.len() > SHOWN_CHARACTERS
+    shaped = shaped.where(~long, shaped.str.slice(0, SHOWN_CHARACTERS) + "...")
+    return shaped.where(text.notna(), None).astype("object")
+
+
+def shape_text(value: str) -> str:
+    return shape(pd.Series([value], dtype="object")).iloc[0]
