@@ -99,7 +99,7 @@ def read_meta(data: bytes) -> tuple[SubmissionMeta, list[str]]:
     except UnicodeDecodeError:
         return SubmissionMeta(), [f"{where} is not UTF-8 text."]
     try:
-        raw = yaml.load(text, Loader=_DatesAsText)  # noqa: S506 (a SafeLoader)
+        raw = yaml.load(text, Loader=_DatesAsText)  # a SafeLoader: no Python objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" (line {mark.line + 1})" if mark is not None else ""
