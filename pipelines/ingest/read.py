@@ -45,7 +45,11 @@ BOM = b"\xef\xbb\xbf"
 # characters.
 MAX_FILE_BYTES = 1024 * 2**20
 MAX_FIELD_CHARS = 4096
-COMPRESSED = {b"\x1f\x8b": lambda f: gzip.GzipFile(fileobj=f), b"BZh": bz2.BZ2File, b"\xfd7zXZ\x00": lzma.LZMAFile}
+COMPRESSED = {
+    b"\x1f\x8b": lambda f: gzip.GzipFile(fileobj=f),
+    b"BZh": bz2.BZ2File,
+    b"\xfd7zXZ\x00": lzma.LZMAFile,
+}
 HEADER_SEARCH_ROWS = 20  # a workbook's header may sit below a title or blank rows
 ERROR_CELL = re.compile(
     rb'<(?:\w+:)?c\b(?=[^>]*\bt="e")[^>]*\br="([A-Z]+\d+)"[^>]*?(?<!/)>(.*?)</(?:\w+:)?c>', re.S
@@ -136,7 +140,7 @@ def read_file(file: SubmissionFile, profile: Profile) -> list[RawTable]:
     text, note = _as_utf8(file.name, data, profile)
     if _looks_binary(text):
         raise FileProblem(
-            f"{file.name} is not a CSV or XLSX file (it looks like a binary file). "
+            f"{file.name} is not a CSV or XLSX file (it holds binary data, or is damaged). "
             f"Please send {profile.label} files."
         )
     raw = _read_csv(file.name, _normalise_line_ends(text), profile)
@@ -219,7 +223,8 @@ def _normalise_line_ends(data: bytes) -> bytes:
 
 
 def _looks_binary(data: bytes) -> bool:
-    return b"\x00" in data[:4096]
+    """A NUL byte anywhere: no text export has one (it is a binary or damaged file)."""
+    return b"\x00" in data
 
 
 def _lines(data: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -411,9 +416,11 @@ def _sheet_frame(
     blank rows may sit above it), else the first filled row."""
     if not cells or not len(cells[0]):
         return None
-    filled = pc.indices_nonzero(
-        functools.reduce(pc.or_, [pc.not_equal(values, "") for values in cells])
-    ).to_numpy().astype(np.int64)
+    filled = (
+        pc.indices_nonzero(functools.reduce(pc.or_, [pc.not_equal(values, "") for values in cells]))
+        .to_numpy()
+        .astype(np.int64)
+    )
     if not len(filled):
         return None
     header_at = int(filled[0])
@@ -592,6 +599,7 @@ def _header_shown(header: str) -> str:
 def _finish(
     name: str, sheet: str | None, mapping: TableMapping, frame: pd.DataFrame, ragged: list
 ) -> RawTable:
+    frame, notes = _without_unnamed_columns(frame)
     unknown = [c for c in frame.columns if c != "source_row" and c not in mapping.known_headers]
     identifying = [c for c in unknown if IDENTIFIER_HEADER.search(c)]
     where = f"{name} (sheet '{sheet}')" if sheet else name
@@ -606,4 +614,19 @@ def _finish(
         raise FileProblem(f"{where} has the column(s) {', '.join(duplicated)} more than once.")
     frame = frame.copy()
     frame["file_name"] = name
-    return RawTable(name, sheet, mapping, frame, ragged, unknown)
+    return RawTable(name, sheet, mapping, frame, ragged, unknown, notes)
+
+
+def _without_unnamed_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Columns with a blank header (a trailing comma on every line, an empty first column) are
+    left out, and the council is told; one holding values is named by its position."""
+    blank = [i for i, c in enumerate(frame.columns) if c == ""]
+    if not blank:
+        return frame, []
+    filled = [i + 1 for i in blank if frame.iloc[:, i].fillna("").ne("").any()]
+    notes = [f"{len(blank)} column(s) with no header left out"]
+    if filled:
+        notes[0] += (f", of which column(s) {', '.join(map(str, filled))} hold values: give them "
+                     "a header from the layout or leave them out")  # fmt: skip
+    keep = [i for i in range(frame.shape[1]) if i not in set(blank)]
+    return frame.iloc[:, keep], notes

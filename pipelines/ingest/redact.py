@@ -14,6 +14,8 @@ from data_contracts.profiles import TableMapping
 from data_contracts.tables import TABLES
 
 SHOWN_CHARACTERS = 40
+# A spreadsheet's error text is not anyone's data: shown as it is, so a council sees its #N/A.
+SPREADSHEET_ERRORS = r"^#(?:N/A|REF!|VALUE!|DIV/0!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)$"
 
 
 def protected_sources(mapping: TableMapping) -> set[str]:
@@ -35,6 +37,7 @@ def shape(values: pd.Series) -> pd.Series:
     )
     long = shaped.str.len() > SHOWN_CHARACTERS
     shaped = shaped.where(~long, shaped.str.slice(0, SHOWN_CHARACTERS) + "...")
+    shaped = shaped.where(~text.astype("str").str.match(SPREADSHEET_ERRORS), text)
     return shaped.where(text.notna(), None).astype("object")
 
 

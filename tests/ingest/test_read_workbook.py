@@ -96,11 +96,12 @@ def test_text_sheet_from_cell_a1_blank_rows_and_stray_cells():
     assert list(tables) == ["Children", "Blank first row"]
     assert _rows(tables["Blank first row"]) == [["201", "F", "01/03/2019", "WBRI", 5]]
     table = tables["Children"]
-    assert list(table.frame.columns) == ["", *HEADER[:4], "source_row", "file_name"]
+    assert list(table.frame.columns) == [*HEADER[:4], "source_row", "file_name"]
+    assert table.notes == ["1 column(s) with no header left out"]  # column A, blank
     assert _rows(table) == [
-        ["", "101", "M", "01/02/2019", "WBRI", 2],
-        ["", "102", "F", "", "", 4],
-        ["", " 104 ", "", "", "", 7],
+        ["101", "M", "01/02/2019", "WBRI", 2],
+        ["102", "F", "", "", 4],
+        [" 104 ", "", "", "", 7],
     ]
     # The Arrow path and the cell-by-cell path agree on a text sheet.
     for sheet in tables:
