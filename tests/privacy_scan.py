@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
 import re
 from datetime import datetime
 from pathlib import Path
@@ -93,16 +94,19 @@ def protected_values(landing: Path) -> set[str]:
     return found - elsewhere - birth_months
 
 
-def warehouse_texts(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Every distinct text and date (numbers, such as row numbers, could only be mistaken for
-    numeric ids)."""
-    texts = []
-    columns = con.execute(
+def _text_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    return con.execute(
         """select schema_name, table_name, column_name from duckdb_columns()
            where schema_name in ('canonical', 'audit') and database_name = current_database()
              and data_type in ('VARCHAR', 'DATE', 'TIMESTAMP')"""
     ).fetchall()
-    for schema, table, column in columns:
+
+
+def warehouse_texts(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every distinct text and date (numbers, such as row numbers, could only be mistaken for
+    numeric ids)."""
+    texts = []
+    for schema, table, column in _text_columns(con):
         rows = con.execute(
             f'select distinct cast("{column}" as varchar) from {schema}."{table}" '
             f'where "{column}" is not null'
@@ -120,11 +124,7 @@ def file_texts(folder: Path) -> list[str]:
 def where(value: str, con: duckdb.DuckDBPyConnection, folder: Path) -> list[str]:
     """Where a leaked value is (for the failure message)."""
     places = []
-    for schema, table, column in con.execute(
-        """select schema_name, table_name, column_name from duckdb_columns()
-           where schema_name in ('canonical', 'audit') and database_name = current_database()
-             and data_type in ('VARCHAR', 'DATE', 'TIMESTAMP')"""
-    ).fetchall():
+    for schema, table, column in _text_columns(con):
         hit = con.execute(
             f'select cast("{column}" as varchar) from {schema}."{table}" '
             f'where contains(cast("{column}" as varchar), ?) limit 1',
@@ -146,5 +146,5 @@ def leaks(values: set[str], texts: list[str]) -> set[str]:
     for text in texts:
         words = [w for w in TOKEN_SPLIT.split(text) if w]
         tokens.update(words)
-        tokens.update(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+        tokens.update(f"{a} {b}" for a, b in itertools.pairwise(words))
     return values & tokens
