@@ -43,7 +43,7 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
     if data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)
-        except (OSError, EOFError):
+        except Exception:  # a damaged file the loader refused: nothing of it was read
             return []
     try:
         text = data.decode("utf-8-sig")

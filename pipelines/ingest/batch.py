@@ -262,7 +262,7 @@ _EMPTY = {
 def _ignored_files(submission: Submission, part: int | None = None) -> list[dict]:
     """Files left aside on purpose (an operating system's own files), told to the council."""
     return [
-        {"file_name": name, "sheet_name": None, "canonical_table": None, "sha256": None,
+        {"file_name": name, "sheet_name": None, "canonical_table": None, "sha256": "",
          "rows_received": 0, "rows_accepted": 0, "rows_rejected": 0, "status": "ignored",
          "message": why, **({PART: part} if part is not None else {})}
         for name, why in submission.ignored

@@ -159,8 +159,8 @@ def _decompressed(name: str, data: bytes) -> bytes:
             content = stream.read(MAX_FILE_BYTES + 1)
     except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
         raise FileProblem(
-            f"{name} is a damaged compressed file: it could not be unpacked ({type(exc).__name__})."
-            " It may have been cut short in transfer; please send it again."
+            f"{name} is a damaged compressed file: it could not be unpacked. It may have been "
+            "cut short or changed in transfer; please send it again."
         ) from exc
     if len(content) > MAX_FILE_BYTES:
         raise FileProblem(f"{name} unpacks to more than {MAX_FILE_BYTES / 2**20:,.0f} MB; "
@@ -273,7 +273,7 @@ def _read_csv(name: str, data: bytes, profile: Profile) -> RawTable:
         raise FileProblem(f"{name} could not be read as CSV: {_arrow_reason(exc)}") from exc
     records = len(line_numbers) - 1
     if table.num_rows + len(ragged) != records:
-        raise FileProblem(_miscount(name, table, records, ragged, line_numbers))
+        raise FileProblem(_miscount(name, data, records, table.num_rows + len(ragged)))
     _check_field_sizes(name, table, ragged, line_numbers)
     frame = table.to_pandas()
     frame.columns = [h.strip() for h in frame.columns]
@@ -294,22 +294,18 @@ def _good_record_ordinals(n_good: int, ragged: list[RaggedRow]) -> np.ndarray:
     return np.asarray(_row_numbers(n_good, sorted(r.source_row for r in ragged)), dtype=np.int64)
 
 
-def _miscount(
-    name: str, table: pa.Table, records: int, ragged: list[RaggedRow], lines: np.ndarray
-) -> str:
-    """Why the parser read fewer records than the file has lines: a value spanning lines."""
-    read = table.num_rows + len(ragged)
-    first = None
-    for position, column in enumerate(table.columns):
-        hits = pc.indices_nonzero(pc.match_substring(column, "\n"))
-        if len(hits) and (first is None or hits[0].as_py() < first[0]):
-            first = (hits[0].as_py(), table.column_names[position])
+def _miscount(name: str, data: bytes, records: int, read: int) -> str:
+    """Why the parser read fewer records than the file has lines: a value running over several
+    lines, which starts on the first line with an odd number of quotes."""
     where = ""
-    if first is not None:
-        ordinal = _good_record_ordinals(first[0] + 1, ragged)[-1]
-        where = (f" The value in column {first[1]} of the row on line {lines[ordinal - 1]} runs "
-                 "on over the following lines, as happens when a quote (\") is opened and "
-                 "never closed.")  # fmt: skip
+    quotes = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord('"'))
+    if len(quotes):
+        ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
+        per_line = np.bincount(np.searchsorted(ends, quotes), minlength=len(ends) + 1)
+        odd = np.flatnonzero(per_line % 2)
+        if len(odd):
+            where = (f" A quote (\") opened on line {odd[0] + 1} is never closed, so the rows "
+                     "after it were read as one value.")  # fmt: skip
     return (
         f"{name} has {records:,} rows of data but only {read:,} could be read as separate "
         f"records.{where} Nothing from this file was loaded, so that no rows are lost in "

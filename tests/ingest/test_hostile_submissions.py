@@ -1,0 +1,701 @@
+"""A corpus of broken and hostile submissions, each dropped as a council's next submission after
+a good one, and judged on what a night must guarantee:
+
+- one recorded outcome (`loaded`, `unchanged` or `failed`) in `audit.submissions`, and a report
+  that tells the council what happened, in the words each case expects;
+- on `failed`, the previous data untouched, still current and flagged stale;
+- every row sent accounted for: received = accepted + rejected per file, and for a CSV the rows
+  received equal the file's records counted here, line by line, not by the loader's parser;
+- nothing protected stored, reported or logged (the privacy walk in tests/ingest/conftest.py).
+
+The cases are grouped by the class of problem; add a case to the list to grow the corpus.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from pipelines.ingest import batch as batch_module
+from pipelines.ingest import read as read_module
+from pipelines.ingest.landing import latest_submission
+from pipelines.ingest.submission import ingest_submissions
+
+HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
+EPISODES = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+# Sentinels: ids, dates of birth, postcodes and a UPN that appear nowhere else, so the privacy
+# walk can tell them from anything the warehouse may keep.
+CHILDREN = [
+    "ZQX70001,M,17/03/2019,WBRI,A123456789012,,\n",
+    "ZQX70002,F,23/08/2020,BAFR,,,\n",
+    "ZQX70003,M,29/11/2018,WBRI,,,\n",
+]
+EPISODE_ROWS = [
+    "ZQX70001,01/03/2020,S,C1,N1,U4,PR1,01/06/2020,X1,,EG19 7TT,WV27 9FW,SC123456\n",
+    "ZQX70001,01/06/2020,L,C2,N1,U4,PR1,,,,EG19 7TT,WV27 9FW,SC123456\n",
+    "ZQX70002,01/07/2021,S,V2,N4,U1,PR1,,,,AB1 2CD,,\n",
+    "ZQX70003,05/09/2021,S,V2,N4,U1,PR1,,,,,,\n",
+]
+GOOD = {"header.csv": HEADER + "".join(CHILDREN), "episodes.csv": EPISODES + "".join(EPISODE_ROWS)}
+META = "reference_date: 2026-10-31\ncollection_year: 2025\n"
+NEW_META = META.replace("10-31", "11-30")  # the same files, exported later: read again
+GOOD_ROWS = {"children": 3, "episodes": 4}
+
+
+def write(folder: Path, files: dict[str, str | bytes], meta: str | bytes | None = META) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content.encode() if isinstance(content, str) else content)
+    if meta is not None:
+        (folder / "submission.yaml").write_bytes(meta.encode() if isinstance(meta, str) else meta)
+
+
+def with_files(**changes: str | bytes | None) -> Callable[[Path], None]:
+    """The good files with some replaced (None removes one); names may not be identifiers, so
+    `changes` keys use '__' for '.'."""
+    files = dict(GOOD)
+    for key, content in changes.items():
+        name = key.replace("__", ".")
+        if content is None:
+            files.pop(name, None)
+        else:
+            files[name] = content
+    return lambda folder: write(folder, files)
+
+
+def with_meta(meta: str | bytes) -> Callable[[Path], None]:
+    return lambda folder: write(folder, GOOD, meta)
+
+
+def workbook(rows_by_sheet: dict[str, list[list]]) -> bytes:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in rows_by_sheet.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def csv_rows(text: str) -> list[list[str]]:
+    return [line.split(",") for line in text.splitlines()]
+
+
+def damaged_gzip(text: str) -> bytes:
+    data = bytearray(gzip.compress(text.encode() * 50))
+    middle = len(data) // 2
+    data[middle : middle + 16] = bytes(16)
+    return bytes(data)
+
+
+def link_out(folder: Path) -> None:
+    """episodes.csv is a link to a file outside the landing area holding other rows."""
+    outside = folder.parents[2] / "outside"
+    outside.mkdir(exist_ok=True)
+    (outside / "stolen.csv").write_text(EPISODES + "ZQX79999,01/03/2020,S,C1,N1,U4,PR1,,,,,,\n")
+    write(folder, {"header.csv": GOOD["header.csv"]})
+    (folder / "episodes.csv").symlink_to(outside / "stolen.csv")
+
+
+def link_within(folder: Path) -> None:
+    write(folder, GOOD)
+    (folder / "copy_of_episodes.csv").symlink_to(folder / "episodes.csv")
+
+
+def folder_is_a_link(folder: Path) -> None:
+    elsewhere = folder.parents[2] / "elsewhere"
+    write(elsewhere, GOOD)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.symlink_to(elsewhere, target_is_directory=True)
+
+
+def named_pipe(folder: Path) -> None:
+    write(folder, GOOD)
+    os.mkfifo(folder / "episodes_pipe.csv")
+
+
+def bad_file_name(folder: Path) -> None:
+    write(folder, GOOD)
+    name = os.fsencode(folder) + b"/epis\xf6des_extra.csv"
+    with open(name, "wb") as handle:
+        handle.write(GOOD["episodes.csv"].encode())
+
+
+def empty_folder(folder: Path) -> None:
+    folder.mkdir(parents=True)
+
+
+def system_files(folder: Path) -> None:
+    """(With a new export date, so that the files are read rather than found unchanged.)"""
+    write(folder, {**GOOD, ".DS_Store": b"\x00\x00\x00\x01Bud1\x00", "Thumbs.db": b"\xd0\xcf\x11",
+                   "~$header.xlsx": b"\x0bJo Bloggs\x00"}, NEW_META)  # fmt: skip
+
+
+def lines(rows: list[str], end: str) -> str:
+    return "".join(r.rstrip("\n") + end for r in rows)
+
+
+def mixed_ends(text: str) -> str:
+    ends = ["\r\n", "\n", "\r"]
+    return "".join(line + ends[i % 3] for i, line in enumerate(text.splitlines()))
+
+
+@dataclass
+class Case:
+    name: str
+    kind: str  # the class of problem
+    build: Callable[[Path], None]  # writes the second submission's folder
+    expect: str  # loaded | unchanged | failed
+    says: str = ""  # what the council is told (outcome, file notes or rejections)
+    patch: dict[tuple[object, str], object] = field(default_factory=dict)
+    check: Callable[[object, object], None] | None = None  # (outcome, warehouse)
+
+
+def rejected_at(rule: str, row: int, value: str | None = None):
+    def check(outcome, warehouse) -> None:
+        found = outcome.rejections[outcome.rejections["rule"] == rule]
+        assert row in set(found["source_row"]), found
+        if value is not None:
+            assert value in set(found["offending_value"]), found["offending_value"].tolist()
+
+    return check
+
+
+def stored_children(count: int):
+    def check(outcome, warehouse) -> None:
+        assert warehouse.sql("select count(*) from canonical.children").fetchone()[0] == count
+
+    return check
+
+
+def raise_unexpected(*args, **kwargs):
+    raise RuntimeError("cannot map ZQX70001 born 17/03/2019")  # quotes data, as errors may
+
+
+# fmt: off
+CASES = [
+    # 1. Crashes instead of outcomes
+    Case(
+        "cr_line_ends",
+        "crash",
+        with_files(
+            header__csv=GOOD["header.csv"].replace("\n", "\r"),
+            episodes__csv=GOOD["episodes.csv"].replace("\n", "\r"),
+        ),
+        "loaded",
+    ),
+    Case(
+        "mixed_line_ends",
+        "crash",
+        with_files(episodes__csv=mixed_ends(GOOD["episodes.csv"])),
+        "loaded",
+    ),
+    Case(
+        "lf_cr_line_ends",
+        "crash",
+        with_files(episodes__csv=lines([EPISODES, *EPISODE_ROWS], "\n\r")),
+        "loaded",
+    ),
+    Case(
+        "unicode_line_separators",
+        "crash",
+        with_files(episodes__csv=lines([EPISODES, *EPISODE_ROWS], "\u2028")),
+        "loaded",
+    ),
+    Case(
+        "gzip_cut_short",
+        "crash",
+        with_files(
+            episodes__csv=None,
+            episodes__csv__gz=gzip.compress(GOOD["episodes.csv"].encode() * 20)[:150],
+        ),
+        "failed",
+        "damaged compressed file",
+    ),
+    Case(
+        "gzip_bytes_damaged",
+        "crash",
+        with_files(episodes__csv=None, episodes__csv__gz=damaged_gzip(GOOD["episodes.csv"])),
+        "failed",
+        "damaged compressed file",
+    ),
+    Case(
+        "bzip2_export",
+        "crash",
+        with_files(
+            episodes__csv=None, episodes__csv__bz2=bz2.compress(GOOD["episodes.csv"].encode())
+        ),
+        "loaded",
+    ),
+    Case(
+        "yaml_not_yaml",
+        "crash",
+        with_meta("reference_date: [2026-10-31\n"),
+        "failed",
+        "submission.yaml is not valid YAML",
+    ),
+    Case(
+        "yaml_date_not_iso",
+        "crash",
+        with_meta("reference_date: 31/10/2026\n"),
+        "failed",
+        "reference_date: '31/10/2026' is not a date written as yyyy-mm-dd",
+    ),
+    Case(
+        "yaml_impossible_date",
+        "crash",
+        with_meta("reference_date: 2026-02-30\n"),
+        "failed",
+        "'2026-02-30' is not a real date",
+    ),
+    Case(
+        "yaml_year_as_words",
+        "crash",
+        with_meta("collection_year: twenty twenty-five\n"),
+        "failed",
+        "is not a collection year",
+    ),
+    Case(
+        "yaml_year_as_range",
+        "crash",
+        with_meta("reference_date: 2026-10-31\ncollection_year: 2025-26\n"),
+        "loaded",
+    ),
+    Case(
+        "yaml_misspelt_setting",
+        "crash",
+        with_meta("reference_data: 2026-10-31\n"),
+        "failed",
+        "'reference_data' is not a setting",
+    ),
+    Case("yaml_a_list", "crash", with_meta("- 2026-10-31\n"), "failed", "should hold settings"),
+    Case(
+        "yaml_not_utf8",
+        "crash",
+        with_meta(b"reference_date: 2026-10-31 \xff\n"),
+        "failed",
+        "submission.yaml is not UTF-8",
+    ),
+    Case("file_name_not_utf8", "crash", bad_file_name, "failed", "A file name is not plain text"),
+    Case("empty_folder", "crash", empty_folder, "failed", "holds no files"),
+    Case("only_the_note", "crash", lambda f: write(f, {}), "failed", "holds no files"),
+    Case(
+        "unexpected_error",
+        "crash",
+        with_files(episodes__csv=GOOD["episodes.csv"] + "\n"),
+        "failed",
+        "an unexpected error (RuntimeError)",
+        patch={(batch_module, "to_canonical"): raise_unexpected},
+    ),
+    # 2. Rows lost in silence
+    Case(
+        "unbalanced_quote",
+        "silent loss",
+        with_files(episodes__csv=EPISODES + EPISODE_ROWS[0] + '"' + "".join(EPISODE_ROWS[1:]) * 30),
+        "failed",
+        'A quote (") opened on line 3 is never closed',
+    ),
+    Case(
+        "unbalanced_quote_near_the_end",
+        "silent loss",
+        with_files(
+            episodes__csv=EPISODES
+            + "".join(EPISODE_ROWS[:3])
+            + 'ZQX70003,05/09/2021,S,V2,N4,U1,"PR1,,,,,,\n'
+            + EPISODE_ROWS[3]
+        ),
+        "failed",
+        "opened on line 5 is never closed",
+    ),
+    Case(
+        "hidden_file_name",
+        "silent loss",
+        with_files(episodes__csv=None, **{"_episodes__csv": GOOD["episodes.csv"]}),
+        "loaded",
+    ),
+    Case(
+        "system_files_beside_the_export",
+        "silent loss",
+        system_files,
+        "loaded",
+        "not read: an Office lock file",
+    ),
+    Case(
+        "corrected_note",
+        "silent loss",
+        with_meta("reference_date: 2026-11-30\ncollection_year: 2025\n"),
+        "loaded",
+    ),
+    Case("identical_resend", "silent loss", with_meta(META), "unchanged"),
+    # 3. Wrong words or wrong place
+    Case(
+        "blank_lines_in_a_csv",
+        "wrong place",
+        with_files(
+            header__csv=HEADER
+            + CHILDREN[0]
+            + "\n\n"
+            + CHILDREN[1]
+            + "\n"
+            + "ZQX70004,X,30/01/2020,WBRI,,,\n"
+            + CHILDREN[2]
+        ),
+        "loaded",
+        check=rejected_at("code_list", 7, "X"),
+    ),
+    Case(
+        "sheet_below_blank_rows",
+        "wrong place",
+        with_files(
+            header__csv=None,
+            header__xlsx=workbook(
+                {
+                    "Header": [
+                        [None],
+                        [None],
+                        *csv_rows(HEADER + "".join(CHILDREN))[:1],
+                        *csv_rows("".join(CHILDREN)),
+                    ]
+                }
+            ),
+        ),
+        "loaded",
+        check=stored_children(3),
+    ),
+    Case(
+        "sheet_below_a_title",
+        "wrong place",
+        with_files(
+            header__csv=None,
+            header__xlsx=workbook(
+                {
+                    "Header": [
+                        ["Looked-after children: export of 31/10/2026"],
+                        [None],
+                        *csv_rows(HEADER),
+                        *csv_rows(CHILDREN[0] + "ZQX70004,Q,30/01/2020,WBRI,,,\n"),
+                    ]
+                }
+            ),
+        ),
+        "loaded",
+        check=rejected_at("code_list", 5, "Q"),
+    ),
+    Case(
+        "na_cell_in_a_workbook",
+        "wrong place",
+        with_files(
+            header__csv=None,
+            header__xlsx=workbook(
+                {
+                    "Header": [
+                        *csv_rows(HEADER),
+                        *csv_rows(CHILDREN[0]),
+                        ["ZQX70004", "F", "#N/A", "#N/A"],
+                    ]
+                }
+            ),
+        ),
+        "loaded",
+        "'#N/A'",
+        check=rejected_at("real_date", 3, "#N/A"),
+    ),
+    Case(
+        "na_text_in_a_csv",
+        "wrong place",
+        with_files(header__csv=HEADER + CHILDREN[0] + "ZQX70004,F,30/01/2020,#N/A,,,\n"),
+        "loaded",
+        check=rejected_at("code_list", 3, "#N/A"),
+    ),
+    # 4. Security and privacy
+    Case("link_out_of_the_landing_area", "security", link_out, "failed", "is a link"),
+    Case("link_within_the_submission", "security", link_within, "failed", "is a link"),
+    Case(
+        "submission_folder_is_a_link",
+        "security",
+        folder_is_a_link,
+        "failed",
+        "The submission folder is a link",
+    ),
+    Case("named_pipe", "security", named_pipe, "failed", "not an ordinary file"),
+    Case(
+        "us_format_dates_of_birth",
+        "privacy",
+        with_files(
+            header__csv=HEADER + "ZQX70001,M,03/17/2019,WBRI,,,\nZQX70002,F,08/23/2020,BAFR,,,\n"
+        ),
+        "loaded",
+        check=rejected_at("real_date", 2, "99/99/9999"),
+    ),
+    Case(
+        "child_id_too_long",
+        "privacy",
+        with_files(
+            header__csv=HEADER + CHILDREN[0] + "ZQX7" + "1" * 44 + ",F,30/01/2020,WBRI,,,\n"
+        ),
+        "loaded",
+        check=rejected_at("text_length", 3),
+    ),
+    Case(
+        "postcode_too_long",
+        "privacy",
+        with_files(episodes__csv=EPISODES + EPISODE_ROWS[0].replace("EG19 7TT", "EG19 7TTZQXQZ")),
+        "loaded",
+        check=rejected_at("text_length", 2, "AA99 9AAAAAAA"),
+    ),
+    Case(
+        "file_without_its_header_row",
+        "privacy",
+        with_files(header__csv="".join(CHILDREN)),
+        "failed",
+        "is not a table of the",
+    ),
+    Case(
+        "a_names_column",
+        "privacy",
+        with_files(
+            header__csv=HEADER.replace("\n", ",Forename\n") + CHILDREN[0].replace("\n", ",Amelia\n")
+        ),
+        "failed",
+        "Personal details must not",
+    ),
+    # 5. What careless exports and other systems produce
+    Case(
+        "utf16_with_bom",
+        "careless",
+        with_files(header__csv=GOOD["header.csv"].encode("utf-16")),
+        "loaded",
+        "read as UTF-16 text",
+    ),
+    Case(
+        "utf16_without_bom",
+        "careless",
+        with_files(header__csv=GOOD["header.csv"].encode("utf-16-le")),
+        "loaded",
+        "read as UTF-16",
+    ),
+    Case(
+        "utf8_with_bom",
+        "careless",
+        with_files(header__csv=b"\xef\xbb\xbf" + GOOD["header.csv"].encode()),
+        "loaded",
+    ),
+    Case(
+        "windows_1252",
+        "careless",
+        with_files(
+            header__csv=(HEADER + CHILDREN[0] + "ZQX7É005,F,30/01/2020,WBRI,,,\n").encode("cp1252")
+        ),
+        "loaded",
+        "Windows-1252",
+    ),
+    Case(
+        "trailing_commas",
+        "careless",
+        with_files(header__csv=GOOD["header.csv"].replace("\n", ",,\n")),
+        "loaded",
+        "2 column(s) with no header left out",
+    ),
+    Case(
+        "nul_bytes_inside",
+        "careless",
+        with_files(episodes__csv=GOOD["episodes.csv"].replace("PR1", "P\x00R1", 1)),
+        "failed",
+        "holds binary data",
+    ),
+    Case(
+        "old_excel_format",
+        "careless",
+        with_files(header__csv=None, header__xls=b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500)),
+        "failed",
+        "is not a CSV or XLSX file",
+    ),
+    Case(
+        "file_over_the_size_limit",
+        "careless",
+        with_meta(NEW_META),
+        "failed",
+        "are not loaded",
+        patch={(read_module, "MAX_FILE_BYTES"): 200},
+    ),
+    Case(
+        "compressed_file_over_the_limit",
+        "careless",
+        with_files(
+            episodes__csv=None, episodes__csv__gz=gzip.compress(GOOD["episodes.csv"].encode() * 400)
+        ),
+        "failed",
+        "unpacks to more than",
+        patch={(read_module, "MAX_FILE_BYTES"): 20_000},
+    ),
+    Case(
+        "value_over_the_field_limit",
+        "careless",
+        with_files(
+            episodes__csv=EPISODES + EPISODE_ROWS[0].replace(",X1,,", ",X1," + "x" * 5000 + ",")
+        ),
+        "failed",
+        "characters long",
+    ),
+    Case(
+        "table_sent_twice",
+        "careless",
+        with_files(episodes_copy__csv=GOOD["episodes.csv"]),
+        "failed",
+        "both hold the episodes table",
+    ),
+    Case("zero_byte_file", "careless", with_files(episodes__csv=""), "failed", "is empty"),
+    Case(
+        "cut_off_mid_row",
+        "careless",
+        with_files(episodes__csv=GOOD["episodes.csv"] + "ZQX70003,01/10/2021,S"),
+        "loaded",
+        "cut short",
+    ),
+    Case(
+        "files_in_a_subfolder",
+        "careless",
+        lambda f: write(
+            f,
+            {"export/header.csv": GOOD["header.csv"], "export/episodes.csv": GOOD["episodes.csv"]},
+        ),
+        "loaded",
+    ),
+    Case(
+        "every_value_quoted",
+        "careless",
+        with_files(
+            header__csv="".join(
+                ",".join(f'"{v}"' for v in line.split(",")) + "\n"
+                for line in GOOD["header.csv"].splitlines()
+            )
+        ),
+        "loaded",
+    ),
+]
+# fmt: on
+
+
+def load_latest(settings, registry, warehouse):
+    submission = latest_submission(settings.landing_dir, "NTH")
+    return ingest_submissions(warehouse, settings, registry, [(registry.get("NTH"), submission)])[0]
+
+
+def counts(warehouse) -> dict[str, int]:
+    return {
+        t: warehouse.sql(f"select count(*) from canonical.{t}").fetchone()[0]
+        for t in ("children", "episodes", "adoption_matches")
+    }
+
+
+def records_in(path: Path) -> int:
+    """Rows of data in a CSV, counted from its lines (blank lines apart), not by a CSV parser."""
+    data = path.read_bytes()
+    for magic, unpack in ((b"\x1f\x8b", gzip.decompress), (b"BZh", bz2.decompress)):
+        if data.startswith(magic):
+            data = unpack(data)
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = data.decode("utf-16")
+    elif data.count(0) * 2 >= len(data) - 2:
+        text = data.decode("utf-16-le")
+    else:
+        text = data.decode("utf-8", errors="replace")
+    for end in ("\r\n", "\r", "\u2028"):
+        text = text.replace(end, "\n")
+    return sum(1 for line in text.split("\n") if line) - 1
+
+
+def told(outcome) -> str:
+    notes = outcome.file_loads["message"].dropna().tolist() if len(outcome.file_loads) else []
+    return " | ".join([outcome.message, *notes, *outcome.rejections["message"].tolist()])
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.kind}:{c.name}" for c in CASES])
+def test_a_broken_submission_after_a_good_one(case, settings, registry, warehouse, monkeypatch):
+    council = settings.landing_dir / "NTH"
+    write(council / "s1-good", GOOD)
+    assert load_latest(settings, registry, warehouse).status == "loaded"
+    before = counts(warehouse)
+    assert before["children"] == GOOD_ROWS["children"]
+    for (module, name), value in case.patch.items():
+        monkeypatch.setattr(module, name, value)
+    folder = council / "s2-case"
+    case.build(folder)
+
+    outcome = load_latest(settings, registry, warehouse)
+
+    assert outcome.status == case.expect, told(outcome)
+    assert case.says in told(outcome)
+    current = warehouse.sql(
+        "select submission_id, is_stale from audit.current_submissions where council_code = 'NTH'"
+    ).fetchone()
+    if case.expect == "unchanged":
+        assert counts(warehouse) == before and current == ("s1-good", False)
+        return
+    recorded = warehouse.execute(
+        "select status from audit.submissions where council_code = 'NTH' and submission_id = ?",
+        [outcome.submission_id],
+    ).fetchall()
+    assert recorded == [(case.expect,)]
+    report = settings.outbox_dir / "NTH" / outcome.submission_id / "validation_report.html"
+    assert report.exists()
+    if case.expect == "failed":
+        assert counts(warehouse) == before
+        assert current == ("s1-good", True)
+        assert "could not be loaded" in report.read_text()
+    else:
+        assert current == (outcome.submission_id, False)
+    loads = outcome.file_loads
+    assert (loads["rows_received"] == loads["rows_accepted"] + loads["rows_rejected"]).all()
+    for row in loads[loads["status"] == "loaded"].itertuples():
+        if pd.isna(row.sheet_name):
+            assert row.rows_received == records_in(folder / row.file_name), row.file_name
+    if case.check:
+        case.check(outcome, warehouse)
+
+
+def test_a_link_out_of_the_landing_area_is_neither_loaded_nor_archived(
+    settings, registry, warehouse
+):
+    council = settings.landing_dir / "NTH"
+    write(council / "s1-good", GOOD)
+    load_latest(settings, registry, warehouse)
+    link_out(council / "s2-link")
+    assert load_latest(settings, registry, warehouse).status == "failed"
+    archived = [p for p in settings.archive_dir.rglob("*") if p.is_file()]
+    assert not any("stolen" in p.read_text(errors="replace") or p.is_symlink() for p in archived)
+    assert not any("ZQX79999" in p.read_text(errors="replace") for p in archived)
+    stored = warehouse.sql("select count(*) from canonical.episodes").fetchone()[0]
+    assert stored == GOOD_ROWS["episodes"]
+
+
+def test_a_corrected_note_is_applied(settings, registry, warehouse):
+    """The same files with a corrected submission.yaml are a new submission, and the correction
+    (here the export date, which decides what counts as a future date) takes effect."""
+    council = settings.landing_dir / "NTH"
+    late = EPISODES + "".join(EPISODE_ROWS) + "ZQX70003,01/11/2026,S,V2,N4,U1,PR1,,,,,,\n"
+    write(council / "s1", {**GOOD, "episodes.csv": late})
+    first = load_latest(settings, registry, warehouse)
+    assert dict(first.rejections.groupby("rule").size()) == {"no_future_dates": 1}
+    write(council / "s2", {**GOOD, "episodes.csv": late}, META.replace("10-31", "11-30"))
+    second = load_latest(settings, registry, warehouse)
+    assert second.status == "loaded" and second.rejections.empty
+
+
+def test_the_corpus_covers_every_class_of_the_issue():
+    kinds = {c.kind for c in CASES}
+    assert {"crash", "silent loss", "wrong place", "security", "privacy", "careless"} <= kinds
+    assert len({c.name for c in CASES}) == len(CASES)
