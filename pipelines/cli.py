@@ -29,18 +29,44 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+class UsageError(Exception):
+    """A user's mistake, told in one line (exit code 2), never as a traceback."""
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    from pipelines.registry import load_registry
     from pipelines.settings import DBT_PROJECT_DIR
     from pipelines.warm_dbt import start_warm_dbt
 
     settings = Settings.from_env()
+    registry = load_registry(settings.councils_file)
+    args.council = _council_codes(args.council, registry.codes)
+    if not args.demo_if_empty and not settings.landing_dir.is_dir():
+        raise UsageError(
+            f"the landing folder {settings.landing_dir} does not exist (set RAA_LANDING_DIR, or "
+            "use --demo-if-empty to generate the demo region there)"
+        )
     # dbt imports and parses the project while this process imports Dagster and loads councils.
     with start_warm_dbt(DBT_PROJECT_DIR, settings.database):
         return _run(args, settings)
 
 
+def _council_codes(given: list[str] | None, codes: list[str]) -> list[str] | None:
+    """Council codes as the registry spells them (case does not matter)."""
+    if not given:
+        return None
+    known = {c.upper(): c for c in codes}
+    unknown = [g for g in given if g.upper() not in known]
+    if unknown:
+        raise UsageError(
+            f"unknown council {', '.join(repr(u) for u in unknown)}: the registry has "
+            f"{', '.join(codes)}"
+        )
+    return list(dict.fromkeys(known[g.upper()] for g in given))
+
+
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.reporting import headline
+    from pipelines.reporting import headline, load_results
     from pipelines.run import run_pipeline
 
     if args.demo_if_empty and _landing_is_empty(settings.landing_dir):
@@ -53,14 +79,21 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         settings, args.council or None, progress=lambda line: print(line, flush=True)
     )
     took = time.perf_counter() - started
+    results = load_results(settings, list(report.ingested))
     for code, ok in report.ingested.items():
-        print(f"  {code}: {'loaded' if ok else 'FAILED (see raa status and the outbox report)'}")
+        print(
+            f"  {code}: {results.get(code, 'loaded') if ok else 'FAILED: ' + results.get(code, 'see raa status')}"
+        )
     print(f"warehouse: {settings.database}  ({took:.1f}s)")
     print(f"council feedback reports: {settings.outbox_dir}")
     print(headline(settings.database))
+    failed = [code for code, ok in report.ingested.items() if not ok]
+    if failed:
+        print(f"{len(failed)} council(s) failed to load ({', '.join(failed)}): their previous data "
+              "stays in use, flagged stale; see their reports in the outbox.", file=sys.stderr)  # fmt: skip
     if not report.built:
         print("The warehouse build failed: see the Dagster run log (make ui).", file=sys.stderr)
-    return 0 if report.built else 1
+    return 0 if report.success else 1
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -68,7 +101,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     from pipelines.reporting import status
 
     settings = Settings.from_env()
-    print(status(settings.database, load_registry(settings.councils_file).codes))
+    registry = load_registry(settings.councils_file)
+    print(status(settings.database, registry.codes, settings.landing_dir))
     return 0
 
 
@@ -110,8 +144,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pipelines.registry import RegistryError
+
     args = parser().parse_args(argv)
-    code = args.func(args)
+    try:
+        code = args.func(args)
+    except (UsageError, RegistryError) as problem:
+        print(f"raa {args.command}: {problem}", file=sys.stderr)
+        return 2
     # Done: spare the exit its garbage collection over everything a run imported (~400k objects,
     # ~1 s). Finalizers and atexit handlers still run.
     gc.freeze()

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.ingest.landing import unregistered_folders
+
 HEADLINE_SQL = """
 with partnership as (
     -- the registry's partnership code (REGION in the demo, ENGLAND in the national demo)
@@ -56,8 +58,12 @@ def _table(rows: list[tuple], headers: list[str]) -> str:
              for r in rows]  # fmt: skip
     widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h)
               for i, h in enumerate(headers)]  # fmt: skip
-    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
-    body = ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
+    numeric = [all(isinstance(r[i], int | float) for r in rows if r[i] is not None)
+               for i in range(len(headers))]  # fmt: skip
+    line = "  ".join(h.rjust(w) if n else h.ljust(w)
+                     for h, w, n in zip(headers, widths, numeric, strict=True))  # fmt: skip
+    body = ["  ".join(c.rjust(w) if n else c.ljust(w)
+                      for c, w, n in zip(r, widths, numeric, strict=True)) for r in cells]  # fmt: skip
     return "\n".join([line, "-" * len(line), *body])
 
 
@@ -135,16 +141,47 @@ def _publish_lines(publishes: list[tuple]) -> list[str]:
     return lines
 
 
-def status(database: Path, council_codes: list[str]) -> str:
+LATEST_SQL = """
+select council_code, submission_id, status, message from audit.submissions
+qualify row_number() over (partition by council_code order by loaded_at desc) = 1
+"""
+
+
+def load_results(settings, council_codes: list[str]) -> dict[str, str]:
+    """What the last load of each council came to, in a few words: its latest submission
+    folder, or why it failed, or that there was none."""
+    from pipelines.ingest.landing import submission_folders
+
+    latest = {}
+    if settings.database.exists():
+        con = duckdb.connect(str(settings.database), read_only=True)
+        try:
+            latest = {r[0]: r[1:] for r in con.execute(LATEST_SQL).fetchall()}
+        finally:
+            con.close()
+    results = {}
+    for code in council_codes:
+        folders = submission_folders(settings.landing_dir, code)
+        if not folders:
+            results[code] = f"no submission in {settings.landing_dir / code}"
+            continue
+        submission, state, message = latest.get(code, (None, None, None))
+        if state == "failed" and submission == folders[-1].name:
+            results[code] = f"submission {submission}: {message}"
+        elif submission == folders[-1].name:
+            results[code] = f"loaded submission {submission}"
+        else:
+            results[code] = f"submission {folders[-1].name} unchanged"
+    return results
+
+
+def status(database: Path, council_codes: list[str], landing_dir: Path | None = None) -> str:
     if not database.exists():
         return f"No warehouse at {database} yet: run `raa run`."
     con = duckdb.connect(str(database), read_only=True)
     try:
         rows = {r[0]: r for r in con.execute(STATUS_SQL).fetchall()}
-        failed = dict(con.execute(
-            """select council_code, max(submission_id) from audit.submissions
-               where status = 'failed' group by 1"""
-        ).fetchall())  # fmt: skip
+        latest = {r[0]: r[1:] for r in con.execute(LATEST_SQL).fetchall()}
         publishes = _publishes(con)
     finally:
         con.close()
@@ -153,21 +190,30 @@ def status(database: Path, council_codes: list[str]) -> str:
         {s["council_code"]: s["submission_id"] for s in json.loads(last[5])} if last else {}
     )
     now = datetime.now()
-    out = []
+    out, notes = [], []
     for code in council_codes:
         row = rows.get(code)
+        submission, state, message = latest.get(code, (None, None, None))
         if row is None:
-            out.append((code, "-", "-", 0, 0, 0, in_snapshot.get(code, "-"), "never loaded"))
+            never = "FAILED, never loaded" if state == "failed" else "never loaded"
+            out.append((code, "-", "-", 0, 0, 0, in_snapshot.get(code, "-"), never))
+            if state == "failed":
+                notes.append(f"{code}: submission {submission} failed: {message}")
             continue
-        _, submission, received, stale, accepted, rejected, queried, reason = row
+        _, current, received, stale, accepted, rejected, queried, reason = row
         age = f"{(now - received).days}d" if received else "-"
-        note = (
-            f"STALE: {reason}"
-            if stale
-            else (f"last failure {failed[code]}" if code in failed else "ok")
-        )
+        note = "STALE" if stale else ("ok" if state != "failed" else f"last failure {submission}")
+        if stale:
+            notes.append(f"{code}: {reason}")
         published = in_snapshot.get(code, "-")
-        out.append((code, submission, age, accepted, rejected, queried, published, note))
+        out.append((code, current, age, accepted, rejected, queried, published, note))
     headers = ["council", "submission", "age", "accepted", "rejected", "queried", "published",
                "state"]  # fmt: skip
-    return "\n".join([_table(out, headers), "", *_publish_lines(publishes)])
+    unregistered = unregistered_folders(landing_dir, council_codes) if landing_dir else []
+    if unregistered:
+        notes.append(
+            f"not in the council registry, so never loaded: {', '.join(unregistered)} "
+            f"(in {landing_dir})"
+        )
+    return "\n".join([_table(out, headers), "", *notes, *([""] if notes else []),
+                      *_publish_lines(publishes)])  # fmt: skip

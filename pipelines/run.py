@@ -12,7 +12,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
@@ -20,7 +20,8 @@ import dagster as dg
 from pipelines.definitions import INGEST_JOB, TRANSFORM_JOB, build_definitions
 from pipelines.defs.operations import RANGE_END, RANGE_START, council_blocks, failure_problem
 from pipelines.defs.resources import AlertResource, ProgressReporter
-from pipelines.publish.alerts import run_failure_alert
+from pipelines.ingest.landing import unregistered_folders
+from pipelines.publish.alerts import run_failure_alert, unregistered_folder_alert
 from pipelines.registry import load_registry
 from pipelines.settings import PROJECT_ROOT, Settings
 
@@ -30,6 +31,7 @@ class RunReport:
     ingested: dict[str, bool]
     built: bool
     build_run_id: str | None = None
+    unregistered: list[str] = field(default_factory=list)  # landing folders of no council
 
     @property
     def success(self) -> bool:
@@ -72,6 +74,10 @@ def run_pipeline(
     alerts = (resources or {}).get("alerts") or AlertResource()
     ingest_job = defs.resolve_job_def(INGEST_JOB)
     codes = councils or registry.codes
+    unregistered = unregistered_folders(settings.landing_dir, registry.codes)
+    if unregistered:
+        say(f"not in the council registry, so not loaded: {', '.join(unregistered)}")
+        alerts.send(unregistered_folder_alert(unregistered, str(settings.landing_dir)))
     ingested = {}
     for block in council_blocks(registry.codes, codes):
         started = time.perf_counter()
@@ -93,7 +99,8 @@ def run_pipeline(
     _alert_on_failure(built, TRANSFORM_JOB, None, alerts)
     state = "built and published" if built.success else "FAILED"
     say(f"warehouse {state} in {time.perf_counter() - started:.1f}s")
-    return RunReport(ingested=ingested, built=built.success, build_run_id=built.run_id)
+    return RunReport(ingested=ingested, built=built.success, build_run_id=built.run_id,
+                     unregistered=unregistered)  # fmt: skip
 
 
 def _failed_councils(result: dg.ExecuteInProcessResult, block: list[str]) -> set[str]:

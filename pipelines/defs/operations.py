@@ -12,8 +12,8 @@ import json
 import dagster as dg
 
 from pipelines.defs.resources import AlertResource, WarehouseResource
-from pipelines.ingest.landing import is_stable, submission_folders
-from pipelines.publish.alerts import run_failure_alert
+from pipelines.ingest.landing import is_stable, submission_folders, unregistered_folders
+from pipelines.publish.alerts import run_failure_alert, unregistered_folder_alert
 from pipelines.publish.config import OperationsSettings
 
 BATCH_TAG = "raa/batch"
@@ -72,12 +72,16 @@ def landing_sensor(ingest_job) -> dg.SensorDefinition:
         "(no file changed for RAA_LANDING_QUIET_SECONDS). One run per submission.",
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
-    def new_submission(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+    def new_submission(
+        context: dg.SensorEvaluationContext, warehouse: WarehouseResource, alerts: AlertResource
+    ):
         settings = warehouse.settings()
         quiet = OperationsSettings.from_env().landing_quiet_seconds
-        seen: dict[str, str] = json.loads(context.cursor or "{}")
+        seen: dict = json.loads(context.cursor or "{}")
+        codes = warehouse.registry().codes
+        _tell_unregistered(context, settings.landing_dir, codes, seen, alerts)
         requests = []
-        for code in warehouse.registry().codes:
+        for code in codes:
             folders = submission_folders(settings.landing_dir, code)
             if not folders or seen.get(code) == folders[-1].name:
                 continue
@@ -95,6 +99,19 @@ def landing_sensor(ingest_job) -> dg.SensorDefinition:
         return dg.SensorResult(run_requests=requests, cursor=json.dumps(seen, sort_keys=True))
 
     return new_submission
+
+
+UNREGISTERED = "_unregistered"  # the cursor's list of landing folders already alerted on
+
+
+def _tell_unregistered(context, landing, codes: list[str], seen: dict, alerts) -> None:
+    """A landing folder of no registered council is told to the operators once."""
+    found = unregistered_folders(landing, codes)
+    new = [f for f in found if f not in seen.get(UNREGISTERED, [])]
+    if new:
+        context.log.warning(f"not in the council registry, so not loaded: {', '.join(new)}")
+        alerts.send(unregistered_folder_alert(new, str(landing)), context.log)
+    seen[UNREGISTERED] = found
 
 
 def finished_batches(runs) -> list[str]:

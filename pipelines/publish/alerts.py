@@ -103,3 +103,19 @@ def run_failure_alert(job: str, run_id: str, council: str | None, problem: str) 
     )
     subject = f"{job} failed" + (f" for {council}" if council else "")
     return Alert(subject=subject, council=council, problem=problem, what_to_do=what)
+
+
+def unregistered_folder_alert(folders: list[str], landing: str) -> Alert:
+    return Alert(
+        subject=f"{len(folders)} landing folder(s) not in the council registry",
+        problem=(
+            f"{landing} holds folder(s) that are no council in the registry: "
+            f"{', '.join(folders)}. Nothing in them is loaded."
+        ),
+        what_to_do=(
+            "If a council's export was dropped in the wrong folder, move it to "
+            "<landing>/<council code>/<submission>/ (codes in capitals, as in the registry). If "
+            "a new council has joined, add it to the registry (RAA_COUNCILS_FILE). Otherwise "
+            "remove the folder."
+        ),
+    )

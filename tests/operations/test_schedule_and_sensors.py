@@ -13,7 +13,7 @@ from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
 
 from pipelines.definitions import INGEST_JOB, TRANSFORM_JOB, build_definitions
 from pipelines.defs.operations import BATCH_TAG, RANGE_END, RANGE_START
-from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.resources import AlertResource, WarehouseResource
 from pipelines.settings import Settings
 
 CODES = ["NTH", "ASH", "FEN", "KIL", "RAA"]
@@ -61,7 +61,7 @@ def test_landing_sensor_starts_one_run_per_complete_submission(ops, monkeypatch)
     settings, defs = ops
     monkeypatch.setenv("RAA_LANDING_QUIET_SECONDS", "120")
     sensor = defs.resolve_sensor_def("new_submission")
-    resources = {"warehouse": WarehouseResource()}
+    resources = {"warehouse": WarehouseResource(), "alerts": AlertResource()}
     _drop(settings, "ASH", "2026-11-20", age_seconds=600)
     _drop(settings, "FEN", "2026-11-20", age_seconds=5)  # still being copied
     first = sensor.evaluate_tick(dg.build_sensor_context(resources=resources, definitions=defs))
@@ -77,6 +77,23 @@ def test_landing_sensor_starts_one_run_per_complete_submission(ops, monkeypatch)
         dg.build_sensor_context(cursor=again.cursor, resources=resources, definitions=defs)
     )
     assert [r.run_key for r in newer.run_requests] == ["landing-ASH-2026-11-21"]
+
+
+def test_landing_sensor_tells_operators_once_of_a_folder_of_no_council(ops, smtp):
+    settings, defs = ops
+    sensor = defs.resolve_sensor_def("new_submission")
+    resources = {"warehouse": WarehouseResource(), "alerts": AlertResource()}
+    _drop(settings, "nth", "2026-11-20", age_seconds=600)  # a registered code, in lower case
+    _drop(settings, "XYZ", "2026-11-20", age_seconds=600)
+    first = sensor.evaluate_tick(dg.build_sensor_context(resources=resources, definitions=defs))
+    assert first.run_requests == []
+    (message,) = smtp.wait(1)
+    assert "2 landing folder(s) not in the council registry" in message
+    assert "(the registry has NTH)" in message and "XYZ" in message and "Nothing in them" in message
+    again = sensor.evaluate_tick(
+        dg.build_sensor_context(cursor=first.cursor, resources=resources, definitions=defs)
+    )
+    assert again.run_requests == [] and len(smtp.wait(2, timeout=1)) == 1  # told once
 
 
 def test_build_sensor_waits_for_the_whole_batch(ops):
