@@ -9,6 +9,7 @@ whole synthetic England (150 councils + agency).
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,9 +72,11 @@ def peer_landing(seed: int) -> DataSet:
     folder = CACHE / f"seed-{seed}" / "peer-104k" / "landing" / "NTH" / PEER_SET
     folder.mkdir(parents=True, exist_ok=True)
     for file in source.iterdir():
-        link = folder / file.name
-        if not link.exists():
-            link.symlink_to(file)
+        copy = folder / file.name  # a copy: links in a submission are refused, never followed
+        if copy.is_symlink():
+            copy.unlink()
+        if not copy.exists():
+            shutil.copy2(file, copy)
     return DataSet("peer-104k", folder.parent.parent, DEFAULT_COUNCILS_FILE)
 
 

@@ -58,3 +58,38 @@ def test_a_users_mistake_is_one_line_and_exit_2(argv, env, says, tmp_path, monke
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert says.format(tmp=tmp_path) in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_unexpected_error_fails_the_load_once_with_a_record_and_a_report(tmp_path, monkeypatch):
+    """Through the Dagster job, as the schedule runs it: the submission is `failed` (recorded,
+    reported, the run failed), and the step is not retried as an "unexpected error"."""
+    import dagster as dg
+    import duckdb
+
+    from pipelines.definitions import INGEST_JOB, build_definitions
+    from pipelines.ingest import batch
+    from pipelines.settings import Settings
+    from tests.ingest.test_hostile_submissions import GOOD, META, write
+
+    monkeypatch.setenv("RAA_LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.setenv("RAA_WAREHOUSE_DIR", str(tmp_path / "warehouse"))
+    settings = Settings.from_env(pseudonym_key="k")
+    write(settings.landing_dir / "NTH" / "s1", GOOD, META)
+
+    def boom(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(batch, "to_canonical", boom)
+    job = build_definitions(settings).resolve_job_def(INGEST_JOB)
+    with dg.instance_for_test() as instance:
+        result = job.execute_in_process(instance=instance, partition_key="NTH",
+                                        raise_on_error=False)  # fmt: skip
+        events = [e.event_type for e in result.all_events]
+    assert not result.success
+    assert dg.DagsterEventType.STEP_UP_FOR_RETRY not in events
+    (failure,) = result.get_step_failure_events()
+    assert "an unexpected error (ZeroDivisionError)" in failure.step_failure_data.error.message
+    with duckdb.connect(str(settings.database), read_only=True) as con:
+        recorded = con.execute("select submission_id, status from audit.submissions").fetchall()
+    assert recorded == [("s1", "failed")]
+    assert (settings.outbox_dir / "NTH" / "s1" / "validation_report.html").exists()
