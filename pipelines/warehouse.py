@@ -33,7 +33,7 @@ create table if not exists audit.file_loads (
     rows_received integer not null,
     rows_accepted integer not null,
     rows_rejected integer not null,
-    status varchar not null,          -- loaded | failed | not_used
+    status varchar not null,          -- loaded | failed | not_loaded | ignored
     message varchar
 );
 create table if not exists audit.rejections (
