@@ -196,6 +196,9 @@ def read_submission(council_code: str, folder: Path) -> Submission:
         if kind == "other":
             problems.append(f"{rel} is not an ordinary file (a pipe, socket or device).")
             continue
+        if not path.resolve().is_relative_to(folder.resolve()):  # never, short of a race
+            problems.append(f"{rel} resolves to a place outside the submission folder.")
+            continue
         why_ignored = _system_file(path.name)
         if why_ignored:
             ignored.append((rel, f"not read: {why_ignored}"))
