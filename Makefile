@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+# The venv's tools (dbt for dagster-dbt, dagster for `dagster dev`) whether or not it is active.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+WAREHOUSE_DIR = $(or $(RAA_WAREHOUSE_DIR),$(CURDIR)/data/warehouse)
+DOCS = dbt_project/target/docs
 
 .PHONY: run test ui lint bench docs install clean
 
@@ -37,13 +41,23 @@ ui: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check pipelines data_contracts tests bench
 	$(BIN)/ruff format --check pipelines data_contracts tests bench
-	cd dbt_project && ../$(BIN)/sqlfluff lint models tests analyses
+	cd dbt_project && ../$(BIN)/sqlfluff lint models tests
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
+# The dbt docs as one static page, with the warehouse's catalogue (column types, row counts)
+# once `make run` has built it, and without it before.
 docs: $(STAMP)
-	cd dbt_project && ../$(BIN)/dbt docs generate --profiles-dir .
+	@if [ -f "$(WAREHOUSE_DIR)/raa.duckdb" ]; then \
+	  cd dbt_project && RAA_DBT_DATABASE="$(WAREHOUSE_DIR)/raa.duckdb" ../$(BIN)/dbt docs generate \
+	    --profiles-dir . --target-path target/docs --static --quiet; \
+	else \
+	  echo "no warehouse yet at $(WAREHOUSE_DIR): the docs have no catalogue (run make run first)"; \
+	  cd dbt_project && RAA_DBT_DATABASE=":memory:" ../$(BIN)/dbt docs generate \
+	    --profiles-dir . --target-path target/docs --static --empty-catalog --quiet; \
+	fi
+	@echo "dbt docs: open file://$(CURDIR)/$(DOCS)/static_index.html in a browser"
 
 clean:
 	rm -rf data .dagster_home dbt_project/target

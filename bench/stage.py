@@ -107,7 +107,7 @@ def dbt(settings, select: str | None) -> dict:
     from pipelines.defs.transform import dbt_resource, ensure_manifest
     from pipelines.settings import DBT_PROJECT_DIR
 
-    ensure_manifest(settings.database)
+    ensure_manifest()
     executable = dbt_resource().dbt_executable
     env = {**os.environ, "RAA_DBT_DATABASE": str(settings.database)}
     args = [executable, "build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",

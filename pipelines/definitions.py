@@ -29,7 +29,7 @@ MARTS_GROUP = "marts"
 def build_definitions(settings: Settings) -> dg.Definitions:
     registry = load_registry(settings.councils_file)
     ingest = build_ingest_asset(registry)
-    models = build_dbt_assets(ensure_manifest(settings.database))
+    models = build_dbt_assets(ensure_manifest())
     marts = [key for key, group in models.group_names_by_key.items() if group == MARTS_GROUP]
     published = build_publish_asset(marts)
     freshness = build_freshness_checks(registry)

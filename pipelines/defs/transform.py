@@ -45,9 +45,10 @@ class LayerTranslator(DagsterDbtTranslator):
 
 @cache
 def dbt_project() -> DbtProject:
-    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-    project.prepare_if_dev()
-    return project
+    # No prepare_if_dev(): under `dagster dev` it runs `dbt parse` through a `dbt` found on PATH
+    # (none outside the venv). build_definitions parses in this process instead, under every
+    # command, when the manifest is missing or stale (ensure_manifest).
+    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
 def dbt_environment(warehouse: WarehouseResource) -> None:
@@ -91,11 +92,9 @@ def keep_partial_parse(run_target: Path) -> None:
     os.replace(temporary, kept)
 
 
-def ensure_manifest(database: Path) -> Path:
-    """Parse the dbt project when its manifest is missing or older than any project file.
-
-    `prepare_if_dev` only does this under `dagster dev`; `raa run`, tests and CI call this.
-    """
+def ensure_manifest() -> Path:
+    """Parse the dbt project when its manifest is missing or older than any project file (parsing
+    opens no warehouse: the profile's path may be unset)."""
     project = dbt_project()
     manifest = project.manifest_path
     sources = [DBT_PROJECT_DIR / name for name in PROJECT_FILES]
@@ -105,7 +104,6 @@ def ensure_manifest(database: Path) -> Path:
                  if p.suffix in {".sql", ".yml", ".csv"} and p.exists())  # fmt: skip
     if manifest.exists() and manifest.stat().st_mtime >= newest:
         return manifest
-    os.environ.setdefault("RAA_DBT_DATABASE", str(database))
     from dbt.cli.main import dbtRunner
 
     result = dbtRunner().invoke(
