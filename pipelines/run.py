@@ -17,7 +17,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.definitions import INGEST_JOB, TRANSFORM_JOB, build_definitions
+from pipelines.definitions import INGEST_JOB, TRANSFORM_JOB, WRITES_WAREHOUSE, build_definitions
 from pipelines.defs.operations import RANGE_END, RANGE_START, council_blocks, failure_problem
 from pipelines.defs.resources import AlertResource, ProgressReporter
 from pipelines.ingest.landing import unregistered_folders
@@ -58,6 +58,26 @@ def _alert_on_failure(result, job: str, council: str | None, alerts: AlertResour
     alerts.send(run_failure_alert(job, result.run_id, council, problem))
 
 
+IN_PROGRESS = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED,
+               dg.DagsterRunStatus.CANCELING]  # fmt: skip
+
+
+def wait_for_other_writers(
+    instance: dg.DagsterInstance, say: Callable[[str], None], poll_seconds: float = 2.0
+) -> None:
+    """Join the one-writer queue: while a run that writes the warehouse is in progress (the
+    schedule's, a sensor's, one launched from the UI, another `raa run`), wait, and say so.
+    The daemon's queue in turn holds its runs while ours are in progress (config/dagster.yaml)."""
+    told: set[str] = set()
+    while runs := instance.get_runs(dg.RunsFilter(statuses=IN_PROGRESS, tags=WRITES_WAREHOUSE)):
+        for run in runs:
+            if run.run_id not in told:
+                told.add(run.run_id)
+                say(f"waiting for run {run.run_id[:8]} ({run.job_name}, {run.status.value}) to "
+                    "finish: the warehouse takes one writer at a time")  # fmt: skip
+        time.sleep(poll_seconds)
+
+
 def run_pipeline(
     settings: Settings,
     councils: list[str] | None = None,
@@ -80,6 +100,7 @@ def run_pipeline(
         alerts.send(unregistered_folder_alert(unregistered, str(settings.landing_dir)))
     ingested = {}
     for block in council_blocks(registry.codes, codes):
+        wait_for_other_writers(instance, say)
         started = time.perf_counter()
         result = ingest_job.execute_in_process(
             instance=instance, raise_on_error=False, run_config=QUIET,
@@ -91,6 +112,7 @@ def run_pipeline(
         _alert_on_failure(result, INGEST_JOB, ",".join(sorted(failed)) or None, alerts)
         state = f"FAILED: {', '.join(sorted(failed))}" if failed else "loaded"
         say(f"{len(block)} council(s) {state} in {time.perf_counter() - started:.1f}s")
+    wait_for_other_writers(instance, say)
     started = time.perf_counter()
     say("building the star schema and marts, checking and publishing ...")
     built = defs.resolve_job_def(TRANSFORM_JOB).execute_in_process(

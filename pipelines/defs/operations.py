@@ -8,11 +8,20 @@ submission. When every load of a batch has finished, `build_after_loads` starts 
 """
 
 import json
+from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from pipelines.defs.resources import AlertResource, WarehouseResource
-from pipelines.ingest.landing import is_stable, submission_folders, unregistered_folders
+from pipelines.ingest.landing import (
+    is_stable,
+    read_submission,
+    submission_folders,
+    unregistered_folders,
+)
+from pipelines.ingest.load import current_manifest
 from pipelines.publish.alerts import run_failure_alert, unregistered_folder_alert
 from pipelines.publish.config import OperationsSettings
 
@@ -80,6 +89,8 @@ def landing_sensor(ingest_job) -> dg.SensorDefinition:
         seen: dict = json.loads(context.cursor or "{}")
         codes = warehouse.registry().codes
         _tell_unregistered(context, settings.landing_dir, codes, seen, alerts)
+        # Every load this tick starts is one batch: build_after_loads builds once they are done.
+        batch = f"landing-{datetime.now(UTC):%Y%m%dT%H%M%S}"
         requests = []
         for code in codes:
             folders = submission_folders(settings.landing_dir, code)
@@ -89,10 +100,16 @@ def landing_sensor(ingest_job) -> dg.SensorDefinition:
             if not is_stable(latest, quiet):
                 context.log.info(f"{code}/{latest.name} is still arriving; waiting")
                 continue
+            loaded = _is_loaded(settings.database, code, read_submission(code, latest))
+            if loaded is None:
+                context.log.info(f"{code}/{latest.name}: the warehouse is busy; next tick")
+                continue
             seen[code] = latest.name
-            batch = f"landing-{code}-{latest.name}"
-            requests.append(dg.RunRequest(run_key=batch, partition_key=code,
-                                          tags={BATCH_TAG: batch}))  # fmt: skip
+            if loaded:
+                context.log.info(f"{code}/{latest.name} is the submission already loaded")
+                continue
+            requests.append(dg.RunRequest(run_key=f"landing-{code}-{latest.name}",
+                                          partition_key=code, tags={BATCH_TAG: batch}))  # fmt: skip
         if not requests:
             return dg.SensorResult(skip_reason="no new complete submission",
                                    cursor=json.dumps(seen, sort_keys=True))  # fmt: skip
@@ -112,6 +129,20 @@ def _tell_unregistered(context, landing, codes: list[str], seen: dict, alerts) -
         context.log.warning(f"not in the council registry, so not loaded: {', '.join(new)}")
         alerts.send(unregistered_folder_alert(new, str(landing)), context.log)
     seen[UNREGISTERED] = found
+
+
+def _is_loaded(database: Path, code: str, submission) -> bool | None:
+    """Whether this exact submission is the one the warehouse holds for the council (None when
+    the warehouse is being written and cannot be read now)."""
+    if not database.exists():
+        return False
+    try:
+        with duckdb.connect(str(database), read_only=True) as con:
+            return current_manifest(con, code) == submission.manifest_sha256
+    except duckdb.CatalogException:
+        return False
+    except duckdb.IOException:
+        return None
 
 
 def finished_batches(runs) -> list[str]:

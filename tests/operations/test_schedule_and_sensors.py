@@ -125,3 +125,35 @@ def test_run_failure_sensor_and_freshness_job_exist(ops):
     checks = {c.name for c in graph.asset_check_keys}
     assert {f"fresh_submission_{c}" for c in CODES} | {"release_gate"} <= checks
     assert dg.AssetKey("published_snapshot") in graph.get_all_asset_keys()
+
+
+def test_landing_sensor_starts_nothing_for_the_submission_already_loaded(ops, monkeypatch):
+    """Opening the UI after `make run` (a sensor with no cursor yet) reloads nobody."""
+    from pipelines.ingest.landing import latest_submission
+    from pipelines.ingest.submission import ingest_submissions
+    from pipelines.registry import load_registry
+    from pipelines.warehouse import connect, ensure_schemas
+    from tests.ingest.test_hostile_submissions import GOOD, META, write
+
+    settings, defs = ops
+    monkeypatch.setenv("RAA_LANDING_QUIET_SECONDS", "0")
+    write(settings.landing_dir / "NTH" / "s1", GOOD, META)
+    registry = load_registry(settings.councils_file)
+    con = connect(settings.database)
+    ensure_schemas(con)
+    submission = latest_submission(settings.landing_dir, "NTH")
+    assert ingest_submissions(con, settings, registry, [(registry.get("NTH"), submission)])
+    con.close()
+    write(settings.landing_dir / "ASH" / "s1", {"children.csv": "x"})
+    write(settings.landing_dir / "FEN" / "s1", {"children.csv": "y"})
+    sensor = defs.resolve_sensor_def("new_submission")
+    resources = {"warehouse": WarehouseResource(), "alerts": AlertResource()}
+    tick = sensor.evaluate_tick(dg.build_sensor_context(resources=resources, definitions=defs))
+    requested = {r.partition_key: r.tags[BATCH_TAG] for r in tick.run_requests}
+    assert set(requested) == {"ASH", "FEN"}  # NTH's submission is the one loaded
+    assert len(set(requested.values())) == 1  # one batch: build_after_loads builds once
+    write(settings.landing_dir / "NTH" / "s2", GOOD, META)  # the same export, dropped again
+    again = sensor.evaluate_tick(
+        dg.build_sensor_context(cursor=tick.cursor, resources=resources, definitions=defs)
+    )
+    assert again.run_requests == []
