@@ -8,8 +8,11 @@ instance (DAGSTER_HOME), so they show in the UI. A failed run emails the operato
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -84,6 +87,7 @@ def run_pipeline(
     *,
     progress: Callable[[str], None] | None = None,
     resources: Mapping[str, object] | None = None,
+    verbose: bool = False,
 ) -> RunReport:
     """`resources` replaces the Definitions' resources (e.g. a WarehouseResource pointing at
     another folder, as a snapshot rebuild does); `progress` receives one line per step."""
@@ -115,9 +119,12 @@ def run_pipeline(
     wait_for_other_writers(instance, say)
     started = time.perf_counter()
     say("building the star schema and marts, checking and publishing ...")
-    built = defs.resolve_job_def(TRANSFORM_JOB).execute_in_process(
-        instance=instance, raise_on_error=False, run_config=QUIET, resources=resources
-    )
+    # dagster-dbt echoes dbt's whole node log to stdout: shown with `raa run -v`, else it is in
+    # the Dagster run log (make ui) and, when the build fails, in its target folder's dbt.log.
+    with contextlib.redirect_stdout(sys.stdout if verbose else io.StringIO()):
+        built = defs.resolve_job_def(TRANSFORM_JOB).execute_in_process(
+            instance=instance, raise_on_error=False, run_config=QUIET, resources=resources
+        )
     _alert_on_failure(built, TRANSFORM_JOB, None, alerts)
     state = "built and published" if built.success else "FAILED"
     say(f"warehouse {state} in {time.perf_counter() - started:.1f}s")

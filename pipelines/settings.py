@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
-import warnings
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -13,6 +14,14 @@ DEFAULT_COUNCILS_FILE = PROJECT_ROOT / "config" / "councils.yaml"
 
 # Only for the synthetic demo. Real deployments set RAA_PSEUDONYM_KEY from a secret store.
 DEMO_PSEUDONYM_KEY = "DEMO-KEY-NOT-FOR-REAL-DATA"
+
+
+@cache
+def _warn_demo_key() -> None:
+    """Once per process, however many times the settings are read."""
+    logging.getLogger("raa").warning(
+        "RAA_PSEUDONYM_KEY is not set: using the DEMO key. Never load real data like this."
+    )
 
 
 @dataclass(frozen=True)
@@ -31,10 +40,7 @@ class Settings:
 
         key = overrides.get("pseudonym_key") or os.environ.get("RAA_PSEUDONYM_KEY")
         if not key:
-            warnings.warn(
-                "RAA_PSEUDONYM_KEY is not set: using the DEMO key. Never load real data like this.",
-                stacklevel=2,
-            )
+            _warn_demo_key()
             key = DEMO_PSEUDONYM_KEY
         return cls(
             landing_dir=pick("landing_dir", "RAA_LANDING_DIR", PROJECT_ROOT / "data" / "landing"),

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_adoption_journeys'}}}) }}
 -- Every period of care that ended in adoption has exactly one adopted journey, so the
 -- scorecard counts each adopted child once.
 with periods as (

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'scorecard_timeliness'}}}) }}
 -- The partnership row pools its partner councils' children: its counts are the sums of the
 -- councils' counts in every window (a pooled mean, not a mean of means, follows from this).
 with scorecard as (

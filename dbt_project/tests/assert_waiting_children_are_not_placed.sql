@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'children_waiting'}}}) }}
 -- Nobody on the waiting list is in an adoption placement or adopted on the as-of date.
 with waiting as (
     select * from {{ ref('children_waiting') }}

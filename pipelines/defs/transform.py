@@ -27,7 +27,9 @@ from pipelines.warm_dbt import SOCKET_ENV, raa_dbt, venv_dbt
 # the run's target folder, kept when the build fails) is at info level: nodes, timings, errors.
 # At debug level dbt also logs every statement it sends, ~200k lines a night, which cost the
 # national build ~1 s and 2-3 CPU s; the SQL of each model stays in target/run.
-NIGHTLY_BUILD = ["build", "--exclude-resource-type", "unit_test", "--log-level-file", "info"]
+# No colour codes: its lines go to Dagster's run log and to files, never only to a terminal.
+NIGHTLY_BUILD = ["build", "--exclude-resource-type", "unit_test", "--log-level-file", "info",
+                 "--no-use-colors"]  # fmt: skip
 # What `ensure_manifest` compares with the manifest's age (target/ and logs/ are dbt's output).
 PROJECT_SOURCES = ("models", "seeds", "macros", "tests", "analyses", "snapshots")
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "selectors.yml")
@@ -57,7 +59,11 @@ def dbt_environment(warehouse: WarehouseResource) -> None:
 
 
 def build_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
-    translator = LayerTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+    translator = LayerTranslator(
+        settings=DagsterDbtTranslatorSettings(
+            enable_asset_checks=True, enable_source_tests_as_checks=True
+        )
+    )
 
     @dbt_assets(manifest=manifest, dagster_dbt_translator=translator, project=dbt_project())
     def raa_dbt_models(

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'funding_driver_events'}}}) }}
 -- Traceability: every driver count and value in the apportionment equals the count / sum of
 -- the rows in funding_driver_events for the same year, version, pool, council and driver.
 with driver_shares as (
