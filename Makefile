@@ -9,6 +9,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 WAREHOUSE_DIR = $(or $(RAA_WAREHOUSE_DIR),$(CURDIR)/data/warehouse)
 DOCS = dbt_project/target/docs
+UI_PORT ?= 3000
 
 .PHONY: run test ui lint bench docs install clean
 
@@ -36,7 +37,7 @@ test: $(STAMP)
 ui: $(STAMP)
 	@mkdir -p $(DAGSTER_HOME)
 	@test -f $(DAGSTER_HOME)/dagster.yaml || cp config/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(UI_PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipelines data_contracts tests bench

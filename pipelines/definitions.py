@@ -15,6 +15,7 @@ from pipelines.defs.operations import (
 from pipelines.defs.publish import build_freshness_checks, build_publish_asset
 from pipelines.defs.resources import AlertResource, ProgressReporter, WarehouseResource
 from pipelines.defs.transform import build_dbt_assets, dbt_resource, ensure_manifest
+from pipelines.publish.config import OperationsSettings
 from pipelines.registry import load_registry
 from pipelines.settings import Settings
 
@@ -38,6 +39,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     marts = [key for key, group in models.group_names_by_key.items() if group == MARTS_GROUP]
     published = build_publish_asset(marts)
     freshness = build_freshness_checks(registry)
+    interval = OperationsSettings.from_env().sensor_interval_seconds
     ingest_job = dg.define_asset_job(
         INGEST_JOB,
         selection=dg.AssetSelection.assets(ingest),
@@ -73,8 +75,8 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         jobs=[ingest_job, transform_job, freshness_job],
         schedules=[nightly_schedule(ingest_job)],
         sensors=[
-            landing_sensor(ingest_job),
-            build_sensor(INGEST_JOB, transform_job),
+            landing_sensor(ingest_job, interval),
+            build_sensor(INGEST_JOB, transform_job, interval),
             alert_on_run_failure,
         ],
         resources={

@@ -12,12 +12,12 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import itertools
 import re
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from data_contracts.profiles import available_dialects, load_profile
 from pipelines.ingest.redact import protected_sources
@@ -25,7 +25,7 @@ from pipelines.ingest.redact import protected_sources
 # Shorter ids ("C1") are also codes, and numbers of under 7 digits also row numbers and counts:
 # neither can be told apart from what may be stored. Every date of birth is longer.
 SHORTEST = 5
-TOKEN_SPLIT = re.compile(r"[\s,;'\"=()<>|:\[\]{}]+")
+DATE_LIKE = re.compile(r"^\d{1,4}[/-]\d{1,2}[/-]\d{1,4}$")
 
 
 def protected_headers() -> tuple[set[str], set[str]]:
@@ -59,6 +59,8 @@ def _variants(value: str) -> set[str]:
     """A date in the other ways it could be written (an ISO date on the 1st is a birth month,
     which may be stored)."""
     found = {value}
+    if not DATE_LIKE.match(value):
+        return found
     for given, other in (
         ("%d/%m/%Y", "%Y-%m-%d"),
         ("%Y-%m-%d", "%d/%m/%Y"),
@@ -74,18 +76,36 @@ def _variants(value: str) -> set[str]:
     return found
 
 
+def _columns(path: Path) -> dict[str, set[str]]:
+    """Each column's distinct values: the csv module for small files (it reads what broken ones
+    hold), DuckDB's own CSV reader for large, clean ones (the public sets)."""
+    if path.stat().st_size < 1 << 20:
+        columns: dict[str, set[str]] = {}
+        for row in _csv_rows(path):
+            for header, value in row.items():
+                if isinstance(header, str) and isinstance(value, str):
+                    columns.setdefault(header.strip(), set()).add(value.strip())
+        return columns
+    with duckdb.connect() as con:
+        con.execute(f"create table f as select * from read_csv('{path}', all_varchar = true)")
+        names = [d[0] for d in con.execute("select * from f limit 0").description]
+        return {
+            name.strip(): {v for (v,) in con.execute(
+                f'select distinct trim("{name}") from f where "{name}" is not null'
+            ).fetchall()}
+            for name in names
+        }  # fmt: skip
+
+
 def protected_values(landing: Path) -> set[str]:
     protected, ignored = protected_headers()
     found, elsewhere = set(), set()
     for path in landing.rglob("*"):
         if path.is_symlink() or not path.is_file() or path.suffix not in {".csv", ".gz", ".txt"}:
             continue
-        for row in _csv_rows(path):
-            for header, value in row.items():
-                if not isinstance(value, str) or not isinstance(header, str):
-                    continue
-                value = value.strip()
-                if header.strip() in protected | ignored:
+        for header, values in _columns(path).items():
+            for value in values:
+                if header in protected | ignored:
                     if len(value) >= SHORTEST and not (value.isdigit() and len(value) < 7):
                         found |= _variants(value)
                 elif value:
@@ -94,57 +114,51 @@ def protected_values(landing: Path) -> set[str]:
     return found - elsewhere - birth_months
 
 
-def _text_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
-    return con.execute(
-        """select schema_name, table_name, column_name from duckdb_columns()
-           where schema_name in ('canonical', 'audit') and database_name = current_database()
-             and data_type in ('VARCHAR', 'DATE', 'TIMESTAMP')"""
-    ).fetchall()
+TEXT_COLUMNS = """
+select schema_name, table_name, column_name from duckdb_columns()
+where schema_name in ('canonical', 'audit') and database_name = current_database()
+  and data_type in ('VARCHAR', 'DATE', 'TIMESTAMP')
+"""
+# Words of a text, split where a value would end in a message, a CSV line or an HTML cell, and
+# each pair of neighbouring words (a postcode is two).
+SPLIT = r"""string_split_regex(text, '[\s,;''"=()<>|:\[\]{}]+')"""
+WORDS = f"""
+split as (select {SPLIT} as t from source),
+words as (
+    select distinct unnest(t) as word from split
+    union
+    select distinct unnest(list_transform(range(1, len(t)), i -> t[i] || ' ' || t[i + 1]))
+    from split
+)"""
 
 
-def warehouse_texts(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Every distinct text and date (numbers, such as row numbers, could only be mistaken for
-    numeric ids)."""
-    texts = []
-    for schema, table, column in _text_columns(con):
-        rows = con.execute(
-            f'select distinct cast("{column}" as varchar) from {schema}."{table}" '
-            f'where "{column}" is not null'
-        ).fetchall()
-        texts += [r[0] for r in rows]
-    return texts
-
-
-def file_texts(folder: Path) -> list[str]:
-    return [
-        p.read_text(encoding="utf-8", errors="replace") for p in folder.rglob("*") if p.is_file()
-    ] if folder.exists() else []  # fmt: skip
-
-
-def where(value: str, con: duckdb.DuckDBPyConnection, folder: Path) -> list[str]:
-    """Where a leaked value is (for the failure message)."""
-    places = []
-    for schema, table, column in _text_columns(con):
-        hit = con.execute(
-            f'select cast("{column}" as varchar) from {schema}."{table}" '
-            f'where contains(cast("{column}" as varchar), ?) limit 1',
-            [value],
-        ).fetchone()
-        if hit:
-            places.append(f"{schema}.{table}.{column}: {hit[0][:200]}")
-    places += [
-        str(p) for p in folder.rglob("*") if p.is_file() and value in p.read_text(errors="replace")
-    ]
-    return places
-
-
-def leaks(values: set[str], texts: list[str]) -> set[str]:
-    """The protected values found as whole values (or two-word values) in the texts."""
+def leaks(
+    values: set[str], con: duckdb.DuckDBPyConnection, files: Path, log_text: str
+) -> dict[str, list[str]]:
+    """Where each protected value is found whole: a text column of the warehouse (every distinct
+    text and date; numbers could only be mistaken for numeric ids), a file under `files` (the
+    council reports) or the log. Done in DuckDB: the public sets hold ~100k ids."""
     if not values:
-        return set()
-    tokens: set[str] = set()
-    for text in texts:
-        words = [w for w in TOKEN_SPLIT.split(text) if w]
-        tokens.update(words)
-        tokens.update(f"{a} {b}" for a, b in itertools.pairwise(words))
-    return values & tokens
+        return {}
+    con.register("protected_values", pa.table({"value": sorted(values)}))
+    texts = [p for p in files.rglob("*") if p.is_file()] if files.exists() else []
+    sources = [(f"{schema}.{table}.{column}",
+                f'select cast("{column}" as varchar) as text from {schema}."{table}" '
+                f'where "{column}" is not null')
+               for schema, table, column in con.execute(TEXT_COLUMNS).fetchall()]  # fmt: skip
+    sources += [(str(p), f"select content as text from read_text('{p}')") for p in texts]
+    con.register("log_text", pa.table({"text": [log_text]}))
+    sources.append(("the log", "select text from log_text"))
+    found: dict[str, list[str]] = {}
+    try:
+        for where, select in sources:
+            hits = con.execute(
+                f"""with source as ({select}), {WORDS}
+                    select value from protected_values join words on word = value"""
+            ).fetchall()
+            for (value,) in hits:
+                found.setdefault(value, []).append(where)
+    finally:
+        con.unregister("protected_values")
+        con.unregister("log_text")
+    return found

@@ -72,11 +72,11 @@ def nightly_schedule(ingest_job) -> dg.ScheduleDefinition:
     return nightly_load
 
 
-def landing_sensor(ingest_job) -> dg.SensorDefinition:
+def landing_sensor(ingest_job, interval_seconds: int) -> dg.SensorDefinition:
     @dg.sensor(
         name="new_submission",
         job=ingest_job,
-        minimum_interval_seconds=60,
+        minimum_interval_seconds=interval_seconds,
         description="Loads a council as soon as a new submission folder is complete and stable "
         "(no file changed for RAA_LANDING_QUIET_SECONDS). One run per submission.",
         default_status=dg.DefaultSensorStatus.RUNNING,
@@ -155,11 +155,11 @@ def finished_batches(runs) -> list[str]:
     return [b for b, rs in batches.items() if all(r.is_finished for r in rs)]
 
 
-def build_sensor(ingest_job_name: str, transform_job) -> dg.SensorDefinition:
+def build_sensor(ingest_job_name: str, transform_job, interval_seconds: int) -> dg.SensorDefinition:
     @dg.sensor(
         name="build_after_loads",
         job=transform_job,
-        minimum_interval_seconds=60,
+        minimum_interval_seconds=interval_seconds,
         description="Once every load of a batch has finished, rebuild the marts and publish.",
         default_status=dg.DefaultSensorStatus.RUNNING,
     )

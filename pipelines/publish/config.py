@@ -12,6 +12,7 @@ class OperationsSettings:
     landing_quiet_seconds: float = 300.0
     row_count_tolerance: float = 0.5
     data_docs: str = "on_failure"  # release gate Data Docs: on_failure | always
+    sensor_interval_seconds: int = 60  # how often the landing and build sensors look
 
     @classmethod
     def from_env(cls) -> OperationsSettings:
@@ -24,4 +25,7 @@ class OperationsSettings:
                 os.environ.get("RAA_ROW_COUNT_TOLERANCE", cls.row_count_tolerance)
             ),
             data_docs=os.environ.get("RAA_DATA_DOCS", cls.data_docs).strip().lower(),
+            sensor_interval_seconds=int(
+                os.environ.get("RAA_SENSOR_INTERVAL_SECONDS", cls.sensor_interval_seconds)
+            ),
         )

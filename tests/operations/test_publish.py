@@ -12,8 +12,8 @@ def test_raa_run_reports_progress_per_council(region):
     codes = region.registry.codes
     assert any(line == f"loading {len(codes)} submission(s) ..." for line in region.progress)
     for code in codes:
-        assert any(line.startswith(f"{code} ") and " loaded (" in line and "rows received"
-                   in line for line in region.progress)  # fmt: skip
+        assert any(line.startswith("[") and f"] {code} loaded " in line and " rows, " in line
+                   for line in region.progress)  # fmt: skip
     assert region.progress[-1].startswith("warehouse built and published")
 
 

@@ -1,0 +1,151 @@
+"""`make ui` as the data team opens it, in a real headless Chromium (Debian's `chromium` and
+`chromium-driver`, which .ci/run installs): the code location is healthy, the asset graph shows
+its groups, a materialisation launched from the UI succeeds and the asset checks show.
+Screenshots go to test-artifacts/ui/."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from pipelines.settings import PROJECT_ROOT
+from tests.operations.conftest import free_port
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "ui"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+GROUPS = ("ingest", "staging", "intermediate", "star", "marts", "publish")
+
+
+def _graphql(url: str, query: str) -> dict:
+    request = urllib.request.Request(
+        f"{url}/graphql", data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())["data"]
+
+
+def _wait_for(what, timeout: float, step: float = 1.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            found = what()
+        except OSError:
+            found = None
+        if found:
+            return found
+        time.sleep(step)
+    raise AssertionError(f"timed out after {timeout:.0f} s")
+
+
+@pytest.fixture
+def ui(copied, region, tmp_path):
+    """`make ui` (dagster dev on the project's workspace) over a private copy of the warehouse,
+    with its own Dagster home; stopped, with its daemon, after the test."""
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.fail("Chromium is not installed: apt-get install chromium chromium-driver "
+                    "(.ci/run does this)")  # fmt: skip
+    home = tmp_path / "dagster"
+    home.mkdir()
+    shutil.copyfile(PROJECT_ROOT / "config" / "dagster.yaml", home / "dagster.yaml")
+    port = free_port()
+    env = {**os.environ, "DAGSTER_HOME": str(home), "MAKEFLAGS": ""}
+    env.pop("RAA_DBT_DATABASE", None)
+    log = (tmp_path / "ui.log").open("w")
+    server = subprocess.Popen(
+        ["make", "--no-print-directory", "ui", f"UI_PORT={port}"], cwd=PROJECT_ROOT, env=env,
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(lambda: urllib.request.urlopen(f"{url}/server_info", timeout=5).status == 200,
+                  timeout=180)  # fmt: skip
+        yield url
+    finally:
+        os.killpg(server.pid, 15)
+        try:
+            server.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, 9)
+        log.close()
+
+
+@pytest.fixture
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                     "--window-size=1600,1000"):  # fmt: skip
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(120)
+    yield driver
+    driver.quit()
+
+
+def _page_shows(driver, *texts: str, timeout: float = 90) -> str:
+    def shown():
+        body = driver.find_element(By.TAG_NAME, "body").text
+        return body if all(t in body for t in texts) else None
+
+    return WebDriverWait(driver, timeout, poll_frequency=1).until(lambda d: shown())
+
+
+def _shot(driver, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+
+
+@pytest.mark.slow
+def test_make_ui_in_a_browser(ui, browser):
+    location = _graphql(ui, "{ workspaceOrError { ... on Workspace { locationEntries { name "
+                        "loadStatus locationOrLoadError { __typename } } } } }")  # fmt: skip
+    (entry,) = location["workspaceOrError"]["locationEntries"]
+    assert entry["loadStatus"] == "LOADED"
+    assert entry["locationOrLoadError"]["__typename"] == "RepositoryLocation"
+
+    browser.get(f"{ui}/locations")
+    _page_shows(browser, "pipelines.definitions", "Loaded")
+    _shot(browser, "1-code-location")
+
+    browser.get(f"{ui}/asset-groups")
+    _page_shows(browser, *GROUPS)
+    _shot(browser, "2-asset-graph")
+
+    # Launch a materialisation from the UI: the council registry table, on its asset page.
+    browser.get(f"{ui}/assets/canonical/councils")
+    _page_shows(browser, "Materialize")
+    button = next(b for b in browser.find_elements(By.TAG_NAME, "button")
+                  if b.text.strip() == "Materialize")  # fmt: skip
+    button.click()
+    _shot(browser, "3-launched")
+    runs = _wait_for(lambda: _successful_runs(ui), timeout=240, step=2)
+    assert runs
+
+    browser.get(f"{ui}/assets/canonical/council_submission?view=checks")
+    _page_shows(browser, "contract")
+    _shot(browser, "4-asset-checks")
+    errors = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]
+    assert not [e for e in errors if "graphql" in e.get("message", "").lower()], errors
+
+
+def _successful_runs(url: str) -> list[dict] | None:
+    data = _graphql(url, "{ runsOrError { ... on Runs { results { runId status } } } }")
+    runs = data["runsOrError"]["results"]
+    failed = [r for r in runs if r["status"] in ("FAILURE", "CANCELED")]
+    assert not failed, failed
+    done = [r for r in runs if r["status"] == "SUCCESS"]
+    return done if runs and len(done) == len(runs) else None
