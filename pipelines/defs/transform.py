@@ -36,12 +36,15 @@ PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "selectors.y
 
 
 class LayerTranslator(DagsterDbtTranslator):
-    """Group = top folder (staging, intermediate, star, marts) so the UI shows the layers."""
+    """Group = top folder (staging, intermediate, star, marts) so the UI shows the layers; seeds
+    are the group `reference`."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props.get("resource_type") == "model":
             fqn = dbt_resource_props.get("fqn", [])
             return fqn[1] if len(fqn) > 2 else "marts"
+        if dbt_resource_props.get("resource_type") == "seed":
+            return "reference"  # England averages, fee rates: reference data, not a layer
         return super().get_group_name(dbt_resource_props)
 
 

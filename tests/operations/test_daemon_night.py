@@ -24,6 +24,7 @@ from pipelines.settings import PROJECT_ROOT, Settings
 BIN = Path(sys.executable).parent
 FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
 LOCK_ERROR = "Could not set lock"
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 
 def _night_env(root: Path) -> dict[str, str]:
@@ -70,6 +71,16 @@ def _wait_for_quiet(instance: dg.DagsterInstance, raa: subprocess.Popen, timeout
                          f"{[(r.job_name, r.status.value) for r in instance.get_runs()]}")  # fmt: skip
 
 
+def _wait_for_daemon(instance: dg.DagsterInstance, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        statuses = instance.get_daemon_statuses()
+        if statuses and all(s.healthy for s in statuses.values()):
+            return
+        time.sleep(1)
+    raise AssertionError("dagster-daemon did not come up")
+
+
 @pytest.mark.slow
 def test_a_night_under_the_daemon_completes_beside_a_raa_run(tmp_path, monkeypatch):
     from pipelines.demo import generate_demo
@@ -79,12 +90,14 @@ def test_a_night_under_the_daemon_completes_beside_a_raa_run(tmp_path, monkeypat
         monkeypatch.setenv(name, env[name])
     generate_demo(Path(env["RAA_LANDING_DIR"]))
     tags = _schedule_tags(env)
+    instance = dg.DagsterInstance.get()  # creates the instance's storage before anyone else
     log = (tmp_path / "daemon.log").open("w")
     daemon = subprocess.Popen(
         [str(BIN / "dagster-daemon"), "run", "-w", str(PROJECT_ROOT / "workspace.yaml")],
         cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
+        _wait_for_daemon(instance, timeout=120)
         # The schedule's tick, queued as the daemon queues it; the landing sensor sees the same
         # five new submissions; and a `raa run` starts at the same time.
         launched = subprocess.run(
@@ -95,7 +108,6 @@ def test_a_night_under_the_daemon_completes_beside_a_raa_run(tmp_path, monkeypat
         assert launched.returncode == 0, launched.stderr[-2000:]
         raa = subprocess.Popen([str(BIN / "raa"), "run"], cwd=PROJECT_ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
-        instance = dg.DagsterInstance.get()
         _wait_for_quiet(instance, raa, timeout=420)
         said = raa.stdout.read()
         runs = instance.get_runs()
@@ -104,6 +116,12 @@ def test_a_night_under_the_daemon_completes_beside_a_raa_run(tmp_path, monkeypat
         daemon.wait(60)
         log.close()
 
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "daemon-night.txt").write_text(
+        "raa run said:\n" + said + "\nruns, oldest first:\n" + "\n".join(
+            f"{r.job_name} {r.status.value} {dict(r.tags)}" for r in reversed(runs)
+        ) + "\n"
+    )  # fmt: skip
     assert raa.returncode == 0, said[-3000:]
     failed = [(r.job_name, r.run_id) for r in runs if r.status != dg.DagsterRunStatus.SUCCESS]
     assert not failed, failed
