@@ -106,6 +106,18 @@ def next_nights(data: DataSet, nights: int, work: Path, seed: int) -> list:
     return samples
 
 
+def daemon_nights(data: DataSet, reps: int, work: Path) -> list:
+    """The same first-load night as `full_runs_beside_floors`' `raa run`, launched the way the
+    daemon launches it (bench/daemon_night.py): tick, loads, sensor's build."""
+    samples = []
+    for _ in range(reps):
+        warehouse, home = fresh(work / "warehouse"), fresh(work / "home")
+        env = pipeline_env(data.landing, warehouse, data.councils_file, home)
+        samples.append(run_measured([sys.executable, "-m", "bench.daemon_night"], env,
+                                    work / "daemon-night.log"))  # fmt: skip
+    return samples
+
+
 def _csv_council(landing: Path) -> tuple[str, Path]:
     for council in sorted(p for p in landing.iterdir() if p.is_dir()):
         folders = sorted(p for p in council.iterdir() if p.is_dir())
@@ -147,6 +159,7 @@ def main() -> None:
             entry["reload"] = [one_council_reload(data, WORK / size)]
         if size == "region":
             entry["night"] = next_nights(data, n, WORK / size, args.seed)
+            entry["daemon_night"] = daemon_nights(data, n, WORK / size)
         results["sizes"][size] = entry
     results["total_seconds"] = time.perf_counter() - started
     write_results(results, Path(args.out))

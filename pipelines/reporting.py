@@ -169,7 +169,7 @@ def load_results(settings, council_codes: list[str]) -> dict[str, str]:
         if state == "failed" and submission == folders[-1].name:
             results[code] = f"submission {submission}: {message}"
         elif submission == folders[-1].name:
-            results[code] = f"loaded submission {submission}"
+            results[code] = f"submission {submission} in use"
         else:
             results[code] = f"submission {folders[-1].name} unchanged"
     return results

@@ -91,7 +91,7 @@ def landing_sensor(ingest_job, interval_seconds: int) -> dg.SensorDefinition:
         _tell_unregistered(context, settings.landing_dir, codes, seen, alerts)
         # Every load this tick starts is one batch: build_after_loads builds once they are done.
         batch = f"landing-{datetime.now(UTC):%Y%m%dT%H%M%S}"
-        requests = []
+        new = []
         for code in codes:
             folders = submission_folders(settings.landing_dir, code)
             if not folders or seen.get(code) == folders[-1].name:
@@ -108,8 +108,14 @@ def landing_sensor(ingest_job, interval_seconds: int) -> dg.SensorDefinition:
             if loaded:
                 context.log.info(f"{code}/{latest.name} is the submission already loaded")
                 continue
-            requests.append(dg.RunRequest(run_key=f"landing-{code}-{latest.name}",
-                                          partition_key=code, tags={BATCH_TAG: batch}))  # fmt: skip
+            new.append(code)
+        # One run per stretch of neighbouring councils, as the schedule does: start-up is paid
+        # once per run, not once per council.
+        requests = [
+            dg.RunRequest(run_key=f"{batch}:{block[0]}-{block[-1]}",
+                          tags={BATCH_TAG: batch, RANGE_START: block[0], RANGE_END: block[-1]})
+            for block in council_blocks(codes, new)
+        ]  # fmt: skip
         if not requests:
             return dg.SensorResult(skip_reason="no new complete submission",
                                    cursor=json.dumps(seen, sort_keys=True))  # fmt: skip

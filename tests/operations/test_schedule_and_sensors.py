@@ -65,8 +65,8 @@ def test_landing_sensor_starts_one_run_per_complete_submission(ops, monkeypatch)
     _drop(settings, "ASH", "2026-11-20", age_seconds=600)
     _drop(settings, "FEN", "2026-11-20", age_seconds=5)  # still being copied
     first = sensor.evaluate_tick(dg.build_sensor_context(resources=resources, definitions=defs))
-    assert [(r.partition_key, r.run_key) for r in first.run_requests] == [
-        ("ASH", "landing-ASH-2026-11-20")
+    assert [(r.tags[RANGE_START], r.tags[RANGE_END]) for r in first.run_requests] == [
+        ("ASH", "ASH")
     ]
     again = sensor.evaluate_tick(
         dg.build_sensor_context(cursor=first.cursor, resources=resources, definitions=defs)
@@ -76,7 +76,7 @@ def test_landing_sensor_starts_one_run_per_complete_submission(ops, monkeypatch)
     newer = sensor.evaluate_tick(
         dg.build_sensor_context(cursor=again.cursor, resources=resources, definitions=defs)
     )
-    assert [r.run_key for r in newer.run_requests] == ["landing-ASH-2026-11-21"]
+    assert [r.tags[RANGE_START] for r in newer.run_requests] == ["ASH"]
 
 
 def test_landing_sensor_tells_operators_once_of_a_folder_of_no_council(ops, smtp):
@@ -149,9 +149,9 @@ def test_landing_sensor_starts_nothing_for_the_submission_already_loaded(ops, mo
     sensor = defs.resolve_sensor_def("new_submission")
     resources = {"warehouse": WarehouseResource(), "alerts": AlertResource()}
     tick = sensor.evaluate_tick(dg.build_sensor_context(resources=resources, definitions=defs))
-    requested = {r.partition_key: r.tags[BATCH_TAG] for r in tick.run_requests}
-    assert set(requested) == {"ASH", "FEN"}  # NTH's submission is the one loaded
-    assert len(set(requested.values())) == 1  # one batch: build_after_loads builds once
+    # NTH's submission is the one loaded; ASH and FEN are neighbours: one run, one batch
+    (request,) = tick.run_requests
+    assert (request.tags[RANGE_START], request.tags[RANGE_END]) == ("ASH", "FEN")
     write(settings.landing_dir / "NTH" / "s2", GOOD, META)  # the same export, dropped again
     again = sensor.evaluate_tick(
         dg.build_sensor_context(cursor=tick.cursor, resources=resources, definitions=defs)
