@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
+
+import openpyxl
 
 from pipelines.ingest.landing import read_submission
 from pipelines.ingest.submission import ingest_submission
@@ -15,6 +18,19 @@ GOOD_EPISODES = EPISODES + (
     "C1,01/06/2020,L,C2,N1,U4,PR1,,,,EG19 7TT,WV27 9FW,SC123456\n"
     "C2,01/07/2021,S,V2,N4,U1,PR1,,,,AB1 2CD,,\n"
 )
+
+
+def workbook(sheets: dict[str, list[list]]) -> bytes:
+    """An XLSX file holding these sheets' rows."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def drop(landing: Path, council: str, submission: str, files: dict[str, bytes | str]) -> Path:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import io
-
-import openpyxl
-
-from tests.ingest.helpers import EPISODES, GOOD_EPISODES, GOOD_HEADER, HEADER, drop, ingest, rules
+from tests.ingest.helpers import (
+    EPISODES,
+    GOOD_EPISODES,
+    GOOD_HEADER,
+    HEADER,
+    drop,
+    ingest,
+    rules,
+    workbook,
+)
 
 
 def assert_accounted(outcome) -> None:
@@ -178,20 +183,8 @@ def test_not_csv_or_xlsx_and_unknown_table(settings, registry, warehouse):
     assert "notes.csv is not a table of the SSDA903" in outcome.message
 
 
-def _workbook(sheets: dict[str, list[list]]) -> bytes:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
 def test_xlsx_with_the_wrong_sheet_names_it(settings, registry, warehouse):
-    data = _workbook({"Sheet1": [["Team", "Owner"], ["A", "B"]]})
+    data = workbook({"Sheet1": [["Team", "Owner"], ["A", "B"]]})
     outcome = ingest(warehouse, settings, registry, "FEN",
                      drop(settings.landing_dir, "FEN", "s1", {"export.xlsx": data}))  # fmt: skip
     assert outcome.status == "failed"
@@ -201,7 +194,7 @@ def test_xlsx_with_the_wrong_sheet_names_it(settings, registry, warehouse):
 def test_xlsx_sheet_loads_with_real_excel_dates(settings, registry, warehouse):
     import datetime as dt
 
-    data = _workbook({"Children": [
+    data = workbook({"Children": [
         ["Person ID", "Gender", "Date of Birth", "Ethnicity", "Disabled"],
         [101, "M", dt.datetime(2019, 2, 1), "WBRI", "N"],
         [102, "F", "31/02/2019", "WBRI", "N"],
@@ -216,7 +209,7 @@ def test_xlsx_sheet_loads_with_real_excel_dates(settings, registry, warehouse):
 
 
 def test_council_report_names_the_sheet_and_row_of_each_rejected_row(settings, registry, warehouse):
-    data = _workbook(
+    data = workbook(
         {
             "Children": [
                 ["Person ID", "Gender", "Date of Birth", "Ethnicity"],
@@ -234,7 +227,7 @@ def test_council_report_names_the_sheet_and_row_of_each_rejected_row(settings, r
 
 
 def test_blank_rows_in_a_sheet_keep_spreadsheet_row_numbers(settings, registry, warehouse):
-    data = _workbook({"Children": [
+    data = workbook({"Children": [
         ["Person ID", "Gender", "Date of Birth", "Ethnicity"],
         ["101", "M", "01/02/2019", "WBRI"],
         [None, None, None, None],
@@ -246,7 +239,7 @@ def test_blank_rows_in_a_sheet_keep_spreadsheet_row_numbers(settings, registry, 
 
 
 def test_damaged_workbook_is_refused_with_its_name(settings, registry, warehouse):
-    damaged = _workbook({"Children": [["Person ID"]]})[:200]  # a zip cut short
+    damaged = workbook({"Children": [["Person ID"]]})[:200]  # a zip cut short
     outcome = ingest(warehouse, settings, registry, "FEN",
                      drop(settings.landing_dir, "FEN", "s1", {"export.xlsx": damaged}))  # fmt: skip
     assert outcome.status == "failed"

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import bz2
 import gzip
-import io
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
 
@@ -29,6 +27,7 @@ from pipelines.ingest import batch as batch_module
 from pipelines.ingest import read as read_module
 from pipelines.ingest.landing import latest_submission
 from pipelines.ingest.submission import ingest_submissions
+from tests.ingest.helpers import workbook
 
 HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
 EPISODES = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
@@ -76,18 +75,6 @@ def with_files(**changes: str | bytes | None) -> Callable[[Path], None]:
 
 def with_meta(meta: str | bytes) -> Callable[[Path], None]:
     return lambda folder: write(folder, GOOD, meta)
-
-
-def workbook(rows_by_sheet: dict[str, list[list]]) -> bytes:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in rows_by_sheet.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def csv_rows(text: str) -> list[list[str]]:
