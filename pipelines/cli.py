@@ -144,12 +144,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pipelines.finance.export import FinanceExportError
     from pipelines.registry import RegistryError
 
     args = parser().parse_args(argv)
     try:
         code = args.func(args)
-    except (UsageError, RegistryError) as problem:
+    except (UsageError, RegistryError, FinanceExportError) as problem:
         print(f"raa {args.command}: {problem}", file=sys.stderr)
         return 2
     # Done: spare the exit its garbage collection over everything a run imported (~400k objects,

@@ -64,6 +64,8 @@ def export_finance(database: Path, year: str, out: Path | None = None) -> Path:
     if not match or (int(match[1]) + 1) % 100 != int(match[2]):
         raise FinanceExportError(f"financial year {year!r} must look like 2022-23")
     database = Path(database)
+    if not database.exists():
+        raise FinanceExportError(f"no warehouse at {database} yet: run `raa run` first")
     out = Path(out) if out else database.parent / "outbox" / f"finance_{year}.xlsx"
     out.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(database), read_only=True)

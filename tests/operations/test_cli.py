@@ -49,6 +49,8 @@ def test_a_failed_council_fails_raa_run_with_its_reason_and_shows_stale(
         (["run", "--council", "XYZ"], {}, "unknown council 'XYZ': the registry has NTH, ASH"),
         (["run"], {"RAA_LANDING_DIR": "{tmp}/nowhere"}, "the landing folder {tmp}/nowhere does"),
         (["status"], {"RAA_COUNCILS_FILE": "{tmp}/none.yaml"}, "council registry {tmp}/none.yaml"),
+        (["export", "finance", "--year", "2022"], {}, "financial year '2022' must look like"),
+        (["export", "finance", "--year", "2022-23"], {}, "no warehouse at {tmp}/warehouse"),
     ],
 )
 def test_a_users_mistake_is_one_line_and_exit_2(argv, env, says, tmp_path, monkeypatch, capsys):
