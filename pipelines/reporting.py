@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingest.landing import unregistered_folders
+from pipelines.warehouse import connect
 
 HEADLINE_SQL = """
 with partnership as (
@@ -70,7 +71,7 @@ def _table(rows: list[tuple], headers: list[str]) -> str:
 def headline(database: Path) -> str:
     if not database.exists():
         return f"No warehouse at {database} yet."
-    con = duckdb.connect(str(database), read_only=True)
+    con = connect(database, read_only=True)
     try:
         try:
             rows = con.execute(HEADLINE_SQL).fetchall()
@@ -154,7 +155,7 @@ def load_results(settings, council_codes: list[str]) -> dict[str, str]:
 
     latest = {}
     if settings.database.exists():
-        con = duckdb.connect(str(settings.database), read_only=True)
+        con = connect(settings.database, read_only=True)
         try:
             latest = {r[0]: r[1:] for r in con.execute(LATEST_SQL).fetchall()}
         finally:
@@ -178,7 +179,7 @@ def load_results(settings, council_codes: list[str]) -> dict[str, str]:
 def status(database: Path, council_codes: list[str], landing_dir: Path | None = None) -> str:
     if not database.exists():
         return f"No warehouse at {database} yet: run `raa run`."
-    con = duckdb.connect(str(database), read_only=True)
+    con = connect(database, read_only=True)
     try:
         rows = {r[0]: r for r in con.execute(STATUS_SQL).fetchall()}
         latest = {r[0]: r[1:] for r in con.execute(LATEST_SQL).fetchall()}

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 
 import duckdb
 
 from data_contracts.tables import TABLES, stored_columns
+
+log = logging.getLogger(__name__)
 
 AUDIT_DDL = """
 create schema if not exists audit;
@@ -95,7 +99,26 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
 STORAGE_VERSION = "v1.3.0"
 
 
-def connect(database: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+# Writers take turns through Dagster's queue, but a reader (`raa status`, `raa run`'s summary,
+# the landing sensor's look at what is loaded, an analyst's read-only session) also holds the
+# file's lock while it reads, for milliseconds to seconds. A writer waits that out rather than
+# failing the night on "Could not set lock".
+LOCK_WAIT_SECONDS = 120.0
+
+
+def connect(
+    database: Path, *, read_only: bool = False, lock_wait_seconds: float = LOCK_WAIT_SECONDS
+) -> duckdb.DuckDBPyConnection:
     database.parent.mkdir(parents=True, exist_ok=True)
     config = {"storage_compatibility_version": STORAGE_VERSION}
-    return duckdb.connect(str(database), read_only=read_only, config=config)
+    deadline = time.monotonic() + lock_wait_seconds
+    pause = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(database), read_only=read_only, config=config)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() + pause > deadline:
+                raise
+            log.info("the warehouse is open in another process; waiting %.2f s", pause)
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)

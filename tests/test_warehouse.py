@@ -1,6 +1,26 @@
 """The warehouse file's format (pipelines.warehouse.connect)."""
 
+import subprocess
+import sys
+import time
+
+import duckdb
+import pytest
+
 from pipelines.warehouse import STORAGE_VERSION, connect
+
+HOLD = (
+    "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+    "time.sleep(float(sys.argv[2])); c.close()"
+)
+
+
+def _hold(database, seconds: float) -> subprocess.Popen:
+    """Another process with the warehouse open for `seconds`."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(database), str(seconds)],
+                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    assert holder.stdout.readline().strip() == "held"
+    return holder
 
 
 def test_a_new_warehouse_is_written_in_the_storage_format_that_compresses_text_cheaply(tmp_path):
@@ -16,3 +36,21 @@ def test_a_new_warehouse_is_written_in_the_storage_format_that_compresses_text_c
         ).fetchall()}  # fmt: skip
     assert tags["storage_version"].startswith(STORAGE_VERSION)
     assert "DICT_FSST" in methods  # not in DuckDB's default (v0.10) format
+
+
+def test_a_writer_waits_for_another_process_to_let_go_of_the_warehouse(tmp_path):
+    """A reader in another process (raa status, an analyst) holds the file's lock: a writer
+    waits it out instead of failing the night on "Could not set lock"; but not for ever."""
+    database = tmp_path / "raa.duckdb"
+    connect(database).close()
+    holder = _hold(database, 1.5)
+    started = time.monotonic()
+    connect(database).close()
+    assert 0.3 < time.monotonic() - started < 30
+    holder.wait(10)
+    holder = _hold(database, 10)
+    try:
+        with pytest.raises(duckdb.IOException, match="lock"):
+            connect(database, lock_wait_seconds=0.5)
+    finally:
+        holder.kill()

@@ -19,6 +19,33 @@ GOOD_EPISODES = EPISODES + (
     "C2,01/07/2021,S,V2,N4,U1,PR1,,,,AB1 2CD,,\n"
 )
 
+# A good submission of sentinels: ids, dates of birth, postcodes and a UPN that appear nowhere
+# else, so the privacy walk can tell them from anything the warehouse may keep.
+CHILDREN = [
+    "ZQX70001,M,17/03/2019,WBRI,A123456789012,,\n",
+    "ZQX70002,F,23/08/2020,BAFR,,,\n",
+    "ZQX70003,M,29/11/2018,WBRI,,,\n",
+]
+EPISODE_ROWS = [
+    "ZQX70001,01/03/2020,S,C1,N1,U4,PR1,01/06/2020,X1,,EG19 7TT,WV27 9FW,SC123456\n",
+    "ZQX70001,01/06/2020,L,C2,N1,U4,PR1,,,,EG19 7TT,WV27 9FW,SC123456\n",
+    "ZQX70002,01/07/2021,S,V2,N4,U1,PR1,,,,AB1 2CD,,\n",
+    "ZQX70003,05/09/2021,S,V2,N4,U1,PR1,,,,,,\n",
+]
+GOOD = {"header.csv": HEADER + "".join(CHILDREN), "episodes.csv": EPISODES + "".join(EPISODE_ROWS)}
+META = "reference_date: 2026-10-31\ncollection_year: 2025\n"
+
+
+def write(folder: Path, files: dict[str, str | bytes], meta: str | bytes | None = META) -> None:
+    """A submission folder holding `files` and, unless None, this submission.yaml."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content.encode() if isinstance(content, str) else content)
+    if meta is not None:
+        (folder / "submission.yaml").write_bytes(meta.encode() if isinstance(meta, str) else meta)
+
 
 def workbook(sheets: dict[str, list[list]]) -> bytes:
     """An XLSX file holding these sheets' rows."""

@@ -27,37 +27,19 @@ from pipelines.ingest import batch as batch_module
 from pipelines.ingest import read as read_module
 from pipelines.ingest.landing import latest_submission
 from pipelines.ingest.submission import ingest_submissions
-from tests.ingest.helpers import workbook
+from tests.ingest.helpers import (
+    CHILDREN,
+    EPISODE_ROWS,
+    EPISODES,
+    GOOD,
+    HEADER,
+    META,
+    workbook,
+    write,
+)
 
-HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
-EPISODES = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
-# Sentinels: ids, dates of birth, postcodes and a UPN that appear nowhere else, so the privacy
-# walk can tell them from anything the warehouse may keep.
-CHILDREN = [
-    "ZQX70001,M,17/03/2019,WBRI,A123456789012,,\n",
-    "ZQX70002,F,23/08/2020,BAFR,,,\n",
-    "ZQX70003,M,29/11/2018,WBRI,,,\n",
-]
-EPISODE_ROWS = [
-    "ZQX70001,01/03/2020,S,C1,N1,U4,PR1,01/06/2020,X1,,EG19 7TT,WV27 9FW,SC123456\n",
-    "ZQX70001,01/06/2020,L,C2,N1,U4,PR1,,,,EG19 7TT,WV27 9FW,SC123456\n",
-    "ZQX70002,01/07/2021,S,V2,N4,U1,PR1,,,,AB1 2CD,,\n",
-    "ZQX70003,05/09/2021,S,V2,N4,U1,PR1,,,,,,\n",
-]
-GOOD = {"header.csv": HEADER + "".join(CHILDREN), "episodes.csv": EPISODES + "".join(EPISODE_ROWS)}
-META = "reference_date: 2026-10-31\ncollection_year: 2025\n"
 NEW_META = META.replace("10-31", "11-30")  # the same files, exported later: read again
 GOOD_ROWS = {"children": 3, "episodes": 4}
-
-
-def write(folder: Path, files: dict[str, str | bytes], meta: str | bytes | None = META) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content.encode() if isinstance(content, str) else content)
-    if meta is not None:
-        (folder / "submission.yaml").write_bytes(meta.encode() if isinstance(meta, str) else meta)
 
 
 def with_files(**changes: str | bytes | None) -> Callable[[Path], None]:

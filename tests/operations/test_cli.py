@@ -71,7 +71,7 @@ def test_an_unexpected_error_fails_the_load_once_with_a_record_and_a_report(tmp_
     from pipelines.definitions import INGEST_JOB, build_definitions
     from pipelines.ingest import batch
     from pipelines.settings import Settings
-    from tests.ingest.test_hostile_submissions import GOOD, META, write
+    from tests.ingest.helpers import GOOD, META, write
 
     monkeypatch.setenv("RAA_LANDING_DIR", str(tmp_path / "landing"))
     monkeypatch.setenv("RAA_WAREHOUSE_DIR", str(tmp_path / "warehouse"))

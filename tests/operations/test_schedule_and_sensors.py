@@ -133,7 +133,7 @@ def test_landing_sensor_starts_nothing_for_the_submission_already_loaded(ops, mo
     from pipelines.ingest.submission import ingest_submissions
     from pipelines.registry import load_registry
     from pipelines.warehouse import connect, ensure_schemas
-    from tests.ingest.test_hostile_submissions import GOOD, META, write
+    from tests.ingest.helpers import GOOD, META, write
 
     settings, defs = ops
     monkeypatch.setenv("RAA_LANDING_QUIET_SECONDS", "0")
