@@ -241,7 +241,7 @@ def _read_csv(name: str, data: bytes, profile: Profile) -> RawTable:
     starts, line_numbers = _lines(data)
     if not len(starts):
         raise FileProblem(f"{name} is empty.")
-    data = data[starts[0] :]  # blank lines above the header
+    whole, data = data, data[starts[0] :]  # blank lines above the header
     header_line = data.split(b"\n", 1)[0].decode(profile.encoding)
     if profile.delimiter not in header_line and ";" in header_line:
         raise FileProblem(
@@ -273,7 +273,7 @@ def _read_csv(name: str, data: bytes, profile: Profile) -> RawTable:
         raise FileProblem(f"{name} could not be read as CSV: {_arrow_reason(exc)}") from exc
     records = len(line_numbers) - 1
     if table.num_rows + len(ragged) != records:
-        raise FileProblem(_miscount(name, data, records, table.num_rows + len(ragged)))
+        raise FileProblem(_miscount(name, whole, records, table.num_rows + len(ragged)))
     _check_field_sizes(name, table, ragged, line_numbers)
     frame = table.to_pandas()
     frame.columns = [h.strip() for h in frame.columns]
@@ -298,9 +298,10 @@ def _miscount(name: str, data: bytes, records: int, read: int) -> str:
     """Why the parser read fewer records than the file has lines: a value running over several
     lines, which starts on the first line with an odd number of quotes."""
     where = ""
-    quotes = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord('"'))
+    codes = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.flatnonzero(codes == ord('"'))
     if len(quotes):
-        ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
+        ends = np.flatnonzero(codes == ord("\n"))
         per_line = np.bincount(np.searchsorted(ends, quotes), minlength=len(ends) + 1)
         odd = np.flatnonzero(per_line % 2)
         if len(odd):
@@ -385,7 +386,7 @@ def _sheet_tables(
     for sheet_name in sheet_names:
         location = f"{name} (sheet '{sheet_name}')"
         cells = read_sheet(sheet_name)
-        found = [] if not cells or not len(cells[0]) else errors().get(sheet_name, {})
+        found = errors().get(sheet_name, {}) if cells and len(cells[0]) else {}
         cells = _with_error_cells(cells, found)
         text = _sheet_frame(location, cells, profile)
         if text is None:

@@ -290,6 +290,15 @@ CASES = [
         "opened on line 5 is never closed",
     ),
     Case(
+        "unbalanced_quote_below_blank_lines",
+        "silent loss",
+        with_files(
+            episodes__csv="\n\n" + EPISODES + EPISODE_ROWS[0] + '"' + "".join(EPISODE_ROWS[1:])
+        ),
+        "failed",
+        'A quote (") opened on line 5 is never closed',
+    ),
+    Case(
         "hidden_file_name",
         "silent loss",
         with_files(episodes__csv=None, **{"_episodes__csv": GOOD["episodes.csv"]}),
