@@ -80,9 +80,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     took = time.perf_counter() - started
     results = load_results(settings, list(report.ingested))
     for code, ok in report.ingested.items():
-        print(
-            f"  {code}: {results.get(code, 'loaded') if ok else 'FAILED: ' + results.get(code, 'see raa status')}"
-        )
+        result = results.get(code, "see raa status")
+        print(f"  {code}: {result if ok else 'FAILED: ' + result}")
     print(f"warehouse: {settings.database}  ({took:.1f}s)")
     print(f"council feedback reports: {settings.outbox_dir}")
     print(headline(settings.database))

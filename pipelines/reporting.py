@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.landing import unregistered_folders
+from pipelines.ingest.landing import submission_folders, unregistered_folders
 from pipelines.warehouse import connect
 
 HEADLINE_SQL = """
@@ -148,16 +148,19 @@ qualify row_number() over (partition by council_code order by loaded_at desc) = 
 """
 
 
+def _latest_loads(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
+    """Each council's most recent load: (submission id, loaded | failed, message)."""
+    return {r[0]: r[1:] for r in con.execute(LATEST_SQL).fetchall()}
+
+
 def load_results(settings, council_codes: list[str]) -> dict[str, str]:
     """What the last load of each council came to, in a few words: its latest submission
     folder, or why it failed, or that there was none."""
-    from pipelines.ingest.landing import submission_folders
-
     latest = {}
     if settings.database.exists():
         con = connect(settings.database, read_only=True)
         try:
-            latest = {r[0]: r[1:] for r in con.execute(LATEST_SQL).fetchall()}
+            latest = _latest_loads(con)
         finally:
             con.close()
     results = {}
@@ -182,7 +185,7 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
     con = connect(database, read_only=True)
     try:
         rows = {r[0]: r for r in con.execute(STATUS_SQL).fetchall()}
-        latest = {r[0]: r[1:] for r in con.execute(LATEST_SQL).fetchall()}
+        latest = _latest_loads(con)
         publishes = _publishes(con)
     finally:
         con.close()

@@ -9,7 +9,6 @@ instance (DAGSTER_HOME), so they show in the UI. A failed run emails the operato
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import shutil
 import sys
@@ -121,7 +120,10 @@ def run_pipeline(
     say("building the star schema and marts, checking and publishing ...")
     # dagster-dbt echoes dbt's whole node log to stdout: shown with `raa run -v`, else it is in
     # the Dagster run log (make ui) and, when the build fails, in its target folder's dbt.log.
-    with contextlib.redirect_stdout(sys.stdout if verbose else io.StringIO()):
+    with (
+        contextlib.nullcontext(sys.stdout) if verbose else open(os.devnull, "w") as sink,
+        contextlib.redirect_stdout(sink),
+    ):
         built = defs.resolve_job_def(TRANSFORM_JOB).execute_in_process(
             instance=instance, raise_on_error=False, run_config=QUIET, resources=resources
         )

@@ -219,6 +219,7 @@ def _failed(council, submission, profile, raws, problems) -> PreparedSubmission:
     """Nothing of a submission with an unreadable file is used; every file says why."""
     hashes = submission.sha256_by_file
     failed_files = {name for name, _, _ in problems}
+    read_files = {raw.file_name for raw in raws}
     rows = _ignored_files(submission) + [
         {"file_name": name, "sheet_name": sheet, "canonical_table": None,
          "sha256": hashes.get(name, ""), "rows_received": 0, "rows_accepted": 0,
@@ -235,7 +236,7 @@ def _failed(council, submission, profile, raws, problems) -> PreparedSubmission:
          "rows_received": 0, "rows_accepted": 0, "rows_rejected": 0, "status": "not_loaded",
          "message": "held back: the submission could not be used"}
         for f in submission.files
-        if f.name not in failed_files and f.name not in {raw.file_name for raw in raws}
+        if f.name not in failed_files | read_files
     ]  # fmt: skip
     file_loads = pd.DataFrame(rows, columns=FILE_LOAD_COLUMNS)
     message = "; ".join(m for _, _, m in problems)

@@ -132,7 +132,7 @@ def is_stable(folder: Path, quiet_seconds: float) -> bool:
     return newest > 0 and time.time() - newest >= quiet_seconds
 
 
-def _walk(folder: Path, relative: str = "") -> Iterator[tuple[Path, str]]:
+def _walk(folder: Path) -> Iterator[tuple[Path, str]]:
     """Every entry under `folder`, never following a link: (path, file | link | other)."""
     with os.scandir(folder) as entries:
         for entry in sorted(entries, key=lambda e: e.name):

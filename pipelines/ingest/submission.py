@@ -149,11 +149,13 @@ def _prepared_batches(
     try:
         for future in as_completed(futures):
             try:
-                yield future.result()
+                prepared = future.result()
             except Exception as exc:  # a worker died (memory, a signal): its batch fails
-                yield PreparedBatch(
-                    [unexpected_failure(c, s, exc, "preparing it") for c, s in futures[future]], {}
-                )
+                failures = [
+                    unexpected_failure(c, s, exc, "preparing it") for c, s in futures[future]
+                ]
+                prepared = PreparedBatch(failures, {})
+            yield prepared
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 

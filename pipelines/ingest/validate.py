@@ -247,11 +247,12 @@ def _describe(
     # The failing rows' context, looked up once for every group.
     context = frame.loc[failures["index"].astype(int), ["file_name", "source_row", PART]]
     context = {name: context[name].to_numpy() for name in context.columns}
+    protected = protected_sources(mapping)
     parts = []
     for (rule, column), group in failures.groupby(["rule", "column"], dropna=False, sort=False):
         index = group["index"].astype(int).to_numpy()
         shown = _shown_columns(rule, column, mapping, row_level)
-        values = _values(raw_frame, index, shown, protected_sources(mapping))
+        values = _values(raw_frame, index, shown, protected)
         label = key_sources if rule == "duplicate_key" else (shown[0] if shown else None)
         rows = {name: found[group.index.to_numpy()] for name, found in context.items()}
         parts.append(_lines(mapping, rows, rule, label, values, profile))

@@ -4,6 +4,7 @@ one writer at a time, with no lock error. (The same steps, timed, are bench/daem
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def test_a_night_under_the_daemon_completes_beside_a_raa_run(tmp_path, monkeypat
     from pipelines.demo import generate_demo
 
     env = night_env({
-        **dict(__import__("os").environ),
+        **os.environ,
         "DAGSTER_HOME": str(tmp_path / "dagster"),
         "RAA_LANDING_DIR": str(tmp_path / "landing"),
         "RAA_WAREHOUSE_DIR": str(tmp_path / "warehouse"),
