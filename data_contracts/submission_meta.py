@@ -32,6 +32,11 @@ _DatesAsText.yaml_implicit_resolvers = {
 }
 
 
+def _blank(value: Any) -> bool:
+    """A setting left empty (`reference_date:` with nothing after it) means "not stated"."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 class SubmissionMeta(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
 
@@ -41,7 +46,7 @@ class SubmissionMeta(pydantic.BaseModel):
     @pydantic.field_validator("reference_date", mode="before")
     @classmethod
     def _iso_date(cls, value: Any) -> date | None:
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if _blank(value):
             return None
         if isinstance(value, datetime):
             return value.date()
@@ -65,7 +70,7 @@ class SubmissionMeta(pydantic.BaseModel):
     @pydantic.field_validator("collection_year", mode="before")
     @classmethod
     def _year(cls, value: Any) -> int | None:
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if _blank(value):
             return None
         if isinstance(value, bool):
             raise ValueError(f"'{value}' is not a year")
