@@ -37,15 +37,13 @@ lock: | $(BIN)/python
 install: $(STAMP)
 
 run: $(STAMP)
-	@mkdir -p $(DAGSTER_HOME)
 	$(BIN)/raa run --demo-if-empty
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 ui: $(STAMP)
-	@mkdir -p $(DAGSTER_HOME)
-	@test -f $(DAGSTER_HOME)/dagster.yaml || cp config/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	@$(BIN)/python -m pipelines.instance_storage $(DAGSTER_HOME)
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(UI_PORT)
 
 lint: $(STAMP)
@@ -60,11 +58,12 @@ bench: $(STAMP)
 # once `make run` has built it, and without it before.
 docs: $(STAMP)
 	@if [ -f "$(WAREHOUSE_DIR)/raa.duckdb" ]; then \
-	  cd dbt_project && RAA_DBT_DATABASE="$(WAREHOUSE_DIR)/raa.duckdb" ../$(BIN)/dbt docs generate \
+	  cd dbt_project && ../$(BIN)/dbt docs generate \
+	    --vars '{"warehouse_database": "$(WAREHOUSE_DIR)/raa.duckdb"}' \
 	    --profiles-dir . --target-path target/docs --static --quiet; \
 	else \
 	  echo "no warehouse yet at $(WAREHOUSE_DIR): the docs have no catalogue (run make run first)"; \
-	  cd dbt_project && RAA_DBT_DATABASE=":memory:" ../$(BIN)/dbt docs generate \
+	  cd dbt_project && ../$(BIN)/dbt docs generate --vars '{"warehouse_database": ":memory:"}' \
 	    --profiles-dir . --target-path target/docs --static --empty-catalog --quiet; \
 	fi
 	@echo "dbt docs: open file://$(CURDIR)/$(DOCS)/static_index.html in a browser"

@@ -105,16 +105,15 @@ def prep(settings) -> dict:
 
 def dbt(settings, select: str | None) -> dict:
     from pipelines.defs.transform import dbt_resource, ensure_manifest
-    from pipelines.settings import DBT_PROJECT_DIR
+    from pipelines.settings import DBT_PROJECT_DIR, warehouse_vars
 
     ensure_manifest()
     executable = dbt_resource().dbt_executable
-    env = {**os.environ, "RAA_DBT_DATABASE": str(settings.database)}
     args = [executable, "build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-            str(DBT_PROJECT_DIR), "--quiet"]  # fmt: skip
+            str(DBT_PROJECT_DIR), "--quiet", *warehouse_vars(settings.database)]  # fmt: skip
     if select:
         args += ["--select", select]
-    done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(args, capture_output=True, text=True, check=False)
     if done.returncode:
         sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
     return {"success": done.returncode == 0}

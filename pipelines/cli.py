@@ -35,7 +35,7 @@ class UsageError(Exception):
 
 def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.registry import load_registry
-    from pipelines.settings import DBT_PROJECT_DIR
+    from pipelines.settings import DBT_PROJECT_DIR, warehouse_vars
     from pipelines.warm_dbt import start_warm_dbt
 
     settings = Settings.from_env()
@@ -47,7 +47,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             "use --demo-if-empty to generate the demo region there)"
         )
     # dbt imports and parses the project while this process imports Dagster and loads councils.
-    with start_warm_dbt(DBT_PROJECT_DIR, settings.database):
+    with start_warm_dbt(DBT_PROJECT_DIR, warehouse_vars(settings.database)):
         return _run(args, settings)
 
 
@@ -145,11 +145,12 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from pipelines.finance.export import FinanceExportError
     from pipelines.registry import RegistryError
+    from pipelines.settings import SettingsError
 
     args = parser().parse_args(argv)
     try:
         code = args.func(args)
-    except (UsageError, RegistryError, FinanceExportError) as problem:
+    except (UsageError, RegistryError, FinanceExportError, SettingsError) as problem:
         print(f"raa {args.command}: {problem}", file=sys.stderr)
         return 2
     # Done: spare the exit its garbage collection over everything a run imported (~400k objects,

@@ -15,7 +15,6 @@ from pipelines.defs.operations import (
 from pipelines.defs.publish import build_freshness_checks, build_publish_asset
 from pipelines.defs.resources import AlertResource, ProgressReporter, WarehouseResource
 from pipelines.defs.transform import build_dbt_assets, dbt_resource, ensure_manifest
-from pipelines.publish.config import OperationsSettings
 from pipelines.registry import load_registry
 from pipelines.settings import Settings
 
@@ -39,7 +38,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     marts = [key for key, group in models.group_names_by_key.items() if group == MARTS_GROUP]
     published = build_publish_asset(marts)
     freshness = build_freshness_checks(registry)
-    interval = OperationsSettings.from_env().sensor_interval_seconds
+    interval = settings.sensor_interval_seconds
     ingest_job = dg.define_asset_job(
         INGEST_JOB,
         selection=dg.AssetSelection.assets(ingest),
@@ -80,9 +79,9 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             alert_on_run_failure,
         ],
         resources={
-            "warehouse": WarehouseResource(),
+            "warehouse": WarehouseResource.from_settings(settings),
             "dbt": dbt_resource(),
-            "alerts": AlertResource(),
+            "alerts": AlertResource.from_settings(settings),
             "progress": ProgressReporter(),
         },
     )

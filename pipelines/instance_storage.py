@@ -11,10 +11,12 @@ events, never corrupt the log). Everything else is Dagster's.
 
 from __future__ import annotations
 
+import json
 import os
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import dagster as dg
 import sqlalchemy as sa
@@ -23,6 +25,24 @@ from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS, create_db_
 from dagster._serdes import ConfigurableClassData
 
 OPEN_DATABASES = 8
+INSTANCE_SETTINGS = Path(__file__).resolve().parents[1] / "config" / "dagster.yaml"
+STORAGE_CLASS = "  class: PooledSqliteEventLogStorage\n"
+
+
+def prepare_home(home: Path) -> None:
+    """A Dagster home with the project's instance settings (config/dagster.yaml), when it has no
+    dagster.yaml yet. The event log's folder is written into it: the home is then usable with or
+    without DAGSTER_HOME set (`raa run` does not set it)."""
+    home.mkdir(parents=True, exist_ok=True)
+    settings = home / "dagster.yaml"
+    if settings.exists():
+        return
+    template = INSTANCE_SETTINGS.read_text()
+    folder = json.dumps(str(home.resolve() / "history" / "runs"))  # a YAML-safe quoted string
+    written = template.replace(STORAGE_CLASS, f"{STORAGE_CLASS}  config:\n    base_dir: {folder}\n")
+    temporary = settings.with_suffix(".yaml.tmp")
+    temporary.write_text(written)
+    os.replace(temporary, settings)
 
 
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
@@ -94,3 +114,9 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
 def _relaxed_sync(dbapi_connection, _record) -> None:
     dbapi_connection.execute("pragma synchronous=normal")
+
+
+if __name__ == "__main__":  # `python -m pipelines.instance_storage HOME` (make ui)
+    import sys
+
+    prepare_home(Path(sys.argv[1]))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -23,6 +22,7 @@ from pipelines.definitions import INGEST_JOB, TRANSFORM_JOB, WRITES_WAREHOUSE, b
 from pipelines.defs.operations import RANGE_END, RANGE_START, council_blocks, failure_problem
 from pipelines.defs.resources import AlertResource, ProgressReporter
 from pipelines.ingest.landing import unregistered_folders
+from pipelines.instance_storage import prepare_home
 from pipelines.publish.alerts import run_failure_alert, unregistered_folder_alert
 from pipelines.registry import load_registry
 from pipelines.settings import PROJECT_ROOT, Settings
@@ -41,11 +41,10 @@ class RunReport:
 
 
 def dagster_instance() -> dg.DagsterInstance:
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster_home")))
-    home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        shutil.copyfile(PROJECT_ROOT / "config" / "dagster.yaml", home / "dagster.yaml")
-    return dg.DagsterInstance.get()
+    """The instance at DAGSTER_HOME, else the project's .dagster_home (where `make ui` looks)."""
+    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home")
+    prepare_home(home)
+    return dg.DagsterInstance.from_config(str(home))
 
 
 # The full event log is in the Dagster instance (make ui); the terminal shows warnings and errors.

@@ -3,9 +3,11 @@
 A dbt command spends its first seconds importing dbt (~4.5 s) and loading the project (~2 s) before
 it runs a single model. `raa run` starts one dbt process as it begins (`start_warm_dbt`): that
 process imports dbt and parses the project while the councils load, then waits. When the build
-asks for dbt, Dagster runs `raa-dbt` (`main` below) instead of `dbt`; `raa-dbt` hands its arguments,
-environment, working directory and its own stdout/stderr to the waiting process, which runs the
-command with the parsed project and reports the exit code, so Dagster sees an ordinary dbt process.
+asks for dbt, Dagster runs `raa-dbt` (`main` below) instead of `dbt`; `raa-dbt` finds the waiting
+process through its parent's pid (the process that started it is the one running the build), and
+hands it its arguments, environment, working directory and its own stdout/stderr; the waiting
+process runs the command with the parsed project and reports the exit code, so Dagster sees an
+ordinary dbt process.
 
 Without a waiting process (a run started from the UI, the schedule, a second dbt command),
 `raa-dbt` simply becomes the venv's `dbt`. Only the standard library is imported at module level:
@@ -20,13 +22,13 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-SOCKET_ENV = "RAA_WARM_DBT_SOCKET"
 # Never asked while `raa run` lives on: stop waiting after this long.
 IDLE_TIMEOUT_SECONDS = 6 * 3600
 # A command that arrives while dbt is still starting waits for it rather than start another.
@@ -35,6 +37,11 @@ REQUEST_BYTES = 1 << 20
 
 
 SOCKET_NAME = "dbt.sock"
+
+
+def warm_folder(parent: int) -> Path:
+    """Where the dbt waiting for process `parent` listens (private to this user: mode 0700)."""
+    return Path(tempfile.gettempdir()) / f"raa-dbt-{os.getuid()}-{parent}"
 
 
 def venv_dbt() -> Path:
@@ -61,7 +68,6 @@ class WarmDbt:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()  # reaped, not left a zombie
-        os.environ.pop(SOCKET_ENV, None)
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> WarmDbt:
@@ -71,27 +77,25 @@ class WarmDbt:
         self.close()
 
 
-def start_warm_dbt(project_dir: Path, database: Path) -> WarmDbt:
-    """Start the waiting process; dbt commands of this process (and its children) then use it."""
-    folder = Path(tempfile.mkdtemp(prefix="raa-dbt-"))  # private: mode 0700
-    env = {
-        **os.environ,
-        "RAA_DBT_DATABASE": str(database),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
+def start_warm_dbt(project_dir: Path, dbt_vars: list[str]) -> WarmDbt:
+    """Start the waiting process, parsing with `dbt_vars` (["--vars", json], the build's); the
+    next `raa-dbt` this process starts uses it."""
+    folder = warm_folder(os.getpid())
+    shutil.rmtree(folder, ignore_errors=True)  # a pid's leftover from before a reboot
+    folder.mkdir(mode=0o700)
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     with open(folder / "serve.log", "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-u", "-m", "pipelines.warm_dbt", "serve", str(folder),
-             str(project_dir), str(os.getpid())],
+             str(project_dir), str(os.getpid()), *dbt_vars],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
         )  # fmt: skip
     warm = WarmDbt(process, folder)
     (folder / "serve.pid").write_text(str(process.pid))
-    os.environ[SOCKET_ENV] = str(warm.socket_path)
     return warm
 
 
-def serve(folder: Path, project_dir: Path, parent: int) -> int:
+def serve(folder: Path, project_dir: Path, parent: int, dbt_vars: list[str]) -> int:
     """Import dbt, parse the project, then run the one command a `raa-dbt` hands over."""
     from dbt.cli.main import dbtRunner
 
@@ -102,9 +106,9 @@ def serve(folder: Path, project_dir: Path, parent: int) -> int:
         shutil.copyfile(kept, target / kept.name)
     parsed = dbtRunner().invoke(["parse", "--quiet", "--project-dir", str(project_dir),
                                  "--profiles-dir", str(project_dir),
-                                 "--target-path", str(target), "--log-path", str(folder)])  # fmt: skip
+                                 "--target-path", str(target), "--log-path", str(folder),
+                                 *dbt_vars])  # fmt: skip
     manifest = parsed.result if parsed.success else None  # else the command parses itself
-    database = os.environ.get("RAA_DBT_DATABASE")
 
     connection = _one_connection(folder / SOCKET_NAME, parent)
     if connection is None:  # nobody will ask (nor clean up after us)
@@ -120,7 +124,7 @@ def serve(folder: Path, project_dir: Path, parent: int) -> int:
         os.environ.clear()
         os.environ.update(request["env"])
         os.chdir(request["cwd"])
-        if os.environ.get("RAA_DBT_DATABASE") != database:  # parsed for another warehouse
+        if _vars(request["args"]) != _vars(dbt_vars):  # parsed for another warehouse
             manifest = None
         result = dbtRunner(manifest=manifest).invoke(request["args"])
         sys.stdout.flush()
@@ -131,6 +135,10 @@ def serve(folder: Path, project_dir: Path, parent: int) -> int:
     # output until this process has gone (it holds the output, and the warehouse, until then).
     gc.freeze()
     return 0
+
+
+def _vars(args: list[str]) -> str | None:
+    return args[args.index("--vars") + 1] if "--vars" in args[:-1] else None
 
 
 def _one_connection(address: Path, parent: int) -> socket.socket | None:
@@ -154,13 +162,22 @@ def _one_connection(address: Path, parent: int) -> socket.socket | None:
 def main() -> None:
     """`raa-dbt ARGS`: the waiting dbt runs ARGS if there is one, else this becomes `dbt ARGS`."""
     args = sys.argv[1:]
-    address = os.environ.pop(SOCKET_ENV, None)
-    if address and _ready(Path(address)):
-        code = _run_warm(address, args)
+    folder = warm_folder(os.getppid())
+    if _private(folder) and _ready(folder / SOCKET_NAME):
+        code = _run_warm(str(folder / SOCKET_NAME), args)
         if code is not None:
             sys.exit(code)
     dbt = venv_dbt()
     os.execv(dbt, [str(dbt), *args])
+
+
+def _private(folder: Path) -> bool:
+    """The folder exists, is no link, and is this user's alone (no one else can plant a socket)."""
+    try:
+        found = folder.lstat()
+    except OSError:
+        return False
+    return stat.S_ISDIR(found.st_mode) and found.st_uid == os.getuid() and not found.st_mode & 0o077
 
 
 def _ready(address: Path) -> bool:
@@ -210,4 +227,4 @@ def _run_warm(address: str, args: list[str]) -> int | None:
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["serve"]:
-    sys.exit(serve(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])))
+    sys.exit(serve(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]), sys.argv[5:]))

@@ -1,25 +1,15 @@
 """The funding formula (config/funding_formula.yaml) validated and written for dbt."""
 
-import os
-from pathlib import Path
-
 import dagster as dg
 
 from pipelines.defs.resources import WarehouseResource
 from pipelines.finance.formula import FormulaError, load_formula
 from pipelines.finance.tables import write_formula_tables
-from pipelines.settings import PROJECT_ROOT
 
 FORMULA_TABLES = (
     "formula_versions", "formula_pools", "formula_drivers", "formula_partners",
     "formula_base_shares",
 )  # fmt: skip
-
-
-def formula_path() -> Path:
-    return Path(
-        os.environ.get("RAA_FUNDING_FORMULA_FILE", PROJECT_ROOT / "config" / "funding_formula.yaml")
-    )
 
 
 @dg.multi_asset(
@@ -35,7 +25,7 @@ def formula_path() -> Path:
 )
 def funding_formula(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """A formula that does not add up is refused; the last good one stays in the warehouse."""
-    path = formula_path()
+    path = warehouse.settings().funding_formula_file
     try:
         formula = load_formula(path, warehouse.registry())
     except FormulaError as problem:

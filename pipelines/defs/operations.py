@@ -23,7 +23,6 @@ from pipelines.ingest.landing import (
 )
 from pipelines.ingest.load import current_manifest
 from pipelines.publish.alerts import run_failure_alert, unregistered_folder_alert
-from pipelines.publish.config import OperationsSettings
 
 BATCH_TAG = "raa/batch"
 PARTITION_TAG = "dagster/partition"
@@ -85,7 +84,7 @@ def landing_sensor(ingest_job, interval_seconds: int) -> dg.SensorDefinition:
         context: dg.SensorEvaluationContext, warehouse: WarehouseResource, alerts: AlertResource
     ):
         settings = warehouse.settings()
-        quiet = OperationsSettings.from_env().landing_quiet_seconds
+        quiet = settings.landing_quiet_seconds
         seen: dict = json.loads(context.cursor or "{}")
         codes = warehouse.registry().codes
         _tell_unregistered(context, settings.landing_dir, codes, seen, alerts)

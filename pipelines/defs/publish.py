@@ -9,7 +9,6 @@ import dagster as dg
 from pipelines.defs.ingest import canonical_key
 from pipelines.defs.resources import AlertResource, WarehouseResource
 from pipelines.publish.alerts import stale_council_alert
-from pipelines.publish.config import OperationsSettings
 from pipelines.publish.freshness import council_freshness
 from pipelines.publish.layout import data_docs_dir, published_database
 from pipelines.publish.release import publish_release
@@ -44,9 +43,8 @@ def build_publish_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition
     )
     def published_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         settings = warehouse.settings()
-        operations = OperationsSettings.from_env()
         outcome = publish_release(settings, warehouse.registry(), context.run_id,
-                                  operations.row_count_tolerance, operations.data_docs)  # fmt: skip
+                                  settings.row_count_tolerance, settings.data_docs)  # fmt: skip
         gate_metadata = {
             "expectations": outcome.gate.checks,
             "failures": len(outcome.gate.failures),
@@ -103,7 +101,7 @@ def build_freshness_checks(registry: Registry) -> dg.AssetChecksDefinition:
         warehouse: WarehouseResource,
         alerts: AlertResource,
     ):
-        limit = OperationsSettings.from_env().freshness_days
+        limit = warehouse.settings().freshness_days
         selected = {key.name for key in context.selected_asset_check_keys}
         with warehouse.connection() as con:
             found = council_freshness(con, codes, limit, datetime.now())

@@ -1,31 +1,70 @@
-"""The one resource every asset shares: where the warehouse, landing and registry live."""
+"""The resources every asset shares: the warehouse (and every setting of a night) and alerts."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Self, get_args
 
 import dagster as dg
+from pydantic import SecretStr
 
 from pipelines.registry import Registry, load_registry
-from pipelines.settings import Settings
+from pipelines.settings import Settings, env_name
 from pipelines.warehouse import connect, ensure_schemas
 
 
-class WarehouseResource(dg.ConfigurableResource):
-    """Paths default to the environment (RAA_LANDING_DIR, RAA_WAREHOUSE_DIR, RAA_COUNCILS_FILE),
-    resolved when a run starts, not when the code is loaded."""
+class _SettingsResource(dg.ConfigurableResource):
+    """A resource whose fields are Settings fields (same names; RAA_<NAME> in the environment).
+
+    A field left None is read from the environment when a run starts (Settings.from_env).
+    Definitions build these with `from_settings`: a field set in the environment becomes a
+    `dg.EnvVar` (the UI shows its name; secrets are never shown), any other its value.
+    """
+
+    def settings(self) -> Settings:
+        return Settings.from_env(**{name: getattr(self, name) for name in type(self).model_fields})
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        fields = {}
+        for name, field in cls.model_fields.items():
+            if settings.set_in_environment(name):
+                variable = env_name(name)
+                fields[name] = dg.EnvVar.int(variable) if int in get_args(field.annotation) \
+                    else dg.EnvVar(variable)  # fmt: skip
+            else:
+                value = _as_config(getattr(settings, name))
+                fields[name] = value if value is None or int in get_args(field.annotation) \
+                    else str(value)  # fmt: skip
+        return cls(**fields)
+
+
+def _as_config(value: object) -> object:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, tuple):
+        return ",".join(value)
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+class WarehouseResource(_SettingsResource):
+    """Where the warehouse, landing folders, registry and formula live; how loads, checks and
+    publishing behave. Numbers that may have decimals are text here (EnvVar gives text)."""
 
     landing_dir: str | None = None
     warehouse_dir: str | None = None
     councils_file: str | None = None
-
-    def settings(self) -> Settings:
-        return Settings.from_env(
-            landing_dir=self.landing_dir,
-            warehouse_dir=self.warehouse_dir,
-            councils_file=self.councils_file,
-        )
+    funding_formula_file: str | None = None
+    pseudonym_key: str | None = None
+    ingest_workers: int | None = None
+    landing_quiet_seconds: str | None = None
+    freshness_days: str | None = None
+    row_count_tolerance: str | None = None
+    data_docs: str | None = None
 
     def registry(self) -> Registry:
         return load_registry(self.settings().councils_file)
@@ -41,31 +80,20 @@ class WarehouseResource(dg.ConfigurableResource):
             con.close()
 
 
-class AlertResource(dg.ConfigurableResource):
-    """Operator email. Every field defaults to the environment (RAA_SMTP_HOST, RAA_SMTP_PORT,
-    RAA_SMTP_USER, RAA_SMTP_PASSWORD, RAA_ALERT_FROM, RAA_ALERT_TO), read when an alert is sent."""
+class AlertResource(_SettingsResource):
+    """Operator email: nothing is sent without smtp_host and alert_to (comma-separated)."""
 
     smtp_host: str | None = None
     smtp_port: int | None = None
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    alert_from: str | None = None
     alert_to: str | None = None
-
-    def smtp(self):
-        from dataclasses import replace
-
-        from pipelines.publish.alerts import SmtpSettings
-
-        smtp = SmtpSettings.from_env()
-        return replace(
-            smtp,
-            host=self.smtp_host or smtp.host,
-            port=self.smtp_port or smtp.port,
-            recipients=tuple(self.alert_to.split(",")) if self.alert_to else smtp.recipients,
-        )
 
     def send(self, alert, logger=None) -> bool:
         from pipelines.publish.alerts import log, send_alert
 
-        return send_alert(alert, self.smtp(), logger or log)
+        return send_alert(alert, self.settings(), logger or log)
 
 
 class ProgressReporter:

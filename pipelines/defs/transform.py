@@ -19,8 +19,8 @@ from dagster_dbt import (
 from packaging import version
 
 from pipelines.defs.resources import WarehouseResource
-from pipelines.settings import DBT_PROJECT_DIR
-from pipelines.warm_dbt import SOCKET_ENV, raa_dbt, venv_dbt
+from pipelines.settings import DBT_PROJECT_DIR, warehouse_vars
+from pipelines.warm_dbt import raa_dbt, venv_dbt
 
 # The nightly build leaves out dbt's unit tests: they check the models' SQL on fixed inputs, not
 # the night's data, and CI runs them (tests/transform, tests/finance). Its log file (dbt.log in
@@ -56,11 +56,6 @@ def dbt_project() -> DbtProject:
     return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
-def dbt_environment(warehouse: WarehouseResource) -> None:
-    """dbt's profile reads the absolute warehouse path from RAA_DBT_DATABASE."""
-    os.environ["RAA_DBT_DATABASE"] = str(warehouse.settings().database)
-
-
 def build_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
     translator = LayerTranslator(
         settings=DagsterDbtTranslatorSettings(
@@ -72,8 +67,8 @@ def build_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
     def raa_dbt_models(
         context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
     ):
-        dbt_environment(warehouse)
-        invocation = dbt.cli(NIGHTLY_BUILD, context=context)
+        database = warehouse.settings().database
+        invocation = dbt.cli([*NIGHTLY_BUILD, *warehouse_vars(database)], context=context)
         yield from invocation.stream()
         keep_partial_parse(Path(invocation.target_path))
         # dagster-dbt leaves one target folder per run (~10 MB each): keep a failed run's for
@@ -152,11 +147,10 @@ class WarehouseDbtCliResource(DbtCliResource):
 
 
 def dbt_resource() -> DbtCliResource:
-    # The dbt installed beside this Python (the venv's), whether or not the venv is activated;
-    # through `raa-dbt` when `raa run` has started dbt ahead (pipelines/warm_dbt.py).
-    executable = venv_dbt()
-    if os.environ.get(SOCKET_ENV) and raa_dbt().exists():
-        executable = raa_dbt()
+    # The dbt installed beside this Python (the venv's), whether or not the venv is activated,
+    # through `raa-dbt`: that is dbt started ahead when `raa run` did so (pipelines/warm_dbt.py),
+    # else the venv's dbt itself.
+    executable = raa_dbt() if raa_dbt().exists() else venv_dbt()
     return WarehouseDbtCliResource(
         project_dir=dbt_project(),
         profiles_dir=str(DBT_PROJECT_DIR),

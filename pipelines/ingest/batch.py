@@ -194,7 +194,7 @@ def _prepare_parts(
     del results
     warnings = cross_table_warnings(accepted)
     file_loads = _file_loads(parts, rejections)
-    stored = _stored_frames(accepted, settings.pseudonym_key, parts)
+    stored = _stored_frames(accepted, settings.pseudonym_key.get_secret_value(), parts)
 
     by_part = {
         name: dict(tuple(frame.groupby(PART))) for name, frame in

@@ -1,16 +1,17 @@
 """Email alerts for operators: run failures, failed blocking checks, stale councils.
 
-SMTP settings come from the environment when an alert is sent. With no RAA_SMTP_HOST or
-RAA_ALERT_TO nothing is sent and a log line says so.
+SMTP settings are the Settings' smtp_* and alert_* fields (RAA_SMTP_HOST, ...). With no
+RAA_SMTP_HOST or RAA_ALERT_TO nothing is sent and a log line says so.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
+
+from pipelines.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -28,52 +29,26 @@ class Alert:
         return "\n".join(lines) + "\n"
 
 
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str | None
-    port: int
-    user: str | None
-    password: str | None
-    sender: str
-    recipients: tuple[str, ...]
-
-    @classmethod
-    def from_env(cls) -> SmtpSettings:
-        return cls(
-            host=os.environ.get("RAA_SMTP_HOST") or None,
-            port=int(os.environ.get("RAA_SMTP_PORT") or 25),
-            user=os.environ.get("RAA_SMTP_USER") or None,
-            password=os.environ.get("RAA_SMTP_PASSWORD") or None,
-            sender=os.environ.get("RAA_ALERT_FROM") or "raa-warehouse@localhost",
-            recipients=tuple(
-                a.strip() for a in (os.environ.get("RAA_ALERT_TO") or "").split(",") if a.strip()
-            ),
-        )
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.host and self.recipients)
-
-
-def send_alert(alert: Alert, smtp: SmtpSettings, logger: logging.Logger = log) -> bool:
+def send_alert(alert: Alert, smtp: Settings, logger: logging.Logger = log) -> bool:
     """Send the alert; False (and a log line) when SMTP is not configured."""
-    if not smtp.configured:
+    if not smtp.email_configured:
         logger.warning(f"alert not sent (RAA_SMTP_HOST / RAA_ALERT_TO unset): {alert.subject}")
         return False
     message = EmailMessage()
     message["Subject"] = f"[RAA warehouse] {alert.subject}"
-    message["From"] = smtp.sender
-    message["To"] = ", ".join(smtp.recipients)
+    message["From"] = smtp.alert_from
+    message["To"] = ", ".join(smtp.alert_to)
     message.set_content(alert.body())
-    with smtplib.SMTP(smtp.host, smtp.port, timeout=30) as server:
+    with smtplib.SMTP(smtp.smtp_host, smtp.smtp_port, timeout=30) as server:
         server.ehlo()
         if server.has_extn("starttls"):
             server.starttls()
             server.ehlo()
-        if smtp.user:
-            server.login(smtp.user, smtp.password or "")
+        if smtp.smtp_user:
+            password = smtp.smtp_password.get_secret_value() if smtp.smtp_password else ""
+            server.login(smtp.smtp_user, password)
         server.send_message(message)
-    logger.info(f"alert sent to {', '.join(smtp.recipients)}: {alert.subject}")
+    logger.info(f"alert sent to {', '.join(smtp.alert_to)}: {alert.subject}")
     return True
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import duckdb
 import pytest
 
 from pipelines.registry import Council, Registry
+from pipelines.settings import warehouse_vars
 
 
 @pytest.fixture
@@ -118,9 +118,8 @@ def finance_warehouse(tmp_path_factory) -> FinanceWarehouse:
     common = [
         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
         "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"), "--quiet",
+        *warehouse_vars(database),
     ]  # fmt: skip
-    previous = os.environ.get("RAA_DBT_DATABASE")
-    os.environ["RAA_DBT_DATABASE"] = str(database)
     try:
         runner = dbtRunner()
         parsed = runner.invoke(["parse", *common])
@@ -141,10 +140,6 @@ def finance_warehouse(tmp_path_factory) -> FinanceWarehouse:
     finally:
         # dbt-duckdb keeps the file open for the process; readers (and the export) need it closed
         DuckDBConnectionManager.close_all_connections()
-        if previous is None:
-            os.environ.pop("RAA_DBT_DATABASE", None)
-        else:
-            os.environ["RAA_DBT_DATABASE"] = previous
     failures = [
         f"{r.node.name}: {r.status} {r.message}"
         for r in (result.result or [])

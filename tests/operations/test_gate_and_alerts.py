@@ -10,10 +10,11 @@ import dagster as dg
 import duckdb
 
 from pipelines.definitions import FRESHNESS_JOB, build_definitions
-from pipelines.publish.alerts import Alert, SmtpSettings, send_alert
+from pipelines.publish.alerts import Alert, send_alert
 from pipelines.publish.layout import data_docs_dir, published_database
 from pipelines.publish.release import publish_release
 from pipelines.run import _alert_on_failure
+from pipelines.settings import Settings
 
 
 def _current_run(settings) -> str:
@@ -63,8 +64,7 @@ def test_failed_gate_fails_the_dagster_run_and_emails(copied, region, smtp):
     assert "What to do:" in message and "previous snapshot" in message
 
 
-def test_stale_council_raises_warn_check_and_email(copied, region, smtp, monkeypatch):
-    monkeypatch.setenv("RAA_FRESHNESS_DAYS", "3")
+def test_stale_council_raises_warn_check_and_email(smtp, copied, region):
     old = datetime.now() - timedelta(days=10)
     with duckdb.connect(str(copied.database)) as con:
         con.execute("update audit.submissions set received_at = ? where council_code = 'KIL'",
@@ -83,6 +83,6 @@ def test_no_smtp_settings_means_no_alert_and_a_log_line(monkeypatch, caplog):
     for name in ("RAA_SMTP_HOST", "RAA_ALERT_TO"):
         monkeypatch.delenv(name, raising=False)
     with caplog.at_level(logging.WARNING):
-        sent = send_alert(Alert("test", "a problem", "nothing"), SmtpSettings.from_env())
+        sent = send_alert(Alert("test", "a problem", "nothing"), Settings.from_env())
     assert not sent
     assert "alert not sent" in caplog.text

@@ -62,7 +62,6 @@ def ui(copied, region, tmp_path):
     shutil.copyfile(PROJECT_ROOT / "config" / "dagster.yaml", home / "dagster.yaml")
     port = free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home), "MAKEFLAGS": ""}
-    env.pop("RAA_DBT_DATABASE", None)
     log = (tmp_path / "ui.log").open("w")
     server = subprocess.Popen(
         ["make", "--no-print-directory", "ui", f"UI_PORT={port}"], cwd=PROJECT_ROOT, env=env,

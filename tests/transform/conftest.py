@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.settings import DBT_PROJECT_DIR, warehouse_vars
 from pipelines.warehouse import ensure_schemas
 from tests.transform import scenario
 
@@ -49,25 +48,17 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
         ensure_schemas(con)
         scenario.load(con)
 
-    previous = os.environ.get("RAA_DBT_DATABASE")
-    os.environ["RAA_DBT_DATABASE"] = str(database)
     started = time.perf_counter()
-    try:
-        result = dbtRunner().invoke(
-            [
-                "build",
-                "--project-dir", str(DBT_PROJECT_DIR),
-                "--profiles-dir", str(DBT_PROJECT_DIR),
-                "--target-path", str(root / "target"),
-                "--log-path", str(root / "logs"),
-                "--vars", f"{{as_of_date: '{AS_OF}'}}",
-                "--exclude", *FINANCE_PATHS,
-                "--quiet",
-            ]
-        )  # fmt: skip
-    finally:
-        if previous is None:
-            os.environ.pop("RAA_DBT_DATABASE", None)
-        else:
-            os.environ["RAA_DBT_DATABASE"] = previous
+    result = dbtRunner().invoke(
+        [
+            "build",
+            "--project-dir", str(DBT_PROJECT_DIR),
+            "--profiles-dir", str(DBT_PROJECT_DIR),
+            "--target-path", str(root / "target"),
+            "--log-path", str(root / "logs"),
+            *warehouse_vars(database, as_of_date=AS_OF),
+            "--exclude", *FINANCE_PATHS,
+            "--quiet",
+        ]
+    )  # fmt: skip
     return Built(database, result, time.perf_counter() - started)

@@ -3,6 +3,7 @@
 waiting process."""
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -10,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.settings import DBT_PROJECT_DIR
-from pipelines.warm_dbt import SOCKET_ENV, raa_dbt, start_warm_dbt
+from pipelines.settings import DBT_PROJECT_DIR, warehouse_vars
+from pipelines.warm_dbt import raa_dbt, start_warm_dbt, warm_folder
 
 RAA_DBT = raa_dbt()
 
 
 def dbt(args: list[str], database: Path, target: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "RAA_DBT_DATABASE": str(database)}
-    return subprocess.run([str(RAA_DBT), *args, "--target-path", str(target)], cwd=DBT_PROJECT_DIR,
-                          env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    return subprocess.run([str(RAA_DBT), *args, *warehouse_vars(database), "--target-path",
+                           str(target)], cwd=DBT_PROJECT_DIR, capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
 
 
 @pytest.fixture
@@ -27,16 +28,17 @@ def database(tmp_path: Path) -> Path:
     return tmp_path / "raa.duckdb"  # dbt ls and parse never open it
 
 
-def test_warm_dbt_runs_the_command_and_its_exit_code(database, tmp_path, monkeypatch):
-    monkeypatch.delenv(SOCKET_ENV, raising=False)
+def test_warm_dbt_runs_the_command_and_its_exit_code(database, tmp_path):
     listing = ["ls", "--resource-type", "model", "--quiet"]
     cold = dbt(listing, database, tmp_path / "cold")
-    with start_warm_dbt(DBT_PROJECT_DIR, database) as warm:
-        assert os.environ[SOCKET_ENV] == str(warm.socket_path)
+    with start_warm_dbt(DBT_PROJECT_DIR, warehouse_vars(database)) as warm:
+        assert (
+            warm.folder == warm_folder(os.getpid()) and warm.folder.stat().st_mode & 0o777 == 0o700
+        )
         warm_result = dbt(listing, database, tmp_path / "warm")
         assert warm.process.wait(timeout=30) == 0  # it serves one command, then ends
         second = dbt(["ls", "--no-such-flag"], database, tmp_path / "second")  # plain dbt now
-    assert SOCKET_ENV not in os.environ
+    assert not warm.folder.exists()
     assert warm_result.returncode == cold.returncode == 0
     assert warm_result.stdout.split() == cold.stdout.split()
     assert "stg_canonical__episodes" in cold.stdout
@@ -44,20 +46,20 @@ def test_warm_dbt_runs_the_command_and_its_exit_code(database, tmp_path, monkeyp
 
 
 def test_warm_dbt_reports_a_failed_command(database, tmp_path):
-    with start_warm_dbt(DBT_PROJECT_DIR, database):
+    with start_warm_dbt(DBT_PROJECT_DIR, warehouse_vars(database)):
         failed = dbt(["ls", "--no-such-flag"], database, tmp_path / "warm")
     assert failed.returncode == 2
 
 
 def test_an_unused_warm_dbt_is_stopped(database):
-    warm = start_warm_dbt(DBT_PROJECT_DIR, database)
+    warm = start_warm_dbt(DBT_PROJECT_DIR, warehouse_vars(database))
     warm.close()
     assert warm.process.poll() is not None
     assert not warm.folder.exists()
 
 
 def test_a_warm_dbt_that_died_is_not_waited_for(database, tmp_path):
-    with start_warm_dbt(DBT_PROJECT_DIR, database) as warm:
+    with start_warm_dbt(DBT_PROJECT_DIR, warehouse_vars(database)) as warm:
         os.kill(warm.process.pid, 9)  # not reaped: a zombie until close()
         listed = dbt(["ls", "--resource-type", "seed", "--quiet"], database, tmp_path / "t")
     assert listed.returncode == 0 and "legal_statuses" in listed.stdout
@@ -66,7 +68,7 @@ def test_a_warm_dbt_that_died_is_not_waited_for(database, tmp_path):
 def test_a_warm_dbt_ends_with_the_process_that_started_it(database, tmp_path):
     """`raa run` killed outright (no `close`): its waiting dbt must not wait for hours."""
     script = (f"import time; from pathlib import Path; from pipelines.warm_dbt import start_warm_dbt; "
-              f"w = start_warm_dbt(Path({str(DBT_PROJECT_DIR)!r}), Path({str(database)!r})); "
+              f"w = start_warm_dbt(Path({str(DBT_PROJECT_DIR)!r}), []); "
               f"print(w.process.pid, flush=True); time.sleep(600)")  # fmt: skip
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     server = int(parent.stdout.readline())
@@ -78,3 +80,18 @@ def test_a_warm_dbt_ends_with_the_process_that_started_it(database, tmp_path):
         time.sleep(0.2)
     assert not Path(f"/proc/{server}").exists()
     assert not Path(folder).exists()
+
+
+def test_raa_dbt_ignores_a_folder_others_could_write(database, tmp_path):
+    """Only a folder private to this user is trusted to hold the waiting dbt's socket."""
+    folder = warm_folder(os.getpid())
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    (folder / "serve.pid").write_text(str(os.getpid()))  # "alive": it would be waited for
+    try:
+        started = time.monotonic()
+        listed = dbt(["ls", "--resource-type", "seed", "--quiet"], database, tmp_path / "t")
+    finally:
+        shutil.rmtree(folder)
+    assert listed.returncode == 0 and "legal_statuses" in listed.stdout
+    assert time.monotonic() - started < 60  # plain dbt, not READY_TIMEOUT_SECONDS of waiting
