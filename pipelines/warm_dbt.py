@@ -9,8 +9,12 @@ hands it its arguments, environment, working directory and its own stdout/stderr
 process runs the command with the parsed project and reports the exit code, so Dagster sees an
 ordinary dbt process.
 
-Without a waiting process (a run started from the UI, the schedule, a second dbt command),
-`raa-dbt` simply becomes the venv's `dbt`. Only the standard library is imported at module level:
+Under the daemon the build runs in a run worker that the code server starts: the `build_after_loads`
+sensor, evaluated in the code server while a night's loads are still running, keeps one dbt waiting
+there (`keep_one_waiting`), and `raa-dbt` looks for its parent's and then its grandparent's.
+
+Without a waiting process (a run started from the UI, a second dbt command), `raa-dbt` simply
+becomes the venv's `dbt`. Only the standard library is imported at module level:
 `raa-dbt` has to start in milliseconds.
 """
 
@@ -95,6 +99,19 @@ def start_warm_dbt(project_dir: Path, dbt_vars: list[str]) -> WarmDbt:
     return warm
 
 
+def keep_one_waiting(project_dir: Path, dbt_vars: list[str]) -> None:
+    """For a long-lived process whose grandchildren run dbt (the code server, whose run workers
+    run the build): start a waiting dbt unless one is starting or waiting already. It ends after
+    one command, when this process ends, or after IDLE_TIMEOUT_SECONDS."""
+    folder = warm_folder(os.getpid())
+    try:
+        if _alive(int((folder / "serve.pid").read_text())):
+            return
+    except (OSError, ValueError):
+        pass
+    start_warm_dbt(project_dir, dbt_vars)
+
+
 def serve(folder: Path, project_dir: Path, parent: int, dbt_vars: list[str]) -> int:
     """Import dbt, parse the project, then run the one command a `raa-dbt` hands over."""
     from dbt.cli.main import dbtRunner
@@ -131,6 +148,7 @@ def serve(folder: Path, project_dir: Path, parent: int, dbt_vars: list[str]) -> 
         sys.stderr.flush()
         code = 0 if result.success else (1 if result.exception is None else 2)
         connection.sendall(f"{code}\n".encode())
+    shutil.rmtree(folder, ignore_errors=True)  # served: the next command needs another
     # Exit without a garbage collection over all of dbt's objects: Dagster reads the command's
     # output until this process has gone (it holds the output, and the warehouse, until then).
     gc.freeze()
@@ -162,13 +180,21 @@ def _one_connection(address: Path, parent: int) -> socket.socket | None:
 def main() -> None:
     """`raa-dbt ARGS`: the waiting dbt runs ARGS if there is one, else this becomes `dbt ARGS`."""
     args = sys.argv[1:]
-    folder = warm_folder(os.getppid())
-    if _private(folder) and _ready(folder / SOCKET_NAME):
-        code = _run_warm(str(folder / SOCKET_NAME), args)
-        if code is not None:
-            sys.exit(code)
+    for starter in (os.getppid(), _parent_of(os.getppid())):
+        folder = warm_folder(starter)
+        if starter and _private(folder) and _ready(folder / SOCKET_NAME):
+            code = _run_warm(str(folder / SOCKET_NAME), args)
+            if code is not None:
+                sys.exit(code)
     dbt = venv_dbt()
     os.execv(dbt, [str(dbt), *args])
+
+
+def _parent_of(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 def _private(folder: Path) -> bool:

@@ -23,6 +23,8 @@ from pipelines.ingest.landing import (
 )
 from pipelines.ingest.load import current_manifest
 from pipelines.publish.alerts import run_failure_alert, unregistered_folder_alert
+from pipelines.settings import DBT_PROJECT_DIR, warehouse_vars
+from pipelines.warm_dbt import keep_one_waiting
 
 BATCH_TAG = "raa/batch"
 PARTITION_TAG = "dagster/partition"
@@ -150,14 +152,14 @@ def _is_loaded(database: Path, code: str, submission) -> bool | None:
         return None
 
 
-def finished_batches(runs) -> list[str]:
-    """Batches whose loads have all finished (successfully or not), oldest first."""
+def batch_states(runs) -> dict[str, bool]:
+    """Each batch of loads: whether all its runs have finished (successfully or not)."""
     batches: dict[str, list] = {}
     for run in sorted(runs, key=lambda r: r.run_id):
         batch = run.tags.get(BATCH_TAG)
         if batch:
             batches.setdefault(batch, []).append(run)
-    return [b for b, rs in batches.items() if all(r.is_finished for r in rs)]
+    return {b: all(r.is_finished for r in rs) for b, rs in batches.items()}
 
 
 def build_sensor(ingest_job_name: str, transform_job, interval_seconds: int) -> dg.SensorDefinition:
@@ -168,12 +170,15 @@ def build_sensor(ingest_job_name: str, transform_job, interval_seconds: int) -> 
         description="Once every load of a batch has finished, rebuild the marts and publish.",
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
-    def build_after_loads(context: dg.SensorEvaluationContext):
+    def build_after_loads(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
         built: list[str] = json.loads(context.cursor or "[]")
         runs = context.instance.get_runs(
             filters=dg.RunsFilter(job_name=ingest_job_name), limit=RECENT_LOADS
         )
-        ready = [b for b in finished_batches(runs) if b not in built]
+        states = {b: done for b, done in batch_states(runs).items() if b not in built}
+        if states:  # a build is coming: dbt imports and parses while the loads run
+            keep_one_waiting(DBT_PROJECT_DIR, warehouse_vars(warehouse.settings().database))
+        ready = [b for b, done in states.items() if done]
         if not ready:
             return dg.SensorResult(skip_reason="no finished batch of loads to build")
         requests = [dg.RunRequest(run_key=f"build:{b}", tags={BATCH_TAG: b}) for b in ready]

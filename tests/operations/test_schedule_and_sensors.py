@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import signal
 import time
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
-from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
 
 from pipelines.definitions import INGEST_JOB, TRANSFORM_JOB, build_definitions
 from pipelines.defs.operations import BATCH_TAG, RANGE_END, RANGE_START
 from pipelines.defs.resources import AlertResource, WarehouseResource
 from pipelines.settings import Settings
+from pipelines.warm_dbt import warm_folder
 
 CODES = ["NTH", "ASH", "FEN", "KIL", "RAA"]
 
@@ -97,25 +101,46 @@ def test_landing_sensor_tells_operators_once_of_a_folder_of_no_council(ops, smtp
 
 
 def test_build_sensor_waits_for_the_whole_batch(ops):
+    """It builds once every load of the batch has finished, and while they run it has dbt start
+    ahead in the code server (the process evaluating it), ready for the build's run worker."""
     _, defs = ops
     sensor = defs.resolve_sensor_def("build_after_loads")
     assert sensor.job_name == TRANSFORM_JOB
-    with dg.instance_for_test() as instance:
+    warm = warm_folder(os.getpid())
+    with dg.instance_for_test() as instance, _stopped_after(warm):
         for n, code in enumerate(CODES):
-            status = DagsterRunStatus.STARTED if code == "RAA" else DagsterRunStatus.SUCCESS
-            instance.add_run(DagsterRun(job_name=INGEST_JOB, run_id=f"run-{n}", status=status,
+            status = dg.DagsterRunStatus.STARTED if code == "RAA" else dg.DagsterRunStatus.SUCCESS
+            instance.add_run(dg.DagsterRun(job_name=INGEST_JOB, run_id=f"run-{n}", status=status,
                                         tags={BATCH_TAG: "nightly-2026-11-24"}))  # fmt: skip
-        waiting = sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+        assert not warm.exists()
+        waiting = sensor.evaluate_tick(context(instance))
         assert waiting.run_requests == []
+        started = int((warm / "serve.pid").read_text())
+        again = sensor.evaluate_tick(context(instance))
+        assert again.run_requests == [] and int((warm / "serve.pid").read_text()) == started
         instance.delete_run("run-4")  # RAA's load finishes, failed: the batch still builds
-        instance.add_run(DagsterRun(job_name=INGEST_JOB, run_id="run-4",
-                                    status=DagsterRunStatus.FAILURE,
+        instance.add_run(dg.DagsterRun(job_name=INGEST_JOB, run_id="run-4",
+                                    status=dg.DagsterRunStatus.FAILURE,
                                     tags={BATCH_TAG: "nightly-2026-11-24"}))  # fmt: skip
-        ready = sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+        ready = sensor.evaluate_tick(context(instance))
         assert [r.run_key for r in ready.run_requests] == ["build:nightly-2026-11-24"]
-        done = sensor.evaluate_tick(dg.build_sensor_context(instance=instance,
-                                                            cursor=ready.cursor))  # fmt: skip
+        done = sensor.evaluate_tick(context(instance, ready.cursor))
         assert done.run_requests == []
+
+
+def context(instance, cursor=None):
+    return dg.build_sensor_context(instance=instance, cursor=cursor,
+                                   resources={"warehouse": WarehouseResource()})  # fmt: skip
+
+
+@contextlib.contextmanager
+def _stopped_after(warm: Path):
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            os.kill(int((warm / "serve.pid").read_text()), signal.SIGTERM)
+        shutil.rmtree(warm, ignore_errors=True)
 
 
 def test_run_failure_sensor_and_freshness_job_exist(ops):
