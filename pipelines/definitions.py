@@ -78,6 +78,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             build_sensor(INGEST_JOB, transform_job, interval),
             alert_on_run_failure,
         ],
+        executor=ONE_PROCESS,  # materialisations launched from the asset graph, too
         resources={
             "warehouse": WarehouseResource.from_settings(settings),
             "dbt": dbt_resource(),

@@ -70,13 +70,23 @@ def wait_for_other_writers(
     schedule's, a sensor's, one launched from the UI, another `raa run`), wait, and say so.
     The daemon's queue in turn holds its runs while ours are in progress (config/dagster.yaml)."""
     told: set[str] = set()
-    while runs := instance.get_runs(dg.RunsFilter(statuses=IN_PROGRESS, tags=WRITES_WAREHOUSE)):
+    while runs := _writers(instance):
         for run in runs:
             if run.run_id not in told:
                 told.add(run.run_id)
                 say(f"waiting for run {run.run_id[:8]} ({run.job_name}, {run.status.value}) to "
                     "finish: the warehouse takes one writer at a time")  # fmt: skip
         time.sleep(poll_seconds)
+
+
+# The run of a materialisation launched by hand from the asset graph (Dagster's implicit job).
+AD_HOC_JOB = "__ASSET_JOB"
+
+
+def _writers(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:
+    tag, value = next(iter(WRITES_WAREHOUSE.items()))
+    return [run for run in instance.get_runs(dg.RunsFilter(statuses=IN_PROGRESS))
+            if run.tags.get(tag) == value or run.job_name == AD_HOC_JOB]  # fmt: skip
 
 
 def run_pipeline(

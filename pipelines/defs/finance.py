@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from pipelines.finance.formula import FormulaError, load_formula
 from pipelines.finance.tables import write_formula_tables
 
@@ -14,6 +14,7 @@ FORMULA_TABLES = (
 
 @dg.multi_asset(
     name="funding_formula",
+    pool=WAREHOUSE_POOL,
     specs=[
         dg.AssetSpec(
             dg.AssetKey(["funding_formula", name]),

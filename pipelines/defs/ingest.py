@@ -13,7 +13,7 @@ import dagster as dg
 import pandas as pd
 
 from data_contracts.tables import TABLES
-from pipelines.defs.resources import ProgressReporter, WarehouseResource
+from pipelines.defs.resources import WAREHOUSE_POOL, ProgressReporter, WarehouseResource
 from pipelines.ingest.landing import latest_submission
 from pipelines.ingest.outcome import SubmissionOutcome
 from pipelines.ingest.submission import ingest_submissions
@@ -37,6 +37,7 @@ def council_partitions(registry: Registry) -> dg.StaticPartitionsDefinition:
 @dg.asset(
     key=canonical_key("councils"),
     group_name=INGEST_GROUP,
+    pool=WAREHOUSE_POOL,
     description="The council registry as a table (dim_council reads it).",
 )
 def council_reference(warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -77,6 +78,7 @@ def _ingest_asset(registry: Registry) -> dg.AssetsDefinition:
     @dg.asset(
         key=SUBMISSION_KEY,
         group_name=INGEST_GROUP,
+        pool=WAREHOUSE_POOL,
         check_specs=[
             dg.AssetCheckSpec(
                 CONTRACT_CHECK,

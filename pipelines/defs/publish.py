@@ -7,7 +7,7 @@ from datetime import datetime
 import dagster as dg
 
 from pipelines.defs.ingest import canonical_key
-from pipelines.defs.resources import AlertResource, WarehouseResource
+from pipelines.defs.resources import WAREHOUSE_POOL, AlertResource, WarehouseResource
 from pipelines.publish.alerts import stale_council_alert
 from pipelines.publish.freshness import council_freshness
 from pipelines.publish.layout import data_docs_dir, published_database
@@ -25,6 +25,7 @@ def freshness_check_name(code: str) -> str:
 
 def build_publish_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
     @dg.asset(
+        pool=WAREHOUSE_POOL,
         key=PUBLISHED_SNAPSHOT,
         group_name=PUBLISH_GROUP,
         deps=list(mart_keys),
@@ -95,7 +96,9 @@ def build_freshness_checks(registry: Registry) -> dg.AssetChecksDefinition:
         for code in codes
     ]
 
-    @dg.multi_asset_check(specs=specs, name="council_freshness", can_subset=True)
+    @dg.multi_asset_check(
+        specs=specs, name="council_freshness", can_subset=True, pool=WAREHOUSE_POOL
+    )
     def council_freshness_checks(
         context: dg.AssetCheckExecutionContext,
         warehouse: WarehouseResource,

@@ -14,6 +14,11 @@ from pipelines.registry import Registry, load_registry
 from pipelines.settings import Settings, env_name
 from pipelines.warehouse import connect, ensure_schemas
 
+# Every asset and check here opens the DuckDB warehouse, which takes one writer at a time. The pool
+# (limit 1, by run: config/dagster.yaml) queues any run holding one of them, a materialisation
+# launched by hand from the asset graph included.
+WAREHOUSE_POOL = "raa_warehouse"
+
 
 class _SettingsResource(dg.ConfigurableResource):
     """A resource whose fields are Settings fields (same names; RAA_<NAME> in the environment).

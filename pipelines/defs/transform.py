@@ -18,7 +18,7 @@ from dagster_dbt import (
 )
 from packaging import version
 
-from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from pipelines.settings import DBT_PROJECT_DIR, warehouse_vars
 from pipelines.warm_dbt import raa_dbt, venv_dbt
 
@@ -63,7 +63,12 @@ def build_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
         )
     )
 
-    @dbt_assets(manifest=manifest, dagster_dbt_translator=translator, project=dbt_project())
+    @dbt_assets(
+        manifest=manifest,
+        dagster_dbt_translator=translator,
+        project=dbt_project(),
+        pool=WAREHOUSE_POOL,
+    )
     def raa_dbt_models(
         context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
     ):
