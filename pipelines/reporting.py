@@ -18,9 +18,9 @@ with partnership as (
     from canonical.councils
 ),
 latest_window as (
-    -- the latest three-year window that has ended (the current one is still filling up)
+    -- the latest complete three-year window (the current one is partial: still filling up)
     select max(window_end) as window_end from marts.scorecard_timeliness
-    where window_years = 3 and window_end < current_date
+    where window_years = 3 and not is_partial
 ),
 scorecard as (
     select council_code, a10_mean_days, a2_mean_days, children_adopted
@@ -28,11 +28,10 @@ scorecard as (
     where window_years = 3 and window_end = (select window_end from latest_window)
 ),
 waiting as (
-    select
-        coalesce(council_code, (select code from partnership)) as council_code,
-        count(*) as children_waiting
+    -- the mart has the partnership's rows too
+    select council_code, count(*) as children_waiting
     from marts.children_waiting
-    group by rollup (council_code)
+    group by council_code
 )
 select
     s.council_code as council,

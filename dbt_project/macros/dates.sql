@@ -31,3 +31,13 @@
         current_date
     {%- endif -%}
 {%- endmacro %}
+
+
+{# A2 (domain A.1): placement order -> match in days; a match before the order counts 0; no
+   order (consent route) or no match, no A2. #}
+{% macro order_to_match_days(order_expr, match_expr) -%}
+    case
+        when {{ order_expr }} is not null and {{ match_expr }} is not null
+            then greatest({{ days_between(order_expr, match_expr) }}, 0)
+    end
+{%- endmacro %}

@@ -90,7 +90,7 @@ AGGREGATE_MARTS: dict[str, DisclosureRule] = {
     ),
     "priority_children": DisclosureRule(
         counts=("children_adopted", "aged_5_plus", "sibling_group_placed_together",
-                "ethnicity_other_than_wbri", "disabled", "any_priority"),
+                "ethnicity_other_than_wbri", "ethnicity_unknown", "disabled", "any_priority"),
         derived={
             f"{name}_share": (name, "children_adopted")
             for name in ("aged_5_plus", "sibling_group_placed_together",

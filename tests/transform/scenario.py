@@ -32,6 +32,8 @@ NTH (all adopted in 2020-21)
       A1 = A10 = 365 (to 2019-12-31) + 31 + 29 = 425
       A2 = 2019-06-01 -> 2020-01-15 = (30+31+31+30+31+30+31) + 14 = 228
   C6b as C6a but moved in 2020-02-28 -> within; A1 = A10 = 424, A2 = 228. Sibling group SG1.
+      C6a's ethnicity is REFU (refused): unknown, not "other than WBRI" (A.5). NTH 2020-21
+      priority: ethnicity other than WBRI 1 (C3 BAFR), unknown 1 (C6a).
 
   NTH 2020-21: adopted 5; A1 = (305+366+478+425+424)/5 = 1998/5 = 399.6
                A10 = (305+366+144+425+424)/5 = 1664/5 = 332.8 (C3 shortens A10, not A1)
@@ -74,6 +76,13 @@ RAA quarterly, ASH, quarter 2020-01-01 .. 2020-03-31:
   Quarter 2020-07-01 .. 09-30: matches 1 (C7, 92 days); rolling 12 months (2019-10-01 ..
     2020-09-30): C4 305 and C7 92 -> 198.5.
 
+RAA quarterly, every match counts (A.5), ASH quarter 2019-07-01 .. 09-30:
+  C4's first match 2019-09-01 (its placement from 2019-10-01 disrupted 2020-02-01) stays a match
+  of this quarter: matches 1, RAA16 = order 2019-07-01 -> 2019-09-01 = 31 + 31 = 62; rolling 12
+  months (2018-10-01 .. 2019-09-30): 62. Orders 2 (C4 2019-07-01, C9 2019-08-01). Waiting at
+  2019-09-30: C8, C4 (matched, not placed), C9 (plan ceased only in 2020) -> 3. Quarter
+  2019-10-01 .. 12-31: children placed 1 (C4's placement that later disrupted).
+
 children_waiting as of 2020-03-31: C2 (decision, consent route, not yet placed), C4, C7
   (decision only), C8. C4: 441 days in care, 365 since decision (2019-04-01), 274 since order.
 """
@@ -92,7 +101,7 @@ CHILDREN = [
     ("NTH", "C1", "1", "2018-01-01", "WBRI", "Y"),
     ("NTH", "C2", "2", "2013-05-01", "WBRI", "N"),
     ("NTH", "C3", "1", "2017-01-01", "BAFR", None),
-    ("NTH", "C6a", "2", "2018-06-01", "WBRI", None),
+    ("NTH", "C6a", "2", "2018-06-01", "REFU", None),  # ethnicity refused: unknown (A.5)
     ("NTH", "C6b", "1", "2017-02-01", "WBRI", None),
     ("ASH", "C4", "1", "2016-06-01", "WBRI", None),
     ("ASH", "C5", "2", "2015-03-01", "WBRI", None),

@@ -98,24 +98,77 @@ def test_raa_quarterly_next_quarters(built):
 
 def test_children_waiting_as_of(built):
     rows = built.rows(
-        "select child_key, waiting_stage, days_since_entered_care, days_since_decision,"
-        " days_since_placement_order from marts.children_waiting order by child_key"
+        "select council_code, child_key, waiting_stage, days_since_entered_care,"
+        " days_since_decision, days_since_placement_order, match_date"
+        " from marts.children_waiting order by council_code, child_key"
     )
-    assert rows == [
-        ("C2", "adm_decision", 304, 121, None),
-        ("C4", "placement_order", 441, 365, 274),
-        ("C7", "adm_decision", 90, 30, None),
-        ("C8", "placement_order", 820, 761, 669),
+    council = [
+        ("C2", "adm_decision", 304, 121, None, None),  # matched only on 2020-05-01
+        ("C4", "placement_order", 441, 365, 274, None),  # matched, placed, disrupted: match over
+        ("C7", "adm_decision", 90, 30, None, None),
+        ("C8", "placement_order", 820, 761, 669, None),
     ]
+    region = [(("NTH:" if c == "C2" else "ASH:") + c, *rest) for c, *rest in council]
+    assert rows == [
+        *(("ASH", *r) for r in council if r[0] != "C2"),
+        ("NTH", *council[0]),
+        *sorted(("REGION", *r) for r in region),
+    ]
+
+
+def test_every_match_counts_in_its_quarter(built):
+    """A.5: C4's first match, whose placement later disrupted, stays in its quarter."""
+    row = quarter(built, "ASH", date(2019, 7, 1))
+    assert row[:8] == (0, 2, 1, 0, 0, 0, 0, 3)
+    assert row[12:14] == (62.0, 62.0)
+    assert quarter(built, "ASH", date(2019, 10, 1))[3] == 1  # placed, later disrupted
+    assert quarter(built, "REGION", date(2019, 7, 1))[2] == 1
+    assert built.rows(
+        "select match_date, is_latest_match_of_plan, order_to_match_days"
+        " from star.fct_adoption_matches where child_key = 'C4' order by match_date"
+    ) == [(date(2019, 9, 1), False, 62), (date(2020, 5, 1), True, 305)]
+    assert built.one("select count(*) from star.fct_adoption_matches")[0] == 9
+
+
+def test_partial_windows_are_flagged(built):
+    """As of 2020-03-31 (the scenario's as-of date), 2019-20 is complete and 2020-21 partial."""
+    flags = dict(
+        built.rows(
+            "select window_years || ':' || window_label, partial_as_of"
+            " from marts.scorecard_timeliness where council_code = 'REGION'"
+        )
+    )
+    assert flags["1:2019-20"] is None and flags["3:2017-20"] is None
+    assert flags["1:2020-21"] == date(2020, 3, 31) and flags["3:2018-21"] == date(2020, 3, 31)
+    assert built.one(
+        "select count(*) from marts.scorecard_timeliness where is_partial <> (partial_as_of is not null)"
+    ) == (0,)
+
+
+def test_latest_england_comparator_with_its_window(built):
+    """2018-21 and 2019-22 have their own England A10; 2017-20 has none of its own, so it carries
+    the latest published before it (A1 2011-14), labelled with that window."""
+    rows = {
+        label: rest
+        for label, *rest in built.rows(
+            "select window_label, england_a10_mean_days, england_a10_window_label,"
+            " england_a1_mean_days, england_a1_window_label"
+            " from marts.scorecard_timeliness where council_code = 'REGION' and window_years = 3"
+        )
+    }
+    assert rows["2018-21"][:2] == [438.0, "2018-21"]
+    assert rows["2019-22"][:2] == [445.0, "2019-22"]
+    assert rows["2017-20"] == [None, None, 628.0, "2011-14"]
 
 
 def test_priority_children(built):
     row = built.one(
         "select children_adopted, aged_5_plus, sibling_group_placed_together,"
-        " ethnicity_other_than_wbri, disabled, any_priority from marts.priority_children"
-        " where council_code = 'NTH' and financial_year = '2020-21'"
+        " ethnicity_other_than_wbri, ethnicity_unknown, disabled, any_priority"
+        " from marts.priority_children where council_code = 'NTH' and financial_year = '2020-21'"
     )
-    assert row == (5, 1, 2, 1, 2, 5)
+    # C6a's REFU is unknown, not other than WBRI (A.5): other 1 (C3), unknown 1
+    assert row == (5, 1, 2, 1, 1, 2, 5)
 
 
 def test_placement_sufficiency(built):

@@ -28,7 +28,9 @@ final as (
         children.birth_month,
         children.ethnicity_code,
         children.ethnicity_code = 'WBRI' as is_white_british,
-        coalesce(children.ethnicity_code <> 'WBRI', false) as is_ethnicity_other_than_wbri,
+        -- REFU (refused) and NOBT (not yet obtained) are unknown, not "other than WBRI" (A.5)
+        coalesce(children.ethnicity_code not in ('WBRI', 'REFU', 'NOBT'), false) as is_ethnicity_other_than_wbri,
+        coalesce(children.ethnicity_code in ('REFU', 'NOBT'), true) as is_ethnicity_unknown,
         coalesce(children.has_disability_flag, false) as has_disability_flag,
         coalesce(need.has_cin_n2, false) as has_cin_n2,
         coalesce(children.has_disability_flag, false) or coalesce(need.has_cin_n2, false) as is_disabled,

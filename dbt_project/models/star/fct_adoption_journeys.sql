@@ -55,6 +55,7 @@ final as (
         journeys.sibling_group_id,
         journeys.is_sibling_group_placed_together as sibling_group_placed_together,
         coalesce(children.is_ethnicity_other_than_wbri, false) as is_ethnicity_other_than_wbri,
+        coalesce(children.is_ethnicity_unknown, true) as is_ethnicity_unknown,
         coalesce(children.is_disabled, false) or journeys.has_disability_need as is_disabled,
         journeys.adopter_household_id,
         journeys.adopter_agency_code,

@@ -1,7 +1,6 @@
 -- Key dates of each adoption journey (domain A.2): one row per child per adoption plan
--- (ADM decision), placed in the period of care that holds the decision. A period that ended
--- in adoption without any decision row still gets one journey (decision date unknown).
--- Placement and adoption dates belong to the period's latest plan only.
+-- (int_adoption_plans_ranked), with its latest match. Placement and adoption dates belong to
+-- the period's latest plan only.
 with periods as (
     select * from {{ ref('int_periods_of_care_built') }}
 ),
@@ -10,98 +9,12 @@ placements as (
     select * from {{ ref('int_adoption_placements_grouped') }}
 ),
 
-decisions as (
-    select * from {{ ref('stg_canonical__adoption_decisions') }}
+plans_ranked as (
+    select * from {{ ref('int_adoption_plans_ranked') }}
 ),
 
 matches as (
-    select * from {{ ref('stg_canonical__adoption_matches') }}
-),
-
-decisions_in_periods as (
-    select
-        decisions.council_code,
-        decisions.child_key,
-        decisions.decision_date,
-        decisions.decision_ceased_date,
-        decisions.reason_ceased,
-        decisions.is_reversed,
-        decisions.age_at_decision_years,
-        periods.period_key
-    from decisions
-    left join periods
-        on
-            decisions.council_code = periods.council_code
-            and decisions.child_key = periods.child_key
-            and decisions.decision_date >= periods.period_start_date
-            and decisions.decision_date <= coalesce(periods.period_end_date, date '9999-12-31')
-),
-
-adopted_periods_without_decision as (
-    select
-        periods.council_code,
-        periods.child_key,
-        cast(null as date) as decision_date,
-        cast(null as date) as decision_ceased_date,
-        cast(null as varchar) as reason_ceased,
-        false as is_reversed,
-        cast(null as integer) as age_at_decision_years,
-        periods.period_key
-    from periods
-    where
-        periods.ended_in_adoption
-        and not exists (
-            select 1
-            from decisions_in_periods
-            where decisions_in_periods.period_key = periods.period_key
-        )
-),
-
-plans as (
-    select * from decisions_in_periods
-    union all
-    select * from adopted_periods_without_decision
-),
-
-plans_ranked as (
-    select
-        *,
-        council_code || ':' || child_key || ':'
-        || coalesce(cast(decision_date as varchar), 'no-decision') as journey_key,
-        period_key is not null
-        and row_number() over (
-            partition by period_key order by decision_date desc nulls last
-        ) = 1 as is_latest_plan_of_period
-    from plans
-),
-
-match_candidates as (
-    -- an AD1 row belongs to the latest plan decided on or before its DATE_INT (they
-    -- should be equal, rule 523); with no decision row, to the plan of the period holding it
-    select
-        plans_ranked.journey_key,
-        matches.match_date,
-        matches.is_foster_carer_adoption,
-        matches.adopter_household_id,
-        matches.adopter_agency_code,
-        matches.sibling_group_id,
-        row_number() over (
-            partition by matches.council_code, matches.child_key, matches.decision_date, matches.match_date
-            order by plans_ranked.decision_date desc nulls last
-        ) as plan_rank
-    from matches
-    inner join plans_ranked
-        on
-            matches.council_code = plans_ranked.council_code
-            and matches.child_key = plans_ranked.child_key
-    left join periods on plans_ranked.period_key = periods.period_key
-    where
-        plans_ranked.decision_date <= coalesce(matches.decision_date, matches.match_date)
-        or (
-            plans_ranked.decision_date is null
-            and matches.match_date >= periods.period_start_date
-            and matches.match_date <= coalesce(periods.period_end_date, date '9999-12-31')
-        )
+    select * from {{ ref('int_adoption_matches_assigned') }}
 ),
 
 latest_match as (
@@ -113,8 +26,7 @@ latest_match as (
         arg_max_null(adopter_household_id, match_date) as adopter_household_id,
         arg_max_null(adopter_agency_code, match_date) as adopter_agency_code,
         arg_max_null(sibling_group_id, match_date) as sibling_group_id
-    from match_candidates
-    where plan_rank = 1
+    from matches
     group by journey_key
 ),
 

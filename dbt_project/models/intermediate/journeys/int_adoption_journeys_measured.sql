@@ -22,10 +22,7 @@ measured as (
         -- A10: as A1, but ends when the child moved in with the adopting foster carers
         {{ days_between('journeys.entered_care_date', 'journeys.moved_in_for_a10_date') }} as a10_days,
         -- A2: placement order -> match, a match before the order counts 0; no order, no A2
-        case
-            when journeys.placement_order_date is not null and journeys.match_date is not null
-                then greatest({{ days_between('journeys.placement_order_date', 'journeys.match_date') }}, 0)
-        end as a2_days,
+        {{ order_to_match_days('journeys.placement_order_date', 'journeys.match_date') }} as a2_days,
         -- A3: moved in before entered care + 14 calendar months
         case
             when journeys.moved_in_date is not null

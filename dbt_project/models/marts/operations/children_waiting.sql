@@ -1,6 +1,8 @@
 -- Children waiting for an adoptive placement on the as-of date (var as_of_date, default
 -- today): an ADM decision or a placement order made, still in care, not in an adoption
--- placement, the latest plan not ceased (reversed) and not adopted.
+-- placement, the latest plan not ceased (reversed) and not adopted. Each waiting child of a
+-- partner council also has a partnership (REGION) row. A match whose placement has since
+-- disrupted is over: such a child shows no match date (domain A.5).
 with periods as (
     select * from {{ ref('fct_periods_of_care') }}
 ),
@@ -13,8 +15,21 @@ placements as (
     select * from {{ ref('fct_adoption_placements') }}
 ),
 
+matches as (
+    select * from {{ ref('fct_adoption_matches') }}
+),
+
 children as (
     select * from {{ ref('dim_child') }}
+),
+
+councils as (
+    select * from {{ ref('dim_council') }}
+),
+
+partnership as (
+    select council_code from councils
+    where is_partnership
 ),
 
 as_of as (
@@ -27,7 +42,7 @@ latest_decisions as (
         arg_max_null(decisions.decision_date, decisions.decision_date) as decision_date,
         arg_max_null(decisions.decision_ceased_date, decisions.decision_date) as decision_ceased_date,
         arg_max_null(decisions.age_at_decision, decisions.decision_date) as age_at_decision,
-        arg_max_null(decisions.match_date, decisions.decision_date) as match_date
+        arg_max_null(decisions.journey_key, decisions.decision_date) as journey_key
     from decisions
     cross join as_of
     where decisions.decision_date <= as_of.as_of_date
@@ -56,9 +71,13 @@ candidates as (
         case
             when open_periods.placement_order_date <= open_periods.as_of_date then open_periods.placement_order_date
         end as placement_order_date,
-        case
-            when latest_decisions.match_date <= open_periods.as_of_date then latest_decisions.match_date
-        end as match_date,
+        (
+            select max(matches.match_date)
+            from matches
+            where
+                matches.journey_key = latest_decisions.journey_key
+                and matches.match_date <= open_periods.as_of_date
+        ) as latest_match_date,
         latest_decisions.age_at_decision,
         latest_decisions.decision_ceased_date
     from open_periods
@@ -66,7 +85,18 @@ candidates as (
 ),
 
 waiting as (
-    select candidates.*
+    select
+        candidates.*,
+        case
+            when not exists (
+                select 1
+                from placements
+                where
+                    placements.period_key = candidates.period_key
+                    and placements.placement_start_date >= candidates.latest_match_date
+                    and placements.placement_end_date <= candidates.as_of_date
+            ) then candidates.latest_match_date
+        end as match_date
     from candidates
     where
         (candidates.decision_date is not null or candidates.placement_order_date is not null)
@@ -81,7 +111,7 @@ waiting as (
         )
 ),
 
-final as (
+child_rows as (
     select
         waiting.council_code,
         waiting.child_key,
@@ -109,6 +139,20 @@ final as (
         on
             waiting.council_code = children.council_code
             and waiting.child_key = children.child_key
+),
+
+final as (
+    select * from child_rows
+    union all
+    select
+        partnership.council_code,
+        -- keep children of different councils apart
+        child_rows.council_code || ':' || child_rows.child_key as child_key,
+        child_rows.* exclude (council_code, child_key)  -- noqa: RF02
+    from child_rows
+    inner join councils on child_rows.council_code = councils.council_code
+    cross join partnership
+    where councils.is_partner_council
 )
 
 select * from final

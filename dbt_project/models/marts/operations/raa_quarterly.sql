@@ -1,5 +1,6 @@
 -- RAA "real-time" quarterly measures (domain A.3) per partner council and for the
--- partnership (pooled), by financial quarter (Q1 = April-June).
+-- partnership (pooled), by financial quarter (Q1 = April-June). Every match and every
+-- placement start counts in its quarter, also when it later disrupted (domain A.5).
 with decisions as (
     select * from {{ ref('fct_adoption_decisions') }}
 ),
@@ -8,8 +9,8 @@ periods as (
     select * from {{ ref('fct_periods_of_care') }}
 ),
 
-journeys as (
-    select * from {{ ref('fct_adoption_journeys') }}
+matches as (
+    select * from {{ ref('fct_adoption_matches') }}
 ),
 
 placements as (
@@ -53,9 +54,8 @@ events as (
         child_key,
         match_date as event_date,
         'match' as event_type,
-        a2_days as order_to_match_days
-    from journeys
-    where match_date is not null
+        order_to_match_days
+    from matches
     union all
     select
         council_code,

@@ -15,6 +15,7 @@ adopted as (
         coalesce(journeys.is_aged_5_plus_at_decision, false) as is_aged_5_plus,
         journeys.sibling_group_placed_together,
         journeys.is_ethnicity_other_than_wbri,
+        journeys.is_ethnicity_unknown,
         journeys.is_disabled
     from journeys
     inner join councils on journeys.council_code = councils.council_code
@@ -30,6 +31,7 @@ pooled as (
         adopted.is_aged_5_plus,
         adopted.sibling_group_placed_together,
         adopted.is_ethnicity_other_than_wbri,
+        adopted.is_ethnicity_unknown,
         adopted.is_disabled
     from adopted
     cross join councils
@@ -44,6 +46,7 @@ aggregated as (
         count(*) filter (where is_aged_5_plus) as aged_5_plus,
         count(*) filter (where sibling_group_placed_together) as sibling_group_placed_together,
         count(*) filter (where is_ethnicity_other_than_wbri) as ethnicity_other_than_wbri,
+        count(*) filter (where is_ethnicity_unknown) as ethnicity_unknown,
         count(*) filter (where is_disabled) as disabled,
         count(*) filter (
             where is_aged_5_plus or sibling_group_placed_together or is_ethnicity_other_than_wbri or is_disabled
@@ -63,6 +66,7 @@ final as (
         cast(sibling_group_placed_together / children_adopted as double) as sibling_group_placed_together_share,
         cast(ethnicity_other_than_wbri as integer) as ethnicity_other_than_wbri,
         cast(ethnicity_other_than_wbri / children_adopted as double) as ethnicity_other_than_wbri_share,
+        cast(ethnicity_unknown as integer) as ethnicity_unknown,
         cast(disabled as integer) as disabled,
         cast(disabled / children_adopted as double) as disabled_share,
         cast(any_priority as integer) as any_priority,

@@ -1,6 +1,8 @@
 -- Adoption scorecard timeliness (domain A.3) per partner council and for the partnership
 -- (all partner councils' children pooled), for single financial years and three-year windows
--- ending 31 March. Means are pooled over children and stored unrounded.
+-- ending 31 March. Means are pooled over children and stored unrounded. A window that ends
+-- after the as-of date is partial (domain A.5). England comparators are the latest published
+-- for a window of the same length ending no later than this one, named by their window label.
 with journeys as (
     select * from {{ ref('fct_adoption_journeys') }}
 ),
@@ -20,6 +22,20 @@ england as (
 partnership as (
     select max(council_code) as region_code from councils
     where is_partnership
+),
+
+as_of as (
+    select {{ as_of_date() }} as as_of_date
+),
+
+england_windows as (
+    select
+        indicator,
+        window_label,
+        window_years,
+        england_average_days,
+        make_date(cast(left(window_label, 4) as integer) + window_years, 3, 31) as window_end
+    from england
 ),
 
 adopted as (
@@ -120,6 +136,24 @@ aggregated as (
     group by grid.council_code, grid.window_label, grid.window_start, grid.window_end, grid.window_years
 ),
 
+comparators as (
+    -- per scorecard window and indicator: the latest England window of the same length that
+    -- ended on or before it
+    select
+        aggregated.council_code,
+        aggregated.window_label,
+        aggregated.window_years,
+        england_windows.indicator,
+        arg_max(england_windows.england_average_days, england_windows.window_end) as england_average_days,
+        arg_max(england_windows.window_label, england_windows.window_end) as england_window_label
+    from aggregated
+    inner join england_windows
+        on
+            aggregated.window_years = england_windows.window_years
+            and aggregated.window_end >= england_windows.window_end
+    group by aggregated.council_code, aggregated.window_label, aggregated.window_years, england_windows.indicator
+),
+
 final as (
     select
         aggregated.council_code,
@@ -127,6 +161,8 @@ final as (
         aggregated.window_start,
         aggregated.window_end,
         cast(aggregated.window_years as integer) as window_years,
+        aggregated.window_end > as_of.as_of_date as is_partial,
+        case when aggregated.window_end > as_of.as_of_date then as_of.as_of_date end as partial_as_of,
         cast(aggregated.children_adopted as integer) as children_adopted,
         cast(aggregated.a1_children as integer) as a1_children,
         cast(aggregated.a1_mean_days as double) as a1_mean_days,
@@ -141,26 +177,33 @@ final as (
         cast(a1_threshold.threshold_days as integer) as a1_threshold_days,
         cast(a2_threshold.threshold_days as integer) as a2_threshold_days,
         cast(england_a1.england_average_days as double) as england_a1_mean_days,
+        england_a1.england_window_label as england_a1_window_label,
         cast(england_a10.england_average_days as double) as england_a10_mean_days,
-        cast(england_a2.england_average_days as double) as england_a2_mean_days
+        england_a10.england_window_label as england_a10_window_label,
+        cast(england_a2.england_average_days as double) as england_a2_mean_days,
+        england_a2.england_window_label as england_a2_window_label
     from aggregated
+    cross join as_of
     left join thresholds as a1_threshold
         on aggregated.window_label = a1_threshold.window_label and a1_threshold.indicator = 'A1'
     left join thresholds as a2_threshold
         on aggregated.window_label = a2_threshold.window_label and a2_threshold.indicator = 'A2'
-    left join england as england_a1
+    left join comparators as england_a1
         on
-            aggregated.window_label = england_a1.window_label
+            aggregated.council_code = england_a1.council_code
+            and aggregated.window_label = england_a1.window_label
             and aggregated.window_years = england_a1.window_years
             and england_a1.indicator = 'A1'
-    left join england as england_a10
+    left join comparators as england_a10
         on
-            aggregated.window_label = england_a10.window_label
+            aggregated.council_code = england_a10.council_code
+            and aggregated.window_label = england_a10.window_label
             and aggregated.window_years = england_a10.window_years
             and england_a10.indicator = 'A10'
-    left join england as england_a2
+    left join comparators as england_a2
         on
-            aggregated.window_label = england_a2.window_label
+            aggregated.council_code = england_a2.council_code
+            and aggregated.window_label = england_a2.window_label
             and aggregated.window_years = england_a2.window_years
             and england_a2.indicator = 'A2'
 )

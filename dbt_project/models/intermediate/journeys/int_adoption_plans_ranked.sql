@@ -1,0 +1,70 @@
+-- Every adoption plan (ADM decision) of a child, placed in the period of care that holds the
+-- decision; a period that ended in adoption without any decision row still gets one plan
+-- (decision date unknown). is_latest_plan_of_period marks the plan placements and adoption
+-- orders belong to.
+with periods as (
+    select * from {{ ref('int_periods_of_care_built') }}
+),
+
+decisions as (
+    select * from {{ ref('stg_canonical__adoption_decisions') }}
+),
+
+decisions_in_periods as (
+    select
+        decisions.council_code,
+        decisions.child_key,
+        decisions.decision_date,
+        decisions.decision_ceased_date,
+        decisions.reason_ceased,
+        decisions.is_reversed,
+        decisions.age_at_decision_years,
+        periods.period_key
+    from decisions
+    left join periods
+        on
+            decisions.council_code = periods.council_code
+            and decisions.child_key = periods.child_key
+            and decisions.decision_date >= periods.period_start_date
+            and decisions.decision_date <= coalesce(periods.period_end_date, date '9999-12-31')
+),
+
+adopted_periods_without_decision as (
+    select
+        periods.council_code,
+        periods.child_key,
+        cast(null as date) as decision_date,
+        cast(null as date) as decision_ceased_date,
+        cast(null as varchar) as reason_ceased,
+        false as is_reversed,
+        cast(null as integer) as age_at_decision_years,
+        periods.period_key
+    from periods
+    where
+        periods.ended_in_adoption
+        and not exists (
+            select 1
+            from decisions_in_periods
+            where decisions_in_periods.period_key = periods.period_key
+        )
+),
+
+plans as (
+    select * from decisions_in_periods
+    union all
+    select * from adopted_periods_without_decision
+),
+
+plans_ranked as (
+    select
+        *,
+        council_code || ':' || child_key || ':'
+        || coalesce(cast(decision_date as varchar), 'no-decision') as journey_key,
+        period_key is not null
+        and row_number() over (
+            partition by period_key order by decision_date desc nulls last
+        ) = 1 as is_latest_plan_of_period
+    from plans
+)
+
+select * from plans_ranked
