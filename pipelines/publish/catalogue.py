@@ -105,3 +105,24 @@ MONEY_MARTS = ("cost_apportionment", "budget_variance", "formula_comparison")
 
 # One row per child (pseudonymised): never in the general snapshot, only the restricted files.
 CHILD_LEVEL_MARTS = ("children_waiting", "funding_driver_events", "interagency_recharges")
+
+# The columns that identify one row of each published mart (meta.catalogue shows them; a test
+# checks each is unique on the demo's snapshot).
+GRAIN: dict[str, tuple[str, ...]] = {
+    "scorecard_timeliness": ("council_code", "window_label", "window_years"),
+    "raa_quarterly": ("council_code", "quarter_start"),
+    "adopter_pipeline": ("council_code", "quarter_start"),
+    "adopter_withdrawals": ("council_code", "quarter_start", "withdrawal_reason"),
+    "adoption_support": ("council_code", "month_start"),
+    "placement_sufficiency": ("council_code", "financial_year"),
+    "priority_children": ("council_code", "financial_year"),
+    "cost_apportionment": ("financial_year", "formula_version", "cost_pool", "council_code"),
+    "budget_variance": ("financial_year", "period_month", "cost_pool", "formula_version",
+                        "council_code"),
+    "formula_comparison": ("financial_year", "cost_pool", "council_code", "formula_version"),
+    "funding_driver_events": ("financial_year", "formula_version", "cost_pool", "council_code",
+                              "driver", "event_date", "child_key", "household_id", "case_id"),
+    "interagency_recharges": ("financial_year", "council_code", "child_key", "fee_type",
+                              "placement_date"),
+    "children_waiting": ("council_code", "child_key", "period_key"),
+}  # fmt: skip

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.publish import layout, snapshot
+from pipelines.publish.describe import write_catalogue
 from pipelines.publish.expectations import GateResult, run_release_gate
 from pipelines.registry import Registry
 from pipelines.settings import Settings
@@ -107,6 +108,7 @@ def publish_release(
             outcome.tables = snapshot.write_marts(con, staging, marts, registry.partnership_code)
             snapshot.write_meta(con, previous_db, run_id, snapshot_id, now, submissions,
                                 outcome.tables)  # fmt: skip
+            write_catalogue(con, outcome.tables, snapshot_id, now, submissions)
             con.execute("detach work")
             con.execute("checkpoint")
         con.close()

@@ -11,6 +11,12 @@ import duckdb
 import pandas as pd
 
 from pipelines.publish.catalogue import AGGREGATE_MARTS, CHILD_LEVEL_MARTS, MONEY_MARTS
+from pipelines.publish.describe import (
+    comment_on,
+    parquet_options,
+    suppression_descriptions,
+    working_descriptions,
+)
 from pipelines.publish.disclosure import ROW_FLAG, suppressed_select_sql, suppression_flags
 
 META_DDL = """
@@ -38,6 +44,7 @@ class PublishedTable:
     disclosure: str  # suppressed | as_is | restricted
     rows: int
     rows_with_suppression: int = 0
+    description: str = ""
 
 
 def disclosure_of(mart: str) -> str | None:
@@ -73,6 +80,15 @@ def current_submissions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+def _copy_described(con, table: str, name: str, parquet: Path, extra: dict | None = None) -> str:
+    """The working mart's descriptions onto `table`, then `table` to Parquet with them."""
+    description, columns = working_descriptions(con, name)
+    columns = {**columns, **(extra or {})}
+    comment_on(con, table, description, columns)
+    con.execute(f"copy {table} to '{parquet}' {parquet_options(description, columns)}")
+    return description
+
+
 def _write_suppressed(con, name: str, total_code: str, parquet_dir: Path) -> PublishedTable:
     rule = AGGREGATE_MARTS[name]
     con.execute(f"create temp table sorted_{name} as select * from work.marts.{name} order by all")
@@ -84,15 +100,16 @@ def _write_suppressed(con, name: str, total_code: str, parquet_dir: Path) -> Pub
     con.execute(f"create table marts.{name} as "
                 + suppressed_select_sql(numbered, f"flags_{name}", rule))  # fmt: skip
     con.unregister(f"flags_{name}")
-    con.execute(f"copy marts.{name} to '{parquet_dir / name}.parquet' (format parquet)")
-    return PublishedTable(name, "suppressed", len(flags), int(flags[ROW_FLAG].sum()))
+    description = _copy_described(con, f"marts.{name}", name, parquet_dir / f"{name}.parquet",
+                                  suppression_descriptions(name))  # fmt: skip
+    return PublishedTable(name, "suppressed", len(flags), int(flags[ROW_FLAG].sum()), description)
 
 
 def _write_as_is(con, name: str, parquet_dir: Path) -> PublishedTable:
     con.execute(f"create table marts.{name} as select * from work.marts.{name} order by all")
-    con.execute(f"copy marts.{name} to '{parquet_dir / name}.parquet' (format parquet)")
+    description = _copy_described(con, f"marts.{name}", name, parquet_dir / f"{name}.parquet")
     rows = con.execute(f"select count(*) from marts.{name}").fetchone()[0]
-    return PublishedTable(name, "as_is", rows)
+    return PublishedTable(name, "as_is", rows, description=description)
 
 
 def _write_restricted(con, name: str, restricted_dir: Path) -> PublishedTable:
@@ -101,11 +118,11 @@ def _write_restricted(con, name: str, restricted_dir: Path) -> PublishedTable:
     con.execute(f"create schema {alias}.marts")
     con.execute(f"create table {alias}.marts.{name} as "
                 f"select * from work.marts.{name} order by all")  # fmt: skip
-    con.execute(f"copy {alias}.marts.{name} to "
-                f"'{restricted_dir / 'parquet' / name}.parquet' (format parquet)")  # fmt: skip
+    description = _copy_described(con, f"{alias}.marts.{name}", name,
+                                  restricted_dir / "parquet" / f"{name}.parquet")  # fmt: skip
     rows = con.execute(f"select count(*) from {alias}.marts.{name}").fetchone()[0]
     con.execute(f"detach {alias}")
-    return PublishedTable(name, "restricted", rows)
+    return PublishedTable(name, "restricted", rows, description=description)
 
 
 def write_marts(con, staging: Path, marts: list[str], total_code: str) -> list[PublishedTable]:

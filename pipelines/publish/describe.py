@@ -1,0 +1,110 @@
+"""A snapshot that describes itself.
+
+dbt writes every star and mart description as a DuckDB comment in the working database
+(persist_docs). Publishing copies them onto the snapshot's tables and columns, into each Parquet
+file's key-value metadata (`description`, and `column_descriptions` as JSON), and lists every
+published table in `meta.catalogue` with its grain, refresh time and source submissions.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+from pipelines.publish.catalogue import AGGREGATE_MARTS, GRAIN
+from pipelines.publish.disclosure import ROW_FLAG, SMALLEST_SHOWN, flag_name
+
+CATALOGUE_DDL = """
+create table meta.catalogue (
+    table_name varchar not null primary key, location varchar not null,
+    disclosure varchar not null, grain varchar not null, description varchar,
+    rows bigint not null, refreshed_at timestamp not null, snapshot_id varchar not null,
+    source_submissions varchar not null
+)
+"""
+
+META_DESCRIPTIONS = {
+    "meta.publishes": "One row per snapshot published: run, snapshot id, time, councils, tables, "
+    "rows.",
+    "meta.publish_submissions": "The council submissions each published snapshot was built "
+    "from (council, submission id, manifest hash, received, stale).",
+    "meta.publish_tables": "Rows published per table and snapshot, and how many rows had a "
+    "value withheld.",
+    "meta.catalogue": "Every table of this snapshot: where it is, its grain (the columns that "
+    "identify a row), what it holds, when it was refreshed and from which submissions.",
+}
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def working_descriptions(con: duckdb.DuckDBPyConnection, mart: str) -> tuple[str, dict]:
+    """The mart's table comment and column comments in the working database (attached `work`)."""
+    table = con.execute(
+        "select comment from duckdb_tables() where database_name = 'work' "
+        "and schema_name = 'marts' and table_name = ?", [mart]
+    ).fetchone()  # fmt: skip
+    columns = con.execute(
+        "select column_name, comment from duckdb_columns() where database_name = 'work' "
+        "and schema_name = 'marts' and table_name = ? and comment is not null", [mart]
+    ).fetchall()  # fmt: skip
+    return (table[0] if table and table[0] else ""), dict(columns)
+
+
+def suppression_descriptions(mart: str) -> dict[str, str]:
+    """The flag columns disclosure control adds to an aggregate mart."""
+    rule = AGGREGATE_MARTS[mart]
+    withheld = f"fewer than {SMALLEST_SHOWN} children, or to protect such a cell"
+    flags = {
+        flag_name(column): f"True when {column} is withheld ({withheld}); the value is then null."
+        for column in (*rule.counts, *rule.derived)
+    }
+    flags[ROW_FLAG] = "True when any value in this row is withheld."
+    return flags
+
+
+def comment_on(con, table: str, description: str, columns: dict[str, str]) -> None:
+    if description:
+        con.execute(f"comment on table {table} is {_quote(description)}")
+    present = {column[0] for column in con.execute(f"select * from {table} limit 0").description}
+    for column, text in columns.items():
+        if column in present:
+            con.execute(f'comment on column {table}."{column}" is {_quote(text)}')
+
+
+def parquet_options(description: str, columns: dict[str, str]) -> str:
+    """COPY options writing the descriptions into the Parquet file's key-value metadata."""
+    kv = {"description": description, "column_descriptions": json.dumps(columns, sort_keys=True)}
+    pairs = ", ".join(f"{key}: {_quote(value)}" for key, value in kv.items())
+    return f"(format parquet, kv_metadata {{{pairs}}})"
+
+
+def describe_meta(con) -> None:
+    for table, text in META_DESCRIPTIONS.items():
+        con.execute(f"comment on table {table} is {_quote(text)}")
+
+
+def write_catalogue(con, tables, snapshot_id: str, published_at: datetime,
+                    submissions: pd.DataFrame) -> None:  # fmt: skip
+    con.execute(CATALOGUE_DDL)
+    sources = ", ".join(f"{row.council_code}:{row.submission_id}"
+                        for row in submissions.itertuples())  # fmt: skip
+    rows = [
+        [f"marts.{t.name}",
+         f"restricted/{t.name}.duckdb" if t.disclosure == "restricted" else "raa.duckdb",
+         t.disclosure, ", ".join(GRAIN[t.name]), t.description or None, t.rows,
+         published_at, snapshot_id, sources]
+        for t in tables
+    ]  # fmt: skip
+    rows += [
+        [name, "raa.duckdb", "as_is", "see description", text,
+         con.execute(f"select count(*) from {name}").fetchone()[0], published_at, snapshot_id,
+         sources]
+        for name, text in META_DESCRIPTIONS.items() if name != "meta.catalogue"
+    ]  # fmt: skip
+    con.executemany(f"insert into meta.catalogue values ({', '.join('?' * 9)})", rows)
+    describe_meta(con)
