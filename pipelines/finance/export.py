@@ -1,14 +1,22 @@
-"""Finance export: the finance marts for one financial year as an XLSX workbook and CSVs.
+"""Finance export: the year's cost apportionment as a workbook a finance board accepts.
 
-`export_finance(database, "2022-23")` writes `<warehouse>/outbox/finance_2022-23.xlsx` (one
-sheet per finance mart filtered to the year, plus a `formula` sheet with the version(s) and
-their drivers and weights) and beside it one CSV per sheet, `finance_2022-23_<sheet>.csv`.
+`export_finance(database, "2022-23")` writes `<warehouse>/outbox/finance_2022-23.xlsx`:
+- a cover sheet: title, partnership, year, formula version(s) with effective dates, the
+  snapshot and date the figures come from, the submissions used, and what each sheet holds;
+- one sheet per board table (pipelines/finance/board_tables.py): a title, one line on how to
+  read it, headers in words, shares as percentages, money in pounds, a totals row; the summary's
+  totals reconcile to the pool budgets (a difference row shows zero);
+- print set-up: A4 landscape, one page wide, header rows repeated, page x of y in the footer.
+
+Beside it, one CSV per table (`finance_2022-23_<table>.csv`, column names as in the marts) and,
+under `restricted/`, the child-level interagency recharges, which never go in the workbook.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -16,42 +24,19 @@ from pathlib import Path
 import duckdb
 import xlsxwriter
 
-MARTS = ("cost_apportionment", "budget_variance", "interagency_recharges", "formula_comparison")
-YEAR_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
-MONEY_FORMAT = "£#,##0.00"
-SHARE_FORMAT = "0.000000"
-DATE_FORMAT = "yyyy-mm-dd"
+from pipelines.finance.board_tables import BoardTable, pool_budgets, read_tables
 
-FORMULA_SQL = """
-with used as (
-    select formula_version, bool_or(is_in_force) as in_force
-    from marts.formula_comparison where financial_year = $year group by all
-)
-select
-    versions.version_id as formula_version,
-    used.in_force as in_force_for_year,
-    versions.version_name,
-    versions.effective_from,
-    versions.effective_to,
-    versions.demand_lag_years,
-    cast(versions.transitional_limit as double) as transitional_limit,
-    part,
-    name,
-    weight,
-    basis_or_split
-from used
-inner join reference.formula_versions as versions on used.formula_version = versions.version_id
-inner join (
-    select version_id, 'driver' as part, driver as name, cast(weight as double) as weight,
-        basis as basis_or_split
-    from reference.formula_drivers
-    union all
-    select version_id, 'pool' as part, cost_pool as name, null as weight,
-        split_method as basis_or_split
-    from reference.formula_pools
-) as parts on parts.version_id = versions.version_id
-order by not used.in_force, versions.effective_from, part, name
-"""
+YEAR_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+FORMATS = {
+    "money": "£#,##0.00;[Red]-£#,##0.00",
+    "percent": "0.0%",
+    "points": "+0.0%;-0.0%;0.0%",
+    "count": "#,##0",
+    "date": "d mmm yyyy",
+}
+TITLE_ROW, NOTE_ROW, HEADER_ROW = 0, 1, 3
+CODED = ("cost_pool", "split_method", "part", "name")  # shown in words: central_hub -> Central hub
+A4, INCH_MARGIN = 9, 0.4
 
 
 class FinanceExportError(ValueError):
@@ -70,79 +55,191 @@ def export_finance(database: Path, year: str, out: Path | None = None) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(database), read_only=True)
     try:
-        tables = {mart: _fetch(con, f"select * from marts.{mart}", year, mart) for mart in MARTS}
-        tables["formula"] = _fetch(con, FORMULA_SQL, year, "formula")
+        try:
+            tables, pools = read_tables(con, year)
+        except duckdb.CatalogException as exc:
+            raise FinanceExportError(f"the finance marts are not built yet ({exc})") from exc
+        if not tables[0].rows:
+            raise FinanceExportError(f"no cost apportionment for {year} in {database}")
+        cover = _cover_facts(con, year)
+        budgets = pool_budgets(con, year)
+        recharges = con.execute(
+            "select * from marts.interagency_recharges where financial_year = $year order by all",
+            {"year": year},
+        )  # fmt: skip
+        restricted = ([d[0] for d in recharges.description], recharges.fetchall())
     finally:
         con.close()
-    if not tables["cost_apportionment"][1]:
-        raise FinanceExportError(f"no cost apportionment for {year} in {database}")
-    _write_workbook(out, tables)
-    for sheet, (columns, rows) in tables.items():
-        _write_csv(out.with_name(f"{out.stem}_{sheet}.csv"), columns, rows)
+    _write_workbook(out, year, cover, tables, [budgets.get(pool, 0.0) for pool in pools.values()])
+    for table in tables:
+        slug = table.sheet.lower().replace(" ", "_")
+        _write_csv(out.with_name(f"{out.stem}_{slug}.csv"),
+                   [c.name for c in table.columns], table.rows)  # fmt: skip
+    _write_csv(out.parent / "restricted" / f"{out.stem}_interagency_recharges.csv", *restricted)
     return out
 
 
-def _fetch(con, sql: str, year: str, name: str) -> tuple[list[str], list[tuple]]:
-    if name in MARTS:
-        order = "order by all"
-        sql = f"{sql} where financial_year = $year {order}"
+def _cover_facts(con, year: str) -> dict:
     try:
-        result = con.execute(sql, {"year": year})
-    except duckdb.CatalogException as exc:
-        raise FinanceExportError(f"the finance marts are not built yet ({exc})") from exc
-    columns = [d[0] for d in result.description]
-    return columns, result.fetchall()
-
-
-def _write_workbook(out: Path, tables: dict[str, tuple[list[str], list[tuple]]]) -> None:
-    workbook = xlsxwriter.Workbook(str(out))
-    formats = {
-        "money": workbook.add_format({"num_format": MONEY_FORMAT}),
-        "share": workbook.add_format({"num_format": SHARE_FORMAT}),
-        "date": workbook.add_format({"num_format": DATE_FORMAT}),
-        "header": workbook.add_format({"bold": True, "bottom": 1, "text_wrap": True}),
+        partnership = con.execute(
+            "select council_name from star.dim_council where is_partnership limit 1"
+        ).fetchone()
+    except duckdb.CatalogException:
+        partnership = None
+    versions = con.execute(
+        """select distinct v.version_id, v.version_name, v.effective_from, v.effective_to
+           from marts.cost_apportionment as a
+           join reference.formula_versions as v on a.formula_version = v.version_id
+           where a.financial_year = $year order by v.effective_from""",
+        {"year": year},
+    ).fetchall()
+    try:
+        published = con.execute(
+            """select snapshot_id, attempted_at, submissions from audit.publishes
+               where status = 'published' order by attempted_at desc limit 1"""
+        ).fetchone()
+    except duckdb.CatalogException:
+        published = None
+    snapshot, when, submissions = published or ("not yet published", None, "[]")
+    used = ", ".join(f"{s['council_code']} {s['submission_id']}" for s in json.loads(submissions))
+    return {
+        "partnership": partnership[0] if partnership else "the partnership",
+        "versions": versions,
+        "snapshot": snapshot,
+        "snapshot_date": when,
+        "submissions": used or "none recorded",
     }
+
+
+def _write_workbook(out: Path, year: str, cover: dict, tables: list[BoardTable],
+                    budgets: list[float]) -> None:  # fmt: skip
+    workbook = xlsxwriter.Workbook(str(out))
+    styles = {kind: workbook.add_format({"num_format": f}) for kind, f in FORMATS.items()}
+    styles["text"] = workbook.add_format({"text_wrap": True, "valign": "top"})
+    styles["title"] = workbook.add_format({"bold": True, "font_size": 14})
+    styles["note"] = workbook.add_format({"italic": True, "text_wrap": True, "valign": "top"})
+    styles["header"] = workbook.add_format({"bold": True, "bottom": 1, "text_wrap": True,
+                                            "valign": "bottom", "bg_color": "#DDDDDD"})  # fmt: skip
+    total = {kind: workbook.add_format({"num_format": f, "bold": True, "top": 1})
+             for kind, f in FORMATS.items()}  # fmt: skip
+    total["text"] = workbook.add_format({"bold": True, "top": 1})
     try:
-        for sheet, (columns, rows) in tables.items():
-            worksheet = workbook.add_worksheet(sheet[:31])
-            worksheet.write_row(0, 0, columns, formats["header"])
-            for c, column in enumerate(columns):
-                style = _column_format(column, formats)
-                worksheet.set_column(c, c, max(12, min(len(column) + 2, 40)), style)
-                for r, row in enumerate(rows, start=1):
-                    _write_cell(worksheet, r, c, row[c], style)
-            worksheet.freeze_panes(1, 0)
-            worksheet.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
+        _write_cover(workbook, year, cover, tables, styles)
+        for table in tables:
+            sheet = workbook.add_worksheet(table.sheet)
+            last = _write_table(sheet, table, styles, total)
+            if table is tables[0]:
+                _write_reconciliation(sheet, table, budgets, last, total)
+            _print_setup(
+                sheet, f"{cover['partnership']}: {table.title}, {year}", len(table.columns)
+            )
     finally:
         workbook.close()
 
 
-def _column_format(column: str, formats: dict):
-    if column.endswith("_gbp"):
-        return formats["money"]
-    if column.endswith(("_share", "share_change", "transition_factor", "weight", "_limit")):
-        return formats["share"]
-    if column.endswith(("_date", "_month", "effective_from", "effective_to")):
-        return formats["date"]
-    return None
+def _write_cover(workbook, year: str, cover: dict, tables: list[BoardTable], styles) -> None:
+    sheet = workbook.add_worksheet("Cover")
+    sheet.set_column(0, 0, 28)
+    sheet.set_column(1, 1, 90, styles["text"])
+    sheet.write(0, 0, f"{cover['partnership']}: cost apportionment {year}", styles["title"])
+    snapshot_date = cover["snapshot_date"]
+    facts = [
+        ("Financial year", f"{year} (1 April {year[:4]} to 31 March {int(year[:4]) + 1})"),
+        *(("Formula version", f"{v[0]}: {v[1]}, effective from {v[2]:%d %B %Y}"
+           + (f" to {v[3]:%d %B %Y}" if v[3] else "")) for v in cover["versions"]),
+        ("Figures from snapshot", cover["snapshot"]),
+        ("Snapshot date", f"{snapshot_date:%d %B %Y %H:%M} UTC" if snapshot_date else "-"),
+        ("Council submissions used", cover["submissions"]),
+        ("Workbook written", f"{dt.datetime.now():%d %B %Y %H:%M}"),
+    ]  # fmt: skip
+    row = 2
+    for label, value in facts:
+        sheet.set_row(row, 15 * (1 + len(value) // 100))  # wrapped text needs its height
+        sheet.write(row, 0, label, styles["header"])
+        sheet.write(row, 1, value, styles["text"])
+        row += 1
+    row += 1
+    sheet.write(row, 0, "Sheets", styles["title"])
+    for table in tables:
+        row += 1
+        text = f"{table.title}. {table.how_to_read}"
+        sheet.set_row(row, 15 * (1 + len(text) // 100))
+        sheet.write(row, 0, table.sheet, styles["header"])
+        sheet.write(row, 1, text, styles["text"])
+    _print_setup(sheet, f"{cover['partnership']}: cost apportionment {year}", 2, landscape=False)
 
 
-def _write_cell(worksheet, row: int, col: int, value, style) -> None:
+def _write_table(sheet, table: BoardTable, styles, total) -> int:
+    """Title, how to read, header and rows, then the totals row; returns the totals row."""
+    width = len(table.columns)
+    sheet.merge_range(TITLE_ROW, 0, TITLE_ROW, width - 1, table.title, styles["title"])
+    sheet.merge_range(NOTE_ROW, 0, NOTE_ROW + 1, width - 1, table.how_to_read, styles["note"])
+    sheet.set_row(HEADER_ROW, 30)
+    for c, column in enumerate(table.columns):
+        sheet.write(HEADER_ROW, c, column.header, styles["header"])
+        sheet.set_column(c, c, 14 if column.kind != "text" else 18, styles.get(column.kind))
+    for r, row in enumerate(table.rows, start=HEADER_ROW + 1):
+        for c, (column, value) in enumerate(zip(table.columns, row, strict=True)):
+            if column.name in CODED and isinstance(value, str):
+                value = value.replace("_", " ").capitalize()
+            _write_cell(sheet, r, c, value, styles.get(column.kind))
+    last = HEADER_ROW + len(table.rows) + 1
+    if table.total_columns:
+        sheet.write(last, 0, "Total", total["text"])
+        for c, column in enumerate(table.columns[1:], start=1):
+            if column.name in table.total_columns:
+                cells = xlsxwriter.utility.xl_range(HEADER_ROW + 1, c, last - 1, c)
+                value = sum(float(row[c] or 0) for row in table.rows)
+                sheet.write_formula(last, c, f"=SUM({cells})", total[column.kind], value)
+            else:
+                sheet.write_blank(last, c, None, total["text"])
+    sheet.freeze_panes(HEADER_ROW + 1, 0)
+    return last
+
+
+def _write_reconciliation(sheet, table: BoardTable, budgets: list[float], last: int, total) -> None:
+    """Under the summary's totals: the pool budgets, and the difference (zero when it adds up)."""
+    pools = len(budgets)
+    money = total["money"]
+    sheet.write(last + 1, 0, "Pool budget", total["text"])
+    sheet.write(last + 2, 0, "Difference", total["text"])
+    for c in range(1, pools + 2):
+        budget = sum(budgets) if c == pools + 1 else budgets[c - 1]
+        sheet.write_number(last + 1, c, budget, money)
+        above = xlsxwriter.utility.xl_rowcol_to_cell
+        summed = sum(float(row[c] or 0) for row in table.rows)
+        sheet.write_formula(last + 2, c, f"={above(last, c)}-{above(last + 1, c)}", money,
+                            round(summed - budget, 2))  # fmt: skip
+
+
+def _print_setup(sheet, title: str, columns: int, landscape: bool = True) -> None:
+    sheet.set_paper(A4)
+    if landscape:
+        sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)  # one page wide, as many pages long as it takes
+    sheet.set_margins(left=INCH_MARGIN, right=INCH_MARGIN, top=0.6, bottom=0.6)
+    sheet.repeat_rows(HEADER_ROW, HEADER_ROW)
+    sheet.set_header(f"&L&8{title.replace('&', '&&')}")
+    sheet.set_footer("&L&8&A&R&8Page &P of &N")
+
+
+def _write_cell(sheet, row: int, col: int, value, style) -> None:
     if value is None:
-        worksheet.write_blank(row, col, None, style)
+        sheet.write_blank(row, col, None, style)
     elif isinstance(value, Decimal):
-        worksheet.write_number(row, col, float(value), style)
+        sheet.write_number(row, col, float(value), style)
     elif isinstance(value, dt.datetime):
-        worksheet.write_datetime(row, col, value, style)
+        sheet.write_datetime(row, col, value, style)
     elif isinstance(value, dt.date):
-        worksheet.write_datetime(row, col, dt.datetime.combine(value, dt.time()), style)
+        sheet.write_datetime(row, col, dt.datetime.combine(value, dt.time()), style)
     elif isinstance(value, bool):
-        worksheet.write_boolean(row, col, value, style)
+        sheet.write_string(row, col, "yes" if value else "no", style)
     else:
-        worksheet.write(row, col, value, style)
+        sheet.write(row, col, value, style)
 
 
 def _write_csv(path: Path, columns: list[str], rows: list[tuple]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)

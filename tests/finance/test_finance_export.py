@@ -1,15 +1,23 @@
-"""The finance export: an XLSX workbook that opens, is formatted for finance, and holds exactly
-the marts' figures for the year, with the same tables as CSVs beside it."""
+"""The finance export: a workbook a finance board accepts. A cover that says what and from where,
+headers in words, shares as percentages, totals that reconcile to the pool budgets, print set-up
+for A4 landscape one page wide, no child-level rows; the figures equal the marts; rendered to PDF
+by LibreOffice it prints each table whole."""
 
 from __future__ import annotations
 
 import csv
+import shutil
+import subprocess
 from decimal import Decimal
 
 import openpyxl
 import pytest
 
-from pipelines.finance.export import MARTS, FinanceExportError, export_finance
+from pipelines.finance.export import export_finance
+
+SHEETS = ["Cover", "Summary", "Contributions", "Budget variance", "Interagency fees",
+          "Formula comparison", "Formula"]  # fmt: skip
+HEADER_ROW = 4  # 1-based: title, how to read (two rows), then the header
 
 
 @pytest.fixture(scope="module")
@@ -18,61 +26,159 @@ def workbook_path(finance_warehouse, tmp_path_factory):
     return export_finance(finance_warehouse.database, "2022-23", out)
 
 
-def test_workbook_opens_with_a_sheet_per_mart_and_the_formula(workbook_path):
-    book = openpyxl.load_workbook(workbook_path)
-    assert book.sheetnames == [*MARTS, "formula"]
-    for sheet in book.worksheets:
-        assert sheet.freeze_panes == "A2"
-        assert sheet.auto_filter.ref is not None
+@pytest.fixture(scope="module")
+def book(workbook_path):
+    """The values as Excel shows them (totals are formulas; their values are stored with them)."""
+    return openpyxl.load_workbook(workbook_path, data_only=True)
 
 
-def test_sheet_values_equal_the_mart(workbook_path, finance_warehouse):
-    sheet = openpyxl.load_workbook(workbook_path)["cost_apportionment"]
-    header = [c.value for c in sheet[1]]
-    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(2)]
+def table(sheet) -> list[dict]:
+    header = [c.value for c in sheet[HEADER_ROW]]
+    rows = []
+    for row in sheet.iter_rows(HEADER_ROW + 1, values_only=True):
+        if row[0] in ("Total", "Pool budget", "Difference"):
+            break
+        rows.append(dict(zip(header, row, strict=True)))
+    return rows
+
+
+def labelled_row(sheet, label: str) -> list:
+    for row in sheet.iter_rows(HEADER_ROW + 1, values_only=True):
+        if row[0] == label:
+            return list(row[1:])
+    raise AssertionError(f"no {label!r} row in {sheet.title}")
+
+
+def test_workbook_has_a_cover_and_a_sheet_per_board_table(book):
+    assert book.sheetnames == SHEETS
+    cover = [
+        " ".join(str(v) for v in row if v) for row in book["Cover"].iter_rows(values_only=True)
+    ]
+    text = "\n".join(cover)
+    assert "cost apportionment 2022-23" in cover[0]
+    assert "2022-23 (1 April 2022 to 31 March 2023)" in text
+    assert "test-2019" in text and "effective from 01 April 2019" in text
+    assert "Figures from snapshot" in text and "Snapshot date" in text
+    for name in SHEETS[1:]:
+        assert any(line.startswith(name) for line in cover), name
+
+
+def test_headers_are_words_and_shares_percentages(book):
+    for name in SHEETS[1:]:
+        sheet = book[name]
+        headers = [c.value for c in sheet[HEADER_ROW]]
+        assert all(h and "_" not in h and h[0].isupper() for h in headers), headers
+        assert sheet.freeze_panes == f"A{HEADER_ROW + 1}"
+    contributions = book["Contributions"]
+    share = [c.value for c in contributions[HEADER_ROW]].index("Share") + 1
+    money = [c.value for c in contributions[HEADER_ROW]].index("Contribution (£)") + 1
+    assert contributions.cell(HEADER_ROW + 1, share).number_format == "0.0%"
+    assert contributions.cell(HEADER_ROW + 1, money).number_format.startswith("£#,##0.00")
+
+
+def test_contributions_equal_the_mart(book, finance_warehouse):
+    rows = table(book["Contributions"])
     expected = finance_warehouse.query(
         "select cost_pool, council_code, contribution_gbp, weighted_share"
         " from marts.cost_apportionment where financial_year = '2022-23' order by all"
     )
     got = sorted(
-        (r["cost_pool"], r["council_code"], r["contribution_gbp"], r["weighted_share"])
+        (r["Cost pool"], r["Council"], Decimal(str(r["Contribution (£)"])).quantize(Decimal("0.01")),
+         r["Share"])
         for r in rows
+    )  # fmt: skip
+    assert got == [(p.replace("_", " ").capitalize(), c, m, pytest.approx(s))
+                   for p, c, m, s in expected]  # fmt: skip
+
+
+def test_summary_totals_reconcile_to_the_pool_budgets(book, finance_warehouse, workbook_path):
+    sheet = book["Summary"]
+    councils = table(sheet)
+    budgets = dict(finance_warehouse.query(
+        "select cost_pool, any_value(pool_budget_gbp) from marts.cost_apportionment"
+        " where financial_year = '2022-23' group by all"
+    ))  # fmt: skip
+    totals = labelled_row(sheet, "Total")
+    budget_row = labelled_row(sheet, "Pool budget")
+    difference = labelled_row(sheet, "Difference")
+    assert budget_row[-1] == pytest.approx(float(sum(budgets.values())))
+    assert sorted(budget_row[:-1]) == sorted(float(b) for b in budgets.values())
+    for c, total in enumerate(totals):
+        column = list(councils[0])[c + 1]
+        assert total == pytest.approx(sum(r[column] or 0 for r in councils), abs=0.005)
+    assert totals == pytest.approx(budget_row, abs=0.005)
+    assert difference == pytest.approx([0.0] * len(difference), abs=0.005)
+    formulas = openpyxl.load_workbook(workbook_path)["Summary"]
+    cells = next(row for row in formulas.iter_rows(HEADER_ROW + 1) if row[0].value == "Total")
+    assert all(str(c.value).startswith("=SUM(") for c in cells[1:])
+
+
+def test_print_setup_landscape_one_page_wide_headers_repeated(book):
+    for name in SHEETS[1:]:
+        setup = book[name].page_setup
+        assert setup.orientation == "landscape" and setup.paperSize == 9, name
+        assert book[name].sheet_properties.pageSetUpPr.fitToPage
+        assert (setup.fitToWidth or 1, setup.fitToHeight) == (1, 0)  # absent = 1 (OOXML)
+        assert book[name].print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}"
+
+
+def test_no_child_in_the_workbook_only_in_the_restricted_export(book, workbook_path):
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(values_only=True):
+            assert not any(isinstance(v, str) and "child_key" in v.lower().replace(" ", "_")
+                           for v in row)  # fmt: skip
+    fees = table(book["Interagency fees"])
+    assert fees and all(isinstance(r["Children"], int) for r in fees)
+    restricted = (
+        workbook_path.parent / "restricted" / f"{workbook_path.stem}_interagency_recharges.csv"
     )
-    assert [(p, c, Decimal(str(m)).quantize(Decimal("0.01")), s) for p, c, m, s in got] == [
-        (p, c, m, pytest.approx(s)) for p, c, m, s in expected
-    ]
-    money = header.index("contribution_gbp") + 1
-    assert sheet.cell(2, money).number_format == "£#,##0.00"
-    assert {r["financial_year"] for r in rows} == {"2022-23"}
+    with restricted.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and "child_key" in rows[0]
+    assert sum(int(r["Children"]) for r in fees) == len({(r["council_code"], r["child_key"],
+                                                          r["fee_type"]) for r in rows})  # fmt: skip
 
 
-def test_formula_sheet_names_the_version_drivers_and_weights(workbook_path):
-    sheet = openpyxl.load_workbook(workbook_path)["formula"]
-    header = [c.value for c in sheet[1]]
-    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(2)]
-    in_force = [r for r in rows if r["in_force_for_year"] and r["part"] == "driver"]
-    assert {r["formula_version"] for r in in_force} == {"test-2019"}
+def test_formula_sheet_names_the_version_drivers_and_weights(book):
+    rows = table(book["Formula"])
+    drivers = [r for r in rows if r["In force"] == "yes" and r["Part"] == "Driver"]
+    assert {r["Formula version"] for r in drivers} == {"test-2019"}
     # 0.5 placement orders + 0.3 ADM decisions + 0.2 children placed = 1
-    assert {r["name"]: r["weight"] for r in in_force} == {
-        "adm_decisions": 0.3, "children_placed": 0.2, "placement_orders": 0.5,
+    assert {r["Name"]: r["Weight"] for r in drivers} == {
+        "Adm decisions": 0.3, "Children placed": 0.2, "Placement orders": 0.5,
     }  # fmt: skip
-    assert {r["formula_version"] for r in rows} == {"test-2019", "test-2022"}
+    assert {r["Formula version"] for r in rows} == {"test-2019", "test-2022"}
 
 
 def test_csvs_beside_the_workbook(workbook_path):
-    for sheet in [*MARTS, "formula"]:
-        path = workbook_path.with_name(f"{workbook_path.stem}_{sheet}.csv")
-        assert path.exists(), path
-    with workbook_path.with_name("finance_cost_apportionment.csv").open(encoding="utf-8") as f:
+    with workbook_path.with_name("finance_contributions.csv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     central = {
         r["council_code"]: r["contribution_gbp"] for r in rows if r["cost_pool"] == "central_hub"
     }
     assert central == {"AAA": "56250.00", "BBB": "33750.00", "CCC": "0.00"}
+    for name in ("summary", "budget_variance", "interagency_fees", "formula_comparison", "formula"):
+        assert workbook_path.with_name(f"finance_{name}.csv").exists(), name
 
 
-def test_bad_year_is_refused(finance_warehouse, tmp_path):
-    with pytest.raises(FinanceExportError, match="must look like 2022-23"):
-        export_finance(finance_warehouse.database, "2022-24", tmp_path / "x.xlsx")
-    with pytest.raises(FinanceExportError, match="no cost apportionment for 2030-31"):
-        export_finance(finance_warehouse.database, "2030-31", tmp_path / "x.xlsx")
+def test_it_prints_as_a_board_document(workbook_path, tmp_path):
+    """LibreOffice (Debian package, installed by .ci/run) renders it: one page for the cover and
+    each table (they are short), every table whole: its last column's header is on its page."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.fail("LibreOffice is not installed: apt-get install libreoffice-calc-nogui "
+                    "poppler-utils (.ci/run does this)")  # fmt: skip
+    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    str(workbook_path)], check=True, capture_output=True, timeout=180)  # fmt: skip
+    pdf = tmp_path / "finance.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout  # fmt: skip
+    pages = text.split("\f")[:-1]
+    assert len(pages) == len(SHEETS)
+    book = openpyxl.load_workbook(workbook_path)
+    assert "Difference" in pages[1] and "£0.00" in pages[1].split("Difference", 1)[1]
+    for page, name in zip(pages, SHEETS, strict=True):
+        assert f"{name}" in page and "Page " in page, name
+        if name != "Cover":
+            last_header = [c.value for c in book[name][HEADER_ROW]][-1]
+            assert last_header.split()[0] in page, (name, last_header)

@@ -1,0 +1,204 @@
+"""The finance board's tables for one financial year, read from the finance marts.
+
+Each table is a `BoardTable`: a title, one line on how to read it, columns with words for
+headers and a kind (text, money, percent, count, date), its rows, and which columns a totals
+row adds up. No table holds a child: interagency recharges are summed by council and agency
+(the child-level rows go only to the restricted export).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    name: str  # the SQL column (and the CSV header)
+    kind: str = "text"  # text | money | percent | points | count | date
+
+
+@dataclass
+class BoardTable:
+    sheet: str
+    title: str
+    how_to_read: str
+    columns: list[Column]
+    sql: str
+    total_columns: tuple[str, ...] = ()
+    rows: list[tuple] = field(default_factory=list)
+
+
+def board_tables() -> list[BoardTable]:
+    return [
+        BoardTable(
+            "Contributions",
+            "How each pool is split between the councils",
+            "For each cost pool: each council's share (after any transitional cap) and its "
+            "contribution. Shares in a pool add up to 100%; contributions to the pool budget.",
+            [Column("Cost pool", "cost_pool"), Column("How it is split", "split_method"),
+             Column("Formula version", "formula_version"), Column("Council", "council_code"),
+             Column("Share", "weighted_share", "percent"),
+             Column("Pool budget (£)", "pool_budget_gbp", "money"),
+             Column("Contribution (£)", "contribution_gbp", "money")],
+            """select cost_pool, split_method, formula_version, council_code, weighted_share,
+                      pool_budget_gbp, contribution_gbp
+               from marts.cost_apportionment where financial_year = $year
+               order by cost_pool, council_code""",
+            ("contribution_gbp",),
+        ),
+        BoardTable(
+            "Budget variance",
+            "Spending against budget, year to date",
+            "For the latest month of the year with a ledger: each council's share of each pool's "
+            "budget and spending to date. A positive variance is an overspend.",
+            [Column("Month", "period_month", "date"), Column("Cost pool", "cost_pool"),
+             Column("Council", "council_code"),
+             Column("Budget for the year (£)", "budget_gbp", "money"),
+             Column("Budget to date (£)", "budget_ytd_gbp", "money"),
+             Column("Spent to date (£)", "actual_ytd_gbp", "money"),
+             Column("Variance to date (£)", "variance_ytd_gbp", "money")],
+            """select period_month, cost_pool, council_code, budget_gbp, budget_ytd_gbp,
+                      actual_ytd_gbp, variance_ytd_gbp
+               from marts.budget_variance where financial_year = $year
+                 and period_month = (select max(period_month) from marts.budget_variance
+                                     where financial_year = $year)
+               order by cost_pool, council_code""",
+            ("budget_gbp", "budget_ytd_gbp", "actual_ytd_gbp", "variance_ytd_gbp"),
+        ),
+        BoardTable(
+            "Interagency fees",
+            "Interagency fees by council and agency",
+            "Children placed with another agency's adopters and the fees paid and received, "
+            "summed by council, fee type and agency (no child is listed here).",
+            [Column("Council", "council_code"), Column("Fee type", "fee_type"),
+             Column("Adopters' agency", "adopter_agency_code"),
+             Column("Children", "children", "count"),
+             Column("Fees paid (£)", "fees_paid_gbp", "money"),
+             Column("Fees received (£)", "fees_received_gbp", "money"),
+             Column("Net fees (£)", "net_fees_gbp", "money")],
+            """select council_code, fee_type, adopter_agency_code,
+                      count(distinct child_key) as children, sum(fees_paid_gbp) as fees_paid_gbp,
+                      sum(fees_received_gbp) as fees_received_gbp,
+                      sum(net_fees_gbp) as net_fees_gbp
+               from marts.interagency_recharges where financial_year = $year
+               group by all order by all""",
+            ("children", "fees_paid_gbp", "fees_received_gbp", "net_fees_gbp"),
+        ),
+        BoardTable(
+            "Formula comparison",
+            "What each formula version would charge",
+            "Each version's share and contribution beside the version in force for the year; "
+            "the change is this version minus the one in force.",
+            [Column("Cost pool", "cost_pool"), Column("Council", "council_code"),
+             Column("Formula version", "formula_version"),
+             Column("In force", "in_force_version"),
+             Column("Share", "weighted_share", "percent"),
+             Column("Share in force", "in_force_weighted_share", "percent"),
+             Column("Change (points)", "share_change", "points"),
+             Column("Contribution (£)", "contribution_gbp", "money"),
+             Column("Change (£)", "contribution_change_gbp", "money")],
+            """select cost_pool, council_code, formula_version, in_force_version, weighted_share,
+                      in_force_weighted_share, share_change, contribution_gbp,
+                      contribution_change_gbp
+               from marts.formula_comparison where financial_year = $year
+               order by formula_version, cost_pool, council_code""",
+        ),
+        BoardTable(
+            "Formula",
+            "The formula versions, their drivers and weights",
+            "The version in force for the year comes first. Driver weights add up to 100% with "
+            "the base share; each pool is split by formula, by its own council or by the child's.",
+            [Column("Formula version", "formula_version"), Column("In force", "in_force", "text"),
+             Column("Description", "version_name"), Column("Agreed on", "agreed_on", "date"),
+             Column("Effective from", "effective_from", "date"),
+             Column("Effective to", "effective_to", "date"), Column("Part", "part"),
+             Column("Name", "name"), Column("Weight", "weight", "percent"),
+             Column("Basis or split", "basis_or_split")],
+            FORMULA_SQL,
+        ),
+    ]  # fmt: skip
+
+
+FORMULA_SQL = """
+with used as (
+    select formula_version, bool_or(is_in_force) as in_force
+    from marts.formula_comparison where financial_year = $year group by all
+)
+select
+    versions.version_id as formula_version,
+    case when used.in_force then 'yes' else 'no' end as in_force,
+    versions.version_name,
+    versions.agreed_on,
+    versions.effective_from,
+    versions.effective_to,
+    part,
+    name,
+    weight,
+    basis_or_split
+from used
+inner join reference.formula_versions as versions on used.formula_version = versions.version_id
+inner join (
+    select version_id, 'driver' as part, driver as name, cast(weight as double) as weight,
+        basis as basis_or_split
+    from reference.formula_drivers
+    union all
+    select version_id, 'base share' as part, 'base' as name, cast(base_weight as double),
+        'equal' as basis_or_split
+    from reference.formula_versions where base_weight > 0
+    union all
+    select version_id, 'pool' as part, cost_pool as name, null as weight,
+        split_method as basis_or_split
+    from reference.formula_pools
+) as parts on parts.version_id = versions.version_id
+order by not used.in_force, versions.effective_from, part, name
+"""
+
+
+def summary_table(con: duckdb.DuckDBPyConnection, year: str) -> BoardTable:
+    """Council x cost pool: the pools are the formula's (data), one column each."""
+    pools = [pool for (pool,) in con.execute(
+        "select distinct cost_pool from marts.cost_apportionment where financial_year = $year "
+        "order by cost_pool", {"year": year}
+    ).fetchall()]  # fmt: skip
+    sums = ", ".join(
+        f"sum(contribution_gbp) filter (where cost_pool = $pool{i}) as pool{i}"
+        for i in range(len(pools))
+    )
+    return BoardTable(
+        "Summary",
+        "What each council contributes, by cost pool",
+        "One row per council: its contribution to each cost pool for the year, and in all. The "
+        "totals row equals the pool budgets (next row); the difference row must be zero.",
+        [
+            Column("Council", "council_code"),
+            *(
+                Column(f"{pool.replace('_', ' ').capitalize()} (£)", f"pool{i}", "money")
+                for i, pool in enumerate(pools)
+            ),
+            Column("Total (£)", "total", "money"),
+        ],
+        f"""select council_code, {sums}, sum(contribution_gbp) as total
+            from marts.cost_apportionment where financial_year = $year
+            group by council_code order by council_code""",
+        (*(f"pool{i}" for i in range(len(pools))), "total"),
+    ), {f"pool{i}": pool for i, pool in enumerate(pools)}
+
+
+def pool_budgets(con: duckdb.DuckDBPyConnection, year: str) -> dict[str, float]:
+    return {pool: float(budget) for pool, budget in con.execute(
+        "select cost_pool, any_value(pool_budget_gbp) from marts.cost_apportionment "
+        "where financial_year = $year group by cost_pool", {"year": year}
+    ).fetchall()}  # fmt: skip
+
+
+def read_tables(con: duckdb.DuckDBPyConnection, year: str) -> tuple[list[BoardTable], dict]:
+    """The year's tables, and the summary's pool columns (column name -> cost pool)."""
+    summary, pools = summary_table(con, year)
+    tables = [summary, *board_tables()]
+    for table in tables:
+        params = {"year": year, **pools} if table is summary else {"year": year}
+        table.rows = con.execute(table.sql, params).fetchall()
+    return tables, pools
