@@ -113,6 +113,23 @@ def cmd_export_finance(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report_board(args: argparse.Namespace) -> int:
+    from pipelines.publish.layout import published_database
+    from pipelines.registry import load_registry
+    from pipelines.reports.board_pack import write_board_pack
+
+    settings = Settings.from_env()
+    registry = load_registry(settings.councils_file)
+    snapshot = published_database(settings.published_dir)
+    if not snapshot.exists():
+        raise UsageError(f"nothing is published yet at {snapshot}: run `raa run` first")
+    out = Path(args.out) if args.out else settings.warehouse_dir / "reports"
+    html, pdf = write_board_pack(snapshot, args.quarter, out, registry.partnership_code,
+                                 registry.partnership_name)  # fmt: skip
+    print(f"board pack: {html}\n            {pdf}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="raa", description="Regional Adoption Agency warehouse")
     sub = top.add_subparsers(dest="command", required=True)
@@ -139,18 +156,28 @@ def parser() -> argparse.ArgumentParser:
     finance.add_argument("--year", required=True, help="financial year, e.g. 2022-23")
     finance.add_argument("--out", help="workbook path")
     finance.set_defaults(func=cmd_export_finance)
+
+    report = sub.add_parser("report", help="documents for the boards")
+    report_sub = report.add_subparsers(dest="what", required=True)
+    board = report_sub.add_parser("board", help="the partnership board's pack (HTML and PDF)")
+    board.add_argument("--quarter", required=True, help="financial quarter, e.g. 2025-26-Q2")
+    board.add_argument("--out", help="folder to write into (default <warehouse>/reports)")
+    board.set_defaults(func=cmd_report_board)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     from pipelines.finance.export import FinanceExportError
     from pipelines.registry import RegistryError
+    from pipelines.reports.board_pack import ReportError
+    from pipelines.reports.pdf import PdfError
     from pipelines.settings import SettingsError
 
     args = parser().parse_args(argv)
     try:
         code = args.func(args)
-    except (UsageError, RegistryError, FinanceExportError, SettingsError) as problem:
+    except (UsageError, RegistryError, FinanceExportError, SettingsError, ReportError,
+            PdfError) as problem:  # fmt: skip
         print(f"raa {args.command}: {problem}", file=sys.stderr)
         return 2
     # Done: spare the exit its garbage collection over everything a run imported (~400k objects,

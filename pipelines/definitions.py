@@ -13,6 +13,7 @@ from pipelines.defs.operations import (
     nightly_schedule,
 )
 from pipelines.defs.publish import build_freshness_checks, build_publish_asset
+from pipelines.defs.reports import BOARD_PACK_JOB, board_pack
 from pipelines.defs.resources import AlertResource, ProgressReporter, WarehouseResource
 from pipelines.defs.transform import build_dbt_assets, dbt_resource, ensure_manifest
 from pipelines.registry import load_registry
@@ -61,6 +62,12 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         tags=WRITES_WAREHOUSE,  # opens the working database
         executor_def=ONE_PROCESS,
     )
+    board_pack_job = dg.define_asset_job(
+        BOARD_PACK_JOB,
+        selection=dg.AssetSelection.assets(board_pack),
+        description="Write the board pack (HTML and PDF) for a quarter from the published snapshot.",
+        executor_def=ONE_PROCESS,
+    )
     return dg.Definitions(
         assets=[
             council_reference,
@@ -69,9 +76,10 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             funding_formula,
             models,
             published,
+            board_pack,
         ],
         asset_checks=[freshness],
-        jobs=[ingest_job, transform_job, freshness_job],
+        jobs=[ingest_job, transform_job, freshness_job, board_pack_job],
         schedules=[nightly_schedule(ingest_job)],
         sensors=[
             landing_sensor(ingest_job, interval),

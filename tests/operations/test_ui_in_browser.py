@@ -11,20 +11,15 @@ import shutil
 import subprocess
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from pipelines.settings import PROJECT_ROOT
-from tests.operations.conftest import free_port
+from tests.operations.conftest import CHROMEDRIVER, CHROMIUM, free_port
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "ui"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 GROUPS = ("ingest", "finance", "reference", "staging", "intermediate", "star", "marts", "publish")
 
 
@@ -79,20 +74,6 @@ def ui(copied, region, tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, 9)
         log.close()
-
-
-@pytest.fixture
-def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                     "--window-size=1600,1000"):  # fmt: skip
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(120)
-    yield driver
-    driver.quit()
 
 
 def _page_shows(driver, *texts: str, timeout: float = 90) -> str:

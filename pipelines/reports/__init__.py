@@ -1,0 +1,1 @@
+"""Documents for the boards, built from the published snapshot."""

@@ -1,0 +1,329 @@
+"""The partnership board's quarterly pack, from the published snapshot (suppressed as published).
+
+`write_board_pack(published_db, "2025-26-Q2", out_dir)` writes `board_pack_2025-26-Q2.html` and,
+printed by headless Chromium, `board_pack_2025-26-Q2.pdf`:
+- the scorecard (A1, A10, A2, A3) per council and for the partnership against England, for the
+  latest complete three-year window, RAG against the DfE thresholds, and A10's trend;
+- the RAA quarterly figures and children waiting; the adopter pipeline funnel and timeliness;
+  adoption support; contributions per council and budget variance.
+Every table and chart has one line on how to read it; the footer names the snapshot, the
+submissions it was built from and the formula version. A withheld figure (1-5 children) shows *.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import jinja2
+
+from pipelines.reports import charts
+from pipelines.reports.pdf import print_to_pdf
+from pipelines.settings import DBT_PROJECT_DIR
+
+QUARTER = re.compile(r"^(\d{4})-(\d{2})-Q([1-4])$")
+WITHHELD, NONE = "*", "–"
+THRESHOLDS = DBT_PROJECT_DIR / "seeds" / "scorecard_thresholds.csv"
+
+
+class ReportError(ValueError):
+    """A quarter that is malformed, or not in the snapshot."""
+
+
+@dataclass
+class Table:
+    id: str
+    title: str
+    how_to_read: str
+    headers: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+    chart: str = ""
+
+
+@dataclass
+class Pack:
+    quarter: str
+    quarter_start: date
+    quarter_end: date
+    partnership: str
+    partnership_code: str
+    tables: list[Table]
+    snapshot: str
+    published_at: str
+    submissions: str
+    formula_versions: str
+
+
+def quarter_bounds(quarter: str) -> tuple[date, date]:
+    match = QUARTER.match(quarter)
+    if not match or (int(match[1]) + 1) % 100 != int(match[2]):
+        raise ReportError(f"quarter {quarter!r} must look like 2025-26-Q2 (Q1 = April-June)")
+    year, q = int(match[1]), int(match[3])
+    start_month = 4 + 3 * (q - 1)
+    start = date(year + (start_month > 12), (start_month - 1) % 12 + 1, 1)
+    end_month = start.month + 2
+    end = date(start.year, end_month, 31 if end_month in (3, 12) else 30)
+    return start, end
+
+
+def fmt(value, kind: str, withheld: bool = False) -> str:
+    if withheld:
+        return WITHHELD
+    if value is None:
+        return NONE
+    if kind == "days":
+        return f"{float(value):,.0f}"
+    if kind == "share":
+        return f"{float(value):.0%}"
+    if kind == "gbp":
+        return f"£{float(value):,.0f}"
+    if kind == "count":
+        return f"{int(value):,}"
+    return str(value)
+
+
+def fetch(con, table: str, columns: list[tuple[str, str]], where: str, params: list,
+          partnership: str) -> list[list[str]]:  # fmt: skip
+    """Rows of `table` as shown in the pack: each (column, kind) formatted, * where withheld."""
+    present = {c for (c,) in con.execute(
+        "select column_name from duckdb_columns() where schema_name = 'marts' and table_name = ?",
+        [table]).fetchall()}  # fmt: skip
+    select = []
+    for column, _ in columns:
+        select.append(column)
+        select.append(f"{column}_suppressed" if f"{column}_suppressed" in present else "false")
+    rows = con.execute(
+        f"select {', '.join(select)} from marts.{table} where {where} "
+        "order by council_code = ?, council_code",  # the partnership's row last
+        [*params, partnership],
+    ).fetchall()  # fmt: skip
+    return [[fmt(row[2 * i], kind, bool(row[2 * i + 1])) for i, (_, kind) in enumerate(columns)]
+            for row in rows]  # fmt: skip
+
+
+def latest_thresholds() -> dict[str, tuple[int, str]]:
+    """The DfE scorecard thresholds of the latest window that set them (reference data)."""
+    latest: dict[str, tuple[int, str]] = {}
+    with THRESHOLDS.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            known = latest.get(row["indicator"])
+            if known is None or row["window_label"] > known[1]:
+                latest[row["indicator"]] = (int(row["threshold_days"]), row["window_label"])
+    return latest
+
+
+def rag(days: str, threshold: int, england: str) -> str:
+    """Green: meets the threshold; amber: misses it, no worse than England; red: worse than both."""
+    if days in (WITHHELD, NONE):
+        return NONE
+    value = float(days.replace(",", ""))
+    if value <= threshold:
+        return "Green"
+    if england not in (WITHHELD, NONE) and value <= float(england.replace(",", "")):
+        return "Amber"
+    return "Red"
+
+
+def scorecard_tables(con, quarter_end: date, partnership: str) -> list[Table]:
+    window = con.execute(
+        "select max(window_end) from marts.scorecard_timeliness "
+        "where window_years = 3 and not is_partial and window_end <= ?", [quarter_end]
+    ).fetchone()[0]  # fmt: skip
+    if window is None:
+        return []
+    thresholds = latest_thresholds()
+    rows = fetch(con, "scorecard_timeliness",
+                 [("council_code", "text"), ("window_label", "text"),
+                  ("children_adopted", "count"), ("a1_mean_days", "days"),
+                  ("a10_mean_days", "days"), ("a2_mean_days", "days"), ("a3_share", "share"),
+                  ("england_a10_mean_days", "days"), ("england_a2_mean_days", "days")],
+                 "window_years = 3 and window_end = ?", [window], partnership)  # fmt: skip
+    a1, a2 = thresholds["A1"], thresholds["A2"]
+    for row in rows:
+        row.insert(4, rag(row[3], a1[0], NONE))
+        row.insert(7, rag(row[6], a2[0], row[-1]))
+    label = rows[0][1] if rows else ""
+    scorecard = Table(
+        "scorecard", f"Adoption scorecard, three years {label}",
+        f"Mean days per child adopted in the window (pooled, not a mean of means). RAG: green "
+        f"meets the DfE threshold (A1 {a1[0]} days, A2 {a2[0]} days, {a1[1]}); amber misses it "
+        "but is no worse than England; red is worse than both. A3: moved in within 14 months.",
+        ["Council", "Window", "Adopted", "A1 days", "A1 RAG", "A10 days", "A2 days", "A2 RAG",
+         "A3 within 14 months", "England A10", "England A2"],
+        rows,
+    )  # fmt: skip
+    trend = con.execute(
+        """select council_code, window_label, a10_mean_days, a10_mean_days_suppressed,
+                  england_a10_mean_days, england_a10_window_label
+           from marts.scorecard_timeliness
+           where window_years = 3 and not is_partial and window_end <= ? order by window_end""",
+        [quarter_end],
+    ).fetchall()
+    labels = list(dict.fromkeys(r[1] for r in trend))
+    series: dict[str, list] = {}
+    for council, label, days, withheld, *_ in trend:
+        series.setdefault(council, [None] * len(labels))[labels.index(label)] = (
+            None if withheld else days
+        )
+    england = {r[1]: r[4] for r in trend if r[5] == r[1]}  # England's own window only
+    if england:
+        series["England"] = [england.get(label) for label in labels]
+    trend_table = Table(
+        "a10_trend", "A10 over the three-year windows",
+        "Days from entering care to moving in with the adoptive family (foster-carer adoptions "
+        "end when the child moved in with the carers); lower is better. England is shown for "
+        "the windows it has published. A withheld figure leaves a gap.",
+        [], [], charts.line_chart(labels, series, "days"),
+    )  # fmt: skip
+    return [scorecard, trend_table]
+
+
+def quarterly_table(con, start: date, partnership: str) -> Table:
+    return Table(
+        "raa_quarterly", "RAA quarterly figures and children waiting",
+        "Activity in the quarter, and children waiting at its end (placement order made, not "
+        "placed, plan live). RAA16: mean days from placement order to match, for the matches "
+        "of the quarter. Every match counts in its quarter, also one that later disrupted.",
+        ["Council", "ADM decisions", "Placement orders", "Matches", "Children placed",
+         "Adoption orders", "Children waiting", "Waiting 18+ months in care", "RAA16 days"],
+        fetch(con, "raa_quarterly",
+              [("council_code", "text"), ("adm_decisions", "count"),
+               ("placement_orders", "count"), ("matches", "count"), ("children_placed", "count"),
+               ("adoption_orders", "count"), ("children_waiting", "count"),
+               ("waiting_18_months_since_entered_care", "count"),
+               ("order_to_match_mean_days", "days")],
+              "quarter_start = ?", [start], partnership),
+    )  # fmt: skip
+
+
+def adopter_tables(con, start: date, partnership: str) -> list[Table]:
+    stages = [("enquiries", "Enquiries"), ("registrations", "Registrations"),
+              ("stage1_starts", "Stage 1 started"), ("stage2_starts", "Stage 2 started"),
+              ("approvals", "Approvals"), ("matches", "Matches")]  # fmt: skip
+    rows = fetch(con, "adopter_pipeline",
+                 [("council_code", "text"), *((s, "count") for s, _ in stages),
+                  ("registration_to_approval_mean_days", "days"),
+                  ("approved_within_6_months_share", "share"),
+                  ("approved_households_waiting", "count")],
+                 "quarter_start = ?", [start], partnership)  # fmt: skip
+    region = rows[-1] if rows else []
+    bars = [(name, None if v == WITHHELD else float(v.replace(",", "")) if v != NONE else 0.0)
+            for (_, name), v in zip(stages, region[1:7], strict=False)]  # fmt: skip
+    return [
+        Table("adopter_funnel", "Adopter pipeline: the partnership's funnel this quarter",
+              "Households at each stage in the quarter, from first enquiry to a match with a "
+              "child; each bar is labelled with its number.", [], [], charts.bar_chart(bars)),
+        Table("adopter_pipeline", "Adopter pipeline and timeliness by council",
+              "Households per stage in the quarter; days from registration to approval for those "
+              "approved, the share approved within 6 months, and approved households waiting.",
+              ["Council", *(n for _, n in stages), "Registration to approval, days",
+               "Approved within 6 months", "Approved, waiting"], rows),
+    ]  # fmt: skip
+
+
+def support_table(con, start: date, end: date, partnership: str) -> Table:
+    counts = ["support_referrals", "support_assessments", "asf_applications",
+              "asf_applications_approved", "letterbox_exchanges"]  # fmt: skip
+    money = ["asf_amount_applied_gbp", "asf_amount_approved_gbp"]
+    summed = ", ".join(
+        f"case when bool_or({c}_suppressed) then null else sum({c}) end as {c}, "
+        f"bool_or({c}_suppressed) as {c}_suppressed"
+        for c in [*counts, *money]
+    )
+    rows = con.execute(
+        f"""with support_quarter as (
+                select council_code, {summed} from marts.adoption_support
+                where month_start between ? and ? group by council_code)
+            select council_code, {', '.join(f'{c}, {c}_suppressed' for c in [*counts, *money])}
+            from support_quarter order by council_code = ?, council_code""",
+        [start, end, partnership],
+    ).fetchall()  # fmt: skip
+    kinds = ["count"] * len(counts) + ["gbp"] * len(money)
+    shown = [[row[0], *(fmt(row[1 + 2 * i], k, bool(row[2 + 2 * i])) for i, k in enumerate(kinds))]
+             for row in rows]  # fmt: skip
+    return Table(
+        "adoption_support", "Adoption support this quarter",
+        "Referrals and assessments for support, Adoption Support Fund applications (and the "
+        "money applied for and approved), and letterbox exchanges, summed over the quarter.",
+        ["Council", "Referrals", "Assessments", "ASF applications", "ASF approved",
+         "Letterbox exchanges", "ASF applied for", "ASF approved (£)"],
+        shown,
+    )  # fmt: skip
+
+
+def finance_tables(con, end: date) -> tuple[list[Table], str]:
+    year = f"{end.year - (end.month < 4)}-{(end.year - (end.month < 4) + 1) % 100:02d}"
+    versions = ", ".join(v for (v,) in con.execute(
+        "select distinct formula_version from marts.cost_apportionment where financial_year = ?",
+        [year]).fetchall()) or "none"  # fmt: skip
+    contributions = con.execute(
+        """select council_code, sum(contribution_gbp) from marts.cost_apportionment
+           where financial_year = ? group by all order by council_code""", [year]
+    ).fetchall()  # fmt: skip
+    month = con.execute(
+        "select max(period_month) from marts.budget_variance "
+        "where financial_year = ? and period_month <= ?", [year, end]
+    ).fetchone()[0]  # fmt: skip
+    variance = con.execute(
+        """select council_code, sum(budget_ytd_gbp), sum(actual_ytd_gbp), sum(variance_ytd_gbp)
+           from marts.budget_variance where financial_year = ? and period_month = ?
+           group by all order by council_code""", [year, month]
+    ).fetchall()  # fmt: skip
+    by_council = {c: [fmt(v, "gbp")] for c, v in contributions}
+    for council, *money in variance:
+        by_council.setdefault(council, [NONE]).extend(fmt(m, "gbp") for m in money)
+    rows = [[c, *(v + [NONE] * (4 - len(v)))] for c, v in by_council.items()]
+    as_at = f"{month:%B %Y}" if month else "no ledger yet"
+    return [Table(
+        "finance", f"Finance {year}: contributions and budget variance",
+        f"Each council's contribution for the year under formula {versions}, and its share of "
+        f"budget and spending to date ({as_at}); a positive variance is an overspend.",
+        ["Council", "Contribution for the year", "Budget to date", "Spent to date",
+         "Variance to date"], rows,
+    )], versions  # fmt: skip
+
+
+def build_pack(published_db: Path, quarter: str, partnership: str, partnership_name: str) -> Pack:
+    start, end = quarter_bounds(quarter)
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        known = con.execute(
+            "select count(*) from marts.raa_quarterly where quarter_start = ?", [start]
+        ).fetchone()[0]  # fmt: skip
+        if not known:
+            raise ReportError(f"quarter {quarter} is not in the snapshot {published_db}")
+        run, snapshot, published = con.execute(
+            "select run_id, snapshot_id, published_at from meta.publishes "
+            "order by published_at desc limit 1"
+        ).fetchone()  # fmt: skip
+        submissions = ", ".join(f"{c} {s}" for c, s in con.execute(
+            "select council_code, submission_id from meta.publish_submissions where run_id = ? "
+            "order by council_code", [run]).fetchall())  # fmt: skip
+        finance, versions = finance_tables(con, end)
+        tables = [*scorecard_tables(con, end, partnership), quarterly_table(con, start, partnership),
+                  *adopter_tables(con, start, partnership),
+                  support_table(con, start, end, partnership), *finance]  # fmt: skip
+    return Pack(quarter, start, end, partnership_name, partnership, tables, snapshot,
+                f"{published:%d %B %Y %H:%M} UTC", submissions, versions)  # fmt: skip
+
+
+def render_html(pack: Pack) -> str:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("pipelines.reports", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+    )
+    return environment.get_template("board_pack.html.j2").render(pack=pack)
+
+
+def write_board_pack(published_db: Path, quarter: str, out_dir: Path, partnership: str,
+                     partnership_name: str) -> tuple[Path, Path]:  # fmt: skip
+    """Write the pack's HTML and PDF into `out_dir`; return their paths."""
+    pack = build_pack(published_db, quarter, partnership, partnership_name)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html = out_dir / f"board_pack_{quarter}.html"
+    html.write_text(render_html(pack), encoding="utf-8")
+    pdf = print_to_pdf(html, html.with_suffix(".pdf"))
+    return html, pdf

@@ -1,0 +1,175 @@
+"""The board pack from the demo region's published snapshot: `raa report board` writes HTML and
+PDF; the HTML opens in headless Chromium with no console error (screenshot kept); the PDF has a
+page per two or three sections and no table cut across pages; every figure equals its mart."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.cli import main
+from pipelines.publish.layout import published_database
+from pipelines.reports.board_pack import fmt
+from pipelines.settings import PROJECT_ROOT
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "board"
+
+
+class Tables(HTMLParser):
+    """Every <table data-table=...> of the page as lists of cell texts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self._table: str | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self._table = dict(attrs)["data-table"]
+            self.tables[self._table] = []
+        elif tag == "tr" and self._table:
+            self.tables[self._table].append([])
+        elif tag in ("td", "th") and self._table:
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[self._table][-1].append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "table":
+            self._table = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+@pytest.fixture(scope="module")
+def quarter(region) -> tuple[str, date]:
+    """The latest quarter that has ended in the snapshot."""
+    with duckdb.connect(str(published_database(region.settings.published_dir)),
+                        read_only=True) as con:  # fmt: skip
+        start, year, q = con.execute(
+            "select quarter_start, financial_year, financial_quarter from marts.raa_quarterly "
+            "where quarter_end < current_date order by quarter_start desc limit 1"
+        ).fetchone()  # fmt: skip
+    return f"{year}-Q{q}", start
+
+
+@pytest.fixture(scope="module")
+def pack(region, quarter, tmp_path_factory) -> tuple[Path, Path]:
+    out = tmp_path_factory.mktemp("board")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("RAA_WAREHOUSE_DIR", str(region.settings.warehouse_dir))
+        env.setenv("RAA_LANDING_DIR", str(region.settings.landing_dir))
+        assert main(["report", "board", "--quarter", quarter[0], "--out", str(out)]) == 0
+    html, pdf = out / f"board_pack_{quarter[0]}.html", out / f"board_pack_{quarter[0]}.pdf"
+    assert html.exists() and pdf.exists()
+    return html, pdf
+
+
+def test_the_html_opens_in_chromium_without_errors(pack, browser):
+    html, _ = pack
+    browser.get(html.as_uri())
+    sections = browser.find_elements("css selector", "section")
+    assert len(sections) >= 7
+    assert browser.find_elements("css selector", "svg.chart")
+    errors = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]
+    assert errors == []
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    browser.set_window_size(1400, browser.execute_script("return document.body.scrollHeight") + 200)
+    browser.save_screenshot(str(ARTIFACTS / "board_pack.png"))
+    text = browser.find_element("tag name", "body").text
+    assert "How to read:" in text and "Snapshot " in text and "Funding formula version" in text
+    # nothing is fetched at view time: no external reference in the page
+    assert "http" not in html.read_text().replace("http://www.w3.org/2000/svg", "")
+
+
+def test_the_pdf_pages_hold_each_table_whole(pack):
+    html, pdf = pack
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
+                           capture_output=True, text=True).stdout.split("\f")[:-1]  # fmt: skip
+    assert 3 <= len(pages) <= 8, len(pages)
+    tables = Tables()
+    tables.feed(html.read_text())
+    for name, rows in tables.tables.items():
+        first, last = rows[1][0], rows[-1][0]  # the first council and the partnership row
+        holding = [i for i, page in enumerate(pages) if has_row(page, first)]
+        assert holding and all(has_row(pages[i], last) for i in holding), f"{name} is cut"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(ARTIFACTS / "page")],
+                   check=True)  # fmt: skip
+
+
+def has_row(page: str, label: str) -> bool:
+    return any(line.split()[:1] == [label] for line in page.splitlines())
+
+
+def rows_of(pack, name: str) -> list[list[str]]:
+    tables = Tables()
+    tables.feed(pack[0].read_text())
+    return tables.tables[name][1:]
+
+
+def test_every_figure_equals_its_mart(region, pack, quarter):
+    database = published_database(region.settings.published_dir)
+    with duckdb.connect(str(database), read_only=True) as con:
+        quarterly = con.execute(
+            """select council_code, adm_decisions, placement_orders, matches, children_placed,
+                      adoption_orders, children_waiting, waiting_18_months_since_entered_care,
+                      order_to_match_mean_days, matches_suppressed, order_to_match_mean_days_suppressed
+               from marts.raa_quarterly where quarter_start = ?
+               order by council_code = 'REGION', council_code""", [quarter[1]]
+        ).fetchall()  # fmt: skip
+        funnel = con.execute(
+            "select enquiries, approvals from marts.adopter_pipeline "
+            "where quarter_start = ? and council_code = 'REGION'", [quarter[1]]
+        ).fetchone()  # fmt: skip
+        contributions = dict(con.execute(
+            """select council_code, sum(contribution_gbp) from marts.cost_apportionment
+               where financial_year = ? group by all""", [quarter[0][:7]]
+        ).fetchall())  # fmt: skip
+    shown = rows_of(pack, "raa_quarterly")
+    assert [r[0] for r in shown] == [r[0] for r in quarterly]
+    for got, row in zip(shown, quarterly, strict=True):
+        assert got[3] == fmt(row[3], "count", row[9])
+        assert got[6] == fmt(row[6], "count")  # children waiting, as published
+        assert got[8] == fmt(row[8], "days", row[10])
+    pipeline = {r[0]: r for r in rows_of(pack, "adopter_pipeline")}
+    assert pipeline["REGION"][1] == fmt(funnel[0], "count")
+    assert pipeline["REGION"][5] == fmt(funnel[1], "count")
+    finance = {r[0]: r[1] for r in rows_of(pack, "finance")}
+    assert finance == {c: fmt(v, "gbp") for c, v in contributions.items()}
+
+
+def test_a_malformed_or_unknown_quarter_is_one_line(region, capsys, monkeypatch):
+    monkeypatch.setenv("RAA_WAREHOUSE_DIR", str(region.settings.warehouse_dir))
+    assert main(["report", "board", "--quarter", "2025-Q2"]) == 2
+    assert main(["report", "board", "--quarter", "1999-00-Q1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0].startswith("raa report: quarter '2025-Q2' must look like 2025-26-Q2")
+    assert err[1].startswith("raa report: quarter 1999-00-Q1 is not in the snapshot")
+
+
+def test_the_dagster_asset_writes_the_pack_for_the_latest_ended_quarter(region, quarter, tmp_path):
+    import dagster as dg
+
+    from pipelines.defs.reports import board_pack
+    from pipelines.defs.resources import WarehouseResource
+
+    result = dg.materialize(
+        [board_pack],
+        resources={"warehouse": WarehouseResource(
+            warehouse_dir=str(region.settings.warehouse_dir),
+            landing_dir=str(region.settings.landing_dir))},
+    )  # fmt: skip
+    assert result.success
+    (materialised,) = result.asset_materializations_for_node("board_pack")
+    assert materialised.metadata["quarter"].value == quarter[0]
+    assert Path(materialised.metadata["pdf"].value).exists()
