@@ -1,5 +1,5 @@
 """The board pack as a Dagster asset, downstream of the published snapshot. Not in the nightly
-build (printing needs Chromium on the machine that runs it): launch the `board_pack` job, or
+build (printing needs Chromium on the machine that runs it): launch the `write_board_pack` job, or
 materialise the asset, from the UI, with the quarter in its config (default: the latest ended)."""
 
 from datetime import date
@@ -13,7 +13,7 @@ from pipelines.publish.layout import published_database
 from pipelines.reports.board_pack import ReportError, write_board_pack
 from pipelines.reports.pdf import PdfError
 
-BOARD_PACK_JOB = "board_pack"
+BOARD_PACK_JOB = "write_board_pack"
 
 
 class BoardPackConfig(dg.Config):

@@ -70,6 +70,7 @@ def test_every_asset_and_check_is_in_the_warehouse_pool():
     from pipelines.settings import Settings
 
     defs = build_definitions(Settings.from_env(pseudonym_key="k"))
+    assert len(defs.get_repository_def().get_all_jobs()) >= 5  # the code location loads whole
     executable = [d for d in [*defs.assets, *defs.asset_checks]
                   if isinstance(d, dg.AssetsDefinition) and d.is_executable]  # fmt: skip
     # the board pack only reads the published snapshot (switched atomically), never the warehouse
