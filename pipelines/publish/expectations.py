@@ -120,10 +120,6 @@ def gate_checks(
     return found
 
 
-def _literal(value) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def _sql_term(check: Check) -> str:
     """An aggregate over the frame: NULL when the check passes, else what was observed."""
     if check.kind == ROW_COUNT:
