@@ -20,7 +20,7 @@ with partnership as (
 latest_window as (
     -- the latest complete three-year window (the current one is partial: still filling up)
     select max(window_end) as window_end from marts.scorecard_timeliness
-    where window_years = 3 and not is_partial
+    where window_years = 3 and is_financial_year_window and not is_partial
 ),
 scorecard as (
     select council_code, a10_mean_days, a2_mean_days, children_adopted

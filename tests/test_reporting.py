@@ -17,13 +17,14 @@ def test_headline_uses_the_registrys_partnership_row_and_latest_completed_window
     )
     con.execute(
         """create table marts.scorecard_timeliness as select * from (values
-           ('C1', date '2026-03-31', 3, false, 10, 400.4, 150.6),
-           ('C2', date '2026-03-31', 3, false, 30, 500.0, 200.0),
-           ('ENGLAND', date '2026-03-31', 3, false, 40, 475.1, 187.7),
-           ('ENGLAND', date '2099-03-31', 3, true, 1, 1.0, 1.0))
-           t(council_code, window_end, window_years, is_partial, children_adopted,
-             a10_mean_days, a2_mean_days)"""
-    )  # the 2099 window is partial: it must not be shown
+           ('C1', date '2026-03-31', 3, true, false, 10, 400.4, 150.6),
+           ('C2', date '2026-03-31', 3, true, false, 30, 500.0, 200.0),
+           ('ENGLAND', date '2026-03-31', 3, true, false, 40, 475.1, 187.7),
+           ('ENGLAND', date '2026-09-30', 3, false, false, 2, 2.0, 2.0),
+           ('ENGLAND', date '2099-03-31', 3, true, true, 1, 1.0, 1.0))
+           t(council_code, window_end, window_years, is_financial_year_window, is_partial,
+             children_adopted, a10_mean_days, a2_mean_days)"""
+    )  # the 2099 window is partial, the September one no scorecard window: neither is shown
     con.execute(
         """create table marts.children_waiting as select * from (values ('C1'), ('C1'), ('C2'),
            ('ENGLAND'), ('ENGLAND'), ('ENGLAND')) t(council_code)"""

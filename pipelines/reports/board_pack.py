@@ -148,7 +148,7 @@ def scorecard_tables(con, quarter_end: date, partnership: str) -> list[Table]:
         row.insert(7, rag(row[6], a2[0], row[-1]))
     label = rows[0][1] if rows else ""
     scorecard = Table(
-        "scorecard", f"Adoption scorecard, three years {label}",
+        "scorecard", f"Adoption scorecard over three years: {label}",
         f"Mean days per child adopted in the window (pooled, not a mean of means). RAG: green "
         f"meets the DfE threshold (A1 {a1[0]} days, A2 {a2[0]} days, {a1[1]}); amber misses it "
         "but is no worse than England; red is worse than both. A3: moved in within 14 months.",
@@ -160,7 +160,9 @@ def scorecard_tables(con, quarter_end: date, partnership: str) -> list[Table]:
         """select council_code, window_label, a10_mean_days, a10_mean_days_suppressed,
                   england_a10_mean_days, england_a10_window_label
            from marts.scorecard_timeliness
-           where window_years = 3 and not is_partial and window_end <= ? order by window_end""",
+           where window_years = 3 and is_financial_year_window and not is_partial
+             and window_end <= ?
+           order by window_end""",
         [quarter_end],
     ).fetchall()
     labels = list(dict.fromkeys(r[1] for r in trend))
@@ -173,7 +175,7 @@ def scorecard_tables(con, quarter_end: date, partnership: str) -> list[Table]:
     if england:
         series["England"] = [england.get(label) for label in labels]
     trend_table = Table(
-        "a10_trend", "A10 over the three-year windows",
+        "a10_trend", "A10 over the three-year scorecard windows (to 31 March)",
         "Days from entering care to moving in with the adoptive family (foster-carer adoptions "
         "end when the child moved in with the carers); lower is better. England is shown for "
         "the windows it has published. A withheld figure leaves a gap.",

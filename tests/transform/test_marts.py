@@ -205,3 +205,28 @@ def test_adoption_support(built):
         (date(2021, 1, 1), 1, 2, Decimal("2300.50"), Decimal("0.00"), 2),
         (date(2021, 2, 1), 0, 0, Decimal("0.00"), Decimal("1200.25"), 0),
     ]
+
+
+def test_windows_end_at_every_quarter_end(built):
+    """Boards quote rolling figures ("A1 for the three years ending September 2020").
+    3 years to Sep 2020 (2017-10-01 .. 2020-09-30): C5 (2019-05-20, A1 485, A10 485) and C3
+    (2020-04-01, A1 478, A10 144) -> REGION 2 children, A1 963/2 = 481.5, A10 629/2 = 314.5.
+    12 months to Dec 2020 (2020-01-01 .. 2020-12-31), NTH: C3 478, C6a 425, C6b 424 -> 1327/3."""
+    region = built.one(
+        "select window_start, children_adopted, a1_mean_days, a10_mean_days,"
+        " is_financial_year_window from marts.scorecard_timeliness"
+        " where council_code = 'REGION' and window_label = '3 years to Sep 2020'"
+    )
+    assert region == (date(2017, 10, 1), 2, 481.5, 314.5, False)
+    nth = built.one(
+        "select window_start, window_end, children_adopted, a1_mean_days"
+        " from marts.scorecard_timeliness"
+        " where council_code = 'NTH' and window_label = '12 months to Dec 2020'"
+    )
+    assert nth[:3] == (date(2020, 1, 1), date(2020, 12, 31), 3)
+    assert nth[3] == pytest.approx(1327 / 3, **EXACT)
+    official = built.rows(
+        "select distinct window_label from marts.scorecard_timeliness"
+        " where is_financial_year_window and window_years = 1 order by 1"
+    )
+    assert official == [("2019-20",), ("2020-21",), ("2021-22",)]

@@ -1,7 +1,8 @@
 -- Adoption scorecard timeliness (domain A.3) per partner council and for the partnership
--- (all partner councils' children pooled), for single financial years and three-year windows
--- ending 31 March. Means are pooled over children and stored unrounded. A window that ends
--- after the as-of date is partial (domain A.5). England comparators are the latest published
+-- (all partner councils' children pooled), for one-year and three-year windows ending at every
+-- financial quarter's end (those ending 31 March are the scorecard's financial-year windows).
+-- Means are pooled over children and stored unrounded. A window that ends after the as-of date
+-- is partial (domain A.5). England comparators are the latest published
 -- for a window of the same length ending no later than this one, named by their window label.
 with journeys as (
     select * from {{ ref('fct_adoption_journeys') }}
@@ -77,28 +78,42 @@ bounds as (
     from adopted
 ),
 
-end_years as (
-    select unnest(generate_series(first_year, last_year)) as fy_start_year
-    from bounds
+quarter_ends as (
+    -- every financial quarter's last day from the first adoption year to the last
+    select cast(quarter_start + interval 3 month - interval 1 day as date) as window_end
+    from bounds,
+        unnest(generate_series(
+            make_date(first_year, 4, 1), make_date(last_year + 1, 1, 1), interval 3 month
+        )) as quarters (quarter_start)
     where first_year is not null
 ),
 
+window_lengths as (
+    select unnest([1, 3]) as window_years
+),
+
 windows as (
+    -- one-year and three-year windows ending at every quarter end; those ending 31 March are
+    -- the scorecard's financial-year windows, labelled like 2020-21 and 2018-21
     select
-        1 as window_years,
-        make_date(fy_start_year, 4, 1) as window_start,
-        make_date(fy_start_year + 1, 3, 31) as window_end,
-        cast(fy_start_year as varchar) || '-' || lpad(cast((fy_start_year + 1) % 100 as varchar), 2, '0')
-            as window_label
-    from end_years
-    union all
-    select
-        3 as window_years,
-        make_date(fy_start_year - 2, 4, 1) as window_start,
-        make_date(fy_start_year + 1, 3, 31) as window_end,
-        cast(fy_start_year - 2 as varchar) || '-' || lpad(cast((fy_start_year + 1) % 100 as varchar), 2, '0')
-            as window_label
-    from end_years
+        lengths.window_years,
+        cast(quarter_ends.window_end - to_years(lengths.window_years) + interval 1 day as date)
+            as window_start,
+        quarter_ends.window_end,
+        month(quarter_ends.window_end) = 3 as is_financial_year_window,
+        case
+            when month(quarter_ends.window_end) = 3
+                then
+                    cast(year(quarter_ends.window_end) - lengths.window_years as varchar) || '-'
+                    || lpad(cast(year(quarter_ends.window_end) % 100 as varchar), 2, '0')
+            when lengths.window_years = 1
+                then '12 months to ' || strftime(quarter_ends.window_end, '%b %Y')
+            else
+                cast(lengths.window_years as varchar) || ' years to '
+                || strftime(quarter_ends.window_end, '%b %Y')
+        end as window_label
+    from quarter_ends
+    cross join window_lengths as lengths
 ),
 
 grid as (
@@ -107,7 +122,8 @@ grid as (
         windows.window_label,
         windows.window_start,
         windows.window_end,
-        windows.window_years
+        windows.window_years,
+        windows.is_financial_year_window
     from reporting_units
     cross join windows
 ),
@@ -119,6 +135,7 @@ aggregated as (
         grid.window_start,
         grid.window_end,
         grid.window_years,
+        grid.is_financial_year_window,
         count(cohort.adoption_order_date) as children_adopted,
         count(cohort.a1_days) as a1_children,
         avg(cohort.a1_days) as a1_mean_days,
@@ -133,7 +150,9 @@ aggregated as (
         on
             grid.council_code = cohort.council_code
             and cohort.adoption_order_date between grid.window_start and grid.window_end
-    group by grid.council_code, grid.window_label, grid.window_start, grid.window_end, grid.window_years
+    group by
+        grid.council_code, grid.window_label, grid.window_start, grid.window_end, grid.window_years,
+        grid.is_financial_year_window
 ),
 
 comparators as (
@@ -161,6 +180,7 @@ final as (
         aggregated.window_start,
         aggregated.window_end,
         cast(aggregated.window_years as integer) as window_years,
+        aggregated.is_financial_year_window,
         aggregated.window_end > as_of.as_of_date as is_partial,
         case when aggregated.window_end > as_of.as_of_date then as_of.as_of_date end as partial_as_of,
         cast(aggregated.children_adopted as integer) as children_adopted,
