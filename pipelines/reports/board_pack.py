@@ -86,9 +86,27 @@ def fmt(value, kind: str, withheld: bool = False) -> str:
     return str(value)
 
 
+Cell = tuple[object, bool]  # a mart's value, and whether disclosure control withheld it
+
+
+def _cells(rows: list[tuple]) -> list[list[Cell]]:
+    """Rows selected as value, withheld-flag pairs, paired up."""
+    return [[(row[i], bool(row[i + 1])) for i in range(0, len(row), 2)] for row in rows]
+
+
+def shown(rows: list[list[Cell]], kinds: list[str]) -> list[list[str]]:
+    """Rows as the pack shows them: each value formatted for its kind, * where withheld."""
+    return [[fmt(value, kind, withheld) for (value, withheld), kind in zip(row, kinds, strict=True)]
+            for row in rows]  # fmt: skip
+
+
+def kinds(columns: list[tuple[str, str]]) -> list[str]:
+    return [kind for _, kind in columns]
+
+
 def fetch(con, table: str, columns: list[tuple[str, str]], where: str, params: list,
-          partnership: str) -> list[list[str]]:  # fmt: skip
-    """Rows of `table` as shown in the pack: each (column, kind) formatted, * where withheld."""
+          partnership: str) -> list[list[Cell]]:  # fmt: skip
+    """Rows of `table` (each column with its withheld flag), the partnership's row last."""
     present = {c for (c,) in con.execute(
         "select column_name from duckdb_columns() where schema_name = 'marts' and table_name = ?",
         [table]).fetchall()}  # fmt: skip
@@ -101,8 +119,7 @@ def fetch(con, table: str, columns: list[tuple[str, str]], where: str, params: l
         "order by council_code = ?, council_code",  # the partnership's row last
         [*params, partnership],
     ).fetchall()  # fmt: skip
-    return [[fmt(row[2 * i], kind, bool(row[2 * i + 1])) for i, (_, kind) in enumerate(columns)]
-            for row in rows]  # fmt: skip
+    return _cells(rows)
 
 
 def latest_thresholds() -> dict[str, tuple[int, str]]:
@@ -116,14 +133,16 @@ def latest_thresholds() -> dict[str, tuple[int, str]]:
     return latest
 
 
-def rag(days: str, threshold: int, england: str) -> str:
-    """Green: meets the threshold; amber: misses it, no worse than England; red: worse than both."""
-    if days in (WITHHELD, NONE):
+def rag(days: Cell, threshold: int, england: Cell = (None, False)) -> str:
+    """Green: meets the threshold; amber: misses it, no worse than England; red: worse than both.
+    Judged on the unrounded means."""
+    value, withheld = days
+    if withheld or value is None:
         return NONE
-    value = float(days.replace(",", ""))
     if value <= threshold:
         return "Green"
-    if england not in (WITHHELD, NONE) and value <= float(england.replace(",", "")):
+    england_value, england_withheld = england
+    if not england_withheld and england_value is not None and value <= england_value:
         return "Amber"
     return "Red"
 
@@ -136,16 +155,17 @@ def scorecard_tables(con, quarter_end: date, partnership: str) -> list[Table]:
     if window is None:
         return []
     thresholds = latest_thresholds()
-    rows = fetch(con, "scorecard_timeliness",
-                 [("council_code", "text"), ("window_label", "text"),
-                  ("children_adopted", "count"), ("a1_mean_days", "days"),
-                  ("a10_mean_days", "days"), ("a2_mean_days", "days"), ("a3_share", "share"),
-                  ("england_a10_mean_days", "days"), ("england_a2_mean_days", "days")],
-                 "window_years = 3 and window_end = ?", [window], partnership)  # fmt: skip
+    columns = [("council_code", "text"), ("window_label", "text"), ("children_adopted", "count"),
+               ("a1_mean_days", "days"), ("a10_mean_days", "days"), ("a2_mean_days", "days"),
+               ("a3_share", "share"), ("england_a10_mean_days", "days"),
+               ("england_a2_mean_days", "days")]  # fmt: skip
+    cells = fetch(con, "scorecard_timeliness", columns, "window_years = 3 and window_end = ?",
+                  [window], partnership)  # fmt: skip
+    rows = shown(cells, kinds(columns))
     a1, a2 = thresholds["A1"], thresholds["A2"]
-    for row in rows:
-        row.insert(4, rag(row[3], a1[0], NONE))
-        row.insert(7, rag(row[6], a2[0], row[-1]))
+    for row, cell in zip(rows, cells, strict=True):
+        row.insert(4, rag(cell[3], a1[0]))
+        row.insert(7, rag(cell[5], a2[0], cell[8]))
     label = rows[0][1] if rows else ""
     scorecard = Table(
         "scorecard", f"Adoption scorecard over three years: {label}",
@@ -184,6 +204,12 @@ def scorecard_tables(con, quarter_end: date, partnership: str) -> list[Table]:
     return [scorecard, trend_table]
 
 
+QUARTERLY = [("council_code", "text"), ("adm_decisions", "count"), ("placement_orders", "count"),
+             ("matches", "count"), ("children_placed", "count"), ("adoption_orders", "count"),
+             ("children_waiting", "count"), ("waiting_18_months_since_entered_care", "count"),
+             ("order_to_match_mean_days", "days")]  # fmt: skip
+
+
 def quarterly_table(con, start: date, partnership: str) -> Table:
     return Table(
         "raa_quarterly", "RAA quarterly figures and children waiting",
@@ -192,13 +218,8 @@ def quarterly_table(con, start: date, partnership: str) -> Table:
         "of the quarter. Every match counts in its quarter, also one that later disrupted.",
         ["Council", "ADM decisions", "Placement orders", "Matches", "Children placed",
          "Adoption orders", "Children waiting", "Waiting 18+ months in care", "RAA16 days"],
-        fetch(con, "raa_quarterly",
-              [("council_code", "text"), ("adm_decisions", "count"),
-               ("placement_orders", "count"), ("matches", "count"), ("children_placed", "count"),
-               ("adoption_orders", "count"), ("children_waiting", "count"),
-               ("waiting_18_months_since_entered_care", "count"),
-               ("order_to_match_mean_days", "days")],
-              "quarter_start = ?", [start], partnership),
+        shown(fetch(con, "raa_quarterly", QUARTERLY, "quarter_start = ?", [start], partnership),
+              kinds(QUARTERLY)),
     )  # fmt: skip
 
 
@@ -206,15 +227,14 @@ def adopter_tables(con, start: date, partnership: str) -> list[Table]:
     stages = [("enquiries", "Enquiries"), ("registrations", "Registrations"),
               ("stage1_starts", "Stage 1 started"), ("stage2_starts", "Stage 2 started"),
               ("approvals", "Approvals"), ("matches", "Matches")]  # fmt: skip
-    rows = fetch(con, "adopter_pipeline",
-                 [("council_code", "text"), *((s, "count") for s, _ in stages),
-                  ("registration_to_approval_mean_days", "days"),
-                  ("approved_within_6_months_share", "share"),
-                  ("approved_households_waiting", "count")],
-                 "quarter_start = ?", [start], partnership)  # fmt: skip
-    region = rows[-1] if rows else []
-    bars = [(name, None if v == WITHHELD else float(v.replace(",", "")) if v != NONE else 0.0)
-            for (_, name), v in zip(stages, region[1:7], strict=False)]  # fmt: skip
+    columns = [("council_code", "text"), *((stage, "count") for stage, _ in stages),
+               ("registration_to_approval_mean_days", "days"),
+               ("approved_within_6_months_share", "share"), ("approved_households_waiting", "count")]  # fmt: skip
+    cells = fetch(con, "adopter_pipeline", columns, "quarter_start = ?", [start], partnership)
+    rows = shown(cells, kinds(columns))
+    region = cells[-1][1:7] if cells else []  # the partnership's row, stage by stage
+    bars = [(name, None if withheld else float(value or 0))
+            for (_, name), (value, withheld) in zip(stages, region, strict=False)]  # fmt: skip
     return [
         Table("adopter_funnel", "Adopter pipeline: the partnership's funnel this quarter",
               "Households at each stage in the quarter, from first enquiry to a match with a "
@@ -240,20 +260,19 @@ def support_table(con, start: date, end: date, partnership: str) -> Table:
         f"""with support_quarter as (
                 select council_code, {summed} from marts.adoption_support
                 where month_start between ? and ? group by council_code)
-            select council_code, {', '.join(f'{c}, {c}_suppressed' for c in [*counts, *money])}
+            select council_code, false,
+                {', '.join(f'{c}, {c}_suppressed' for c in [*counts, *money])}
             from support_quarter order by council_code = ?, council_code""",
         [start, end, partnership],
     ).fetchall()  # fmt: skip
-    kinds = ["count"] * len(counts) + ["gbp"] * len(money)
-    shown = [[row[0], *(fmt(row[1 + 2 * i], k, bool(row[2 + 2 * i])) for i, k in enumerate(kinds))]
-             for row in rows]  # fmt: skip
+    table = shown(_cells(rows), ["text", *["count"] * len(counts), *["gbp"] * len(money)])
     return Table(
         "adoption_support", "Adoption support this quarter",
         "Referrals and assessments for support, Adoption Support Fund applications (and the "
         "money applied for and approved), and letterbox exchanges, summed over the quarter.",
         ["Council", "Referrals", "Assessments", "ASF applications", "ASF approved",
-         "Letterbox exchanges", "ASF applied for", "ASF approved (£)"],
-        shown,
+         "Letterbox exchanges", "ASF applied for (£)", "ASF approved (£)"],
+        table,
     )  # fmt: skip
 
 

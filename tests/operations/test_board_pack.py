@@ -173,3 +173,13 @@ def test_the_dagster_asset_writes_the_pack_for_the_latest_ended_quarter(region, 
     (materialised,) = result.asset_materializations_for_node("board_pack")
     assert materialised.metadata["quarter"].value == quarter[0]
     assert Path(materialised.metadata["pdf"].value).exists()
+
+
+def test_rag_is_judged_on_the_unrounded_mean():
+    from pipelines.reports.board_pack import rag
+
+    assert rag((426.0, False), 426) == "Green"
+    assert rag((426.4, False), 426) == "Red"  # shown as 426, still over the threshold
+    assert rag((430.0, False), 426, (430.2, False)) == "Amber"
+    assert rag((430.0, False), 426, (None, True)) == "Red"  # England withheld: no amber
+    assert rag((None, True), 426) == "–"
