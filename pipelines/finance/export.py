@@ -127,9 +127,9 @@ def _write_workbook(out: Path, year: str, cover: dict, tables: list[BoardTable],
         _write_cover(workbook, year, cover, tables, styles)
         for table in tables:
             sheet = workbook.add_worksheet(table.sheet)
-            last = _write_table(sheet, table, styles, total)
+            last, totals = _write_table(sheet, table, styles, total)
             if table is tables[0]:
-                _write_reconciliation(sheet, table, budgets, last, total)
+                _write_reconciliation(sheet, budgets, last, totals, total)
             _print_setup(
                 sheet, f"{cover['partnership']}: {table.title}, {year}", len(table.columns)
             )
@@ -169,8 +169,9 @@ def _write_cover(workbook, year: str, cover: dict, tables: list[BoardTable], sty
     _print_setup(sheet, f"{cover['partnership']}: cost apportionment {year}", 2, landscape=False)
 
 
-def _write_table(sheet, table: BoardTable, styles, total) -> int:
-    """Title, how to read, header and rows, then the totals row; returns the totals row."""
+def _write_table(sheet, table: BoardTable, styles, total) -> tuple[int, dict[int, float]]:
+    """Title, how to read, header and rows, then the totals row; returns the totals row and its
+    values by column."""
     width = len(table.columns)
     sheet.merge_range(TITLE_ROW, 0, TITLE_ROW, width - 1, table.title, styles["title"])
     sheet.merge_range(NOTE_ROW, 0, NOTE_ROW + 1, width - 1, table.how_to_read, styles["note"])
@@ -184,32 +185,32 @@ def _write_table(sheet, table: BoardTable, styles, total) -> int:
                 value = value.replace("_", " ").capitalize()
             _write_cell(sheet, r, c, value, styles.get(column.kind))
     last = HEADER_ROW + len(table.rows) + 1
+    totals: dict[int, float] = {}
     if table.total_columns:
         sheet.write(last, 0, "Total", total["text"])
         for c, column in enumerate(table.columns[1:], start=1):
             if column.name in table.total_columns:
                 cells = xlsxwriter.utility.xl_range(HEADER_ROW + 1, c, last - 1, c)
-                value = sum(float(row[c] or 0) for row in table.rows)
-                sheet.write_formula(last, c, f"=SUM({cells})", total[column.kind], value)
+                totals[c] = sum(float(row[c] or 0) for row in table.rows)
+                sheet.write_formula(last, c, f"=SUM({cells})", total[column.kind], totals[c])
             else:
                 sheet.write_blank(last, c, None, total["text"])
     sheet.freeze_panes(HEADER_ROW + 1, 0)
-    return last
+    return last, totals
 
 
-def _write_reconciliation(sheet, table: BoardTable, budgets: list[float], last: int, total) -> None:
-    """Under the summary's totals: the pool budgets, and the difference (zero when it adds up)."""
-    pools = len(budgets)
+def _write_reconciliation(sheet, budgets: list[float], last: int, totals: dict[int, float],
+                          total) -> None:  # fmt: skip
+    """Under the summary's totals (one column per pool, then all): the pool budgets, and the
+    difference (zero when it adds up)."""
+    cell = xlsxwriter.utility.xl_rowcol_to_cell
     money = total["money"]
     sheet.write(last + 1, 0, "Pool budget", total["text"])
     sheet.write(last + 2, 0, "Difference", total["text"])
-    for c in range(1, pools + 2):
-        budget = sum(budgets) if c == pools + 1 else budgets[c - 1]
+    for c, budget in enumerate([*budgets, sum(budgets)], start=1):
         sheet.write_number(last + 1, c, budget, money)
-        above = xlsxwriter.utility.xl_rowcol_to_cell
-        summed = sum(float(row[c] or 0) for row in table.rows)
-        sheet.write_formula(last + 2, c, f"={above(last, c)}-{above(last + 1, c)}", money,
-                            round(summed - budget, 2))  # fmt: skip
+        sheet.write_formula(last + 2, c, f"={cell(last, c)}-{cell(last + 1, c)}", money,
+                            round(totals[c] - budget, 2))  # fmt: skip
 
 
 def _print_setup(sheet, title: str, columns: int, landscape: bool = True) -> None:
