@@ -22,17 +22,6 @@
     date_diff('day', {{ start_expr }}, {{ end_expr }})
 {%- endmacro %}
 
-{#- The as-of date for point-in-time marts: var as_of_date, else today. -#}
-{% macro as_of_date() -%}
-    {%- set as_of = var('as_of_date', none) -%}
-    {%- if as_of -%}
-        cast('{{ as_of }}' as date)
-    {%- else -%}
-        current_date
-    {%- endif -%}
-{%- endmacro %}
-
-
 {# A2 (domain A.1): placement order -> match in days; a match before the order counts 0; no
    order (consent route) or no match, no A2. #}
 {% macro order_to_match_days(order_expr, match_expr) -%}

@@ -1,6 +1,6 @@
--- Children waiting for an adoptive placement on the as-of date (var as_of_date, default
--- today): an ADM decision or a placement order made, still in care, not in an adoption
--- placement, the latest plan not ceased (reversed) and not adopted. Each waiting child of a
+-- Children waiting for an adoptive placement on the data's as-of date (int_data_as_of): an
+-- ADM decision or a placement order made, still in care, not in an adoption placement, the
+-- latest plan not ceased (reversed) and not adopted. Each waiting child of a
 -- partner council also has a partnership (REGION) row. A match whose placement has since
 -- disrupted is over: such a child shows no match date (domain A.5).
 with periods as (
@@ -33,7 +33,7 @@ partnership as (
 ),
 
 as_of as (
-    select {{ as_of_date() }} as as_of_date
+    select as_of_date from {{ ref('int_data_as_of') }}
 ),
 
 latest_decisions as (

@@ -1,0 +1,13 @@
+with source as (
+    select * from {{ source('audit', 'current_submissions') }}
+),
+
+renamed as (
+    select
+        council_code,
+        submission_id,
+        is_stale
+    from source
+)
+
+select * from renamed
