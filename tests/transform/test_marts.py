@@ -147,7 +147,7 @@ def test_partial_windows_are_flagged(built):
 
 def test_latest_england_comparator_with_its_window(built):
     """2018-21 and 2019-22 have their own England A10; 2017-20 has none of its own, so it carries
-    the latest published before it (A1 2011-14), labelled with that window."""
+    the latest published before it (A1 2016-19), labelled with that window."""
     rows = {
         label: rest
         for label, *rest in built.rows(
@@ -158,7 +158,17 @@ def test_latest_england_comparator_with_its_window(built):
     }
     assert rows["2018-21"][:2] == [438.0, "2018-21"]
     assert rows["2019-22"][:2] == [445.0, "2019-22"]
-    assert rows["2017-20"] == [None, None, 628.0, "2011-14"]
+    assert rows["2017-20"] == [None, None, 486.0, "2016-19"]
+    comparators = built.rows(
+        "select comparator, comparator_mean_days, comparator_window_label, is_same_window"
+        " from marts.scorecard_comparators where council_code = 'REGION'"
+        " and window_label = '2017-20' and window_years = 3 order by indicator"
+    )
+    # England only: the statistical neighbours' rows in the seed are Thurrock's
+    assert comparators == [
+        ("england", 486.0, "2016-19", False),
+        ("england", 201.0, "2016-19", False),
+    ]
 
 
 def test_priority_children(built):

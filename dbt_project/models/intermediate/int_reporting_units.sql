@@ -1,0 +1,34 @@
+-- Which reporting units each partner council's rows count in: its own code, and the
+-- partnership's (REGION), which pools every partner council. A mart joins its partner rows here
+-- once instead of writing "partner rows plus a partnership copy" itself. Agency rows (the
+-- partnership's own case system) count in neither.
+with councils as (
+    select * from {{ ref('dim_council') }}
+),
+
+partners as (
+    select council_code from councils
+    where is_partner_council
+),
+
+partnership as (
+    select max(council_code) as region_code from councils
+    where is_partnership
+),
+
+final as (
+    select
+        partners.council_code,
+        partners.council_code as reporting_code,
+        false as is_partnership_total
+    from partners
+    union all
+    select
+        partners.council_code,
+        partnership.region_code as reporting_code,
+        true as is_partnership_total
+    from partners
+    cross join partnership
+)
+
+select * from final
