@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,8 @@ class Registry:
     partnership_code: str
     partnership_name: str
     councils: tuple[Council, ...]
+    # The day the partnership started (marts compare before and since); None when not given.
+    partnership_launched: dt.date | None = None
 
     def get(self, code: str) -> Council:
         for council in self.councils:
@@ -96,4 +99,19 @@ def load_registry(path: Path) -> Registry:
         partnership_code=partnership.get("code", "REGION"),
         partnership_name=partnership.get("name", "Regional Adoption Partnership"),
         councils=tuple(councils),
+        partnership_launched=_launch_date(path, partnership.get("launched")),
     )
+
+
+def _launch_date(path: Path, value: object) -> dt.date | None:
+    """`launched:` as YAML reads it: a date (2020-11-01), or nothing."""
+    if value is None:
+        return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise RegistryError(
+            f"{path}: partnership 'launched: {value}' is not a date; write it as 2020-11-01"
+        ) from None

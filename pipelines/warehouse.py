@@ -79,6 +79,8 @@ def canonical_ddl() -> str:
         "create table if not exists canonical.councils (council_code varchar primary key,"
         " council_name varchar not null, dialect varchar not null, role varchar not null,"
         " hub varchar, is_partnership boolean not null default false);",
+        # Added after the first release: warehouses created before it gain the column here.
+        "alter table canonical.councils add column if not exists launched_on date;",
     ]
     for table in TABLES.values():
         cols = ",\n    ".join(f"{name} {sql_type}" for name, sql_type in stored_columns(table))

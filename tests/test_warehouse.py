@@ -7,7 +7,7 @@ import time
 import duckdb
 import pytest
 
-from pipelines.warehouse import STORAGE_VERSION, connect
+from pipelines.warehouse import STORAGE_VERSION, connect, ensure_schemas
 
 HOLD = (
     "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
@@ -54,3 +54,22 @@ def test_a_writer_waits_for_another_process_to_let_go_of_the_warehouse(tmp_path)
             connect(database, lock_wait_seconds=0.5)
     finally:
         holder.kill()
+
+
+def test_a_warehouse_from_before_the_launch_date_gains_its_column(tmp_path):
+    database = tmp_path / "old.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute("create schema canonical")
+        con.execute(
+            "create table canonical.councils (council_code varchar primary key, council_name"
+            " varchar not null, dialect varchar not null, role varchar not null, hub varchar,"
+            " is_partnership boolean not null default false)"
+        )
+        con.execute(
+            "insert into canonical.councils values ('AAA', 'A', 'ssda903', 'partner', null, false)"
+        )
+        ensure_schemas(con)
+        columns = [c for (c,) in con.execute(
+            "select column_name from duckdb_columns() where table_name = 'councils'").fetchall()]  # fmt: skip
+        assert columns[-1] == "launched_on"
+        assert con.execute("select count(*) from canonical.councils").fetchone() == (1,)

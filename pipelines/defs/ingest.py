@@ -29,6 +29,12 @@ def canonical_key(table: str) -> dg.AssetKey:
 
 SUBMISSION_KEY = canonical_key("council_submission")
 
+# The audit tables dbt reads (int_data_as_of: the data's as-of date).
+AUDIT_TABLES = {
+    "submissions": "Every submission the pipeline tried to load, with its export date.",
+    "current_submissions": "Per council, the submission whose rows the canonical tables hold.",
+}
+
 
 def council_partitions(registry: Registry) -> dg.StaticPartitionsDefinition:
     return dg.StaticPartitionsDefinition(registry.codes)
@@ -42,19 +48,24 @@ def council_partitions(registry: Registry) -> dg.StaticPartitionsDefinition:
 )
 def council_reference(warehouse: WarehouseResource) -> dg.MaterializeResult:
     registry = warehouse.registry()
-    rows = [(c.code, c.name, c.dialect, c.role, c.hub, False) for c in registry.councils]
+    rows = [(c.code, c.name, c.dialect, c.role, c.hub, False, None) for c in registry.councils]
     rows.append((registry.partnership_code, registry.partnership_name, "none", "partnership",
-                 None, True))  # fmt: skip
+                 None, True, registry.partnership_launched))  # fmt: skip
     with warehouse.connection() as con:
         con.execute("begin transaction")
         con.execute("delete from canonical.councils")
-        con.executemany("insert into canonical.councils values (?, ?, ?, ?, ?, ?)", rows)
+        con.executemany(
+            "insert into canonical.councils (council_code, council_name, dialect, role, hub,"
+            " is_partnership, launched_on) values (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
         con.execute("commit")
     return dg.MaterializeResult(metadata={"councils": len(rows) - 1})
 
 
 def canonical_table_specs() -> list[dg.AssetSpec]:
-    """The canonical tables, written by `council_submission` and read by dbt's sources."""
+    """The canonical and audit tables written by `council_submission` and read by dbt's
+    sources."""
     return [
         dg.AssetSpec(
             canonical_key(table.name),
@@ -63,6 +74,14 @@ def canonical_table_specs() -> list[dg.AssetSpec]:
             deps=[SUBMISSION_KEY],
         )
         for table in TABLES.values()
+    ] + [
+        dg.AssetSpec(
+            dg.AssetKey(["audit", name]),
+            group_name=INGEST_GROUP,
+            description=f"{description} Written by council_submission.",
+            deps=[SUBMISSION_KEY],
+        )
+        for name, description in AUDIT_TABLES.items()
     ]
 
 

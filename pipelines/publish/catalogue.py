@@ -88,6 +88,16 @@ AGGREGATE_MARTS: dict[str, DisclosureRule] = {
             "placed_interagency": ("placed_interagency_la", "placed_interagency_vaa"),
         },
     ),
+    "launch_comparison": DisclosureRule(
+        counts=("adm_decisions", "placement_orders", "matches", "placements_started",
+                "adoption_orders", "adopter_approvals", "matched_with_care_start",
+                "matched_with_order"),
+        derived={
+            "care_to_match_mean_days": ("matched_with_care_start",),
+            "order_to_match_mean_days": ("matched_with_order",),
+        },
+        cell_group=("period",),
+    ),
     "priority_children": DisclosureRule(
         counts=("children_adopted", "aged_5_plus", "sibling_group_placed_together",
                 "ethnicity_other_than_wbri", "ethnicity_unknown", "disabled", "any_priority"),
@@ -100,8 +110,9 @@ AGGREGATE_MARTS: dict[str, DisclosureRule] = {
     ),
 }  # fmt: skip
 
-# Money, not counts of children: published as they are.
-MONEY_MARTS = ("cost_apportionment", "budget_variance", "formula_comparison")
+# Money and published reference figures, not counts of children: published as they are.
+AS_IS_MARTS = ("cost_apportionment", "budget_variance", "formula_comparison",
+               "scorecard_comparators")  # fmt: skip
 
 # One row per child (pseudonymised): never in the general snapshot, only the restricted files.
 CHILD_LEVEL_MARTS = ("children_waiting", "funding_driver_events", "interagency_recharges")
@@ -110,7 +121,10 @@ CHILD_LEVEL_MARTS = ("children_waiting", "funding_driver_events", "interagency_r
 # checks each is unique on the demo's snapshot).
 GRAIN: dict[str, tuple[str, ...]] = {
     "scorecard_timeliness": ("council_code", "window_label", "window_years"),
+    "scorecard_comparators": ("council_code", "window_label", "window_years", "indicator",
+                              "comparator"),
     "raa_quarterly": ("council_code", "quarter_start"),
+    "launch_comparison": ("council_code", "period"),
     "adopter_pipeline": ("council_code", "quarter_start"),
     "adopter_withdrawals": ("council_code", "quarter_start", "withdrawal_reason"),
     "adoption_support": ("council_code", "month_start"),

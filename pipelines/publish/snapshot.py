@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines.publish.catalogue import AGGREGATE_MARTS, CHILD_LEVEL_MARTS, MONEY_MARTS
+from pipelines.publish.catalogue import AGGREGATE_MARTS, AS_IS_MARTS, CHILD_LEVEL_MARTS
 from pipelines.publish.describe import (
     comment_on,
     parquet_options,
@@ -50,7 +50,7 @@ class PublishedTable:
 def disclosure_of(mart: str) -> str | None:
     if mart in AGGREGATE_MARTS:
         return "suppressed"
-    if mart in MONEY_MARTS:
+    if mart in AS_IS_MARTS:
         return "as_is"
     if mart in CHILD_LEVEL_MARTS:
         return "restricted"

@@ -105,8 +105,9 @@ def kinds(columns: list[tuple[str, str]]) -> list[str]:
 
 
 def fetch(con, table: str, columns: list[tuple[str, str]], where: str, params: list,
-          partnership: str) -> list[list[Cell]]:  # fmt: skip
-    """Rows of `table` (each column with its withheld flag), the partnership's row last."""
+          partnership: str, then_by: str = "") -> list[list[Cell]]:  # fmt: skip
+    """Rows of `table` (each column with its withheld flag), the partnership's rows last, then
+    ordered by `then_by` within a council."""
     present = {c for (c,) in con.execute(
         "select column_name from duckdb_columns() where schema_name = 'marts' and table_name = ?",
         [table]).fetchall()}  # fmt: skip
@@ -116,7 +117,7 @@ def fetch(con, table: str, columns: list[tuple[str, str]], where: str, params: l
         select.append(f"{column}_suppressed" if f"{column}_suppressed" in present else "false")
     rows = con.execute(
         f"select {', '.join(select)} from marts.{table} where {where} "
-        "order by council_code = ?, council_code",  # the partnership's row last
+        f"order by council_code = ?, council_code{', ' + then_by if then_by else ''}",
         [*params, partnership],
     ).fetchall()  # fmt: skip
     return _cells(rows)
@@ -223,6 +224,41 @@ def quarterly_table(con, start: date, partnership: str) -> Table:
     )  # fmt: skip
 
 
+LAUNCH = [("council_code", "text"), ("period", "text"), ("period_days", "days"),
+          ("matches", "count"), ("adm_decisions", "count"), ("placement_orders", "count"),
+          ("adopter_approvals", "count"), ("care_to_match_mean_days", "days"),
+          ("order_to_match_mean_days", "days")]  # fmt: skip
+
+
+def launch_tables(con, partnership: str) -> list[Table]:
+    """Before and since the partnership launched; none when the registry gives no launch."""
+    rows = fetch(con, "launch_comparison", LAUNCH, "true", [], partnership, then_by="period")
+    if not rows:
+        return []
+    start, end = con.execute(
+        "select min(period_start), max(period_end) from marts.launch_comparison"
+    ).fetchone()  # fmt: skip
+    launched = con.execute(
+        "select min(period_start) from marts.launch_comparison where period = 'since launch'"
+    ).fetchone()[0]  # fmt: skip
+    for row in rows:
+        (period, _), (days, _), (matches, withheld) = row[1], row[2], row[3]
+        row[1] = (period.split()[0].capitalize(), False)
+        # a rate puts periods of different lengths on one footing; withheld with its count
+        row[2] = (None if matches is None else matches * 365.25 / days, withheld)
+    return [Table(
+        "launch_comparison", "Before and since the partnership launched",
+        f"The 12 months before the launch on {launched:%-d %B %Y} (from {start:%-d %B %Y}) "
+        f"against the time since, to {end:%-d %B %Y}. The periods differ in length: compare "
+        "matches a year. Timeliness takes the match date in lieu of an adoption date: mean "
+        "days from entering care, and from the placement order, to the match, over the "
+        "period's matches.",
+        ["Council", "Period", "Matches a year", "Matches", "ADM decisions", "Placement orders",
+         "Adopters approved", "Entered care to match, days", "Order to match, days"],
+        shown(rows, kinds(LAUNCH)),
+    )]  # fmt: skip
+
+
 def adopter_tables(con, start: date, partnership: str) -> list[Table]:
     stages = [("enquiries", "Enquiries"), ("registrations", "Registrations"),
               ("stage1_starts", "Stage 1 started"), ("stage2_starts", "Stage 2 started"),
@@ -325,7 +361,7 @@ def build_pack(published_db: Path, quarter: str, partnership: str, partnership_n
             "order by council_code", [run]).fetchall())  # fmt: skip
         finance, versions = finance_tables(con, end)
         tables = [*scorecard_tables(con, end, partnership), quarterly_table(con, start, partnership),
-                  *adopter_tables(con, start, partnership),
+                  *launch_tables(con, partnership), *adopter_tables(con, start, partnership),
                   support_table(con, start, end, partnership), *finance]  # fmt: skip
     return Pack(quarter, start, end, partnership_name, partnership, tables, snapshot,
                 f"{published:%d %B %Y %H:%M} UTC", submissions, versions)  # fmt: skip

@@ -131,6 +131,11 @@ def test_every_figure_equals_its_mart(region, pack, quarter):
             "select enquiries, approvals from marts.adopter_pipeline "
             "where quarter_start = ? and council_code = 'REGION'", [quarter[1]]
         ).fetchone()  # fmt: skip
+        launch = con.execute(
+            """select council_code, matches, matches_suppressed, order_to_match_mean_days,
+                      order_to_match_mean_days_suppressed
+               from marts.launch_comparison order by council_code = 'REGION', council_code, period"""
+        ).fetchall()  # fmt: skip
         contributions = dict(con.execute(
             """select council_code, sum(contribution_gbp) from marts.cost_apportionment
                where financial_year = ? group by all""", [quarter[0][:7]]
@@ -144,6 +149,11 @@ def test_every_figure_equals_its_mart(region, pack, quarter):
     pipeline = {r[0]: r for r in rows_of(pack, "adopter_pipeline")}
     assert pipeline["REGION"][1] == fmt(funnel[0], "count")
     assert pipeline["REGION"][5] == fmt(funnel[1], "count")
+    shown_launch = rows_of(pack, "launch_comparison")
+    assert [r[0] for r in shown_launch] == [r[0] for r in launch]
+    for got, row in zip(shown_launch, launch, strict=True):
+        assert got[3] == fmt(row[1], "count", row[2])
+        assert got[8] == fmt(row[3], "days", row[4])
     finance = {r[0]: r[1] for r in rows_of(pack, "finance")}
     assert finance == {c: fmt(v, "gbp") for c, v in contributions.items()}
 

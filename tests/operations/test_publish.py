@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines.publish.catalogue import AGGREGATE_MARTS, CHILD_LEVEL_MARTS, MONEY_MARTS
+from pipelines.publish.catalogue import AGGREGATE_MARTS, AS_IS_MARTS, CHILD_LEVEL_MARTS
 from pipelines.publish.disclosure import flag_name
 
 
@@ -27,7 +27,7 @@ def test_publish_records_run_submissions_and_row_counts(region):
         ).fetchall())  # fmt: skip
         audit = work.execute("select run_id, status from audit.publishes").fetchall()
         exact = {t: work.execute(f"select count(*) from marts.{t}").fetchone()[0]
-                 for t in (*AGGREGATE_MARTS, *MONEY_MARTS)}  # fmt: skip
+                 for t in (*AGGREGATE_MARTS, *AS_IS_MARTS)}  # fmt: skip
     assert audit == [(region.report.build_run_id, "published")]
     with duckdb.connect(str(published / "raa.duckdb"), read_only=True) as pub:
         runs = pub.execute("select run_id from meta.publishes").fetchall()
@@ -42,7 +42,7 @@ def test_publish_records_run_submissions_and_row_counts(region):
         ).fetchall()}  # fmt: skip
     assert runs == [(region.report.build_run_id,)]
     assert used == hashes
-    assert tables == set(AGGREGATE_MARTS) | set(MONEY_MARTS)
+    assert tables == set(AGGREGATE_MARTS) | set(AS_IS_MARTS)
     assert {t: counts[t] for t in exact} == exact
     for table in tables:
         assert (published / "parquet" / f"{table}.parquet").exists()

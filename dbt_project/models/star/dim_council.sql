@@ -11,7 +11,8 @@ partnership_fallback as (
         cast(null as varchar) as dialect,
         'partnership' as council_role,
         cast(null as varchar) as hub_name,
-        true as is_partnership
+        true as is_partnership,
+        cast(null as date) as partnership_launched_on
     where not exists (
         select 1 from councils
         where is_partnership
@@ -32,7 +33,9 @@ final as (
         case when is_partnership then 'partnership' else council_role end as council_role,
         hub_name,
         is_partnership,
-        not is_partnership and council_role = 'partner' as is_partner_council
+        not is_partnership and council_role = 'partner' as is_partner_council,
+        -- the partnership's launch date on every row, so a council's row can be split at it
+        max(partnership_launched_on) over () as partnership_launched_on
     from combined
 )
 

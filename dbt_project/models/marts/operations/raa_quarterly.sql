@@ -9,108 +9,31 @@ periods as (
     select * from {{ ref('fct_periods_of_care') }}
 ),
 
-matches as (
-    select * from {{ ref('fct_adoption_matches') }}
-),
-
 placements as (
     select * from {{ ref('fct_adoption_placements') }}
 ),
 
-councils as (
-    select * from {{ ref('dim_council') }}
-),
-
-partnership as (
-    select max(council_code) as region_code from councils
-    where is_partnership
-),
-
-partner_councils as (
-    select council_code from councils
-    where is_partner_council
+reporting_units as (
+    select * from {{ ref('int_reporting_units') }}
 ),
 
 events as (
-    select
-        council_code,
-        child_key,
-        decision_date as event_date,
-        'adm_decision' as event_type,
-        cast(null as integer) as order_to_match_days
-    from decisions
-    union all
-    select
-        council_code,
-        child_key,
-        placement_order_date as event_date,
-        'placement_order' as event_type,
-        null as order_to_match_days
-    from periods
-    where placement_order_date is not null
-    union all
-    select
-        council_code,
-        child_key,
-        match_date as event_date,
-        'match' as event_type,
-        order_to_match_days
-    from matches
-    union all
-    select
-        council_code,
-        child_key,
-        placement_start_date as event_date,
-        'placed' as event_type,
-        null as order_to_match_days
-    from placements
-    union all
-    select
-        council_code,
-        child_key,
-        adoption_order_date as event_date,
-        'adoption_order' as event_type,
-        null as order_to_match_days
-    from periods
-    where adoption_order_date is not null
-    union all
-    select
-        council_code,
-        child_key,
-        reversal_date as event_date,
-        'reversal' as event_type,
-        null as order_to_match_days
-    from decisions
-    where reversal_date is not null
-    union all
-    select
-        council_code,
-        child_key,
-        disruption_date as event_date,
-        'disruption' as event_type,
-        null as order_to_match_days
-    from placements
-    where disruption_date is not null
-),
-
-partner_events as (
-    select events.*
-    from events
-    inner join partner_councils on events.council_code = partner_councils.council_code
+    select * from {{ ref('int_journey_events') }}
 ),
 
 pooled_events as (
-    select * from partner_events
-    union all
     select
-        partnership.region_code as council_code,
+        reporting_units.reporting_code as council_code,
         -- keep children of different councils apart when counting distinct children
-        partner_events.council_code || ':' || partner_events.child_key as child_key,
-        partner_events.event_date,
-        partner_events.event_type,
-        partner_events.order_to_match_days
-    from partner_events
-    cross join partnership
+        case
+            when reporting_units.is_partnership_total then events.council_code || ':' || events.child_key
+            else events.child_key
+        end as child_key,
+        events.event_date,
+        events.event_type,
+        events.order_to_match_days
+    from events
+    inner join reporting_units on events.council_code = reporting_units.council_code
 ),
 
 bounds as (
@@ -130,15 +53,9 @@ quarters as (
         on dim_date.date_day between bounds.first_date and bounds.last_date
 ),
 
-reporting_units as (
-    select council_code from partner_councils
-    union all
-    select region_code from partnership
-),
-
 grid as (
-    select
-        reporting_units.council_code,
+    select distinct
+        reporting_units.reporting_code as council_code,
         quarters.quarter_start,
         quarters.quarter_end
     from reporting_units
@@ -187,8 +104,12 @@ rolling as (
 ordered_periods as (
     select periods.*
     from periods
-    inner join partner_councils on periods.council_code = partner_councils.council_code
-    where periods.placement_order_date is not null
+    where
+        periods.placement_order_date is not null
+        and periods.council_code in (
+            select own_units.council_code from reporting_units as own_units
+            where not own_units.is_partnership_total
+        )
 ),
 
 waiting as (
@@ -235,17 +156,14 @@ waiting as (
 ),
 
 pooled_waiting as (
-    select * from waiting
-    union all
     select
-        partnership.region_code as council_code,
-        waiting.council_code || ':' || waiting.child_key as child_key,
+        reporting_units.reporting_code as council_code,
         waiting.quarter_start,
         waiting.quarter_end,
         waiting.period_start_date,
         waiting.placement_order_date
     from waiting
-    cross join partnership
+    inner join reporting_units on waiting.council_code = reporting_units.council_code
 ),
 
 waiting_summary as (

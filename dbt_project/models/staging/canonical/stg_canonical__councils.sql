@@ -9,7 +9,8 @@ renamed as (
         dialect,
         lower(role) as council_role,
         hub as hub_name,
-        coalesce(is_partnership, false) as is_partnership
+        coalesce(is_partnership, false) as is_partnership,
+        launched_on as partnership_launched_on
     from source
 )
 

@@ -1,0 +1,122 @@
+-- Before and since the partnership launched (registry `partnership.launched`), as the boards
+-- compare them: the 12 months before the launch against the time from the launch to the data's
+-- as-of date, per partner council and for the partnership (pooled). Every match counts in its
+-- period (domain A.5). The timeliness means are over the children matched in the period,
+-- "taking the match date in lieu of an adoption date": entered care -> match (A1's start) and
+-- placement order -> match (A2, floored at 0). No rows when the registry gives no launch date.
+with events as (
+    select * from {{ ref('int_journey_events') }}
+),
+
+adopter_events as (
+    select * from {{ ref('fct_adopter_events') }}
+),
+
+reporting_units as (
+    select * from {{ ref('int_reporting_units') }}
+),
+
+launch as (
+    select max(partnership_launched_on) as launched_on from {{ ref('dim_council') }}
+),
+
+as_of as (
+    select as_of_date from {{ ref('int_data_as_of') }}
+),
+
+periods as (
+    select
+        'before launch' as period,
+        cast(launch.launched_on - interval 12 month as date) as period_start,
+        cast(launch.launched_on - interval 1 day as date) as period_end
+    from launch
+    where launch.launched_on is not null
+    union all
+    select
+        'since launch' as period,
+        launch.launched_on as period_start,
+        as_of.as_of_date as period_end
+    from launch
+    cross join as_of
+    where launch.launched_on <= as_of.as_of_date
+),
+
+grid as (
+    select distinct
+        reporting_units.reporting_code as council_code,
+        periods.period,
+        periods.period_start,
+        periods.period_end
+    from reporting_units
+    cross join periods
+),
+
+pooled_events as (
+    select
+        reporting_units.reporting_code as council_code,
+        events.event_date,
+        events.event_type,
+        events.order_to_match_days,
+        events.care_to_match_days
+    from events
+    inner join reporting_units on events.council_code = reporting_units.council_code
+    union all
+    select
+        reporting_units.reporting_code as council_code,
+        adopter_events.event_date,
+        'adopter_approval' as event_type,
+        null as order_to_match_days,
+        null as care_to_match_days
+    from adopter_events
+    inner join reporting_units on adopter_events.council_code = reporting_units.council_code
+    where adopter_events.event_type = 'APPROVAL'
+),
+
+counts as (
+    select
+        grid.council_code,
+        grid.period,
+        count(*) filter (where pooled_events.event_type = 'adm_decision') as adm_decisions,
+        count(*) filter (where pooled_events.event_type = 'placement_order') as placement_orders,
+        count(*) filter (where pooled_events.event_type = 'match') as matches,
+        count(*) filter (where pooled_events.event_type = 'placed') as placements_started,
+        count(*) filter (where pooled_events.event_type = 'adoption_order') as adoption_orders,
+        count(*) filter (where pooled_events.event_type = 'adopter_approval') as adopter_approvals,
+        count(pooled_events.care_to_match_days) filter (where pooled_events.event_type = 'match')
+            as matched_with_care_start,
+        avg(pooled_events.care_to_match_days) filter (where pooled_events.event_type = 'match')
+            as care_to_match_mean_days,
+        count(pooled_events.order_to_match_days) filter (where pooled_events.event_type = 'match')
+            as matched_with_order,
+        avg(pooled_events.order_to_match_days) filter (where pooled_events.event_type = 'match')
+            as order_to_match_mean_days
+    from grid
+    left join pooled_events
+        on
+            grid.council_code = pooled_events.council_code
+            and pooled_events.event_date between grid.period_start and grid.period_end
+    group by grid.council_code, grid.period
+),
+
+final as (
+    select
+        grid.council_code,
+        grid.period,
+        grid.period_start,
+        grid.period_end,
+        cast({{ days_between('grid.period_start', 'grid.period_end') }} + 1 as integer) as period_days,
+        cast(counts.adm_decisions as integer) as adm_decisions,
+        cast(counts.placement_orders as integer) as placement_orders,
+        cast(counts.matches as integer) as matches,
+        cast(counts.placements_started as integer) as placements_started,
+        cast(counts.adoption_orders as integer) as adoption_orders,
+        cast(counts.adopter_approvals as integer) as adopter_approvals,
+        cast(counts.matched_with_care_start as integer) as matched_with_care_start,
+        cast(counts.care_to_match_mean_days as double) as care_to_match_mean_days,
+        cast(counts.matched_with_order as integer) as matched_with_order,
+        cast(counts.order_to_match_mean_days as double) as order_to_match_mean_days
+    from grid
+    inner join counts on grid.council_code = counts.council_code and grid.period = counts.period
+)
+
+select * from final
