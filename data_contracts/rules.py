@@ -1,4 +1,17 @@
-"""Every rule a row can break, in words a council data officer understands.
+"""Every rule a row can break, in words a council data officer understands, and what we do.
+
+Severity policy (the one place it is decided; the council's report explains it):
+- **reject**: the row cannot be used. Its key, or a date or code a figure needs, is unreadable
+  or impossible (a date that is not a date, an end before its start, a code that is not on the
+  list, a date after the export). The row is held back and the council is told why.
+- **query**: the row can be used but looks wrong. Consistency rules (DfE 390, 408, 151, the
+  pairing of DEC and REC, a code outside its collection year, ...) keep the row, flag it in
+  `audit.warnings` and ask the council to check it. Rejecting such a row would do more harm
+  than keeping it: an adoption episode held back for rule 390 removes the adoption itself from
+  A1, A2 and A10.
+- Code lists that changed between collection years are read as DfE reads them: SEX 1/2 in a
+  2024-25 file is read as M/F (and M/F in an older file as 1/2), legacy legal status D1 as a
+  placement order; each with a query.
 
 Keys are the names pandera reports (column checks by their registered name, dataframe checks
 by the `name=` given in the models) plus the rules the loader applies itself.
@@ -9,12 +22,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+REJECT, QUERY = "reject", "query"
+
 
 @dataclass(frozen=True)
 class Rule:
     explanation: str
     dfe_rule: str | None = None
     columns: tuple[str, ...] = ()  # canonical columns shown for row-level rules
+    severity: str = REJECT  # reject: the row is held back; query: kept, and the council asked
 
 
 RULES: dict[str, Rule] = {
@@ -43,8 +59,10 @@ RULES: dict[str, Rule] = {
     ),
     # Row rules (dataframe checks in the contracts)
     "sex_code_for_collection_year": Rule(
-        "SEX '{value}' is not used in this collection year: 1/2 up to 2023-24, M/F/U from 2024-25.",
+        "SEX '{value}' is not used in this collection year (1/2 up to 2023-24, M/F/U from "
+        "2024-25); it was read as the same sex in the year's codes.",
         columns=("sex",),
+        severity=QUERY,
     ),
     "no_future_dates": Rule("A date in this row is after the date of the export.", None),
     "dec_on_or_after_decom": Rule(
@@ -53,22 +71,32 @@ RULES: dict[str, Rule] = {
     "dec_and_rec_together": Rule(
         "An episode that has ended (DEC) needs a reason (REC), and a REC other than X1 needs a DEC.",
         columns=("dec", "rec"),
+        severity=QUERY,
     ),
     "rule_408_a5_a6_need_placement_order": Rule(
         "Placement A5/A6 (placed for adoption under a placement order) needs legal status E1 "
         "(or legacy D1).",
         dfe_rule="408",
         columns=("place", "legal_status"),
+        severity=QUERY,
     ),
     "rule_390_adopted_from_adoption_placement": Rule(
         "An episode ending in adoption (E11/E12) must be an adoption placement A3-A6.",
         dfe_rule="390",
         columns=("rec", "place"),
+        severity=QUERY,
+    ),
+    "legacy_freeing_order": Rule(
+        "Legal status D1 (freeing order) is a legacy status no longer made; it was read as a "
+        "placement order. Please check the legal status.",
+        columns=("legal_status",),
+        severity=QUERY,
     ),
     "place_code_for_year": Rule(
         "PLACE '{value}' is not valid for the episode's dates (K3 from 2024-25; H5, P2 and Z1 "
         "up to 2024-25; Z11-Z14 from 2025-26).",
         columns=("place",),
+        severity=QUERY,
     ),
     "ceased_on_or_after_decision": Rule(
         "The adoption plan ends before the decision was made.",
@@ -77,13 +105,15 @@ RULES: dict[str, Rule] = {
     "ceased_date_and_reason_together": Rule(
         "DATE_PLACED_CEASED and REASON_PLACED_CEASED go together: both or neither.",
         columns=("decision_ceased_date", "reason_ceased"),
+        severity=QUERY,
     ),
     "rule_151_ad1_all_or_none": Rule(
-        "AD1 items must be all filled in or all blank.", dfe_rule="151"
+        "AD1 items must be all filled in or all blank.", dfe_rule="151", severity=QUERY
     ),
     "match_on_or_after_decision": Rule(
         "The match date (DATE_MATCH) is before the decision to place (DATE_INT).",
         columns=("decision_date", "match_date"),
+        severity=QUERY,
     ),
     "end_on_or_after_start": Rule(
         "The end date is before the start date.", columns=("start_date", "end_date")
@@ -104,34 +134,49 @@ RULES: dict[str, Rule] = {
     "amount_not_negative": Rule(
         "Amounts are positive: use INCOME lines for money received.", columns=("amount_gbp",)
     ),
-    # Cross-table rules (warnings: the row is kept and the council is asked to check it)
+    # Cross-table rules (queries: the row is kept and the council is asked to check it)
     "rule_601_adopted_needs_ad1": Rule(
-        "The child was adopted (E11/E12) but there is no AD1 (match) record.", dfe_rule="601"
+        "The child was adopted (E11/E12) but there is no AD1 (match) record.",
+        dfe_rule="601",
+        severity=QUERY,
     ),
     "rule_523_date_int_matches_decision": Rule(
-        "AD1 DATE_INT does not equal a PlacedAdoption DATE_PLACED for this child.", dfe_rule="523"
+        "AD1 DATE_INT does not equal a PlacedAdoption DATE_PLACED for this child.",
+        dfe_rule="523",
+        severity=QUERY,
     ),
     "rule_521_date_int_before_placement": Rule(
         "AD1 DATE_INT is after the start of the child's adoption placement (A3-A6).",
         dfe_rule="521",
+        severity=QUERY,
     ),
     "rule_335_foster_care_matches_placement": Rule(
-        "FOSTER_CARE = 1 must go with a final placement A3/A5 (and 0 with A4/A6).", dfe_rule="335"
+        "FOSTER_CARE = 1 must go with a final placement A3/A5 (and 0 with A4/A6).",
+        dfe_rule="335",
+        severity=QUERY,
     ),
     "rule_553_placement_order_needs_decision": Rule(
-        "The child has a placement order (LS E1/D1) but no PlacedAdoption record.", dfe_rule="553"
+        "The child has a placement order (LS E1/D1) but no PlacedAdoption record.",
+        dfe_rule="553",
+        severity=QUERY,
     ),
     "rule_558_adopted_plan_not_ceased": Rule(
-        "The child was adopted but the adoption plan is recorded as ceased.", dfe_rule="558"
+        "The child was adopted but the adoption plan is recorded as ceased.",
+        dfe_rule="558",
+        severity=QUERY,
     ),
     "rule_579_decisions_overlap": Rule(
-        "Two PlacedAdoption decisions for this child overlap in time.", dfe_rule="579"
+        "Two PlacedAdoption decisions for this child overlap in time.",
+        dfe_rule="579",
+        severity=QUERY,
     ),
     "rule_1003_decision_within_period": Rule(
-        "DATE_PLACED is before the child's period of care started.", dfe_rule="1003"
+        "DATE_PLACED is before the child's period of care started.", dfe_rule="1003", severity=QUERY
     ),
-    "dob_before_decom": Rule("The episode starts before the child was born."),
-    "child_not_in_header": Rule("There is no child record (Header) for this child."),
+    "dob_before_decom": Rule("The episode starts before the child was born.", severity=QUERY),
+    "child_not_in_header": Rule(
+        "There is no child record (Header) for this child.", severity=QUERY
+    ),
 }
 
 

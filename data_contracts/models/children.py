@@ -90,6 +90,10 @@ class Episodes(CanonicalModel):
     def a5_a6_need_e1(cls, df: pd.DataFrame) -> Series[bool]:
         return ~df["place"].isin(["A5", "A6"]) | df["legal_status"].isin(["E1", "D1"])
 
+    @pa.dataframe_check(name="legacy_freeing_order")
+    def no_freeing_order(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["legal_status"] != "D1"
+
     @pa.dataframe_check(name="rule_390_adopted_from_adoption_placement")
     def adopted_from_adoption_placement(cls, df: pd.DataFrame) -> Series[bool]:
         return ~df["rec"].isin(codes.ADOPTED) | df["place"].isin(codes.ADOPTION_PLACEMENTS)

@@ -187,12 +187,13 @@ def _prepare_parts(
 
     ragged = [ragged_rejections(raw, p.index) for p in parts for raw in p.raws if raw.ragged]
     rejections = concat_rejections([*ragged, *(r.rejections for r in results)])
+    queries = concat_rejections([r.queries for r in results])[[*WARNING_COLUMNS, PART]]
     accepted = {
         table: pd.concat([r.accepted for r in results if r.table == table], ignore_index=True)
         for table in dict.fromkeys(r.table for r in results)
     }
     del results
-    warnings = cross_table_warnings(accepted)
+    warnings = pd.concat([queries, cross_table_warnings(accepted)], ignore_index=True)
     file_loads = _file_loads(parts, rejections)
     stored = _stored_frames(accepted, settings.pseudonym_key.get_secret_value(), parts)
 

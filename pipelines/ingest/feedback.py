@@ -21,6 +21,17 @@ if TYPE_CHECKING:
 
 ROWS_SHOWN = 500
 
+# The severity policy (data_contracts/rules.py), told to the council.
+POLICY = (
+    "<p>A row is <strong>held back</strong> only when it cannot be used: its identifier, or a "
+    "date or code that a figure needs, is missing, unreadable or impossible. A row that can be "
+    "used but looks inconsistent (for example a DfE validation rule such as 390 or 408) is "
+    "<strong>queried</strong>: it is kept and counted, and listed under Rows to check. Codes "
+    "that changed between collection years are read as the DfE reads them (SEX 1/2 as M/F, "
+    "legal status D1 as a placement order) and queried. Please correct both in your case "
+    "system; the next submission replaces this one.</p>"
+)
+
 
 def render_feedback(
     council: Council, submission: Submission, outcome: SubmissionOutcome, profile: Profile
@@ -97,7 +108,7 @@ def _html(council, submission, outcome, rejections, warnings, profile) -> str:
             f"<p>Loaded. {outcome.rows_received - outcome.rows_rejected:,} of "
             f"{outcome.rows_received:,} rows were accepted; {outcome.rows_rejected:,} rows were "
             f"held back and are listed below with the reason. {len(warnings):,} rows are queried "
-            "(kept, but please check them).</p>"
+            "(kept, but please check them).</p>" + POLICY
         )
     files = outcome.file_loads.rename(columns={"file_name": "file", "canonical_table": "table"})
     by_rule = (

@@ -1,7 +1,8 @@
 """Validate canonical frames against their pandera contracts; split accepted from rejected.
 
-Validation is lazy: every failure of every row is collected. A row with any failure is held
-back (one rejection line per failure); the rest go on. One call validates one table for a whole
+Validation is lazy: every failure of every row is collected. A row that breaks a `reject`
+rule is held back (one rejection line per failure); a row that breaks only `query` rules is
+kept, and its failures become queries for the council (data_contracts/rules.py decides which). One call validates one table for a whole
 batch of submissions, whatever their dialects: each row carries `part` (its submission in the
 batch), and keys are unique within a part, so the contract's fixed cost is paid once per table,
 not once per council or dialect. Failures are then told back per dialect, in its own terms.
@@ -22,7 +23,7 @@ from pandera.errors import FailureCaseMetadata
 
 from data_contracts.checks import dates_parsed_once
 from data_contracts.profiles import Profile, TableMapping
-from data_contracts.rules import explain
+from data_contracts.rules import QUERY, explain
 from data_contracts.tables import TABLES
 from pipelines.ingest.read import RawTable
 from pipelines.ingest.redact import protected_sources, shape
@@ -45,7 +46,8 @@ _CHECK_RULES = (
 class ValidationResult:
     table: str
     accepted: pd.DataFrame  # canonical columns + context, each row with its part
-    rejections: pd.DataFrame  # REJECTION_COLUMNS + part
+    rejections: pd.DataFrame  # REJECTION_COLUMNS + part: rows held back
+    queries: pd.DataFrame  # REJECTION_COLUMNS + part: rows kept, the council asked to check
 
 
 def check_to_rule(check: str) -> str:
@@ -135,9 +137,20 @@ def _split(
             _failure_rejections(one.mapping, one.raw_frame, candidates, failures, one.profile)
         )
     found = concat_rejections(rejections)
-    rejected = pd.MultiIndex.from_frame(found[[PART, "source_row"]].dropna().astype("int64"))
+    is_query = found["rule"].map(lambda rule: explain(rule).severity == QUERY).astype(bool)
+    held = found[~is_query.to_numpy()]
+    rejected = pd.MultiIndex.from_frame(held[[PART, "source_row"]].dropna().astype("int64"))
     keys = pd.MultiIndex.from_frame(candidates[[PART, "source_row"]].astype("int64"))
-    return ValidationResult(table, candidates[~keys.isin(rejected)], found)
+    # A row held back keeps every line (its queries too) in its rejections; a row that broke
+    # only queries is kept and its lines are queries.
+    lines = pd.MultiIndex.from_frame(found[[PART, "source_row"]].fillna(-1).astype("int64"))
+    of_held_row = lines.isin(rejected) | ~is_query.to_numpy()
+    return ValidationResult(
+        table,
+        candidates[~keys.isin(rejected)],
+        found[of_held_row].reset_index(drop=True),
+        found[~of_held_row].reset_index(drop=True),
+    )
 
 
 def concat_rejections(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -146,14 +146,23 @@ def test_lower_case_and_unknown_codes(settings, registry, warehouse):
     assert bad.loc[3, "rule"] == "code_list" and bad.loc[3, "source_column"] == "CIN"
 
 
-def test_sex_codes_follow_the_collection_year(settings, registry, warehouse):
-    old = HEADER + "C1,1,01/02/2019,WBRI,,,\nC2,M,01/02/2019,WBRI,,,\n"
-    folder = drop(settings.landing_dir, "NTH", "s1", {"h.csv": old})
-    (folder / "submission.yaml").write_text("reference_date: 2023-10-31\ncollection_year: 2023\n")
-    outcome = ingest(warehouse, settings, registry, "NTH", folder)
-    assert outcome.rejections.set_index("source_row")["rule"].to_dict() == {
-        3: "sex_code_for_collection_year"
-    }
+def test_sex_codes_of_another_collection_year_are_kept_and_queried(settings, registry, warehouse):
+    """As DfE reads them: M in a 2023-24 file (1/2 that year), or 1 in a 2024-25 file (M/F/U
+    that year), is the same sex in the year's codes; the row is kept and the council asked."""
+    for year, codes in ((2023, ("1", "M")), (2024, ("M", "1"))):
+        rows = HEADER + f"C1,{codes[0]},01/02/2019,WBRI,,,\nC2,{codes[1]},01/02/2019,WBRI,,,\n"
+        folder = drop(settings.landing_dir, "NTH", f"s{year}", {"h.csv": rows})
+        (folder / "submission.yaml").write_text(
+            f"reference_date: {year}-10-31\ncollection_year: {year}\n"
+        )
+        outcome = ingest(warehouse, settings, registry, "NTH", folder)
+        assert outcome.rejections.empty
+        queried = outcome.warnings.set_index("source_row")
+        assert queried["rule"].to_dict() == {3: "sex_code_for_collection_year"}
+        assert f"SEX '{codes[1]}'" in queried.loc[3, "message"]
+        assert_accounted(outcome)
+    sexes = warehouse.execute("select count(*) from canonical.children").fetchone()
+    assert sexes == (2,)  # both children of the last submission in use
 
 
 def test_empty_file_fails_the_submission(settings, registry, warehouse):
@@ -259,3 +268,31 @@ def test_every_problem_of_a_row_is_reported_even_beside_duplicate_keys(
     row2 = outcome.rejections[outcome.rejections["source_row"] == 2]
     assert sorted(row2["source_column"]) == ["CIN", "RNE"]
     assert sorted(outcome.rejections["source_row"]) == [2, 2, 3, 4]
+
+
+def test_consistency_rules_keep_the_row_and_query_it(settings, registry, warehouse):
+    """DfE 390 and 408, a legacy D1 order, DEC without REC: the rows can be used, so they are
+    kept (the adoption episode still ends the journey in adoption) and each is queried."""
+    text = EPISODES + (
+        "C1,01/03/2020,S,C2,N1,U4,PR1,01/06/2020,X1,,,,\n"
+        "C1,01/06/2020,L,E1,N1,U4,PR1,01/12/2021,E11,,,,\n"  # 390: adopted from a foster placement
+        "C2,01/03/2020,S,C2,N1,A5,PR1,,,,,,\n"  # 408: A5 without a placement order
+        "C3,01/03/2020,S,D1,N1,A6,PR1,,,,,,\n"  # legacy freeing order
+        "C4,01/03/2020,S,C2,N1,U4,PR1,01/05/2020,,,,,\n"  # an ended episode with no REC
+    )
+    header = HEADER + "".join(f"C{i},1,01/02/2019,WBRI,,,\n" for i in range(1, 5))
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", {"e.csv": text, "h.csv": header}))  # fmt: skip
+    assert outcome.rejections.empty
+    queried = outcome.warnings[outcome.warnings["file_name"] == "e.csv"]
+    got = queried.groupby("source_row")["rule"].apply(set).to_dict()
+    expected = {
+        3: "rule_390_adopted_from_adoption_placement",  # (and cross-table 601, 553: no AD1)
+        4: "rule_408_a5_a6_need_placement_order",
+        5: "legacy_freeing_order",
+        6: "dec_and_rec_together",
+    }
+    assert set(got) == set(expected) and all(expected[r] in got[r] for r in expected), got
+    adopted = warehouse.execute("select count(*) from canonical.episodes where rec = 'E11'")
+    assert adopted.fetchone() == (1,)
+    assert_accounted(outcome)
