@@ -1,7 +1,9 @@
 -- Every adoption plan (ADM decision) of a child, placed in the period of care that holds the
 -- decision; a period that ended in adoption without any decision row still gets one plan
 -- (decision date unknown). is_latest_plan_of_period marks the plan placements and adoption
--- orders belong to.
+-- orders belong to. A decision that falls in two periods (one ends on the day the next starts,
+-- or an episode with no end left a period open) belongs to the later-starting one, so each
+-- decision is one plan.
 with periods as (
     select * from {{ ref('int_periods_of_care_built') }}
 ),
@@ -19,7 +21,8 @@ decisions_in_periods as (
         decisions.reason_ceased,
         decisions.is_reversed,
         decisions.age_at_decision_years,
-        periods.period_key
+        periods.period_key,
+        periods.period_number
     from decisions
     left join periods
         on
@@ -27,6 +30,10 @@ decisions_in_periods as (
             and decisions.child_key = periods.child_key
             and decisions.decision_date >= periods.period_start_date
             and decisions.decision_date <= coalesce(periods.period_end_date, date '9999-12-31')
+    qualify row_number() over (
+        partition by decisions.council_code, decisions.child_key, decisions.decision_date
+        order by periods.period_start_date desc nulls last
+    ) = 1
 ),
 
 adopted_periods_without_decision as (
@@ -38,7 +45,8 @@ adopted_periods_without_decision as (
         cast(null as varchar) as reason_ceased,
         false as is_reversed,
         cast(null as integer) as age_at_decision_years,
-        periods.period_key
+        periods.period_key,
+        periods.period_number
     from periods
     where
         periods.ended_in_adoption
@@ -58,8 +66,9 @@ plans as (
 plans_ranked as (
     select
         *,
+        -- a child adopted twice with no decision rows has one such plan per adopted period
         council_code || ':' || child_key || ':'
-        || coalesce(cast(decision_date as varchar), 'no-decision') as journey_key,
+        || coalesce(cast(decision_date as varchar), 'no-decision-' || period_number) as journey_key,
         period_key is not null
         and row_number() over (
             partition by period_key order by decision_date desc nulls last

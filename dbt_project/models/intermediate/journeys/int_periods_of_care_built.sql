@@ -37,7 +37,10 @@ final as (
         cast(last_episode_in_period as integer) as last_episode_in_period,
         has_disability_need,
         period_end_date is null as is_open,
-        coalesce(final_reason_ceased in ('E11', 'E12'), false) as ended_in_adoption,
+        -- an adoption with no DEC (kept, and queried to the council) has no date: the period
+        -- is still open and no cohort can hold it
+        coalesce(final_reason_ceased in ('E11', 'E12') and period_end_date is not null, false)
+            as ended_in_adoption,
         case when final_reason_ceased in ('E11', 'E12') then period_end_date end as adoption_order_date
     from aggregated
 )
