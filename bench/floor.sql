@@ -82,7 +82,8 @@ with periods as (
         council, child, period,
         min(decom) as entered_care,
         arg_max(rec, n) as final_rec,
-        arg_max(dec, n) as adoption_order,
+        arg_max_null(dec, n) as adoption_order,  -- the final episode's DEC; none, no date
+        min(n) as first_n,
         max(n) as last_n,
         max(case when place not in ('A3', 'A4', 'A5', 'A6') or place is null then n end)
             as last_non_adoption_n,
@@ -97,7 +98,7 @@ final_runs as (
     from periods p
     join sequenced s
         on s.council = p.council and s.child = p.child and s.period = p.period
-        and s.n = coalesce(p.last_non_adoption_n, 0) + 1
+        and s.n = coalesce(p.last_non_adoption_n, p.first_n - 1) + 1
     where p.final_rec in ('E11', 'E12') and p.last_non_adoption_n is distinct from p.last_n
 ),
 

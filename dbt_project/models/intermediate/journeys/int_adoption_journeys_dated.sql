@@ -31,8 +31,10 @@ latest_match as (
 ),
 
 final_runs as (
+    -- the final unbroken run (A.2): it holds the period's last episode; a run followed by
+    -- another placement is over even when its last episode has no DEC (a real export's gap)
     select * from placements
-    where is_latest_run_of_period and not is_disrupted
+    where is_final_run_of_period and not is_disrupted
 ),
 
 final as (

@@ -21,8 +21,12 @@ measured as (
         {{ days_between('journeys.entered_care_date', 'journeys.moved_in_date') }} as a1_days,
         -- A10: as A1, but ends when the child moved in with the adopting foster carers
         {{ days_between('journeys.entered_care_date', 'journeys.moved_in_for_a10_date') }} as a10_days,
-        -- A2: placement order -> match, a match before the order counts 0; no order, no A2
-        {{ order_to_match_days('journeys.placement_order_date', 'journeys.match_date') }} as a2_days,
+        -- A2: placement order -> match, a match before the order counts 0; no order, no A2;
+        -- a child not placed for adoption before the adoption order has no A2 (A.3)
+        case
+            when journeys.moved_in_date <= journeys.adoption_order_date or not journeys.is_adopted
+                then {{ order_to_match_days('journeys.placement_order_date', 'journeys.match_date') }}
+        end as a2_days,
         -- A3: moved in before entered care + 14 calendar months
         case
             when journeys.moved_in_date is not null
