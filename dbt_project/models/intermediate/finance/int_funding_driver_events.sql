@@ -14,11 +14,11 @@ with pool_years as (
 ),
 
 drivers as (
-    select * from {{ source('funding_formula', 'formula_drivers') }}
+    select * from {{ ref('stg_funding_formula__formula_drivers') }}
 ),
 
 partners as (
-    select * from {{ source('funding_formula', 'formula_partners') }}
+    select * from {{ ref('stg_funding_formula__formula_partners') }}
 ),
 
 journeys as (

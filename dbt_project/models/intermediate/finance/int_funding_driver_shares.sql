@@ -12,15 +12,15 @@ events as (
 ),
 
 drivers as (
-    select * from {{ source('funding_formula', 'formula_drivers') }}
+    select * from {{ ref('stg_funding_formula__formula_drivers') }}
 ),
 
 partners as (
-    select * from {{ source('funding_formula', 'formula_partners') }}
+    select * from {{ ref('stg_funding_formula__formula_partners') }}
 ),
 
 base_shares as (
-    select * from {{ source('funding_formula', 'formula_base_shares') }}
+    select * from {{ ref('stg_funding_formula__formula_base_shares') }}
 ),
 
 pool_drivers as (

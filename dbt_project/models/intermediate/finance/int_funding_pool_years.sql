@@ -7,11 +7,11 @@ with ledger as (
 ),
 
 versions as (
-    select * from {{ source('funding_formula', 'formula_versions') }}
+    select * from {{ ref('stg_funding_formula__formula_versions') }}
 ),
 
 pools as (
-    select * from {{ source('funding_formula', 'formula_pools') }}
+    select * from {{ ref('stg_funding_formula__formula_pools') }}
 ),
 
 budgets as (

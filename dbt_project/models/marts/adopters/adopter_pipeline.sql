@@ -8,93 +8,52 @@ households as (
     select * from {{ ref('dim_adopter_household') }}
 ),
 
+reporting_units as (
+    select * from {{ ref('int_reporting_units') }}
+),
+
 councils as (
     select * from {{ ref('dim_council') }}
 ),
 
-partnership as (
-    select max(council_code) as region_code from councils
-    where is_partnership
-),
-
-partner_councils as (
-    select
-        council_code,
-        hub_name
-    from councils
-    where is_partner_council
-),
-
-reporting_units as (
-    select
-        council_code,
-        hub_name
-    from partner_councils
-    union all
-    select
-        region_code,
-        cast(null as varchar) as hub_name
-    from partnership
-),
-
-partner_events as (
-    select events.*
-    from events
-    inner join partner_councils on events.council_code = partner_councils.council_code
+units as (
+    -- every reporting unit (each partner council and REGION), with its hub (none for REGION)
+    select distinct
+        reporting_units.reporting_code as council_code,
+        case when not reporting_units.is_partnership_total then councils.hub_name end as hub_name
+    from reporting_units
+    left join councils on reporting_units.reporting_code = councils.council_code
 ),
 
 pooled_events as (
     select
-        council_code,
-        event_type,
-        event_date,
-        is_early_permanence
-    from partner_events
-    union all
-    select
-        partnership.region_code as council_code,
-        partner_events.event_type,
-        partner_events.event_date,
-        partner_events.is_early_permanence
-    from partner_events cross join partnership
-),
-
-partner_households as (
-    select households.*
-    from households
-    inner join partner_councils on households.council_code = partner_councils.council_code
+        reporting_units.reporting_code as council_code,
+        events.event_type,
+        events.event_date,
+        events.is_early_permanence
+    from events
+    inner join reporting_units on events.council_code = reporting_units.council_code
 ),
 
 pooled_households as (
     select
-        council_code,
-        household_id,
-        approval_date,
-        registration_to_approval_days,
-        approved_within_6_months,
-        matched_within_3_months,
-        first_match_date,
-        withdrawal_date
-    from partner_households
-    union all
-    select
-        partnership.region_code as council_code,
-        partner_households.household_id,
-        partner_households.approval_date,
-        partner_households.registration_to_approval_days,
-        partner_households.approved_within_6_months,
-        partner_households.matched_within_3_months,
-        partner_households.first_match_date,
-        partner_households.withdrawal_date
-    from partner_households
-    cross join partnership
+        reporting_units.reporting_code as council_code,
+        households.household_id,
+        households.approval_date,
+        households.registration_to_approval_days,
+        households.approved_within_6_months,
+        households.matched_within_3_months,
+        households.first_match_date,
+        households.withdrawal_date
+    from households
+    inner join reporting_units on households.council_code = reporting_units.council_code
 ),
 
 bounds as (
     select
         min(event_date) as first_date,
         max(event_date) as last_date
-    from partner_events
+    from pooled_events
 ),
 
 quarters as (
@@ -109,11 +68,11 @@ quarters as (
 
 grid as (
     select
-        reporting_units.council_code,
-        reporting_units.hub_name,
+        units.council_code,
+        units.hub_name,
         quarters.quarter_start,
         quarters.quarter_end
-    from reporting_units
+    from units
     cross join quarters
 ),
 

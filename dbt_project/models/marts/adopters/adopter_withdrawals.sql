@@ -4,31 +4,18 @@ with events as (
     select * from {{ ref('fct_adopter_events') }}
 ),
 
-councils as (
-    select * from {{ ref('dim_council') }}
-),
-
-partner_withdrawals as (
-    select events.*
-    from events
-    inner join councils on events.council_code = councils.council_code
-    where councils.is_partner_council and events.event_type = 'WITHDRAWAL'
+reporting_units as (
+    select * from {{ ref('int_reporting_units') }}
 ),
 
 pooled as (
     select
-        council_code,
-        quarter_start,
-        withdrawal_reason
-    from partner_withdrawals
-    union all
-    select
-        councils.council_code,
-        partner_withdrawals.quarter_start,
-        partner_withdrawals.withdrawal_reason
-    from partner_withdrawals
-    cross join councils
-    where councils.is_partnership
+        reporting_units.reporting_code as council_code,
+        events.quarter_start,
+        events.withdrawal_reason
+    from events
+    inner join reporting_units on events.council_code = reporting_units.council_code
+    where events.event_type = 'WITHDRAWAL'
 ),
 
 final as (

@@ -5,34 +5,20 @@ with journeys as (
     select * from {{ ref('fct_adoption_journeys') }}
 ),
 
-councils as (
-    select * from {{ ref('dim_council') }}
+reporting_units as (
+    select * from {{ ref('int_reporting_units') }}
 ),
 
-placed as (
+pooled as (
     select
-        journeys.council_code,
+        reporting_units.reporting_code as council_code,
         journeys.moved_in_financial_year as financial_year,
         journeys.adopter_agency_code,
         journeys.is_in_region,
         journeys.is_interagency
     from journeys
-    inner join councils on journeys.council_code = councils.council_code
-    where councils.is_partner_council and journeys.moved_in_date is not null
-),
-
-pooled as (
-    select * from placed
-    union all
-    select
-        councils.council_code,
-        placed.financial_year,
-        placed.adopter_agency_code,
-        placed.is_in_region,
-        placed.is_interagency
-    from placed
-    cross join councils
-    where councils.is_partnership
+    inner join reporting_units on journeys.council_code = reporting_units.council_code
+    where journeys.moved_in_date is not null
 ),
 
 aggregated as (

@@ -23,13 +23,8 @@ children as (
     select * from {{ ref('dim_child') }}
 ),
 
-councils as (
-    select * from {{ ref('dim_council') }}
-),
-
-partnership as (
-    select council_code from councils
-    where is_partnership
+reporting_units as (
+    select * from {{ ref('int_reporting_units') }}
 ),
 
 as_of as (
@@ -142,17 +137,18 @@ child_rows as (
 ),
 
 final as (
-    select * from child_rows
-    union all
+    -- each partner council's row counts in its own unit and in REGION's; a council in no
+    -- reporting unit (not a partner council) keeps its own row only
     select
-        partnership.council_code,
-        -- keep children of different councils apart
-        child_rows.council_code || ':' || child_rows.child_key as child_key,
+        coalesce(reporting_units.reporting_code, child_rows.council_code) as council_code,
+        case
+            -- keep children of different councils apart
+            when reporting_units.is_partnership_total then child_rows.council_code || ':' || child_rows.child_key
+            else child_rows.child_key
+        end as child_key,
         child_rows.* exclude (council_code, child_key)  -- noqa: RF02
     from child_rows
-    inner join councils on child_rows.council_code = councils.council_code
-    cross join partnership
-    where councils.is_partner_council
+    left join reporting_units on child_rows.council_code = reporting_units.council_code
 )
 
 select * from final

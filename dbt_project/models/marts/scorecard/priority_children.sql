@@ -4,13 +4,13 @@ with journeys as (
     select * from {{ ref('fct_adoption_journeys') }}
 ),
 
-councils as (
-    select * from {{ ref('dim_council') }}
+reporting_units as (
+    select * from {{ ref('int_reporting_units') }}
 ),
 
-adopted as (
+pooled as (
     select
-        journeys.council_code,
+        reporting_units.reporting_code as council_code,
         journeys.financial_year,
         coalesce(journeys.is_aged_5_plus_at_decision, false) as is_aged_5_plus,
         journeys.sibling_group_placed_together,
@@ -18,24 +18,8 @@ adopted as (
         journeys.is_ethnicity_unknown,
         journeys.is_disabled
     from journeys
-    inner join councils on journeys.council_code = councils.council_code
-    where councils.is_partner_council and journeys.is_adopted
-),
-
-pooled as (
-    select * from adopted
-    union all
-    select
-        councils.council_code,
-        adopted.financial_year,
-        adopted.is_aged_5_plus,
-        adopted.sibling_group_placed_together,
-        adopted.is_ethnicity_other_than_wbri,
-        adopted.is_ethnicity_unknown,
-        adopted.is_disabled
-    from adopted
-    cross join councils
-    where councils.is_partnership
+    inner join reporting_units on journeys.council_code = reporting_units.council_code
+    where journeys.is_adopted
 ),
 
 aggregated as (

@@ -13,8 +13,8 @@ exchanges as (
     select * from {{ ref('fct_letterbox_exchanges') }}
 ),
 
-councils as (
-    select * from {{ ref('dim_council') }}
+reporting_units as (
+    select * from {{ ref('int_reporting_units') }}
 ),
 
 activity as (
@@ -56,31 +56,21 @@ activity as (
     from exchanges
 ),
 
-partner_activity as (
-    select activity.*
-    from activity
-    inner join councils on activity.council_code = councils.council_code
-    where councils.is_partner_council
-),
-
 pooled as (
-    select * from partner_activity
-    union all
     select
-        councils.council_code,
-        partner_activity.activity_month,
-        partner_activity.activity_type,
-        partner_activity.amount_gbp
-    from partner_activity
-    cross join councils
-    where councils.is_partnership
+        reporting_units.reporting_code as council_code,
+        activity.activity_month,
+        activity.activity_type,
+        activity.amount_gbp
+    from activity
+    inner join reporting_units on activity.council_code = reporting_units.council_code
 ),
 
 bounds as (
     select
         min(activity_month) as first_month,
         max(activity_month) as last_month
-    from partner_activity
+    from pooled
 ),
 
 months as (
@@ -89,13 +79,16 @@ months as (
     where first_month is not null
 ),
 
+units as (
+    select distinct reporting_code as council_code from reporting_units
+),
+
 grid as (
     select
-        councils.council_code,
+        units.council_code,
         months.activity_month
-    from councils
+    from units
     cross join months
-    where councils.is_partner_council or councils.is_partnership
 ),
 
 aggregated as (
