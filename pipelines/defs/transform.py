@@ -110,7 +110,7 @@ def ensure_manifest() -> Path:
     for folder in PROJECT_SOURCES:
         sources += (DBT_PROJECT_DIR / folder).rglob("*")
     newest = max(p.stat().st_mtime for p in sources
-                 if p.suffix in {".sql", ".yml", ".csv"} and p.exists())  # fmt: skip
+                 if p.suffix in {".sql", ".yml", ".csv", ".md"} and p.exists())  # fmt: skip
     if manifest.exists() and manifest.stat().st_mtime >= newest:
         return manifest
     from dbt.cli.main import dbtRunner

@@ -83,6 +83,7 @@ UPSTREAM = (
     "dim_placing_agency",
 )
 FINANCE_SELECTION = [
+    "path:models/staging/funding_formula",
     "path:models/intermediate/finance",
     "path:models/marts/finance",
     "path:seeds/finance",

@@ -15,6 +15,7 @@ from tests.transform import scenario
 
 AS_OF = "2020-03-31"
 FINANCE_PATHS = (
+    "path:models/staging/funding_formula",
     "path:models/intermediate/finance",
     "path:models/marts/finance",
     "path:seeds/finance",
