@@ -43,7 +43,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 ui: $(STAMP)
-	@$(BIN)/python -m pipelines.instance_storage $(DAGSTER_HOME)
+	@$(BIN)/python -m pipelines.platform.event_log $(DAGSTER_HOME)
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(UI_PORT)
 
 lint: $(STAMP)

@@ -34,9 +34,9 @@ class UsageError(Exception):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from pipelines.platform.warm_dbt import start_warm_dbt
     from pipelines.registry import load_registry
     from pipelines.settings import DBT_PROJECT_DIR, warehouse_vars
-    from pipelines.warm_dbt import start_warm_dbt
 
     settings = Settings.from_env()
     registry = load_registry(settings.councils_file)

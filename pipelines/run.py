@@ -22,8 +22,8 @@ from pipelines.definitions import INGEST_JOB, TRANSFORM_JOB, WRITES_WAREHOUSE, b
 from pipelines.defs.operations import RANGE_END, RANGE_START, council_blocks, failure_problem
 from pipelines.defs.resources import AlertResource, ProgressReporter
 from pipelines.ingest.landing import unregistered_folders
-from pipelines.instance_storage import prepare_home
-from pipelines.publish.alerts import run_failure_alert, unregistered_folder_alert
+from pipelines.operations.alerts import run_failure_alert, unregistered_folder_alert
+from pipelines.platform.event_log import prepare_home
 from pipelines.registry import load_registry
 from pipelines.settings import PROJECT_ROOT, Settings
 

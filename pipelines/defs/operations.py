@@ -22,9 +22,9 @@ from pipelines.ingest.landing import (
     unregistered_folders,
 )
 from pipelines.ingest.load import current_manifest
-from pipelines.publish.alerts import run_failure_alert, unregistered_folder_alert
+from pipelines.operations.alerts import run_failure_alert, unregistered_folder_alert
+from pipelines.platform.warm_dbt import keep_one_waiting
 from pipelines.settings import DBT_PROJECT_DIR, warehouse_vars
-from pipelines.warm_dbt import keep_one_waiting
 
 BATCH_TAG = "raa/batch"
 PARTITION_TAG = "dagster/partition"

@@ -8,8 +8,8 @@ import dagster as dg
 
 from pipelines.defs.ingest import canonical_key
 from pipelines.defs.resources import WAREHOUSE_POOL, AlertResource, WarehouseResource
-from pipelines.publish.alerts import stale_council_alert
-from pipelines.publish.freshness import council_freshness
+from pipelines.operations.alerts import stale_council_alert
+from pipelines.operations.freshness import council_freshness
 from pipelines.publish.layout import data_docs_dir, published_database
 from pipelines.publish.release import publish_release
 from pipelines.registry import Registry

@@ -96,7 +96,7 @@ class AlertResource(_SettingsResource):
     alert_to: str | None = None
 
     def send(self, alert, logger=None) -> bool:
-        from pipelines.publish.alerts import log, send_alert
+        from pipelines.operations.alerts import log, send_alert
 
         return send_alert(alert, self.settings(), logger or log)
 

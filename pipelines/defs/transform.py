@@ -4,7 +4,7 @@ asset checks."""
 import os
 import shutil
 from collections.abc import Mapping
-from functools import cache, cached_property
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +16,11 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
-from packaging import version
 
 from pipelines.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from pipelines.platform.dbt_cli import WarehouseDbtCliResource
+from pipelines.platform.warm_dbt import raa_dbt, venv_dbt
 from pipelines.settings import DBT_PROJECT_DIR, warehouse_vars
-from pipelines.warm_dbt import raa_dbt, venv_dbt
 
 # The nightly build leaves out dbt's unit tests: they check the models' SQL on fixed inputs, not
 # the night's data, and CI runs them (tests/transform, tests/finance). Its log file (dbt.log in
@@ -130,30 +130,9 @@ def ensure_manifest() -> Path:
     return manifest
 
 
-class WarehouseDbtCliResource(DbtCliResource):
-    """dagster-dbt's resource without two start-up costs paid before every build (~6 s):
-
-    - it learns dbt's version by running `dbt --version` (a whole dbt start-up, plus a look-up
-      of the latest release); the dbt beside this Python is the dbt-core imported here;
-    - it loads the project's macros in-process for a dbt adapter that is only used to fetch
-      row counts and column metadata, which these assets do not ask for.
-    """
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        if Path(self.dbt_executable) in (venv_dbt(), raa_dbt()):
-            from dbt.version import __version__
-
-            return version.parse(__version__)
-        return DbtCliResource._cli_version.func(self)
-
-    def _initialize_dbt_core_adapter(self, args):
-        return None
-
-
 def dbt_resource() -> DbtCliResource:
     # The dbt installed beside this Python (the venv's), whether or not the venv is activated,
-    # through `raa-dbt`: that is dbt started ahead when `raa run` did so (pipelines/warm_dbt.py),
+    # through `raa-dbt`: that is dbt started ahead when `raa run` did so (pipelines/platform/warm_dbt.py),
     # else the venv's dbt itself.
     executable = raa_dbt() if raa_dbt().exists() else venv_dbt()
     return WarehouseDbtCliResource(

@@ -18,8 +18,6 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-from pandera.backends.pandas.components import ColumnBackend
-from pandera.errors import FailureCaseMetadata
 
 from data_contracts.checks import dates_parsed_once
 from data_contracts.profiles import Profile, TableMapping
@@ -27,6 +25,7 @@ from data_contracts.rules import QUERY, explain
 from data_contracts.tables import TABLES
 from pipelines.ingest.read import RawTable
 from pipelines.ingest.redact import protected_sources, shape
+from pipelines.platform.pandera_backend import use_column_backend_without_summary
 
 REJECTION_COLUMNS = [
     "file_name", "canonical_table", "source_row", "source_column", "rule", "dfe_rule",
@@ -55,22 +54,6 @@ def check_to_rule(check: str) -> str:
         if pattern.search(check):
             return rule
     return check
-
-
-class ColumnBackendWithoutSummary(ColumnBackend):
-    """pandera's column backend, without the summary of failure cases it builds each time a
-    column's errors are raised (twice per column), only for the frame to collect the errors and
-    summarise them all again. Only the frame's summary is read here; the column ones were about
-    a fifth of validation time."""
-
-    def failure_cases_metadata(self, schema_name, schema_errors) -> FailureCaseMetadata:
-        return FailureCaseMetadata(failure_cases=None, message={}, error_counts={})
-
-
-@cache
-def use_column_backend_without_summary() -> None:
-    for frame_type in (pd.DataFrame, pd.Series):
-        pa.Column.register_backend(frame_type, ColumnBackendWithoutSummary, force=True)
 
 
 @cache

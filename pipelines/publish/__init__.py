@@ -1,1 +1,1 @@
-"""Safe publishing: release gate, disclosure control, atomic snapshots, alerts and freshness."""
+"""Safe publishing: release gate, disclosure control, atomic snapshots, the snapshot's catalogue."""

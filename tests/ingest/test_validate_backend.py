@@ -1,4 +1,4 @@
-"""Validation skips pandera's per-column summaries of failure cases (pipelines.ingest.validate):
+"""Validation skips pandera's per-column summaries of failure cases (pipelines/platform/pandera_backend.py):
 the frame's summary, the one rejections are built from, must stay exactly pandera's own."""
 
 import pandas as pd
@@ -6,7 +6,7 @@ import pandera.pandas as pa
 import pytest
 from pandera.backends.pandas.components import ColumnBackend
 
-from pipelines.ingest.validate import (
+from pipelines.platform.pandera_backend import (
     ColumnBackendWithoutSummary,
     use_column_backend_without_summary,
 )

@@ -10,7 +10,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.definitions import FRESHNESS_JOB, build_definitions
-from pipelines.publish.alerts import Alert, send_alert
+from pipelines.operations.alerts import Alert, send_alert
 from pipelines.publish.layout import data_docs_dir, published_database
 from pipelines.publish.release import publish_release
 from pipelines.run import _alert_on_failure

@@ -1,4 +1,4 @@
-"""The instance's event log (config/dagster.yaml selects pipelines.instance_storage): runs' events
+"""The instance's event log (config/dagster.yaml selects pipelines.platform.event_log): runs' events
 and asset checks are stored where Dagster's UI and a second process read them."""
 
 import itertools
@@ -6,7 +6,7 @@ import shutil
 
 import dagster as dg
 
-from pipelines.instance_storage import PooledSqliteEventLogStorage
+from pipelines.platform.event_log import PooledSqliteEventLogStorage
 from pipelines.settings import PROJECT_ROOT
 
 
@@ -38,3 +38,14 @@ def test_events_stored_and_read_by_another_instance(tmp_path, monkeypatch):
         writer.wipe()
         assert writer.get_latest_materialization_event(dg.AssetKey("numbers")) is None
         assert not list((tmp_path / "history" / "runs").glob(f"{runs[0]}.db"))
+
+
+def test_a_home_set_up_before_the_move_follows_it(tmp_path):
+    """A Dagster home prepared when the event log lived in pipelines/instance_storage.py."""
+    from pipelines.platform.event_log import MODULE, OLD_MODULE, prepare_home
+
+    prepare_home(tmp_path)
+    settings = tmp_path / "dagster.yaml"
+    settings.write_text(settings.read_text().replace(MODULE, OLD_MODULE))
+    prepare_home(tmp_path)
+    assert OLD_MODULE not in settings.read_text() and MODULE in settings.read_text()

@@ -17,8 +17,8 @@ import pytest
 from pipelines.definitions import INGEST_JOB, TRANSFORM_JOB, build_definitions
 from pipelines.defs.operations import BATCH_TAG, RANGE_END, RANGE_START
 from pipelines.defs.resources import AlertResource, WarehouseResource
+from pipelines.platform.warm_dbt import warm_folder
 from pipelines.settings import Settings
-from pipelines.warm_dbt import warm_folder
 
 CODES = ["NTH", "ASH", "FEN", "KIL", "RAA"]
 

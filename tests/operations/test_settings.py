@@ -115,12 +115,12 @@ def test_nothing_in_the_product_writes_the_environment():
                            ("setdefault", "update", "pop", "clear", "__setitem__")):  # fmt: skip
                 writes.append(f"{path.relative_to(PROJECT_ROOT)}:{number}: {line.strip()}")
     # The one exception: the waiting dbt process takes on the environment of the command it runs
-    # in place of a fresh dbt (pipelines/warm_dbt.py serve), which is that process's own.
+    # in place of a fresh dbt (pipelines/platform/warm_dbt.py serve), which is that process's own.
     assert [w for w in writes if "warm_dbt.py" not in w] == []
 
 
 def test_instance_home_works_without_dagster_home(clean_env, tmp_path):
-    from pipelines.instance_storage import prepare_home
+    from pipelines.platform.event_log import prepare_home
 
     clean_env.delenv("DAGSTER_HOME", raising=False)
     home = tmp_path / "home with space"

@@ -1,4 +1,4 @@
-"""`raa run` starts dbt ahead of the build (pipelines/warm_dbt.py): a dbt command run through
+"""`raa run` starts dbt ahead of the build (pipelines/platform/warm_dbt.py): a dbt command run through
 `raa-dbt` must behave as the same command run by `dbt` (output, exit code), with or without the
 waiting process."""
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.platform.warm_dbt import raa_dbt, start_warm_dbt, warm_folder
 from pipelines.settings import DBT_PROJECT_DIR, warehouse_vars
-from pipelines.warm_dbt import raa_dbt, start_warm_dbt, warm_folder
 
 RAA_DBT = raa_dbt()
 
@@ -67,7 +67,7 @@ def test_a_warm_dbt_that_died_is_not_waited_for(database, tmp_path):
 
 def test_a_warm_dbt_ends_with_the_process_that_started_it(database, tmp_path):
     """`raa run` killed outright (no `close`): its waiting dbt must not wait for hours."""
-    script = (f"import time; from pathlib import Path; from pipelines.warm_dbt import start_warm_dbt; "
+    script = (f"import time; from pathlib import Path; from pipelines.platform.warm_dbt import start_warm_dbt; "
               f"w = start_warm_dbt(Path({str(DBT_PROJECT_DIR)!r}), []); "
               f"print(w.process.pid, flush=True); time.sleep(600)")  # fmt: skip
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)

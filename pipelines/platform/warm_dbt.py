@@ -90,7 +90,7 @@ def start_warm_dbt(project_dir: Path, dbt_vars: list[str]) -> WarmDbt:
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     with open(folder / "serve.log", "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pipelines.warm_dbt", "serve", str(folder),
+            [sys.executable, "-u", "-m", "pipelines.platform.warm_dbt", "serve", str(folder),
              str(project_dir), str(os.getpid()), *dbt_vars],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
         )  # fmt: skip

@@ -1,0 +1,1 @@
+"""Watching the nights: alerts to the data team and each council's submission freshness."""

@@ -1,0 +1,15 @@
+"""Where this project works around its platform (Dagster, dagster-dbt, dbt, pandera).
+
+Each module says what it replaces, what it saves (with the bench/NOTES.md figure) and what to
+check on an upgrade; tests/platform/test_private_members.py fails as soon as a private member
+one of them relies on disappears, so an upgrade cannot silently turn a workaround into a bug.
+
+| module | replaces | saves |
+|---|---|---|
+| event_log.py | Dagster's SQLite event log connection handling (private `_connect`) | ~25 ms per event, ~4x |
+| dbt_cli.py | dagster-dbt `DbtCliResource._cli_version`, `_initialize_dbt_core_adapter` | ~6 s per build |
+| pandera_backend.py | pandera's `ColumnBackend.failure_cases_metadata`, process-wide | ~1/5 of validation |
+| warm_dbt.py | starting dbt cold for each build (public dbtRunner; fds over a Unix socket) | ~6 s per build |
+
+Nothing outside this package reaches into a platform's private API.
+"""
