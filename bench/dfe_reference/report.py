@@ -94,7 +94,8 @@ def journey_section(results: dict[str, dict], numbered: dict[str, str]) -> list[
         "## Reference rules on the adoption journey that we do not implement",
         "",
         "Rules of the rulesets above whose tables include AD1 or PlacedAdoption, or whose fields "
-        f"include Header/Episodes {', '.join(sorted(JOURNEY_FIELDS))}; rows flagged per dataset.",
+        f"include Header/Episodes {', '.join(sorted(JOURNEY_FIELDS))}, to which we give no DfE "
+        "number; rows flagged per dataset (n/a: not in that dataset's ruleset).",
         "",
         f"| rule | tables | journey fields | {' | '.join(results)} | message |",
         "|---|---|---|" + "--:|" * len(results) + "---|",
