@@ -70,6 +70,6 @@ def checked_tables() -> dict[str, set[str]]:
     for table in TABLES.values():
         for check in table.model.to_schema().checks:
             found.setdefault(check.name, set()).add(table.name)
-    for name, (table, _) in CROSS_RULES.items():
-        found.setdefault(name, set()).add(table)
+    for name, queries in CROSS_RULES.items():
+        found.setdefault(name, set()).update(queries)
     return found
