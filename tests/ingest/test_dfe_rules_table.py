@@ -35,6 +35,8 @@ def test_every_numbered_rule_is_in_the_table_and_every_entry_is_a_numbered_rule(
     for number, entry in IMPLEMENTED.items():
         assert entry["our_rule"] == NUMBERED[number], number
         assert entry["severity"] == RULES[entry["our_rule"]].severity, number
+        # No number without a check: some contract check or cross-table query emits the rule.
+        assert reported_tables(entry["our_rule"]), f"{number} is declared but never checked"
         assert set(entry["reports_on"]) == reported_tables(entry["our_rule"]), number
         assert entry["dfe_message"] and entry["what_we_do"] and entry["dfe_tables"], number
 
