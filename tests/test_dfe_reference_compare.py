@@ -6,7 +6,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from bench.dfe_reference.compare import compare, our_keys, rejected_rows, scopes
+from bench.dfe_reference.compare import (
+    compare,
+    our_keys,
+    rejected_rows,
+    rejection_reasons,
+    scopes,
+)
+from bench.dfe_reference.report import differences_section
 
 # The reference's rows are 0-based data rows; ours are file lines (header = line 1).
 REFERENCE = pd.DataFrame(
@@ -76,3 +83,18 @@ def test_scopes_are_the_files_of_the_tables_our_rules_report_on():
     found = scopes(files)
     assert found["408"] == {"episodes.csv"}
     assert found["523"] == {"ad1.csv"}
+
+
+def test_differences_name_the_rules_we_held_each_row_back_for():
+    reasons = rejection_reasons(OURS).set_index(["file_name", "row"])["we_rejected_for"]
+    assert reasons.to_dict() == {
+        ("episodes.csv", 0): "rule_408", ("episodes.csv", 1): "rule_408",
+        ("episodes.csv", 2): "required", ("episodes.csv", 3): "rule_408",
+    }  # fmt: skip
+
+
+def test_the_report_explains_every_numbered_rule_from_the_rules_table():
+    lines = differences_section()
+    assert any(line.startswith("- **553** (`rule_553_placement_order_needs_decision`)")
+               for line in lines)  # fmt: skip
+    assert any(line.startswith("- **390**") and "the same check" in line for line in lines)

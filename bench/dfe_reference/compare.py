@@ -48,6 +48,14 @@ def rejected_rows(flags: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"file_name": rejected["file_name"], "row": rows}).drop_duplicates()
 
 
+def rejection_reasons(flags: pd.DataFrame) -> pd.DataFrame:
+    """(file_name, row, we_rejected_for): the rules for which our ingestion held each row back."""
+    rejected = flags[flags["kind"] == "rejection"]
+    rows = rejected.assign(row=rejected["source_row"].astype("int64") - ROW_OFFSET)
+    reasons = rows.groupby(["file_name", "row"])["rule"].agg(lambda r: ";".join(sorted(set(r))))
+    return reasons.rename("we_rejected_for").reset_index()
+
+
 def in_scope(reference: pd.DataFrame, scope: dict[str, set[str]]) -> pd.Series:
     """Whether each reference flag is in a file our version of its rule reports on (a rule
     without a scope counts everywhere). The reference often flags every table a cross-table rule
@@ -119,7 +127,8 @@ def compare_dataset(folder: Path) -> dict:
     flags, files, seconds = ours.our_flags(folder / "input", run["collection_year"])
     table, differences = compare(reference, our_keys(flags), scopes(files), rejected_rows(flags))
     numbered = differences["rule"].isin(ours.numbered_rules())
-    differences[numbered].to_csv(folder / "differences.csv", index=False)
+    with_reasons = differences[numbered].merge(rejection_reasons(flags), on=KEY[1:], how="left")
+    with_reasons.to_csv(folder / "differences.csv", index=False)
     catalogue = pd.read_csv(folder / "reference_rules.csv", dtype=str).fillna("")
     return {"run": run, "table": table, "catalogue": catalogue, "our_seconds": seconds}
 
