@@ -11,7 +11,7 @@ WAREHOUSE_DIR = $(or $(RAA_WAREHOUSE_DIR),$(CURDIR)/data/warehouse)
 DOCS = dbt_project/target/docs
 UI_PORT ?= 3000
 
-.PHONY: run test ui lint bench docs install clean lock
+.PHONY: run test ui lint bench docs install clean lock dfe-reference
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (or set PYTHON=...)"; exit 1; }
@@ -54,6 +54,31 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
+# Our DfE-numbered rules against the DfE reference engine (csc-validator-be-903), on the public
+# 903 sets: bench/DFE_REFERENCE.md. The engine needs pandas < 2, so it gets its own venv, pinned
+# in bench/dfe_reference/requirements.txt. DFE_LIMIT=N validates only the first N children.
+DFE_VENV := .venv-dfe
+DFE_DIR := bench/dfe_reference
+DFE_WORK := bench/cache/dfe_reference
+PEER_DATA ?= $(or $(RAA_PEER_DATA),$(abspath $(CURDIR)/../shared/peer-data))
+DFE_DATASETS ?= d2i-fake-903 cscsynth-national-104k
+DFE_LIMIT ?=
+
+$(DFE_VENV)/.installed: $(DFE_DIR)/requirements.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (or set PYTHON=...)"; exit 1; }
+	rm -rf $(DFE_VENV)
+	$(PYTHON) -m venv $(DFE_VENV)
+	$(DFE_VENV)/bin/python -m pip install --quiet --no-deps -r $(DFE_DIR)/requirements.txt
+	@touch $@
+
+dfe-reference: $(STAMP) $(DFE_VENV)/.installed
+	rm -rf $(DFE_WORK)
+	for d in $(DFE_DATASETS); do \
+	  $(DFE_VENV)/bin/python $(DFE_DIR)/run_reference.py $(PEER_DATA)/$$d $(DFE_WORK)/$$d \
+	    $(if $(DFE_LIMIT),--limit-children $(DFE_LIMIT)) || exit 1; \
+	done
+	$(BIN)/python -m bench.dfe_reference.compare --work $(DFE_WORK)
+
 # The dbt docs as one static page, with the warehouse's catalogue (column types, row counts)
 # once `make run` has built it, and without it before.
 docs: $(STAMP)
@@ -69,4 +94,4 @@ docs: $(STAMP)
 	@echo "dbt docs: open file://$(CURDIR)/$(DOCS)/static_index.html in a browser"
 
 clean:
-	rm -rf data .dagster_home dbt_project/target
+	rm -rf data .dagster_home dbt_project/target $(DFE_VENV)

@@ -61,6 +61,7 @@ RULES: dict[str, Rule] = {
     "sex_code_for_collection_year": Rule(
         "SEX '{value}' is not used in this collection year (1/2 up to 2023-24, M/F/U from "
         "2024-25); it was read as the same sex in the year's codes.",
+        dfe_rule="101",
         columns=("sex",),
         severity=QUERY,
     ),
@@ -75,7 +76,7 @@ RULES: dict[str, Rule] = {
     ),
     "rule_408_a5_a6_need_placement_order": Rule(
         "Placement A5/A6 (placed for adoption under a placement order) needs legal status E1 "
-        "(or legacy D1).",
+        "(a legacy D1 order is queried too, as legacy_freeing_order).",
         dfe_rule="408",
         columns=("place", "legal_status"),
         severity=QUERY,
@@ -100,10 +101,12 @@ RULES: dict[str, Rule] = {
     ),
     "ceased_on_or_after_decision": Rule(
         "The adoption plan ends before the decision was made.",
+        dfe_rule="522",
         columns=("decision_date", "decision_ceased_date"),
     ),
     "ceased_date_and_reason_together": Rule(
         "DATE_PLACED_CEASED and REASON_PLACED_CEASED go together: both or neither.",
+        dfe_rule="119",
         columns=("decision_ceased_date", "reason_ceased"),
         severity=QUERY,
     ),
@@ -135,28 +138,36 @@ RULES: dict[str, Rule] = {
         "Amounts are positive: use INCOME lines for money received.", columns=("amount_gbp",)
     ),
     # Cross-table rules (queries: the row is kept and the council is asked to check it)
-    "rule_601_adopted_needs_ad1": Rule(
-        "The child was adopted (E11/E12) but there is no AD1 (match) record.",
+    "adopted_without_ad1": Rule(
+        "The child was adopted (E11/E12) but there is no AD1 (match) record for the child.",
+        severity=QUERY,
+    ),
+    "rule_601_ad1_blank_for_adopted": Rule(
+        "The child was adopted (E11/E12) this collection year but AD1 items are blank (DATE_INT, "
+        "DATE_MATCH, FOSTER_CARE, NB_ADOPTR, SEX_ADOPTR, LS_ADOPTR must all be filled in).",
         dfe_rule="601",
         severity=QUERY,
     ),
     "rule_523_date_int_matches_decision": Rule(
-        "AD1 DATE_INT does not equal a PlacedAdoption DATE_PLACED for this child.",
+        "AD1 DATE_INT does not equal any PlacedAdoption DATE_PLACED sent for this child.",
         dfe_rule="523",
         severity=QUERY,
     ),
     "rule_521_date_int_before_placement": Rule(
-        "AD1 DATE_INT is after the start of the child's adoption placement (A3-A6).",
+        "AD1 DATE_INT (decision that the child should be placed) is after the start of one of the "
+        "child's adoption placements (A3-A6): the decision must come first.",
         dfe_rule="521",
         severity=QUERY,
     ),
     "rule_335_foster_care_matches_placement": Rule(
-        "FOSTER_CARE = 1 must go with a final placement A3/A5 (and 0 with A4/A6).",
+        "AD1 FOSTER_CARE does not match the placement the child was adopted from: 1 (adopted by "
+        "the foster carer) goes with A3/A5, 0 with A4/A6.",
         dfe_rule="335",
         severity=QUERY,
     ),
     "rule_553_placement_order_needs_decision": Rule(
-        "The child has a placement order (LS E1/D1) but no PlacedAdoption record.",
+        "The child has a placement order (LS E1) but no PlacedAdoption record; or the decision "
+        "is recorded as ceased while the E1 episode is still open.",
         dfe_rule="553",
         severity=QUERY,
     ),
@@ -171,7 +182,10 @@ RULES: dict[str, Rule] = {
         severity=QUERY,
     ),
     "rule_1003_decision_within_period": Rule(
-        "DATE_PLACED is before the child's period of care started.", dfe_rule="1003", severity=QUERY
+        "DATE_PLACED (decision to place for adoption) is before the child first started to be "
+        "looked after (the first episode with RNE S).",
+        dfe_rule="1003",
+        severity=QUERY,
     ),
     "dob_before_decom": Rule("The episode starts before the child was born.", severity=QUERY),
     "child_not_in_header": Rule(

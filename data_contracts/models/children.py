@@ -88,7 +88,8 @@ class Episodes(CanonicalModel):
 
     @pa.dataframe_check(name="rule_408_a5_a6_need_placement_order")
     def a5_a6_need_e1(cls, df: pd.DataFrame) -> Series[bool]:
-        return ~df["place"].isin(["A5", "A6"]) | df["legal_status"].isin(["E1", "D1"])
+        # As DfE 408: E1 only; a legacy D1 is also queried by legacy_freeing_order.
+        return ~df["place"].isin(["A5", "A6"]) | (df["legal_status"] == "E1")
 
     @pa.dataframe_check(name="legacy_freeing_order")
     def no_freeing_order(cls, df: pd.DataFrame) -> Series[bool]:

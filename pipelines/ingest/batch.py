@@ -192,8 +192,13 @@ def _prepare_parts(
         table: pd.concat([r.accepted for r in results if r.table == table], ignore_index=True)
         for table in dict.fromkeys(r.table for r in results)
     }
+    held_back = {
+        table: pd.concat([r.held_back for r in results if r.table == table], ignore_index=True)
+        for table in accepted
+    }
     del results
-    warnings = pd.concat([queries, cross_table_warnings(accepted)], ignore_index=True)
+    warnings = pd.concat([queries, cross_table_warnings(accepted, held_back)], ignore_index=True)
+    del held_back
     file_loads = _file_loads(parts, rejections)
     stored = _stored_frames(accepted, settings.pseudonym_key.get_secret_value(), parts)
 

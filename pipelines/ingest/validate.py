@@ -47,6 +47,9 @@ class ValidationResult:
     accepted: pd.DataFrame  # canonical columns + context, each row with its part
     rejections: pd.DataFrame  # REJECTION_COLUMNS + part: rows held back
     queries: pd.DataFrame  # REJECTION_COLUMNS + part: rows kept, the council asked to check
+    # The rows held back, as read (canonical columns + context): cross-table rules compare
+    # accepted rows with every row sent (DfE 553: has the child a PlacedAdoption row at all?).
+    held_back: pd.DataFrame | None = None
 
 
 def check_to_rule(check: str) -> str:
@@ -133,6 +136,7 @@ def _split(
         candidates[~keys.isin(rejected)],
         found[of_held_row].reset_index(drop=True),
         found[~of_held_row].reset_index(drop=True),
+        candidates[keys.isin(rejected)],
     )
 
 

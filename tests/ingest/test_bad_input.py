@@ -287,7 +287,7 @@ def test_consistency_rules_keep_the_row_and_query_it(settings, registry, warehou
     queried = outcome.warnings[outcome.warnings["file_name"] == "e.csv"]
     got = queried.groupby("source_row")["rule"].apply(set).to_dict()
     expected = {
-        3: "rule_390_adopted_from_adoption_placement",  # (and cross-table 601, 553: no AD1)
+        3: "rule_390_adopted_from_adoption_placement",  # (and adopted_without_ad1, 553: no AD1 or PlacedAdoption)
         4: "rule_408_a5_a6_need_placement_order",
         5: "legacy_freeing_order",
         6: "dec_and_rec_together",
