@@ -175,8 +175,10 @@ def test_public_903_files_load_and_every_row_is_accounted_for(
     settings, registry, warehouse, folder
 ):
     source = PEER_DATA / folder
-    if not source.exists():
-        pytest.skip(f"peer data not found at {source}")
+    assert source.is_dir(), (
+        f"the public 903 files are not at {source}: put ../shared/peer-data beside the "
+        "repository, or set RAA_PEER_DATA to the folder holding them"
+    )
     target = settings.landing_dir / "NTH" / folder
     shutil.copytree(source, target)
     outcome = ingest(warehouse, settings, registry, "NTH", target)
