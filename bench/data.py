@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from pipelines.demo.generate import generate_demo
-from pipelines.demo.national import national_registry, write_registry
+from demo.generate import generate_demo
+from demo.national import national_registry, write_registry
 from pipelines.settings import DEFAULT_COUNCILS_FILE, PROJECT_ROOT
 
 CACHE = Path(__file__).resolve().parent / "cache"

@@ -16,7 +16,7 @@ def _landing_is_empty(landing: Path) -> bool:
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    from pipelines.demo import generate_demo
+    from demo import generate_demo
 
     settings = Settings.from_env()
     started = time.perf_counter()
@@ -70,7 +70,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.run import run_pipeline
 
     if args.demo_if_empty and _landing_is_empty(settings.landing_dir):
-        from pipelines.demo import generate_demo
+        from demo import generate_demo
 
         print(f"landing folder {settings.landing_dir} is empty: generating the demo region")
         generate_demo(settings.landing_dir, registry_file=settings.councils_file)

@@ -87,3 +87,21 @@ def test_raa_run_from_an_empty_landing_folder_builds_every_mart(tmp_path: Path):
 
     status = subprocess.run([str(raa), "status"], env=env, capture_output=True, text=True)
     assert status.returncode == 0 and "NTH" in status.stdout and "ok" in status.stdout
+
+
+def test_the_production_code_never_imports_the_demo_generator():
+    """demo/ is its own package: only the two demo commands of the CLI load it, when asked."""
+    import ast
+
+    from pipelines.settings import PROJECT_ROOT
+
+    importers = []
+    for path in (PROJECT_ROOT / "pipelines").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [a.name for a in node.names] if isinstance(node, ast.Import)
+                else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            )  # fmt: skip
+            if any(n == "demo" or n.startswith("demo.") for n in names):
+                importers.append(path.relative_to(PROJECT_ROOT).as_posix())
+    assert sorted(importers) == ["pipelines/cli.py", "pipelines/cli.py"]

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from data_contracts.profiles import load_profile
-from pipelines.demo import generate_demo
+from demo import generate_demo
 from pipelines.registry import load_registry
 from pipelines.settings import DEFAULT_COUNCILS_FILE
 from tests.demo.reader import raw_tables, to_canonical

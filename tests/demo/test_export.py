@@ -11,7 +11,7 @@ import pytest
 
 from data_contracts.profiles import load_profile
 from data_contracts.tables import TABLES
-from pipelines.demo import generate_demo
+from demo import generate_demo
 from tests.demo.conftest import SUBMISSION
 
 PARTNER_TABLES = {

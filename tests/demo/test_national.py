@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipelines.demo.national import national_registry, write_registry
+from demo.national import national_registry, write_registry
 from pipelines.registry import load_registry
 
 

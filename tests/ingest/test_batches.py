@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.demo import generate_demo
+from demo import generate_demo
 from pipelines.ingest import submission as ingest_module
 from pipelines.ingest.landing import latest_submission
 from pipelines.ingest.submission import ingest_submissions, plan_batches

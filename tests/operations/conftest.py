@@ -34,7 +34,7 @@ class Region:
 
 @pytest.fixture(scope="session")
 def region(tmp_path_factory: pytest.TempPathFactory) -> Region:
-    from pipelines.demo import generate_demo
+    from demo import generate_demo
     from pipelines.run import run_pipeline
 
     root = tmp_path_factory.mktemp("region")

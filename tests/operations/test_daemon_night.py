@@ -30,7 +30,7 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 @pytest.mark.slow
 def test_a_night_under_the_daemon_completes_beside_a_raa_run(tmp_path, monkeypatch):
-    from pipelines.demo import generate_demo
+    from demo import generate_demo
 
     env = night_env({
         **os.environ,

@@ -9,8 +9,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from pipelines.demo.dates import IsoTable, day, fy_of, fy_start, month_start
-from pipelines.demo.sampling import unique_ids
+from demo.dates import IsoTable, day, fy_of, fy_start, month_start
+from demo.sampling import unique_ids
 
 FIRST_FY = 2019
 LA_FEE = 27000.0

@@ -1,7 +1,7 @@
 """One council's children in care: characteristics, episodes, adoption decisions and matches.
 
 Most children leave care some other way (home, special guardianship, independent living...);
-adoption units follow the adoption route in pipelines.demo.adoption. Everything is simulated
+adoption units follow the adoption route in demo.adoption. Everything is simulated
 from 2003 (long stays) and 2015 (adoptions), and only children still in care on 1 April 2018 or
 later are kept, so the export holds each child's full history from before the reporting years.
 """
@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 
 from data_contracts import codes
-from pipelines.demo.adoption import MEAN_UNIT_SIZE, REVERSAL_RATE, draw_units, expand, unit_plans
-from pipelines.demo.care import care_plans
-from pipelines.demo.dates import IsoTable, day, fy_of, fy_start
-from pipelines.demo.events import PLACE, REC, build_episodes, concat_plans
-from pipelines.demo.sampling import fake_postcodes, pick, pick_index, uniform_days, unique_ids
+from demo.adoption import MEAN_UNIT_SIZE, REVERSAL_RATE, draw_units, expand, unit_plans
+from demo.care import care_plans
+from demo.dates import IsoTable, day, fy_of, fy_start
+from demo.events import PLACE, REC, build_episodes, concat_plans
+from demo.sampling import fake_postcodes, pick, pick_index, uniform_days, unique_ids
 
 CARE_FROM_FY = 2003
 ADOPTION_FROM_FY = 2015

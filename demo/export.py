@@ -11,9 +11,9 @@ import pyarrow.csv as pacsv
 import yaml
 
 from data_contracts.profiles import load_profile
-from pipelines.demo.defects import inject_defects
-from pipelines.demo.dialects import to_dialect
-from pipelines.demo.workbook import write_workbook
+from demo.defects import inject_defects
+from demo.dialects import to_dialect
+from demo.workbook import write_workbook
 
 FILE_NAMES_903 = {
     "children": "header.csv",

@@ -12,7 +12,7 @@ import pandas as pd
 
 from data_contracts.profiles import Profile, TableMapping
 from data_contracts.tables import TABLES
-from pipelines.demo.dialects import date_columns, format_date
+from demo.dialects import date_columns, format_date
 
 KINDS = ("code", "date", "duplicate", "missing")
 WEIGHTS = np.array([0.3, 0.25, 0.2, 0.25])

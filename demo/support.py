@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipelines.demo.dates import IsoTable
-from pipelines.demo.journeys import KEEP_FROM
-from pipelines.demo.sampling import pick, uniform_days, unique_ids
+from demo.dates import IsoTable
+from demo.journeys import KEEP_FROM
+from demo.sampling import pick, uniform_days, unique_ids
 
 CASE_TYPES = {"ADOPTION": 80, "SGO": 15, "OTHER": 5}
 ASF_AMOUNTS = np.arange(1000, 5001, 250)

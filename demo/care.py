@@ -6,9 +6,9 @@ from datetime import date
 
 import numpy as np
 
-from pipelines.demo.dates import day
-from pipelines.demo.events import LS, PLACE, PROVIDER, REC, Plan
-from pipelines.demo.sampling import gamma_days, pick_index, uniform_days
+from demo.dates import day
+from demo.events import LS, PLACE, PROVIDER, REC, Plan
+from demo.sampling import gamma_days, pick_index, uniform_days
 
 K_CARE = 8
 AGE_18 = 6574

@@ -12,14 +12,14 @@ import pandas as pd
 
 from data_contracts.profiles import load_profile
 from data_contracts.tables import TABLES
-from pipelines.demo.adopters import AdopterVolumes, simulate_adopters
-from pipelines.demo.dates import IsoTable, day, fy_of
-from pipelines.demo.export import write_submission
-from pipelines.demo.finance import simulate_ledger
-from pipelines.demo.journeys import CouncilJourneys, CouncilSpec, simulate_council
-from pipelines.demo.national import national_registry, write_registry
-from pipelines.demo.summary import DemoSummary, yearly_volumes
-from pipelines.demo.support import SupportVolumes, simulate_support
+from demo.adopters import AdopterVolumes, simulate_adopters
+from demo.dates import IsoTable, day, fy_of
+from demo.export import write_submission
+from demo.finance import simulate_ledger
+from demo.journeys import CouncilJourneys, CouncilSpec, simulate_council
+from demo.national import national_registry, write_registry
+from demo.summary import DemoSummary, yearly_volumes
+from demo.support import SupportVolumes, simulate_support
 from pipelines.registry import Council, Registry, load_registry
 from pipelines.settings import DEFAULT_COUNCILS_FILE
 

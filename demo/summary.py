@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from data_contracts import codes
-from pipelines.demo.dates import fy_of
+from demo.dates import fy_of
 
 FIRST_REPORTED_FY = 2019
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipelines.demo.dates import IsoTable
-from pipelines.demo.journeys import KEEP_FROM
-from pipelines.demo.sampling import gamma_days, pick, uniform_days, unique_ids
+from demo.dates import IsoTable
+from demo.journeys import KEEP_FROM
+from demo.sampling import gamma_days, pick, uniform_days, unique_ids
 
 AHEAD = 300  # days
 HOUSEHOLD_TYPES = {"L0": 15, "L11": 52, "L12": 9, "L2": 5, "L3": 16, "L4": 3}

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipelines.demo.care import providers_for
-from pipelines.demo.events import LS, PLACE, PROVIDER, REC, Plan
-from pipelines.demo.sampling import gamma_days, pick, pick_index, uniform_days
+from demo.care import providers_for
+from demo.events import LS, PLACE, PROVIDER, REC, Plan
+from demo.sampling import gamma_days, pick, pick_index, uniform_days
 
 K_ADOPT = 10
 AGENCIES = np.array(["RAA", "LA", "VAA"], dtype=object)
