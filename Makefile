@@ -47,8 +47,8 @@ ui: $(STAMP)
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(UI_PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check pipelines data_contracts tests bench
-	$(BIN)/ruff format --check pipelines data_contracts tests bench
+	$(BIN)/ruff check pipelines data_contracts demo tests bench
+	$(BIN)/ruff format --check pipelines data_contracts demo tests bench
 	cd dbt_project && ../$(BIN)/sqlfluff lint models tests
 
 bench: $(STAMP)
