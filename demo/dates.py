@@ -18,10 +18,6 @@ def day(d: date) -> int:
     return (d - EPOCH).days
 
 
-def to_date(n: float) -> date:
-    return date.fromordinal(EPOCH.toordinal() + int(n))
-
-
 def fy_start(year: int) -> int:
     """Day number of 1 April of the financial year that starts in `year`."""
     return day(date(year, 4, 1))

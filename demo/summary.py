@@ -31,7 +31,7 @@ class DemoSummary:
     def total_rows(self) -> int:
         return sum(sum(t.values()) for t in self.rows.values())
 
-    def describe(self) -> str:
+    def __str__(self) -> str:  # what `raa demo-data` prints
         lines = [
             f"demo data ({self.scale}, seed {self.seed}) in {self.out_dir}: "
             f"{len(self.rows)} submissions, {self.total_rows:,} rows, "

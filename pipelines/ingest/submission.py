@@ -94,18 +94,6 @@ def _writer_threads(con: duckdb.DuckDBPyConnection, threads: int | None) -> Iter
         con.execute(f"set threads = {before}")
 
 
-def ingest_submission(
-    con: duckdb.DuckDBPyConnection,
-    settings: Settings,
-    registry: Registry,
-    council: Council,
-    submission: Submission,
-    *,
-    force: bool = False,
-) -> SubmissionOutcome:
-    return ingest_submissions(con, settings, registry, [(council, submission)], force=force)[0]
-
-
 def plan_batches(due: Due, workers: int) -> list[Due]:
     """Consecutive batches of roughly equal work (AGENCY_WORK_PER_BYTE), about BATCH_BYTES each,
     and a whole number per worker once the work is big enough to share."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 
 from pipelines.ingest.landing import read_submission
-from pipelines.ingest.submission import ingest_submission
+from pipelines.ingest.submission import ingest_submissions
 
 HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
 EPISODES = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
@@ -71,9 +71,9 @@ def drop(landing: Path, council: str, submission: str, files: dict[str, bytes | 
 
 
 def ingest(con, settings, registry, council: str, folder: Path, **kw):
-    return ingest_submission(
-        con, settings, registry, registry.get(council), read_submission(council, folder), **kw
-    )
+    """One council's submission through the nightly loader (a batch of one)."""
+    due = [(registry.get(council), read_submission(council, folder))]
+    return ingest_submissions(con, settings, registry, due, **kw)[0]
 
 
 def rules(outcome) -> dict[str, int]:
