@@ -15,7 +15,7 @@ from data_contracts.rules import RULES
 from data_contracts.tables import TABLES
 from pipelines.ingest.cross_rules import CROSS_RULES
 from pipelines.ingest.landing import read_submission
-from pipelines.ingest.submission import ingest_submission
+from pipelines.ingest.submission import ingest_submissions
 from pipelines.registry import load_registry
 from pipelines.settings import Settings
 from pipelines.warehouse import connect, ensure_schemas
@@ -49,7 +49,8 @@ def our_flags(input_dir: Path, collection_year: int) -> tuple[pd.DataFrame, pd.D
             ensure_schemas(con)
             started = time.perf_counter()
             submission = read_submission(COUNCIL, folder)
-            outcome = ingest_submission(con, settings, registry, registry.get(COUNCIL), submission)
+            due = [(registry.get(COUNCIL), submission)]
+            outcome = ingest_submissions(con, settings, registry, due)[0]
             seconds = time.perf_counter() - started
             if outcome.status != "loaded":
                 raise RuntimeError(f"our ingestion did not load {input_dir}: {outcome.message}")
