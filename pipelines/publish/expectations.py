@@ -37,7 +37,8 @@ ROW_COUNT = "expect_table_row_count_to_be_between"
 BETWEEN = "expect_column_values_to_be_between"
 CONTAINS = "expect_column_distinct_values_to_contain_set"
 
-# The per-pool sums of cost_apportionment, as `apportionment_pools` works them out.
+# The per-pool sums of cost_apportionment: the gate's one definition of them (the DuckDB gate
+# and, through `apportionment_pools`, the Great Expectations suite both read it).
 POOLS_SQL = """
     select financial_year, formula_version, cost_pool,
            abs(coalesce(fsum(cast(weighted_share as double)), 0) - 1) as share_error,
@@ -77,20 +78,11 @@ class GateResult:
 
 def apportionment_pools(cost_apportionment: pd.DataFrame) -> pd.DataFrame:
     """Per pool, year and formula version: how far the weighted shares are from summing to 1
-    and the contributions from summing to the pool budget (in pence)."""
-    frame = cost_apportionment.assign(
-        weighted_share=pd.to_numeric(cost_apportionment["weighted_share"]),
-        contribution_pence=(pd.to_numeric(cost_apportionment["contribution_gbp"]) * 100).round(),
-        budget_pence=(pd.to_numeric(cost_apportionment["pool_budget_gbp"]) * 100).round(),
-    )
-    pools = frame.groupby(["financial_year", "formula_version", "cost_pool"], as_index=False).agg(
-        share_sum=("weighted_share", "sum"),
-        contribution_pence=("contribution_pence", "sum"),
-        budget_pence=("budget_pence", "max"),
-    )
-    pools["share_error"] = (pools["share_sum"] - 1).abs()
-    pools["contribution_gap_pence"] = pools["contribution_pence"] - pools["budget_pence"]
-    return pools
+    and the contributions from summing to the pool budget (in pence). The Great Expectations
+    suite reads this frame; it is the very POOLS_SQL the DuckDB gate decides on."""
+    with duckdb.connect() as con:
+        con.register("cost_apportionment", cost_apportionment)
+        return con.execute(POOLS_SQL.format(source="cost_apportionment")).df()
 
 
 def gate_checks(
