@@ -11,8 +11,8 @@ import openpyxl
 
 FLOOR_SQL = Path(__file__).with_name("floor.sql")
 SHEETS = {"CLA Episodes": "episodes.csv", "Adoption Matches": "adoption_matches.csv"}
-EPISODE_FILES = ("episodes.csv",)
-MATCH_FILES = ("ad1.csv", "adoption_matches.csv")
+EPISODE_FILES = ("episodes.csv", "episodes.csv.gz")
+MATCH_FILES = ("ad1.csv", "ad1.csv.gz", "adoption_matches.csv")
 # Every dialect's column names, so a landing folder without some dialect still binds.
 EPISODE_HEADERS = [
     *("CHILD", "DECOM", "DEC", "RNE", "LS", "PLACE", "REC"),
@@ -53,7 +53,9 @@ def sheets_to_csv(landing: Path, out: Path) -> float:
 
 
 def globs(roots: list[Path], names: tuple[str, ...]) -> list[str]:
-    return [str(root / "*" / "*" / name) for root in roots for name in names]
+    """The patterns that match a file (DuckDB refuses a list with a pattern matching none)."""
+    return [str(root / "*" / "*" / name) for root in roots for name in names
+            if any(root.glob(f"*/*/{name}"))]  # fmt: skip
 
 
 def run_floor(landing: Path, workdir: Path) -> dict:

@@ -181,6 +181,10 @@ def targets(results: dict) -> list[str]:
     peer = results["peer"]["ingest"]
     add("104k set: validation", statistics.median(_part(peer, VALIDATION, "wall")),
         TARGETS["peer_validation"], "s")  # fmt: skip
+    if results["peer"].get("run"):
+        add("104k set end to end (`raa run`: ingest, build, publish) / floor",
+            _median_wall(results["peer"]["run"]) / _median_wall(results["peer"]["floor"], floor_wall),
+            TARGETS["floor_ratio"], "x")  # fmt: skip
     if "region" in sizes:
         add("regional `raa run`, first load (empty warehouse and Dagster home)",
             _median_wall(sizes["region"]["run"]), TARGETS["region_wall"], "s")  # fmt: skip
@@ -245,6 +249,9 @@ def write_results(results: dict, out: Path) -> None:
     text += ["## Public 104k set (cscsynth-national-104k, one ssda903 submission)", "",
              "| stage | wall s | CPU s | peak MB | notes |", "|---|---|---|---|---|",
              _row("ingestion, whole process", results["peer"]["ingest"]),
+             _row("whole `raa run` (ingest, build, publish)", results["peer"].get("run")),
+             _row("floor (plain DuckDB SQL, A1/A10/A2 from the raw files)",
+                  results["peer"].get("floor"), floor_wall),
              *_parts_rows(results["peer"]["ingest"]), "",
              "## Scaling", "", *scale_lines, "", "![time and memory by size](scaling.png)", ""]  # fmt: skip
     text += before_after(results, out.with_name("baseline.json"))

@@ -144,8 +144,13 @@ def main() -> None:
     started = time.perf_counter()
     results: dict = {"reps": reps, "seed": args.seed, "sizes": {}}
     peer = peer_landing(args.seed)
-    say("104k public set: ingestion")
+    say(
+        "104k public set: ingestion, then whole raa runs (ingest, build, publish), each beside a floor"
+    )
     results["peer"] = stages_ingest_only(peer, reps, WORK / "peer")
+    results["peer"]["run"], results["peer"]["floor"] = full_runs_beside_floors(
+        peer, reps, WORK / "peer"
+    )
     for size in args.sizes.split(","):
         data = data_set(size, args.seed)
         big = size in ("region", "national")
