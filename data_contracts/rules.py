@@ -37,6 +37,11 @@ RULES: dict[str, Rule] = {
     # Column checks
     "required": Rule("{column} is blank but must be filled in."),
     "code_list": Rule("{column} has '{value}', which is not a code this layout allows."),
+    "code_not_on_list_left_blank": Rule(
+        "{column} has '{value}', which is not a code this layout allows. No figure needs it, so "
+        "the row was kept with {column} left blank; please correct it.",
+        severity=QUERY,
+    ),
     "code_lower_case": Rule("{column} has '{value}': codes must be in capitals ('{upper}')."),
     "real_date": Rule("{column} has '{value}', which is not a real date written as {date_format}."),
     "text_length": Rule("{column} has '{value}', which is blank or too long."),

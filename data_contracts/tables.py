@@ -21,6 +21,7 @@ class CanonicalColumn:
     description: str
     privacy: str | None
     codes: tuple[str, ...] | None
+    blank_if_unknown: bool = False  # a code off the list is blanked and queried, not rejected
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ def _columns(model: type[pa.DataFrameModel]) -> list[CanonicalColumn]:
                 description=column.description or "",
                 privacy=meta.get("privacy"),
                 codes=tuple(meta["codes"]) if meta.get("codes") else None,
+                blank_if_unknown=bool(meta.get("blank_if_unknown")),
             )
         )
     return result

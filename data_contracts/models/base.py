@@ -17,12 +17,22 @@ import pandera.pandas as pa
 import data_contracts.checks  # noqa: F401  (registers the named checks)
 
 
-def code(description: str, codes: Sequence[str], *, required: bool = False) -> Any:
+def code(
+    description: str,
+    codes: Sequence[str],
+    *,
+    required: bool = False,
+    blank_if_unknown: bool = False,
+) -> Any:
+    """A coded column. `blank_if_unknown`: no figure needs the code, so a value off the list is
+    left blank and the row kept, with a query (severity policy, data_contracts/rules.py)."""
+    if blank_if_unknown and required:
+        raise ValueError("a required code cannot be left blank")
     return pa.Field(
         isin=list(codes),
         nullable=not required,
         description=description,
-        metadata={"sql": "VARCHAR", "codes": list(codes)},
+        metadata={"sql": "VARCHAR", "codes": list(codes), "blank_if_unknown": blank_if_unknown},
     )
 
 

@@ -59,7 +59,9 @@ class Episodes(CanonicalModel):
     legal_status: Series[str] = code("Legal status (LS).", codes.LEGAL_STATUS, required=True)
     cin: Series[str] = code("Category of need (CIN).", codes.CIN, required=True)
     place: Series[str] = code("Placement type (PLACE).", codes.PLACE_ALL, required=True)
-    place_provider: Series[str] = code("Placement provider (PLACE_PROVIDER).", codes.PLACE_PROVIDER)
+    place_provider: Series[str] = code(
+        "Placement provider (PLACE_PROVIDER).", codes.PLACE_PROVIDER, blank_if_unknown=True
+    )
     dec: Series[str] = date("Date the episode ceased (DEC); blank while open.")
     rec: Series[str] = code("Reason the episode ceased (REC).", codes.REC)
     reason_place_change: Series[str] = text("Reason for placement change.", max_length=10)
@@ -131,6 +133,7 @@ class AdoptionDecisions(CanonicalModel):
     reason_ceased: Series[str] = code(
         "Why the plan ceased: RD1 needs changed, RD2 no placement order, RD3 no adopters, RD4.",
         codes.REASON_PLACED_CEASED,
+        blank_if_unknown=True,
     )
 
     class Config:
@@ -160,9 +163,15 @@ class AdoptionMatches(CanonicalModel):
     foster_carer_adoption: Series[str] = code(
         "1 when adopted by the current foster carer(s) (FOSTER_CARE).", codes.FOSTER_CARE
     )
-    number_of_adopters: Series[str] = code("Number of adopters (NB_ADOPTR).", codes.NB_ADOPTR)
-    adopter_sex: Series[str] = code("Sex of adopter(s) (SEX_ADOPTR).", codes.SEX_ADOPTR)
-    adopter_legal_status: Series[str] = code("Adopters' legal status (LS_ADOPTR).", codes.LS_ADOPTR)
+    number_of_adopters: Series[str] = code(
+        "Number of adopters (NB_ADOPTR).", codes.NB_ADOPTR, blank_if_unknown=True
+    )
+    adopter_sex: Series[str] = code(
+        "Sex of adopter(s) (SEX_ADOPTR).", codes.SEX_ADOPTR, blank_if_unknown=True
+    )
+    adopter_legal_status: Series[str] = code(
+        "Adopters' legal status (LS_ADOPTR).", codes.LS_ADOPTR, blank_if_unknown=True
+    )
     adopter_household_id: Series[str] = text("The agency's adopter household id.", max_length=40)
     adopter_agency: Series[str] = code(
         "Who approved the adopters: RAA (this partnership), LA (another LA/RAA), VAA (voluntary).",

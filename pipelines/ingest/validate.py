@@ -32,6 +32,7 @@ REJECTION_COLUMNS = [
     "message", "offending_value",
 ]  # fmt: skip
 PART = "part"  # which submission of the batch a row belongs to
+BLANKED = "code_not_on_list_left_blank"  # a code no figure needs, off the list: kept, blanked
 
 _CHECK_RULES = (
     (re.compile(r"^isin\("), "code_list"),
@@ -131,13 +132,30 @@ def _split(
     # only queries is kept and its lines are queries.
     lines = pd.MultiIndex.from_frame(found[[PART, "source_row"]].fillna(-1).astype("int64"))
     of_held_row = lines.isin(rejected) | ~is_query.to_numpy()
+    accepted = _blank_unknown_codes(
+        candidates[~keys.isin(rejected)], found[~of_held_row], one.mapping
+    )
     return ValidationResult(
         table,
-        candidates[~keys.isin(rejected)],
+        accepted,
         found[of_held_row].reset_index(drop=True),
         found[~of_held_row].reset_index(drop=True),
         candidates[keys.isin(rejected)],
     )
+
+
+def _blank_unknown_codes(accepted: pd.DataFrame, queries: pd.DataFrame, mapping) -> pd.DataFrame:
+    """The kept rows, each code off the list of a column no figure needs left blank."""
+    blanked = queries[queries["rule"] == BLANKED]
+    if blanked.empty:
+        return accepted
+    accepted = accepted.copy()
+    keys = pd.MultiIndex.from_frame(accepted[[PART, "source_row"]].astype("int64"))
+    for source, lines in blanked.groupby("source_column"):
+        column = mapping.columns.get(source, source)
+        rows = pd.MultiIndex.from_frame(lines[[PART, "source_row"]].astype("int64"))
+        accepted.loc[keys.isin(rows), column] = None
+    return accepted
 
 
 def concat_rejections(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -193,6 +211,10 @@ def _failure_rejections(
     failures = failures[failures["index"].notna()].copy()
     checks = failures["check"].astype(str)
     failures["rule"] = checks.map({c: check_to_rule(c) for c in checks.unique()})
+    blankable = [c.name for c in TABLES[mapping.table].columns if c.blank_if_unknown]
+    failures.loc[(failures["rule"] == "code_list") & failures["column"].isin(blankable), "rule"] = (
+        BLANKED
+    )
     # Pandera reports a dataframe-level check (and a duplicate key) once per column of the
     # failing row: keep one line per rule and row. Column checks keep one line per column.
     row_level = failures["schema_context"] == "DataFrameSchema"

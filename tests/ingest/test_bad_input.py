@@ -296,3 +296,22 @@ def test_consistency_rules_keep_the_row_and_query_it(settings, registry, warehou
     adopted = warehouse.execute("select count(*) from canonical.episodes where rec = 'E11'")
     assert adopted.fetchone() == (1,)
     assert_accounted(outcome)
+
+
+def test_a_code_no_figure_needs_is_left_blank_and_queried(settings, registry, warehouse):
+    """REASON_PLACED_CEASED 'XXX' (as in the public sets): the decision is kept, because its
+    date counts, with the reason blank; a PLACE off the list (a figure needs it) is rejected."""
+    placed = ("CHILD,DOB,DATE_PLACED,DATE_PLACED_CEASED,REASON_PLACED_CEASED\n"
+              "C1,01/02/2019,01/03/2020,01/09/2020,XXX\nC2,01/02/2019,01/04/2020,,\n")  # fmt: skip
+    episodes = EPISODES + "C1,01/03/2020,S,C2,N1,Q9,PR1,,,,,,\n"
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", {"p.csv": placed, "e.csv": episodes}))  # fmt: skip
+    assert outcome.rejections.set_index("file_name")["rule"].to_dict() == {"e.csv": "code_list"}
+    queried = outcome.warnings[outcome.warnings["rule"] == "code_not_on_list_left_blank"]
+    assert list(queried["source_row"]) == [2]
+    assert "'XXX'" in queried["message"].iloc[0]
+    reasons = warehouse.execute(
+        "select decision_ceased_date, reason_ceased from canonical.adoption_decisions order by 1"
+    ).fetchall()
+    assert [r[1] for r in reasons] == [None, None] and reasons[0][0] is not None
+    assert_accounted(outcome)
