@@ -40,7 +40,7 @@ run: $(STAMP)
 	$(BIN)/raa run --demo-if-empty
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 ui: $(STAMP)
 	@$(BIN)/python -m pipelines.platform.event_log $(DAGSTER_HOME)

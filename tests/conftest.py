@@ -15,6 +15,15 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 PEER_DATA = Path(os.environ.get("RAA_PEER_DATA", SHARED / "peer-data"))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under `-n N` (make test), parse dbt's project once, before the workers start: they then
+    all read one fresh manifest instead of racing to write it."""
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        from pipelines.defs.transform import ensure_manifest
+
+        ensure_manifest()
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings.from_env(

@@ -72,7 +72,7 @@ def test_a_warm_dbt_ends_with_the_process_that_started_it(database, tmp_path):
               f"print(w.process.pid, flush=True); time.sleep(600)")  # fmt: skip
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     server = int(parent.stdout.readline())
-    folder = Path(f"/proc/{server}/cmdline").read_bytes().split(b"\0")[5].decode()
+    folder = _argument(server, 5)
     parent.kill()
     parent.wait()
     deadline = time.monotonic() + 60
@@ -80,6 +80,17 @@ def test_a_warm_dbt_ends_with_the_process_that_started_it(database, tmp_path):
         time.sleep(0.2)
     assert not Path(f"/proc/{server}").exists()
     assert not Path(folder).exists()
+
+
+def _argument(pid: int, position: int) -> str:
+    """A process's command-line argument; right after the fork (on a busy machine) the child
+    may not have exec'd yet, so wait for it."""
+    deadline = time.monotonic() + 30
+    while True:
+        parts = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        if len(parts) > position or time.monotonic() > deadline:
+            return parts[position].decode()
+        time.sleep(0.05)
 
 
 def test_raa_dbt_ignores_a_folder_others_could_write(database, tmp_path):
