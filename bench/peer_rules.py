@@ -41,6 +41,8 @@ REASONS = {
     "rule_1003_decision_within_period": "DATE_PLACED before the child's first episode "
     "(independent synthetic dates)",
     "rule_408_a5_a6_need_placement_order": "A5/A6 placements without LS E1 (random LS)",
+    "code_not_on_list_left_blank": "PlacedAdoption REASON_PLACED_CEASED 'XXX' (a placeholder in "
+    "both sets): the decision is kept, its reason left blank",
     "duplicate_key": "two episodes of one child with the same DECOM (or reviews with the same "
     "date): both held back until the council says which is right",
 }
