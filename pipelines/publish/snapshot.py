@@ -83,7 +83,13 @@ def mark_and_carry(con, table: str, name: str, withholding: Withholding | None,
     if "council_code" not in columns:
         return 0
     con.execute(f"alter table {table} add column {WITHHELD_FLAG} boolean default false")
-    source = withholding.source(name, restricted) if withholding else None
+    if not withholding or not withholding.codes:
+        return 0
+    codes = ", ".join("'" + c.replace("'", "''") + "'" for c in withholding.codes)
+    # Rows the build still has for a withheld council come from configuration, not its data
+    # (the funding formula's partners: a zero share); its last published rows replace them.
+    con.execute(f"delete from {table} where council_code in ({codes})")
+    source = withholding.source(name, restricted)
     if source is None:
         return 0
     con.execute(f"attach '{source}' as previous_mart (read_only)")
@@ -94,7 +100,6 @@ def mark_and_carry(con, table: str, name: str, withholding: Withholding | None,
             return 0  # the mart is new since the previous snapshot
         shared = [c for c in columns if c in before]
         listed = ", ".join(f'"{c}"' for c in shared)
-        codes = ", ".join("'" + c.replace("'", "''") + "'" for c in withholding.codes)
         con.execute(
             f"insert into {table} ({listed}, {WITHHELD_FLAG}) select {listed}, true "
             f"from previous_mart.marts.{name} where council_code in ({codes})"
