@@ -115,10 +115,15 @@ def test_council_breaking_a_test_is_withheld_and_the_night_publishes(withheld_ni
 
 def test_failure_of_no_council_fails_the_night_and_publishes_nothing(copied, region):
     before_id = _snapshot_id(copied)
-    with duckdb.connect(str(copied.database)) as con:  # the councils table's own unique test
-        con.execute("insert into canonical.councils select * from canonical.councils limit 1")
+    # An adopter household sent twice: the unique test on household_id fails, and household ids
+    # (the agency's own, e.g. HH102021) name no council, so nobody can be withheld.
+    with duckdb.connect(str(copied.database)) as con:
+        con.execute("insert into canonical.adopter_households "
+                    "select * from canonical.adopter_households limit 1")  # fmt: skip
     result = _build(copied)
     assert not result.success
+    failed = [e.step_key for e in result.all_events if e.is_step_failure]
+    assert failed == ["raa_dbt_models"]
     assert _snapshot_id(copied) == before_id
     with (
         duckdb.connect(str(copied.database), read_only=True) as con,
