@@ -170,7 +170,8 @@ def _build_withholding(context, dbt, warehouse, alerts, failed, sent: set):
                 {**event.metadata, "withheld_councils": ", ".join(councils)}
             )
         yield event
-    shutil.rmtree(target, ignore_errors=True)
+    # The first build's target folder stays, as a failed build's does: its dbt.log and
+    # run_results.json show the rows that got the council withheld.
     return again
 
 
