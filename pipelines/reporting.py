@@ -141,6 +141,28 @@ def _publish_lines(publishes: list[tuple]) -> list[str]:
     return lines
 
 
+def _withheld_by_run(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
+    """run id -> {council: why} for the builds that withheld a council."""
+    try:
+        rows = con.execute(
+            "select run_id, council_code, message from audit.withheld_councils"
+        ).fetchall()  # fmt: skip
+    except duckdb.CatalogException:
+        return {}
+    found: dict[str, dict[str, str]] = {}
+    for run_id, code, message in rows:
+        found.setdefault(run_id, {})[code] = message
+    return found
+
+
+def _figures_snapshot(code: str, publishes: list[tuple], withheld: dict) -> str | None:
+    """The latest snapshot published with `code`'s own figures (the one its rows come from)."""
+    for run_id, _, state, snapshot_id, *_ in publishes:
+        if state == "published" and code not in withheld.get(run_id, {}):
+            return snapshot_id
+    return None
+
+
 LATEST_SQL = """
 select council_code, submission_id, status, message from audit.submissions
 qualify row_number() over (partition by council_code order by loaded_at desc) = 1
@@ -186,9 +208,11 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
         rows = {r[0]: r for r in con.execute(STATUS_SQL).fetchall()}
         latest = _latest_loads(con)
         publishes = _publishes(con)
+        withheld = _withheld_by_run(con)
     finally:
         con.close()
     last = next((p for p in publishes if p[2] == "published"), None)
+    held_now = withheld.get(last[0], {}) if last else {}
     in_snapshot = (
         {s["council_code"]: s["submission_id"] for s in json.loads(last[5])} if last else {}
     )
@@ -208,6 +232,11 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
         note = "STALE" if stale else ("ok" if state != "failed" else f"last failure {submission}")
         if stale:
             notes.append(f"{code}: {reason}")
+        if code in held_now:
+            note = "WITHHELD"
+            source = _figures_snapshot(code, publishes, withheld)
+            notes.append(f"{code}: withheld: {held_now[code]} Its figures are from snapshot "
+                         f"{source or 'none (no earlier publish: no rows)'}.")  # fmt: skip
         published = in_snapshot.get(code, "-")
         out.append((code, current, age, accepted, rejected, queried, published, note))
     headers = ["council", "submission", "age", "accepted", "rejected", "queried", "published",

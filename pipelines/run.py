@@ -138,9 +138,23 @@ def run_pipeline(
         )
     _alert_on_failure(built, TRANSFORM_JOB, None, alerts)
     state = "built and published" if built.success else "FAILED"
+    held = _withheld(settings, built.run_id) if built.success else {}
+    state += f" (withheld, last published figures kept: {', '.join(held)})" if held else ""
     say(f"warehouse {state} in {time.perf_counter() - started:.1f}s")
     return RunReport(ingested=ingested, built=built.success, build_run_id=built.run_id,
                      unregistered=unregistered)  # fmt: skip
+
+
+def _withheld(settings: Settings, run_id: str) -> dict[str, str]:
+    """The councils the build of `run_id` withheld (their data broke a dbt test) -> why."""
+    from pipelines.operations.withhold import withheld_in_run
+    from pipelines.warehouse import connect
+
+    con = connect(settings.database, read_only=True)
+    try:
+        return withheld_in_run(con, run_id)
+    finally:
+        con.close()
 
 
 def _failed_councils(result: dg.ExecuteInProcessResult, block: list[str]) -> set[str]:

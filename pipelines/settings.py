@@ -148,7 +148,7 @@ class Settings(BaseModel):
         return bool(self.smtp_host and self.alert_to)
 
 
-def warehouse_vars(database: Path, **more: str) -> list[str]:
+def warehouse_vars(database: Path, **more: object) -> list[str]:
     """dbt's `--vars` for a build: the profile (profiles.yml) opens `warehouse_database`."""
     return ["--vars", json.dumps({"warehouse_database": str(database), **more})]
 

@@ -74,6 +74,7 @@ def build_publish_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition
                 ),
                 "rows": dg.MetadataValue.json({t.name: t.rows for t in outcome.tables}),
                 "withheld_marts": ", ".join(outcome.withheld) or "none",
+                "withheld_councils": ", ".join(sorted(outcome.withheld_councils)) or "none",
                 "publish_seconds": round(outcome.seconds, 2),
             },
         )

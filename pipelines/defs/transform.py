@@ -16,8 +16,15 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
-from pipelines.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from pipelines.defs.resources import WAREHOUSE_POOL, AlertResource, WarehouseResource
+from pipelines.operations.alerts import withheld_council_alert
+from pipelines.operations.withhold import (
+    attribute_failures,
+    record_withheld,
+    write_withheld_report,
+)
 from pipelines.platform.dbt_cli import WarehouseDbtCliResource
 from pipelines.platform.warm_dbt import raa_dbt, venv_dbt
 from pipelines.settings import DBT_PROJECT_DIR, warehouse_vars
@@ -70,17 +77,102 @@ def build_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
         pool=WAREHOUSE_POOL,
     )
     def raa_dbt_models(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: WarehouseResource,
+        alerts: AlertResource,
     ):
         database = warehouse.settings().database
         invocation = dbt.cli([*NIGHTLY_BUILD, *warehouse_vars(database)], context=context)
-        yield from invocation.stream()
+        # Failed tests are held back until we know whether withholding a council mends the
+        # build (a failed blocking check would fail the step); the rest streams as it comes.
+        held: list = []
+        sent: set = set()
+        try:
+            for event in invocation.stream():
+                if isinstance(event, dg.AssetCheckResult) and not event.passed:
+                    held.append(event)
+                    continue
+                sent.add(_event_key(event))
+                yield event
+        except DagsterDbtCliRuntimeError:
+            withheld = yield from _build_withholding(context, dbt, warehouse, alerts, invocation,
+                                                     sent)  # fmt: skip
+            if withheld is None:
+                yield from held
+                raise
+            invocation = withheld
         keep_partial_parse(Path(invocation.target_path))
         # dagster-dbt leaves one target folder per run (~10 MB each): keep a failed run's for
         # debugging (an error stops before this line), drop a successful one's.
         shutil.rmtree(invocation.target_path, ignore_errors=True)
 
     return raa_dbt_models
+
+
+def _event_key(event) -> tuple:
+    if isinstance(event, dg.Output):
+        return ("output", event.output_name)
+    if isinstance(event, dg.AssetCheckResult):
+        return ("check", str(event.asset_key), event.check_name)
+    if isinstance(event, dg.AssetMaterialization):
+        return ("materialization", str(event.asset_key))
+    return ("other", id(event))
+
+
+def _build_withholding(context, dbt, warehouse, alerts, failed, sent: set):
+    """After a failed build: when every failure is a test whose rows belong to known councils,
+    build again without them (yielding what the first build did not), record and tell why, and
+    return the second invocation; None when the failure is not a council's (fail as before)."""
+    settings = warehouse.settings()
+    registry = warehouse.registry()
+    target = Path(failed.target_path)
+    try:
+        attribution = attribute_failures(target, settings.database, registry.codes,
+                                         registry.partnership_code)  # fmt: skip
+    except (OSError, ValueError, KeyError) as error:
+        context.log.error(f"could not attribute the dbt failures to councils: {error}")
+        return None
+    if not attribution.can_withhold:
+        context.log.error(f"no council withheld: {attribution.why_not()}")
+        return None
+    councils = sorted(attribution.councils)
+    if set(councils) >= set(registry.codes):
+        context.log.error("every council breaks a test: nothing left to publish")
+        return None
+    context.log.warning(
+        f"withholding {', '.join(councils)}: their data breaks "
+        + ", ".join(sorted({t.name for t in attribution.tests}))
+        + "; building again without them"
+    )
+    again = dbt.cli(
+        [*NIGHTLY_BUILD, *warehouse_vars(settings.database, withheld_councils=councils)],
+        context=context,
+        raise_on_error=False,
+    )
+    events = []
+    for event in again.stream():
+        if _event_key(event) not in sent:
+            events.append(event)
+    if not again.is_successful():
+        context.log.error("the build without " + ", ".join(councils) + " failed too")
+        return None
+    rows = record_withheld(settings.database, context.run_id, attribution)
+    for row in rows:
+        code = row["council_code"]
+        write_withheld_report(settings.outbox_dir, code, context.run_id, row["message"],
+                              row["failing_tests"])  # fmt: skip
+        alerts.send(withheld_council_alert(code, context.run_id, row["failing_tests"],
+                                           row["message"]), context.log)  # fmt: skip
+    for event in events:
+        if isinstance(event, dg.Output):
+            event = event.with_metadata(
+                {**event.metadata, "withheld_councils": ", ".join(councils)}
+            )
+        yield event
+    # The first build's target folder stays, as a failed build's does: its dbt.log and
+    # run_results.json show the rows that got the council withheld.
+    return again
 
 
 def keep_partial_parse(run_target: Path) -> None:

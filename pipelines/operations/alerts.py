@@ -94,3 +94,20 @@ def unregistered_folder_alert(folders: list[str], landing: str) -> Alert:
             "remove the folder."
         ),
     )
+
+
+def withheld_council_alert(council: str, run_id: str, tests: list[str], message: str) -> Alert:
+    return Alert(
+        subject=f"{council} withheld from tonight's publish: its data breaks a dbt test",
+        council=council,
+        problem=(
+            f"{message} Failing test(s): {', '.join(tests)}. Every other council was built and "
+            "published."
+        ),
+        what_to_do=(
+            f"Read the run log (Dagster UI, run {run_id}) for the failing rows, and "
+            f"outbox/{council}/ (withheld.html) for what the council was told. Ask {council} for "
+            "a corrected export; the next build that passes publishes its figures again. "
+            "`raa status` shows it as withheld until then."
+        ),
+    )

@@ -33,6 +33,9 @@ META_DESCRIPTIONS = {
     "from (council, submission id, manifest hash, received, stale).",
     "meta.publish_tables": "Rows published per table and snapshot, and how many rows had a "
     "value withheld.",
+    "meta.withheld_councils": "Councils withheld from a publish because their data broke a dbt "
+    "test: why, and the snapshot whose figures their rows (is_withheld = true) carry over (none: "
+    "no earlier figures, so the council has no rows). REGION rows leave them out.",
     "meta.catalogue": "Every table of this snapshot: where it is, its grain (the columns that "
     "identify a row), what it holds, when it was refreshed and from which submissions.",
 }

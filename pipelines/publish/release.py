@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.operations.withhold import withheld_in_run
 from pipelines.publish import layout, snapshot
 from pipelines.publish.describe import write_catalogue
 from pipelines.publish.expectations import GateResult, run_release_gate
@@ -45,6 +46,8 @@ class ReleaseOutcome:
     gate: GateResult
     tables: list[snapshot.PublishedTable] = field(default_factory=list)
     withheld: list[str] = field(default_factory=list)
+    # Councils withheld by this run's build (their data broke a dbt test) -> why
+    withheld_councils: dict[str, str] = field(default_factory=dict)
     submissions: list[dict] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -52,7 +55,10 @@ class ReleaseOutcome:
     def message(self) -> str:
         if self.published:
             return (f"published snapshot {self.snapshot_id}: {len(self.tables)} tables from "
-                    f"{len(self.submissions)} submissions")  # fmt: skip
+                    f"{len(self.submissions)} submissions" + (
+                        "; withheld (last published figures kept): "
+                        + ", ".join(sorted(self.withheld_councils))
+                        if self.withheld_councils else ""))  # fmt: skip
         return "release gate failed; the previous snapshot stays published: " + "; ".join(
             self.gate.failures[:10]
         )
@@ -89,12 +95,21 @@ def publish_release(
     con: duckdb.DuckDBPyConnection | None = snapshot.open_staging(staging, settings.database)
     try:
         marts = snapshot.mart_names(con)
+        reasons = withheld_in_run(con, run_id, "work.audit.withheld_councils")
         submissions = snapshot.current_submissions(con)
+        # A withheld council's new submission is not in this snapshot (its rows are earlier ones)
+        submissions = submissions[~submissions["council_code"].isin(list(reasons))]
+        withholding = snapshot.previous_withholding(previous_db, reasons)
+        carried = snapshot.rows_to_carry(withholding, marts)
+        previous_rows = {
+            name: rows - carried.get(name, 0)
+            for name, rows in snapshot.previous_row_counts(previous_db).items()
+        }
         gate = run_release_gate(
             con,
             marts,
-            partners=[c.code for c in registry.partners],
-            previous_rows=snapshot.previous_row_counts(previous_db),
+            partners=[c.code for c in registry.partners if c.code not in reasons],
+            previous_rows=previous_rows,
             docs_dir=layout.data_docs_dir(published),
             tolerance=row_count_tolerance,
             data_docs=data_docs,
@@ -102,12 +117,13 @@ def publish_release(
         outcome = ReleaseOutcome(
             published=gate.success, run_id=run_id, snapshot_id=snapshot_id, gate=gate,
             withheld=[m for m in marts if snapshot.disclosure_of(m) is None],
-            submissions=submissions.to_dict("records"),
+            submissions=submissions.to_dict("records"), withheld_councils=reasons,
         )  # fmt: skip
         if gate.success:
-            outcome.tables = snapshot.write_marts(con, staging, marts, registry.partnership_code)
+            outcome.tables = snapshot.write_marts(con, staging, marts, registry.partnership_code,
+                                                  withholding)  # fmt: skip
             snapshot.write_meta(con, previous_db, run_id, snapshot_id, now, submissions,
-                                outcome.tables)  # fmt: skip
+                                outcome.tables, withholding)  # fmt: skip
             write_catalogue(con, outcome.tables, snapshot_id, now, submissions)
             con.execute("detach work")
             con.execute("checkpoint")

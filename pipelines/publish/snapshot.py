@@ -3,7 +3,8 @@ aggregates, money tables as they are, `meta` history), Parquet per mart, restric
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -34,8 +35,90 @@ create table meta.publish_tables (
     run_id varchar not null, table_name varchar not null, disclosure varchar not null,
     rows_published bigint not null, rows_with_suppression bigint not null
 );
+create table meta.withheld_councils (
+    run_id varchar not null, council_code varchar not null, reason varchar not null,
+    figures_from_snapshot varchar, rows_carried_over bigint not null
+);
 """
 META_TABLES = ("publishes", "publish_submissions", "publish_tables")
+WITHHELD_FLAG = "is_withheld"
+WITHHELD_DESCRIPTION = (
+    "True on a row carried over unchanged from an earlier snapshot for a council withheld from "
+    "this publish (its data broke a dbt test: meta.withheld_councils); false on this build's rows."
+)
+
+
+@dataclass
+class Withholding:
+    """The councils this publish withholds and where their last published rows are."""
+
+    reasons: dict[str, str]  # council -> why, in plain words
+    previous_dir: Path | None = None  # the snapshot folder currently published
+    previous_id: str | None = None
+    figures_from: dict[str, str | None] = field(default_factory=dict)  # council -> snapshot id
+    carried: dict[str, int] = field(default_factory=dict)  # council -> rows carried over
+
+    @property
+    def codes(self) -> list[str]:
+        return sorted(self.reasons)
+
+    def source(self, name: str, restricted: bool) -> str | None:
+        """The previous snapshot's file holding mart `name` (None when there is none)."""
+        if self.previous_dir is None or not self.reasons:
+            return None
+        path = (self.previous_dir / "restricted" / f"{name}.duckdb" if restricted
+                else self.previous_dir / "raa.duckdb")  # fmt: skip
+        return str(path) if path.exists() else None
+
+
+def _columns(con, table: str) -> list[str]:
+    return [c[0] for c in con.execute(f"select * from {table} limit 0").description]
+
+
+def mark_and_carry(con, table: str, name: str, withholding: Withholding | None,
+                   restricted: bool = False) -> int:  # fmt: skip
+    """Add `is_withheld` to a mart with a council_code (false on every row of this build) and
+    copy the withheld councils' rows into it from the previous snapshot (true). Rows carried."""
+    columns = _columns(con, table)
+    if "council_code" not in columns:
+        return 0
+    con.execute(f"alter table {table} add column {WITHHELD_FLAG} boolean default false")
+    if not withholding or not withholding.codes:
+        return 0
+    codes = ", ".join("'" + c.replace("'", "''") + "'" for c in withholding.codes)
+    # Rows the build still has for a withheld council come from configuration, not its data
+    # (the funding formula's partners: a zero share); its last published rows replace them.
+    con.execute(f"delete from {table} where council_code in ({codes})")
+    source = withholding.source(name, restricted)
+    if source is None:
+        return 0
+    con.execute(f"attach '{source}' as previous_mart (read_only)")
+    try:
+        try:
+            before = _columns(con, f"previous_mart.marts.{name}")
+        except duckdb.CatalogException:
+            return 0  # the mart is new since the previous snapshot
+        shared = [c for c in columns if c in before]
+        listed = ", ".join(f'"{c}"' for c in shared)
+        con.execute(
+            f"insert into {table} ({listed}, {WITHHELD_FLAG}) select {listed}, true "
+            f"from previous_mart.marts.{name} where council_code in ({codes})"
+        )
+        for code, rows in con.execute(
+            f"select council_code, count(*) from previous_mart.marts.{name} "
+            f"where council_code in ({codes}) group by 1"
+        ).fetchall():  # fmt: skip
+            withholding.carried[code] = withholding.carried.get(code, 0) + rows
+        return con.execute(
+            f"select count(*) from {table} where {WITHHELD_FLAG}"
+        ).fetchone()[0]  # fmt: skip
+    finally:
+        con.execute("detach previous_mart")
+
+
+def _extra(con, table: str, extra: dict | None = None) -> dict:
+    flag = {WITHHELD_FLAG: WITHHELD_DESCRIPTION} if WITHHELD_FLAG in _columns(con, table) else {}
+    return {**(extra or {}), **flag}
 
 
 @dataclass(frozen=True)
@@ -89,7 +172,8 @@ def _copy_described(con, table: str, name: str, parquet: Path, extra: dict | Non
     return description
 
 
-def _write_suppressed(con, name: str, total_code: str, parquet_dir: Path) -> PublishedTable:
+def _write_suppressed(con, name: str, total_code: str, parquet_dir: Path,
+                      withholding: Withholding | None = None) -> PublishedTable:  # fmt: skip
     rule = AGGREGATE_MARTS[name]
     con.execute(f"create temp table sorted_{name} as select * from work.marts.{name} order by all")
     numbered = f"(select rowid as _row, * from sorted_{name})"
@@ -100,54 +184,102 @@ def _write_suppressed(con, name: str, total_code: str, parquet_dir: Path) -> Pub
     con.execute(f"create table marts.{name} as "
                 + suppressed_select_sql(numbered, f"flags_{name}", rule))  # fmt: skip
     con.unregister(f"flags_{name}")
-    description = _copy_described(con, f"marts.{name}", name, parquet_dir / f"{name}.parquet",
-                                  suppression_descriptions(name))  # fmt: skip
-    return PublishedTable(name, "suppressed", len(flags), int(flags[ROW_FLAG].sum()), description)
+    carried = mark_and_carry(con, f"marts.{name}", name, withholding)
+    description = _copy_described(
+        con,
+        f"marts.{name}",
+        name,
+        parquet_dir / f"{name}.parquet",
+        _extra(con, f"marts.{name}", suppression_descriptions(name)),
+    )
+    suppressed = con.execute(f"select count(*) from marts.{name} where {ROW_FLAG}").fetchone()[0]
+    return PublishedTable(name, "suppressed", len(flags) + carried, suppressed, description)
 
 
-def _write_as_is(con, name: str, parquet_dir: Path) -> PublishedTable:
+def _write_as_is(con, name: str, parquet_dir: Path,
+                 withholding: Withholding | None = None) -> PublishedTable:  # fmt: skip
     con.execute(f"create table marts.{name} as select * from work.marts.{name} order by all")
-    description = _copy_described(con, f"marts.{name}", name, parquet_dir / f"{name}.parquet")
+    mark_and_carry(con, f"marts.{name}", name, withholding)
+    description = _copy_described(con, f"marts.{name}", name, parquet_dir / f"{name}.parquet",
+                                  _extra(con, f"marts.{name}"))  # fmt: skip
     rows = con.execute(f"select count(*) from marts.{name}").fetchone()[0]
     return PublishedTable(name, "as_is", rows, description=description)
 
 
-def _write_restricted(con, name: str, restricted_dir: Path) -> PublishedTable:
+def _write_restricted(con, name: str, restricted_dir: Path,
+                      withholding: Withholding | None = None) -> PublishedTable:  # fmt: skip
     alias = f"restricted_{name}"
     con.execute(f"attach '{restricted_dir / name}.duckdb' as {alias}")
     con.execute(f"create schema {alias}.marts")
     con.execute(f"create table {alias}.marts.{name} as "
                 f"select * from work.marts.{name} order by all")  # fmt: skip
+    mark_and_carry(con, f"{alias}.marts.{name}", name, withholding, restricted=True)
     description = _copy_described(con, f"{alias}.marts.{name}", name,
-                                  restricted_dir / "parquet" / f"{name}.parquet")  # fmt: skip
+                                  restricted_dir / "parquet" / f"{name}.parquet",
+                                  _extra(con, f"{alias}.marts.{name}"))  # fmt: skip
     rows = con.execute(f"select count(*) from {alias}.marts.{name}").fetchone()[0]
     con.execute(f"detach {alias}")
     return PublishedTable(name, "restricted", rows, description=description)
 
 
-def write_marts(con, staging: Path, marts: list[str], total_code: str) -> list[PublishedTable]:
+def write_marts(con, staging: Path, marts: list[str], total_code: str,
+                withholding: Withholding | None = None) -> list[PublishedTable]:  # fmt: skip
     written = []
     for name in marts:
         kind = disclosure_of(name)
         if kind == "suppressed":
-            written.append(_write_suppressed(con, name, total_code, staging / "parquet"))
+            written.append(_write_suppressed(con, name, total_code, staging / "parquet",
+                                             withholding))  # fmt: skip
         elif kind == "as_is":
-            written.append(_write_as_is(con, name, staging / "parquet"))
+            written.append(_write_as_is(con, name, staging / "parquet", withholding))
         elif kind == "restricted":
-            written.append(_write_restricted(con, name, staging / "restricted"))
+            written.append(_write_restricted(con, name, staging / "restricted", withholding))
     return written
+
+
+def previous_withholding(previous_db: Path, reasons: dict[str, str]) -> Withholding:
+    """Where the withheld councils' last published figures are: the current snapshot (or, for a
+    council it withheld too, the snapshot it carried them from)."""
+    withholding = Withholding(reasons)
+    if not reasons or not previous_db.exists():
+        return withholding
+    withholding.previous_dir = previous_db.resolve().parent
+    with duckdb.connect(str(previous_db), read_only=True) as con:
+        run_id, withholding.previous_id = con.execute(
+            "select run_id, snapshot_id from meta.publishes order by published_at desc limit 1"
+        ).fetchone()  # fmt: skip
+        try:
+            earlier = dict(con.execute(
+                "select council_code, figures_from_snapshot from meta.withheld_councils "
+                "where run_id = ?", [run_id]
+            ).fetchall())  # fmt: skip
+        except duckdb.CatalogException:
+            earlier = {}
+    withholding.figures_from = {code: earlier.get(code, withholding.previous_id)
+                                for code in reasons}  # fmt: skip
+    return withholding
 
 
 def write_meta(
     con, previous_db: Path | None, run_id: str, snapshot_id: str, published_at: datetime,
     submissions: pd.DataFrame, tables: list[PublishedTable],
+    withholding: Withholding | None = None,
 ) -> None:  # fmt: skip
     """The publish history analysts can query: earlier publishes carried over, this one added."""
     if previous_db is not None and previous_db.exists():
         con.execute(f"attach '{previous_db}' as previous (read_only)")
         for table in META_TABLES:
             con.execute(f"insert into meta.{table} select * from previous.meta.{table}")
+        with contextlib.suppress(duckdb.CatalogException):  # a snapshot from before withholding
+            con.execute("insert into meta.withheld_councils "
+                        "select * from previous.meta.withheld_councils")  # fmt: skip
         con.execute("detach previous")
+    for code in withholding.codes if withholding else []:
+        con.execute(
+            "insert into meta.withheld_councils values (?, ?, ?, ?, ?)",
+            [run_id, code, withholding.reasons[code], withholding.figures_from.get(code),
+             withholding.carried.get(code, 0)],
+        )  # fmt: skip
     con.execute(
         "insert into meta.publishes values (?, ?, ?, ?, ?, ?)",
         [run_id, snapshot_id, published_at, len(submissions), len(tables),
@@ -163,6 +295,25 @@ def write_meta(
         "insert into meta.publish_tables values (?, ?, ?, ?, ?)",
         [[run_id, t.name, t.disclosure, t.rows, t.rows_with_suppression] for t in tables],
     )
+
+
+def rows_to_carry(withholding: Withholding, marts: list[str]) -> dict[str, int]:
+    """Per mart, the previous snapshot's rows of the withheld councils (the release gate compares
+    this build's row counts with the previous publish less these)."""
+    counts = {}
+    codes = ", ".join("'" + c.replace("'", "''") + "'" for c in withholding.codes)
+    for name in marts:
+        source = withholding.source(name, disclosure_of(name) == "restricted")
+        if source is None:
+            continue
+        with duckdb.connect(source, read_only=True) as con:
+            try:
+                counts[name] = con.execute(
+                    f"select count(*) from marts.{name} where council_code in ({codes})"
+                ).fetchone()[0]  # fmt: skip
+            except (duckdb.BinderException, duckdb.CatalogException):
+                continue  # no council_code, or a mart new since then
+    return counts
 
 
 def previous_row_counts(published_db: Path) -> dict[str, int]:

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('audit', 'current_submissions') }}
+    select * from {{ source('audit', 'current_submissions') }} {{ not_withheld() }}
 ),
 
 renamed as (

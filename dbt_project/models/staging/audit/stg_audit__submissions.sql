@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('audit', 'submissions') }}
+    select * from {{ source('audit', 'submissions') }} {{ not_withheld() }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('canonical', 'adopter_events') }}
+    select * from {{ source('canonical', 'adopter_events') }} {{ not_withheld() }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('canonical', 'adopter_households') }}
+    select * from {{ source('canonical', 'adopter_households') }} {{ not_withheld() }}
 ),
 
 renamed as (

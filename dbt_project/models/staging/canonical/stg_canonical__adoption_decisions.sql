@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('canonical', 'adoption_decisions') }}
+    select * from {{ source('canonical', 'adoption_decisions') }} {{ not_withheld() }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('canonical', 'adoption_matches') }}
+    select * from {{ source('canonical', 'adoption_matches') }} {{ not_withheld() }}
 ),
 
 renamed as (

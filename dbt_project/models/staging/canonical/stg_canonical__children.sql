@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('canonical', 'children') }}
+    select * from {{ source('canonical', 'children') }} {{ not_withheld() }}
 ),
 
 renamed as (

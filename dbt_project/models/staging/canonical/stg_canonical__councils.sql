@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('canonical', 'councils') }}
+    select * from {{ source('canonical', 'councils') }} {{ not_withheld() }}
 ),
 
 renamed as (

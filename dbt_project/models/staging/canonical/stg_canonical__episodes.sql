@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('canonical', 'episodes') }}
+    select * from {{ source('canonical', 'episodes') }} {{ not_withheld() }}
 ),
 
 renamed as (

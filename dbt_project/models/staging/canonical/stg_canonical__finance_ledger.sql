@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('canonical', 'finance_ledger') }}
+    select * from {{ source('canonical', 'finance_ledger') }} {{ not_withheld() }}
 ),
 
 renamed as (

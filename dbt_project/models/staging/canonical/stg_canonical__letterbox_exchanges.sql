@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('canonical', 'letterbox_exchanges') }}
+    select * from {{ source('canonical', 'letterbox_exchanges') }} {{ not_withheld() }}
 ),
 
 renamed as (

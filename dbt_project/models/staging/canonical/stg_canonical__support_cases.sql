@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('canonical', 'support_cases') }}
+    select * from {{ source('canonical', 'support_cases') }} {{ not_withheld() }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('canonical', 'support_fund_applications') }}
+    select * from {{ source('canonical', 'support_fund_applications') }} {{ not_withheld() }}
 ),
 
 renamed as (
