@@ -42,6 +42,12 @@ create table meta.withheld_councils (
 """
 META_TABLES = ("publishes", "publish_submissions", "publish_tables")
 WITHHELD_FLAG = "is_withheld"
+# Marts whose every council's figures depend on every other's (the formula's shares): on a night
+# that withholds a council they are carried over whole from the last snapshot, since this
+# build's shares, worked out without that council, would count part of a pool twice beside its
+# carried-over contribution.
+WHOLE_WHEN_WITHHOLDING = ("cost_apportionment", "budget_variance", "formula_comparison",
+                          "funding_driver_events")  # fmt: skip
 WITHHELD_DESCRIPTION = (
     "True on a row carried over unchanged from an earlier snapshot for a council withheld from "
     "this publish (its data broke a dbt test: meta.withheld_councils); false on this build's rows."
@@ -78,7 +84,8 @@ def _columns(con, table: str) -> list[str]:
 def mark_and_carry(con, table: str, name: str, withholding: Withholding | None,
                    restricted: bool = False) -> int:  # fmt: skip
     """Add `is_withheld` to a mart with a council_code (false on every row of this build) and
-    copy the withheld councils' rows into it from the previous snapshot (true). Rows carried."""
+    copy the withheld councils' rows into it from the previous snapshot (true); a mart of
+    WHOLE_WHEN_WITHHOLDING is copied whole. Rows carried."""
     columns = _columns(con, table)
     if "council_code" not in columns:
         return 0
@@ -86,10 +93,11 @@ def mark_and_carry(con, table: str, name: str, withholding: Withholding | None,
     if not withholding or not withholding.codes:
         return 0
     codes = ", ".join("'" + c.replace("'", "''") + "'" for c in withholding.codes)
+    source = withholding.source(name, restricted)
+    carried = "true" if name in WHOLE_WHEN_WITHHOLDING and source else f"council_code in ({codes})"
     # Rows the build still has for a withheld council come from configuration, not its data
     # (the funding formula's partners: a zero share); its last published rows replace them.
-    con.execute(f"delete from {table} where council_code in ({codes})")
-    source = withholding.source(name, restricted)
+    con.execute(f"delete from {table} where {carried}")
     if source is None:
         return 0
     con.execute(f"attach '{source}' as previous_mart (read_only)")
@@ -102,7 +110,7 @@ def mark_and_carry(con, table: str, name: str, withholding: Withholding | None,
         listed = ", ".join(f'"{c}"' for c in shared)
         con.execute(
             f"insert into {table} ({listed}, {WITHHELD_FLAG}) select {listed}, true "
-            f"from previous_mart.marts.{name} where council_code in ({codes})"
+            f"from previous_mart.marts.{name} where {carried}"
         )
         for code, rows in con.execute(
             f"select council_code, count(*) from previous_mart.marts.{name} "
