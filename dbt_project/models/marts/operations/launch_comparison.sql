@@ -86,10 +86,7 @@ counts as (
             as matched_with_care_start,
         avg(pooled_events.care_to_match_days) filter (where pooled_events.event_type = 'match')
             as care_to_match_mean_days,
-        count(pooled_events.order_to_match_days) filter (where pooled_events.event_type = 'match')
-            as matched_with_order,
-        avg(pooled_events.order_to_match_days) filter (where pooled_events.event_type = 'match')
-            as order_to_match_mean_days
+        {{ order_to_match_aggregates('pooled_events') }}
     from grid
     left join pooled_events
         on

@@ -73,10 +73,7 @@ counts as (
         count(*) filter (where pooled_events.event_type = 'adoption_order') as adoption_orders,
         count(*) filter (where pooled_events.event_type = 'reversal') as decisions_reversed,
         count(*) filter (where pooled_events.event_type = 'disruption') as disruptions,
-        count(pooled_events.order_to_match_days) filter (where pooled_events.event_type = 'match')
-            as matched_with_order,
-        avg(pooled_events.order_to_match_days) filter (where pooled_events.event_type = 'match')
-            as order_to_match_mean_days
+        {{ order_to_match_aggregates('pooled_events') }}
     from grid
     left join pooled_events
         on
