@@ -235,12 +235,10 @@ def launch_tables(con, partnership: str) -> list[Table]:
     rows = fetch(con, "launch_comparison", LAUNCH, "true", [], partnership, then_by="period")
     if not rows:
         return []
-    start, end = con.execute(
-        "select min(period_start), max(period_end) from marts.launch_comparison"
+    start, end, launched = con.execute(
+        "select min(period_start), max(period_end), "
+        "min(period_start) filter (where period = 'since launch') from marts.launch_comparison"
     ).fetchone()  # fmt: skip
-    launched = con.execute(
-        "select min(period_start) from marts.launch_comparison where period = 'since launch'"
-    ).fetchone()[0]  # fmt: skip
     for row in rows:
         (period, _), (days, _), (matches, withheld) = row[1], row[2], row[3]
         row[1] = (period.split()[0].capitalize(), False)
