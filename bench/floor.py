@@ -59,27 +59,38 @@ def globs(roots: list[Path], names: tuple[str, ...]) -> list[str]:
 
 
 def run_floor(landing: Path, workdir: Path) -> dict:
-    sheets = workdir.parent / "floor_sheets"
-    xlsx_seconds = sheets_to_csv(landing, sheets)
-    roots = [landing, sheets]
     started = time.perf_counter()
-    con = duckdb.connect()
-    try:
-        con.execute("set variable episode_files = ?", [globs(roots, EPISODE_FILES)])
-        con.execute("set variable match_files = ?", [globs(roots, MATCH_FILES)])
-        con.execute(FLOOR_SQL.read_text(encoding="utf-8"))
-        wall = time.perf_counter() - started
-        latest = con.execute(
-            """select window_end_year, children, a1_mean, a10_mean, a2_mean from floor_scorecard
-               where council = 'ALL' and window_end_year <= year(current_date)
-               order by window_end_year desc limit 1"""
-        ).fetchone()
-    finally:
-        con.close()
+    scorecard, xlsx_seconds = floor_scorecard(landing, workdir)
+    wall = time.perf_counter() - started - xlsx_seconds
+    this_year = time.gmtime().tm_year
+    latest = max(
+        (r for r in scorecard if r["council"] == "ALL" and r["window_end_year"] <= this_year),
+        key=lambda r: r["window_end_year"],
+        default=None,
+    )
     return {
         "sql_wall": wall,
         "xlsx_to_csv_seconds": xlsx_seconds,
-        "latest_window": dict(
-            zip(["end_year", "children", "a1", "a10", "a2"], latest or [], strict=False)
-        ),
-    }
+        "latest_window": {
+            "end_year": latest["window_end_year"], "children": latest["children"],
+            "a1": latest["a1_mean"], "a10": latest["a10_mean"], "a2": latest["a2_mean"],
+        } if latest else {},
+    }  # fmt: skip
+
+
+def floor_scorecard(landing: Path, workdir: Path) -> tuple[list[dict], float]:
+    """floor.sql's three-year figures per council (and 'ALL') over a landing folder's raw
+    exports, with the seconds spent copying workbook sheets to CSV first."""
+    sheets = workdir.parent / "floor_sheets"
+    xlsx_seconds = sheets_to_csv(landing, sheets)
+    con = duckdb.connect()
+    try:
+        con.execute("set variable episode_files = ?", [globs([landing, sheets], EPISODE_FILES)])
+        con.execute("set variable match_files = ?", [globs([landing, sheets], MATCH_FILES)])
+        con.execute(FLOOR_SQL.read_text(encoding="utf-8"))
+        result = con.execute("select * from floor_scorecard order by all")
+        names = [d[0] for d in result.description]
+        rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+    finally:
+        con.close()
+    return rows, xlsx_seconds

@@ -102,8 +102,9 @@ def rule_line(number: str, our_rule: str, row: pd.Series | None) -> str:
         row["ours"] == row["both"] and row["reference"] - row["both"] == row["rejected_by_us"]
     )
     verdict = "yes" if ok else "**no**"
-    if not ok and only_held_back:
-        verdict += ": every difference a row we reject"
+    if not ok:
+        verdict += (": every difference a row we reject" if only_held_back
+                    else ": a difference in reading, explained below")  # fmt: skip
     counts = " | ".join(str(int(row[c])) for c in ("reference", "ours", "both"))
     return (
         f"| {number} | {our_rule} | {counts} | {_pct(row['agree_ref'])} | "

@@ -26,7 +26,7 @@ from data_contracts.rules import QUERY, explain
 from data_contracts.tables import TABLES
 from pipelines.ingest.read import RawTable
 from pipelines.ingest.redact import protected_sources, shape
-from pipelines.platform.pandera_backend import use_column_backend_without_summary
+from pipelines.platform.pandera_backend import use_lean_pandera_backend
 
 REJECTION_COLUMNS = [
     "file_name", "canonical_table", "source_row", "source_column", "rule", "dfe_rule",
@@ -89,7 +89,7 @@ def validate_table(inputs: list[TableInput]) -> list[ValidationResult]:
     duplicate = frame.duplicated(subset=[PART, *table.column_names], keep="first").to_numpy()
     candidates = frame[~duplicate]
     kept = np.flatnonzero(~duplicate)  # each candidate's position in `frame`
-    use_column_backend_without_summary()
+    use_lean_pandera_backend()
     try:
         with dates_parsed_once():
             batch_schema(table.name).validate(candidates, lazy=True)

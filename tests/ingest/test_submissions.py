@@ -170,7 +170,8 @@ def test_archive_is_immutable_and_replayable(settings, registry, warehouse):
     assert replay.manifest_sha256 == submission.manifest_sha256
 
 
-@pytest.mark.parametrize("folder", ["d2i-fake-903", "cscsynth-national-104k"])
+# The 104k set is loaded whole, with the demo region, by tests/test_region_with_public_set.py.
+@pytest.mark.parametrize("folder", ["d2i-fake-903"])
 def test_public_903_files_load_and_every_row_is_accounted_for(
     settings, registry, warehouse, folder
 ):

@@ -1,14 +1,17 @@
-"""Validation skips pandera's per-column summaries of failure cases (pipelines/platform/pandera_backend.py):
-the frame's summary, the one rejections are built from, must stay exactly pandera's own."""
+"""Validation skips pandera's per-column summaries of failure cases and its messages listing every
+failing value (pipelines/platform/pandera_backend.py): the frame's summary, the one rejections are
+built from, must stay exactly pandera's own, and no message carries a value."""
 
 import pandas as pd
+import pandera.backends.pandas.base as pandas_base
 import pandera.pandas as pa
 import pytest
 from pandera.backends.pandas.components import ColumnBackend
+from pandera.backends.pandas.error_formatters import format_vectorized_error_message
 
 from pipelines.platform.pandera_backend import (
     ColumnBackendWithoutSummary,
-    use_column_backend_without_summary,
+    use_lean_pandera_backend,
 )
 
 SCHEMA = pa.DataFrameSchema(
@@ -41,14 +44,24 @@ def test_frame_failure_cases_are_pandera_own():
     try:
         for frame_type in (pd.DataFrame, pd.Series):
             pa.Column.register_backend(frame_type, ColumnBackend, force=True)
+        pandas_base.format_vectorized_error_message = format_vectorized_error_message
         expected = failure_cases()
-        use_column_backend_without_summary.cache_clear()
-        use_column_backend_without_summary()
+        use_lean_pandera_backend.cache_clear()
+        use_lean_pandera_backend()
         assert pa.Column.get_backend(FRAME).__class__ is ColumnBackendWithoutSummary
         found = failure_cases()
     finally:
-        use_column_backend_without_summary.cache_clear()
-        use_column_backend_without_summary()
+        use_lean_pandera_backend.cache_clear()
+        use_lean_pandera_backend()
     assert {"isin(['A', 'B'])", "str_length(1, 1)", "greater_than_or_equal_to(0)",
             "not_nullable", "n_below_ten", "multiple_fields_uniqueness"} <= set(expected["check"])  # fmt: skip
     pd.testing.assert_frame_equal(found, expected)
+
+
+def test_messages_count_failures_and_show_no_value():
+    use_lean_pandera_backend()
+    with pytest.raises(pa.errors.SchemaErrors) as errors:
+        SCHEMA.validate(FRAME.assign(code=["A", "SECRET-1", "SECRET-2", "A", "A"]), lazy=True)
+    text = str(errors.value) + " ".join(str(e) for e in errors.value.schema_errors)
+    assert "SECRET" not in text
+    assert "2 failure cases (values not shown)" in text

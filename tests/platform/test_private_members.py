@@ -60,3 +60,17 @@ def test_pandera_column_backend_members():
     assert {"failure_cases", "message", "error_counts"} <= set(
         inspect.signature(FailureCaseMetadata).parameters
     )
+
+
+def test_pandera_vectorized_message_is_still_looked_up_in_base():
+    """run_check calls `format_vectorized_error_message` by its name in pandas/base.py: the
+    workaround replaces that name, so it must still be the one used there."""
+    import pandera.backends.pandas.base as pandas_base
+    from pandera.backends.pandas.base import PandasSchemaBackend
+
+    assert hasattr(pandas_base, "format_vectorized_error_message")
+    assert "format_vectorized_error_message" in inspect.getsource(PandasSchemaBackend.run_check)
+    parameters = inspect.signature(pandas_base.format_vectorized_error_message).parameters
+    assert list(parameters)[:4] == [
+        "parent_schema", "check", "check_index", "reshaped_failure_cases"
+    ]  # fmt: skip
