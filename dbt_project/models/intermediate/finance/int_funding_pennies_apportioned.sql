@@ -8,6 +8,9 @@
 --
 -- The amounts (amount_type):
 -- - budget: each pool's budget for a year, under every formula version (-> int_funding_contributions);
+-- - budget_ytd: each pool's budget to date at the end of each month (profiled evenly), under
+--   the version in force (-> budget_variance): a council's budget to date is its part of the
+--   pool's, so the councils' sum to the pool's to the penny every month, not only in March;
 -- - variance_ytd: the size of a formula pool's year-to-date over/underspend at the end of each
 --   month, under the version in force (-> budget_variance, which puts the sign back).
 with shares as (
@@ -31,6 +34,15 @@ amounts as (
         cast(null as date) as period_month,
         pool_budget_pennies as amount_pennies
     from pool_years
+    union all
+    select
+        'budget_ytd' as amount_type,
+        financial_year,
+        formula_version,
+        cost_pool,
+        period_month,
+        cast(round(pool_budget_ytd_gbp * 100) as bigint) as amount_pennies
+    from pool_months
     union all
     select
         'variance_ytd' as amount_type,

@@ -1,7 +1,9 @@
 -- One row per financial year, month, cost pool and partner council (year to date at the end
 -- of each month; the March row is the full year): the pool's budget and actual spend
 -- (SPEND - INCOME), the variance (positive = overspend), and the council's part of it.
--- Budgets are profiled evenly over the twelve months (int_funding_pool_months). Pools split by
+-- Budgets are profiled evenly over the twelve months (int_funding_pool_months), and a council's
+-- budget to date is its largest-remainder part of the pool's (int_funding_pennies_apportioned),
+-- so the councils' budgets and actuals to date sum to the pool's to the penny. Pools split by
 -- formula are central: their over/underspend is shared by the formula (weighted_share,
 -- largest-remainder pennies from int_funding_pennies_apportioned, so the shares sum exactly to
 -- the pool variance). Pools split by owning_council or child_council are borne locally: the
@@ -18,6 +20,11 @@ pool_months as (
 variance_shares as (
     select * from {{ ref('int_funding_pennies_apportioned') }}
     where amount_type = 'variance_ytd'
+),
+
+budget_shares as (
+    select * from {{ ref('int_funding_pennies_apportioned') }}
+    where amount_type = 'budget_ytd'
 ),
 
 ledger as (
@@ -42,8 +49,7 @@ council_months as (
         contributions.council_code,
         contributions.weighted_share,
         contributions.contribution_gbp,
-        cast(round(contributions.contribution_gbp * pool_months.months_elapsed / 12, 2) as decimal(14, 2))
-            as budget_ytd_gbp,
+        cast(cast(budget_shares.pennies as decimal(16, 0)) * 0.01 as decimal(14, 2)) as budget_ytd_gbp,
         sum(coalesce(council_actuals.actual_gbp, 0)) over (
             partition by pool_months.financial_year, pool_months.cost_pool, contributions.council_code
             order by pool_months.period_month
@@ -53,6 +59,13 @@ council_months as (
         on
             pool_months.financial_year = contributions.financial_year
             and pool_months.cost_pool = contributions.cost_pool
+    inner join budget_shares
+        on
+            pool_months.financial_year = budget_shares.financial_year
+            and pool_months.formula_version = budget_shares.formula_version
+            and pool_months.cost_pool = budget_shares.cost_pool
+            and pool_months.period_month = budget_shares.period_month
+            and contributions.council_code = budget_shares.council_code
     left join council_actuals
         on
             pool_months.financial_year = council_actuals.financial_year
