@@ -31,10 +31,7 @@
       create table {{ target_relation }} as ({{ sql }});
     {%- endif %}
   {%- endcall %}
-  {{ run_hooks(post_hooks, inside_transaction=True) }}
-  {% do persist_docs(target_relation, model) %}
-  {{ adapter.commit() }}
-  {{ run_hooks(post_hooks, inside_transaction=False) }}
+  {% do finish_lean_build(target_relation, post_hooks) %}
   {{ return({'relations': [target_relation]}) }}
 {% endmaterialization %}
 
@@ -49,12 +46,18 @@
     {%- endif %}
     create or replace view {{ target_relation }} as ({{ sql }});
   {%- endcall %}
-  {{ run_hooks(post_hooks, inside_transaction=True) }}
-  {% do persist_docs(target_relation, model) %}
-  {{ adapter.commit() }}
-  {{ run_hooks(post_hooks, inside_transaction=False) }}
+  {% do finish_lean_build(target_relation, post_hooks) %}
   {{ return({'relations': [target_relation]}) }}
 {% endmaterialization %}
+
+
+{#- After the main statement: post-hooks, comments (persist_docs), commit. -#}
+{% macro finish_lean_build(relation, post_hooks) %}
+  {{ run_hooks(post_hooks, inside_transaction=True) }}
+  {% do persist_docs(relation, model) %}
+  {{ adapter.commit() }}
+  {{ run_hooks(post_hooks, inside_transaction=False) }}
+{% endmacro %}
 
 
 {#- Fails the model unless its SQL gives exactly the contract's columns, with the contract's
