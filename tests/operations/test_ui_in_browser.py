@@ -13,6 +13,7 @@ import time
 import urllib.request
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -119,9 +120,7 @@ def test_make_ui_in_a_browser(ui, browser):
     # Launch a materialisation from the UI: the council registry table, on its asset page.
     browser.get(f"{ui}/assets/canonical/councils")
     _page_shows(browser, "Materialize")
-    button = next(b for b in browser.find_elements(By.TAG_NAME, "button")
-                  if b.text.strip() == "Materialize")  # fmt: skip
-    button.click()
+    _click_button(browser, "Materialize")
     _shot(browser, "3-launched")
     runs = _wait_for(lambda: _successful_runs(ui), timeout=240, step=2)
     assert runs
@@ -148,3 +147,21 @@ def _successful_runs(url: str) -> list[dict] | None:
     assert not failed, failed
     done = [r for r in runs if r["status"] == "SUCCESS"]
     return done if runs and len(done) == len(runs) else None
+
+
+def _click_button(browser, label: str, timeout: float = 30) -> None:
+    """Click the button showing `label`. The UI re-renders while it loads, so an element found a
+    moment ago can be gone ("stale"): look again until a click lands."""
+
+    def click(d) -> bool:
+        try:
+            button = next((b for b in d.find_elements(By.TAG_NAME, "button")
+                           if b.text.strip() == label), None)  # fmt: skip
+            if button is None:
+                return False
+            button.click()
+            return True
+        except StaleElementReferenceException:
+            return False
+
+    WebDriverWait(browser, timeout, poll_frequency=0.5).until(click)
