@@ -22,6 +22,7 @@ from pipelines.defs.resources import WAREHOUSE_POOL, AlertResource, WarehouseRes
 from pipelines.operations.alerts import withheld_council_alert
 from pipelines.operations.withhold import (
     attribute_failures,
+    record_build,
     record_withheld,
     write_withheld_report,
 )
@@ -102,6 +103,7 @@ def build_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
                 yield from held
                 raise
             invocation = withheld
+        record_build(database, context.run_id)
         keep_partial_parse(Path(invocation.target_path))
         # dagster-dbt leaves one target folder per run (~10 MB each): keep a failed run's for
         # debugging (an error stops before this line), drop a successful one's.

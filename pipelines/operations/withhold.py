@@ -33,6 +33,14 @@ create table if not exists audit.withheld_councils (
     message varchar not null          -- in plain words, for the council and the operators
 )
 """
+BUILDS_DDL = """
+create schema if not exists audit;
+create table if not exists audit.builds (
+    run_id varchar not null,          -- the Dagster run whose dbt build made the working marts
+    built_at timestamp not null,
+    withheld_councils varchar not null  -- JSON list of the councils it left out ([] for none)
+)
+"""
 KEY_PREFIX = re.compile(r"^([A-Z0-9]{2,10}):")
 FAILED = ("fail", "error")
 SAMPLE_ROWS = 10_000  # failing rows read per test to attribute it
@@ -192,6 +200,31 @@ def record_withheld(database: Path, run_id: str, attribution: Attribution) -> li
               r["message"]] for r in rows],
         )  # fmt: skip
     return rows
+
+
+def record_build(database: Path, run_id: str) -> list[str]:
+    """After a successful build: which run's build the working marts are now, and whom it left
+    out, so a publish in a later run (a rerun of the publish alone) still knows."""
+    with duckdb.connect(str(database)) as con:
+        con.execute(BUILDS_DDL)
+        withheld = list(withheld_in_run(con, run_id))
+        con.execute("insert into audit.builds values (?, ?, ?)",
+                    [run_id, datetime.now(UTC).replace(tzinfo=None), json.dumps(withheld)])  # fmt: skip
+    return withheld
+
+
+def withheld_by_latest_build(con: duckdb.DuckDBPyConnection, run_id: str,
+                             schema: str = "audit") -> dict[str, str]:  # fmt: skip
+    """council -> message for the councils left out of the build that made the working marts:
+    the latest recorded build's (`run_id`'s own when none is recorded, as in a warehouse built
+    before builds were recorded)."""
+    try:
+        latest = con.execute(
+            f"select run_id from {schema}.builds order by built_at desc limit 1"
+        ).fetchone()  # fmt: skip
+    except duckdb.CatalogException:
+        latest = None
+    return withheld_in_run(con, latest[0] if latest else run_id, f"{schema}.withheld_councils")
 
 
 def withheld_in_run(con: duckdb.DuckDBPyConnection, run_id: str,

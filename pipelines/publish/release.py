@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.operations.withhold import withheld_in_run
+from pipelines.operations.withhold import withheld_by_latest_build
 from pipelines.publish import layout, snapshot
 from pipelines.publish.describe import write_catalogue
 from pipelines.publish.expectations import GateResult, run_release_gate
@@ -95,7 +95,9 @@ def publish_release(
     con: duckdb.DuckDBPyConnection | None = snapshot.open_staging(staging, settings.database)
     try:
         marts = snapshot.mart_names(con)
-        reasons = withheld_in_run(con, run_id, "work.audit.withheld_councils")
+        # the councils the build that made these marts left out, even when that build was an
+        # earlier run's (the publish rerun alone from the UI)
+        reasons = withheld_by_latest_build(con, run_id, "work.audit")
         submissions = snapshot.current_submissions(con)
         # A withheld council's new submission is not in this snapshot (its rows are earlier ones)
         submissions = submissions[~submissions["council_code"].isin(list(reasons))]

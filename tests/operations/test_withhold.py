@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -120,6 +121,32 @@ def test_council_breaking_a_test_is_withheld_and_the_night_publishes(withheld_ni
     assert f"{WITHHELD} withheld" in message and "unique_dim_child_child_id" in message
     report = sorted((settings.outbox_dir / WITHHELD).rglob("withheld.html"))
     assert report and "unique_dim_child_child_id" in report[-1].read_text(encoding="utf-8")
+
+
+def test_publishing_again_alone_still_carries_the_withheld_council(withheld_night):
+    """After a withheld night, the publish rerun on its own (from the UI, another run): the
+    working marts are still the withholding build's, so KIL's rows are carried again, from the
+    snapshot they came from, never published as missing."""
+    settings, region, _, before_id, before, _ = withheld_night
+    night_id = _snapshot_id(settings)
+    job = build_definitions(Settings.from_env()).resolve_job_def(TRANSFORM_JOB)
+    result = job.execute_in_process(
+        raise_on_error=False, asset_selection=[dg.AssetKey("published_snapshot")]
+    )
+    assert result.success
+    assert _snapshot_id(settings) not in (night_id, before_id)
+    now = published_database(settings.published_dir).resolve()
+    with (
+        duckdb.connect(str(now), read_only=True) as new,
+        duckdb.connect(str(before), read_only=True) as old,
+    ):
+        for mart in ("scorecard_timeliness", "raa_quarterly", "cost_apportionment"):
+            where = "true" if mart in WHOLE_WHEN_WITHHOLDING else f"council_code = '{WITHHELD}'"
+            assert _rows(new, mart, where) == _rows(old, mart, where), mart
+        sources = new.execute(
+            "select figures_from_snapshot from meta.withheld_councils order by run_id"
+        ).fetchall()  # fmt: skip
+    assert sources == [(before_id,), (before_id,)]
 
 
 def test_failure_of_no_council_fails_the_night_and_publishes_nothing(copied, region):
