@@ -127,7 +127,7 @@ def test_publishing_again_alone_still_carries_the_withheld_council(withheld_nigh
     """After a withheld night, the publish rerun on its own (from the UI, another run): the
     working marts are still the withholding build's, so KIL's rows are carried again, from the
     snapshot they came from, never published as missing."""
-    settings, region, _, before_id, before, _ = withheld_night
+    settings, _, _, before_id, before, _ = withheld_night
     night_id = _snapshot_id(settings)
     job = build_definitions(Settings.from_env()).resolve_job_def(TRANSFORM_JOB)
     result = job.execute_in_process(
