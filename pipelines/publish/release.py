@@ -59,9 +59,10 @@ class ReleaseOutcome:
                         "; withheld (last published figures kept): "
                         + ", ".join(sorted(self.withheld_councils))
                         if self.withheld_councils else ""))  # fmt: skip
-        return "release gate failed; the previous snapshot stays published: " + "; ".join(
-            self.gate.failures[:10]
-        )
+        failures = "; ".join(self.gate.failures[:10])
+        if not self.submissions:  # the gate's failures would only say the marts are empty
+            failures = f"no council has an accepted submission yet, nothing to publish ({failures})"
+        return "release gate failed; the previous snapshot stays published: " + failures
 
 
 def _snapshot_id(run_id: str, now: datetime) -> str:

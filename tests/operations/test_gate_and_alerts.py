@@ -86,3 +86,15 @@ def test_no_smtp_settings_means_no_alert_and_a_log_line(monkeypatch, caplog):
         sent = send_alert(Alert("test", "a problem", "nothing"), Settings.from_env())
     assert not sent
     assert "alert not sent" in caplog.text
+
+
+def test_a_refused_publish_with_no_submission_says_there_is_nothing_to_publish():
+    from pipelines.publish.expectations import GateResult
+    from pipelines.publish.release import ReleaseOutcome
+
+    gate = GateResult(False, ["scorecard_timeliness.council_code: ... (observed None)"])
+    empty = ReleaseOutcome(False, "run", "snap", gate, submissions=[])
+    loaded = ReleaseOutcome(False, "run", "snap", gate, submissions=[{"council_code": "NTH"}])
+    assert "no council has an accepted submission yet, nothing to publish" in empty.message
+    assert "observed None" in empty.message
+    assert "accepted submission" not in loaded.message
