@@ -29,7 +29,7 @@ THING_CONTRACT = {
                 {"name": "label", "data_type": "text"},
             ],
         },
-        {"name": "thing_view", "config": {"materialized": "view"}},
+        {"name": "thing_view"},
     ],
 }
 
@@ -48,6 +48,7 @@ def project(tmp_path: Path) -> Path:
     )
     (root / "models" / "thing.sql").write_text(THING)
     (root / "models" / "thing_view.sql").write_text(
+        "{{ config(materialized=var('view_as', 'view')) }} "
         "select id * 2 as twice from {{ ref('thing') }}"
     )
     (root / "models" / "schema.yml").write_text(yaml.safe_dump(THING_CONTRACT))
@@ -80,6 +81,18 @@ def test_a_model_is_replaced_and_its_view_follows(project):
     assert rows(project, "select * from main.thing_view") == [(4,)]
     types = rows(project, "select data_type from duckdb_columns() where table_name = 'thing'")
     assert types == [("INTEGER",), ("VARCHAR",)]
+
+
+def test_a_view_can_become_a_table_and_back(project):
+    kinds = "select table_type from information_schema.tables where table_name = 'thing_view'"
+    assert run(project, id="1", label="'a'").success
+    assert rows(project, kinds) == [("VIEW",)]
+    assert run(project, id="2", label="'b'", view_as="table").success
+    assert rows(project, kinds) == [("BASE TABLE",)]
+    assert rows(project, "select * from main.thing_view") == [(4,)]
+    assert run(project, id="3", label="'c'").success
+    assert rows(project, kinds) == [("VIEW",)]
+    assert rows(project, "select * from main.thing_view") == [(6,)]
 
 
 @pytest.mark.parametrize(
