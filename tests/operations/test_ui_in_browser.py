@@ -13,7 +13,10 @@ import time
 import urllib.request
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import (
+    ElementClickInterceptedException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -151,17 +154,24 @@ def _successful_runs(url: str) -> list[dict] | None:
 
 def _click_button(browser, label: str, timeout: float = 30) -> None:
     """Click the button showing `label`. The UI re-renders while it loads, so an element found a
-    moment ago can be gone ("stale"): look again until a click lands."""
+    moment ago can be gone ("stale"), and Dagster's "Join the community" dialogue can come up over
+    it at any moment (the click is intercepted): skip the dialogue, look again until a click
+    lands."""
 
     def click(d) -> bool:
         try:
-            button = next((b for b in d.find_elements(By.TAG_NAME, "button")
-                           if b.text.strip() == label), None)  # fmt: skip
-            if button is None:
+            buttons = {b.text.strip(): b for b in d.find_elements(By.TAG_NAME, "button")}
+            if label not in buttons:
                 return False
-            button.click()
+            buttons[label].click()
             return True
+        except ElementClickInterceptedException:
+            skip = [b for b in d.find_elements(By.TAG_NAME, "button") if b.text == "Skip"]
+            if skip:
+                skip[0].click()
+            return False
         except StaleElementReferenceException:
             return False
 
-    WebDriverWait(browser, timeout, poll_frequency=0.5).until(click)
+    WebDriverWait(browser, timeout, poll_frequency=0.5,
+                  ignored_exceptions=[StaleElementReferenceException]).until(click)  # fmt: skip
