@@ -37,8 +37,7 @@ BUILDS_DDL = """
 create schema if not exists audit;
 create table if not exists audit.builds (
     run_id varchar not null,          -- the Dagster run whose dbt build made the working marts
-    built_at timestamp not null,
-    withheld_councils varchar not null  -- JSON list of the councils it left out ([] for none)
+    built_at timestamp not null       -- whom it left out: audit.withheld_councils, by run_id
 )
 """
 KEY_PREFIX = re.compile(r"^([A-Z0-9]{2,10}):")
@@ -202,15 +201,13 @@ def record_withheld(database: Path, run_id: str, attribution: Attribution) -> li
     return rows
 
 
-def record_build(database: Path, run_id: str) -> list[str]:
-    """After a successful build: which run's build the working marts are now, and whom it left
-    out, so a publish in a later run (a rerun of the publish alone) still knows."""
+def record_build(database: Path, run_id: str) -> None:
+    """After a successful build: which run's build the working marts are now, so a publish in a
+    later run (a rerun of the publish alone) still finds whom that build left out."""
     with duckdb.connect(str(database)) as con:
         con.execute(BUILDS_DDL)
-        withheld = list(withheld_in_run(con, run_id))
-        con.execute("insert into audit.builds values (?, ?, ?)",
-                    [run_id, datetime.now(UTC).replace(tzinfo=None), json.dumps(withheld)])  # fmt: skip
-    return withheld
+        con.execute("insert into audit.builds values (?, ?)",
+                    [run_id, datetime.now(UTC).replace(tzinfo=None)])  # fmt: skip
 
 
 def withheld_by_latest_build(con: duckdb.DuckDBPyConnection, run_id: str,

@@ -307,9 +307,9 @@ def write_meta(
 
 def rows_to_carry(withholding: Withholding, marts: list[str]) -> dict[str, int]:
     """Per mart, the previous snapshot's rows of the withheld councils (the release gate compares
-    this build's row counts with the previous publish less these). None for the marts carried
-    whole: the build still has a row for every partner (configuration gives a withheld council
-    a zero share), so their counts compare with the previous publish as they are."""
+    this build's row counts with the previous publish less these). No entry for the marts
+    carried whole: the build still has a row for every partner (configuration gives a withheld
+    council a zero share), so their counts compare with the previous publish as they are."""
     counts = {}
     codes = ", ".join("'" + c.replace("'", "''") + "'" for c in withholding.codes)
     for name in marts:
