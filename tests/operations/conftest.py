@@ -8,6 +8,7 @@ import email.policy
 import shutil
 import socket
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,16 +55,22 @@ def region(tmp_path_factory: pytest.TempPathFactory) -> Region:
     return Region(settings, load_registry(settings.councils_file), report, progress, seconds)
 
 
-@pytest.fixture
-def copied(region: Region, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """A private copy of the session's warehouse (working db, archive, published snapshot)."""
-    target = tmp_path / "warehouse"
-    shutil.copytree(region.settings.warehouse_dir, target, symlinks=True)
+def use_copy(region: Region, source: Path, target: Path, env: pytest.MonkeyPatch) -> Settings:
+    """Copy a warehouse folder `source` (working db, archive, published snapshot) to `target` and
+    point the environment at the copy, with the session region's landing folder and Dagster
+    home."""
+    shutil.copytree(source, target, symlinks=True)
     for name, value in (("RAA_LANDING_DIR", region.settings.landing_dir),
                         ("RAA_WAREHOUSE_DIR", target), ("RAA_PSEUDONYM_KEY", "ops-test-key"),
                         ("DAGSTER_HOME", region.settings.warehouse_dir.parent / "dagster")):  # fmt: skip
-        monkeypatch.setenv(name, str(value))
+        env.setenv(name, str(value))
     return Settings.from_env()
+
+
+@pytest.fixture
+def copied(region: Region, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """A private copy of the session's warehouse (working db, archive, published snapshot)."""
+    return use_copy(region, region.settings.warehouse_dir, tmp_path / "warehouse", monkeypatch)
 
 
 class Inbox:
@@ -89,21 +96,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def smtp(monkeypatch: pytest.MonkeyPatch):
+@contextmanager
+def smtp_server(env: pytest.MonkeyPatch):
     """A real SMTP server on 127.0.0.1 and the RAA_SMTP_* environment pointing at it."""
     inbox = Inbox()
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    monkeypatch.setenv("RAA_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("RAA_SMTP_PORT", str(port))
-    monkeypatch.setenv("RAA_ALERT_FROM", "warehouse@raa.example")
-    monkeypatch.setenv("RAA_ALERT_TO", "ops@raa.example")
+    env.setenv("RAA_SMTP_HOST", "127.0.0.1")
+    env.setenv("RAA_SMTP_PORT", str(port))
+    env.setenv("RAA_ALERT_FROM", "warehouse@raa.example")
+    env.setenv("RAA_ALERT_TO", "ops@raa.example")
     try:
         yield inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp(monkeypatch: pytest.MonkeyPatch):
+    with smtp_server(monkeypatch) as inbox:
+        yield inbox
 
 
 @pytest.fixture

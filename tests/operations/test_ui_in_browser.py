@@ -11,6 +11,8 @@ import shutil
 import subprocess
 import time
 import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from selenium.common.exceptions import (
@@ -49,6 +51,12 @@ def _wait_for(what, timeout: float, step: float = 1.0):
     raise AssertionError(f"timed out after {timeout:.0f} s")
 
 
+@dataclass
+class Ui:
+    url: str
+    log: Path  # what `make ui` printed: the webserver's and the daemon's lines
+
+
 @pytest.fixture
 def ui(copied, region, tmp_path):
     """`make ui` (dagster dev on the project's workspace) over a private copy of the warehouse,
@@ -61,7 +69,8 @@ def ui(copied, region, tmp_path):
     shutil.copyfile(PROJECT_ROOT / "config" / "dagster.yaml", home / "dagster.yaml")
     port = free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home), "MAKEFLAGS": ""}
-    log = (tmp_path / "ui.log").open("w")
+    log_path = tmp_path / "ui.log"
+    log = log_path.open("w")
     server = subprocess.Popen(
         ["make", "--no-print-directory", "ui", f"UI_PORT={port}"], cwd=PROJECT_ROOT, env=env,
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -70,7 +79,7 @@ def ui(copied, region, tmp_path):
     try:
         _wait_for(lambda: urllib.request.urlopen(f"{url}/server_info", timeout=5).status == 200,
                   timeout=180)  # fmt: skip
-        yield url
+        yield Ui(url, log_path)
     finally:
         os.killpg(server.pid, 15)
         try:
@@ -106,28 +115,25 @@ def _shot(driver, name: str) -> None:
 
 @pytest.mark.slow
 def test_make_ui_in_a_browser(ui, browser):
-    location = _graphql(ui, "{ workspaceOrError { ... on Workspace { locationEntries { name "
+    location = _graphql(ui.url, "{ workspaceOrError { ... on Workspace { locationEntries { name "
                         "loadStatus locationOrLoadError { __typename } } } } }")  # fmt: skip
     (entry,) = location["workspaceOrError"]["locationEntries"]
     assert entry["loadStatus"] == "LOADED"
     assert entry["locationOrLoadError"]["__typename"] == "RepositoryLocation"
 
-    browser.get(f"{ui}/locations")
+    browser.get(f"{ui.url}/locations")
     _page_shows(browser, "pipelines.definitions", "Loaded")
     _shot(browser, "1-code-location")
 
-    browser.get(f"{ui}/asset-groups")
+    browser.get(f"{ui.url}/asset-groups")
     _page_shows(browser, *GROUPS)
     _shot(browser, "2-asset-graph")
 
     # Launch a materialisation from the UI: the council registry table, on its asset page.
-    browser.get(f"{ui}/assets/canonical/councils")
-    _page_shows(browser, "Materialize")
-    _click_button(browser, "Materialize")
+    _launch_from_asset_page(browser, ui, "canonical/councils")
     _shot(browser, "3-launched")
-    runs = _wait_for(lambda: _successful_runs(ui), timeout=240, step=2)
-    assert runs
-    browser.get(f"{ui}/assets/canonical/councils")
+    _wait_or_explain(ui, lambda: _successful_runs(ui.url), timeout=300, waiting_for="the run")
+    browser.get(f"{ui.url}/assets/canonical/councils")
     WebDriverWait(browser, 60, poll_frequency=2).until(
         lambda d: (
             d.refresh() or "Never materialized" not in _page_shows(d, "Latest materialization")
@@ -135,7 +141,7 @@ def test_make_ui_in_a_browser(ui, browser):
     )
     _shot(browser, "4-materialized")
 
-    browser.get(f"{ui}/assets/canonical/council_submission?view=checks")
+    browser.get(f"{ui.url}/assets/canonical/council_submission?view=checks")
     _page_shows(browser, "contract")
     _skip_welcome(browser)
     _shot(browser, "5-asset-checks")
@@ -143,9 +149,46 @@ def test_make_ui_in_a_browser(ui, browser):
     assert not [e for e in errors if "graphql" in e.get("message", "").lower()], errors
 
 
-def _successful_runs(url: str) -> list[dict] | None:
+def _launch_from_asset_page(browser, ui: Ui, asset: str, attempts: int = 3) -> None:
+    """Click the asset page's Materialize button until Dagster has a run for it. On a busy
+    machine the page can take the click before it has finished loading and do nothing, as it
+    would for a person, who would then click again."""
+    for attempt in range(1, attempts + 1):
+        browser.get(f"{ui.url}/assets/{asset}")
+        _page_shows(browser, "Materialize")
+        _click_button(browser, "Materialize")
+        try:
+            _wait_for(lambda: _runs(ui.url), timeout=60, step=2)
+            return
+        except AssertionError:
+            _shot(browser, f"3-no-run-after-click-{attempt}")
+    _wait_or_explain(ui, lambda: _runs(ui.url), timeout=0, waiting_for="a run after the clicks")
+
+
+def _wait_or_explain(ui: Ui, what, timeout: float, waiting_for: str):
+    """Wait as _wait_for does; on a timeout, say what Dagster was doing: every run's status,
+    the daemons' health and the end of what `make ui` printed."""
+    try:
+        return _wait_for(what, timeout=timeout, step=2)
+    except AssertionError as problem:
+        state = _graphql(ui.url, "{ runsOrError { ... on Runs { results { runId status } } } "
+                         "instance { daemonHealth { allDaemonStatuses { daemonType healthy "
+                         "required } } } }")  # fmt: skip
+        printed = ui.log.read_text(errors="replace").splitlines()[-60:]
+        raise AssertionError(
+            f"waiting for {waiting_for}: {problem}\n"
+            f"runs: {state['runsOrError']}\ndaemons: {state['instance']}\n"
+            "make ui printed (last 60 lines):\n" + "\n".join(printed)
+        ) from None
+
+
+def _runs(url: str) -> list[dict]:
     data = _graphql(url, "{ runsOrError { ... on Runs { results { runId status } } } }")
-    runs = data["runsOrError"]["results"]
+    return data["runsOrError"]["results"]
+
+
+def _successful_runs(url: str) -> list[dict] | None:
+    runs = _runs(url)
     failed = [r for r in runs if r["status"] in ("FAILURE", "CANCELED")]
     assert not failed, failed
     done = [r for r in runs if r["status"] == "SUCCESS"]

@@ -4,6 +4,10 @@ its feedback report say why. A failure no council can be blamed for still fails 
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
 import dagster as dg
 import duckdb
 import pytest
@@ -13,6 +17,7 @@ from pipelines.publish.layout import published_database
 from pipelines.publish.snapshot import WHOLE_WHEN_WITHHOLDING
 from pipelines.reporting import status
 from pipelines.settings import Settings
+from tests.operations.conftest import Inbox, smtp_server, use_copy
 from tests.operations.withholding import (
     WITHHELD,
     break_council,
@@ -23,18 +28,32 @@ from tests.operations.withholding import (
 )
 
 
-@pytest.fixture
-def withheld_night(copied, region, smtp):
-    before_id = snapshot_id(copied)
-    before = published_database(copied.published_dir).resolve()
-    break_council(copied, WITHHELD)
-    result = build(copied)
-    return copied, region, result, before_id, before, smtp
+@dataclass
+class WithheldNight:
+    settings: Settings
+    result: dg.ExecuteInProcessResult
+    before_id: str  # the snapshot published before the night
+    before: Path  # its database
+    inbox: Inbox
 
 
-def test_council_breaking_a_test_is_withheld_and_the_night_publishes(withheld_night):
-    settings, region, result, before_id, before, smtp = withheld_night
-    assert result.success
+@pytest.fixture(scope="module")
+def withheld_night(region, tmp_path_factory):
+    """One night on a copy of the region in which KIL sends a child twice (built once: the tests
+    read it, or copy it before changing anything)."""
+    with pytest.MonkeyPatch.context() as env, smtp_server(env) as inbox:
+        root = tmp_path_factory.mktemp("withheld")
+        settings = use_copy(region, region.settings.warehouse_dir, root / "warehouse", env)
+        before_id = snapshot_id(settings)
+        before = published_database(settings.published_dir).resolve()
+        break_council(settings, WITHHELD)
+        yield WithheldNight(settings, build(settings), before_id, before, inbox)
+
+
+def test_council_breaking_a_test_is_withheld_and_the_night_publishes(withheld_night, region):
+    night = withheld_night
+    settings, before_id, before = night.settings, night.before_id, night.before
+    assert night.result.success
     assert snapshot_id(settings) != before_id
     with duckdb.connect(str(settings.database), read_only=True) as con:
         held = con.execute(
@@ -77,22 +96,23 @@ def test_council_breaking_a_test_is_withheld_and_the_night_publishes(withheld_ni
     assert source == before_id and "withheld" in reason
     text = status(settings.database, region.registry.codes, settings.landing_dir)
     assert f"{WITHHELD}: withheld:" in text and before_id in text and "WITHHELD" in text
-    (message,) = smtp.wait(1)
+    (message,) = night.inbox.wait(1)
     assert f"{WITHHELD} withheld" in message and "unique_dim_child_child_id" in message
     report = sorted((settings.outbox_dir / WITHHELD).rglob("withheld.html"))
     assert report and "unique_dim_child_child_id" in report[-1].read_text(encoding="utf-8")
 
 
-def test_publishing_again_alone_still_carries_the_withheld_council(withheld_night):
+def test_publishing_again_alone_still_carries_the_withheld_council(
+    withheld_night, region, tmp_path, monkeypatch
+):
     """After a withheld night, the publish rerun on its own (from the UI, another run): the
     working marts are still the withholding build's, so KIL's rows are carried again, from the
     snapshot they came from, never published as missing."""
-    settings, _, _, before_id, before, _ = withheld_night
+    night = withheld_night
+    settings = use_copy(region, night.settings.warehouse_dir, tmp_path / "warehouse", monkeypatch)
+    before_id, before = night.before_id, night.before
     night_id = snapshot_id(settings)
-    job = build_definitions(Settings.from_env()).resolve_job_def(TRANSFORM_JOB)
-    result = job.execute_in_process(
-        raise_on_error=False, asset_selection=[dg.AssetKey("published_snapshot")]
-    )
+    result = publish_alone()
     assert result.success
     assert snapshot_id(settings) not in (night_id, before_id)
     now = published_database(settings.published_dir).resolve()
@@ -107,6 +127,42 @@ def test_publishing_again_alone_still_carries_the_withheld_council(withheld_nigh
             "select figures_from_snapshot from meta.withheld_councils order by run_id"
         ).fetchall()  # fmt: skip
     assert sources == [(before_id,), (before_id,)]
+
+
+def test_withholding_on_the_first_publish_leaves_the_council_out(
+    withheld_night, region, tmp_path, monkeypatch
+):
+    """No earlier snapshot to carry figures from (the withheld night's build, published on a
+    warehouse that never published): the council's rows are left out (none carried), the others
+    are published, and the record says no snapshot supplied its figures."""
+    night = withheld_night
+    settings = use_copy(region, night.settings.warehouse_dir, tmp_path / "warehouse", monkeypatch)
+    shutil.rmtree(settings.published_dir)
+    result = publish_alone()
+    assert result.success
+    with duckdb.connect(str(published_database(settings.published_dir)), read_only=True) as new:
+        councils = {c for (c,) in new.execute(
+            "select distinct council_code from marts.scorecard_timeliness").fetchall()}  # fmt: skip
+        carried = new.execute(
+            "select count(*) from marts.scorecard_timeliness where is_withheld"
+        ).fetchone()[0]  # fmt: skip
+        record = new.execute(
+            "select council_code, figures_from_snapshot, rows_carried_over "
+            "from meta.withheld_councils"
+        ).fetchall()  # fmt: skip
+        contributions = {c for (c,) in new.execute(
+            "select distinct council_code from marts.cost_apportionment").fetchall()}  # fmt: skip
+    assert carried == 0
+    assert councils == {"NTH", "ASH", "FEN", "REGION"}
+    assert record == [(WITHHELD, None, 0)]
+    assert WITHHELD not in contributions
+
+
+def publish_alone() -> dg.ExecuteInProcessResult:
+    job = build_definitions(Settings.from_env()).resolve_job_def(TRANSFORM_JOB)
+    return job.execute_in_process(
+        raise_on_error=False, asset_selection=[dg.AssetKey("published_snapshot")]
+    )
 
 
 def test_failure_of_no_council_fails_the_night_and_publishes_nothing(copied, region):

@@ -23,9 +23,25 @@ def dbt(args: list[str], database: Path, target: Path) -> subprocess.CompletedPr
                           timeout=300)  # fmt: skip
 
 
+@pytest.fixture(scope="module")
+def parsed(tmp_path_factory) -> Path:
+    """One full parse for this module's warehouse path (dbt ls and parse never open it)."""
+    root = tmp_path_factory.mktemp("warm_dbt")
+    result = dbt(["parse", "--quiet"], root / "raa.duckdb", root / "target")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root / "raa.duckdb"
+
+
 @pytest.fixture
-def database(tmp_path: Path) -> Path:
-    return tmp_path / "raa.duckdb"  # dbt ls and parse never open it
+def database(parsed: Path, tmp_path: Path) -> Path:
+    """The parsed warehouse path; every target folder a test names under tmp_path starts from
+    the module's parse state, as `raa run`'s commands start from the project's (a full parse
+    is 8 s, a partial one 4 s: what the tests check does not depend on it)."""
+    state = parsed.parent / "target" / "partial_parse.msgpack"
+    for name in ("cold", "warm", "second", "t"):
+        (tmp_path / name).mkdir()
+        shutil.copyfile(state, tmp_path / name / state.name)
+    return parsed
 
 
 def test_warm_dbt_runs_the_command_and_its_exit_code(database, tmp_path):
