@@ -39,8 +39,10 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/raa run --demo-if-empty
 
+# One file per worker at a time (files share their fixtures); the files with slow tests first
+# (tests/conftest.py), not pytest-xdist's default of the files with most tests first.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 ui: $(STAMP)
 	@$(BIN)/python -m pipelines.platform.event_log $(DAGSTER_HOME)

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -73,3 +74,49 @@ def test_a_warehouse_from_before_the_launch_date_gains_its_column(tmp_path):
             "select column_name from duckdb_columns() where table_name = 'councils'").fetchall()]  # fmt: skip
         assert columns[-1] == "launched_on"
         assert con.execute("select count(*) from canonical.councils").fetchone() == (1,)
+
+
+def test_the_builds_own_records_wait_for_a_reader_too(tmp_path):
+    """What the build step writes beside dbt (which build made the marts, whom it withheld)
+    goes through connect: a sensor reading the file at that moment does not fail the night."""
+    from pipelines.operations.withhold import (
+        Attribution,
+        FailedTest,
+        record_build,
+        record_withheld,
+    )
+
+    database = tmp_path / "raa.duckdb"
+    connect(database).close()
+    holder = _hold(database, 1.0)
+    record_build(database, "run-1")
+    holder.wait(10)
+    holder = _hold(database, 1.0)
+    failed = FailedTest("test.raa.unique_dim_child_child_id", "unique_dim_child_child_id", "fail",
+                        "Got 1 result", councils={"KIL"})  # fmt: skip
+    record_withheld(database, "run-1", Attribution([failed], []))
+    holder.wait(10)
+    with connect(database, read_only=True) as con:
+        assert con.execute("select run_id from audit.builds").fetchall() == [("run-1",)]
+        assert con.execute("select council_code from audit.withheld_councils").fetchall() == [
+            ("KIL",)
+        ]
+
+
+@pytest.mark.slow
+def test_dbt_waits_for_a_reader_to_let_go_of_the_warehouse(tmp_path):
+    from pipelines.settings import DBT_PROJECT_DIR, warehouse_vars
+
+    database = tmp_path / "raa.duckdb"
+    connect(database).close()
+    # held past dbt's parse (4-10 s): dbt opens the file when the parse is done
+    holder = _hold(database, 12.0)
+    shown = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "show", "--inline", "select 42 as answer",
+         *warehouse_vars(database), "--target-path", str(tmp_path / "target"),
+         "--log-path", str(tmp_path / "logs")],
+        cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    holder.wait(10)
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert "42" in shown.stdout

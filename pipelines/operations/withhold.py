@@ -23,6 +23,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.warehouse import connect
+
 WITHHELD_DDL = """
 create schema if not exists audit;
 create table if not exists audit.withheld_councils (
@@ -150,7 +152,7 @@ def attribute_failures(
     failed = [r for r in results if r.get("status") in FAILED]
     if not failed:
         return Attribution([], [])
-    with duckdb.connect(str(database), read_only=True) as con:
+    with connect(database, read_only=True) as con:
         for result in failed:
             unique_id = result["unique_id"]
             if not unique_id.startswith("test."):
@@ -191,7 +193,7 @@ def record_withheld(database: Path, run_id: str, attribution: Attribution) -> li
          "message": withheld_message(code, attribution)}
         for code in sorted(attribution.councils)
     ]  # fmt: skip
-    with duckdb.connect(str(database)) as con:
+    with connect(database) as con:  # waits out a reader (the sensor, raa status)
         con.execute(WITHHELD_DDL)
         con.executemany(
             "insert into audit.withheld_councils values (?, ?, ?, ?, ?)",
@@ -204,7 +206,7 @@ def record_withheld(database: Path, run_id: str, attribution: Attribution) -> li
 def record_build(database: Path, run_id: str) -> None:
     """After a successful build: which run's build the working marts are now, so a publish in a
     later run (a rerun of the publish alone) still finds whom that build left out."""
-    with duckdb.connect(str(database)) as con:
+    with connect(database) as con:  # waits out a reader (the sensor, raa status)
         con.execute(BUILDS_DDL)
         con.execute("insert into audit.builds values (?, ?)",
                     [run_id, datetime.now(UTC).replace(tzinfo=None)])  # fmt: skip

@@ -10,6 +10,7 @@ import pytest
 from pipelines import cli
 
 
+@pytest.mark.slow
 def test_a_failed_council_fails_raa_run_with_its_reason_and_shows_stale(
     copied, region, tmp_path, monkeypatch, capsys
 ):

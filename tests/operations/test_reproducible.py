@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pipelines.cli import main
 from pipelines.publish.layout import published_database
 from pipelines.publish.rebuild import mart_differences
 
 
+@pytest.mark.slow
 def test_raa_rebuild_gives_identical_marts(region, tmp_path, monkeypatch, capsys):
     original = region.settings
     for name, value in (("RAA_LANDING_DIR", original.landing_dir),

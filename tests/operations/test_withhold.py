@@ -27,6 +27,8 @@ from tests.operations.withholding import (
     snapshot_id,
 )
 
+pytestmark = pytest.mark.slow
+
 
 @dataclass
 class WithheldNight:

@@ -4,9 +4,12 @@ beside test_withhold.py's.)"""
 from __future__ import annotations
 
 import duckdb
+import pytest
 
 from pipelines.publish.layout import published_database
 from tests.operations.withholding import WITHHELD, break_council, build
+
+pytestmark = pytest.mark.slow
 
 
 def test_two_councils_breaking_tests_are_both_withheld(copied, region):

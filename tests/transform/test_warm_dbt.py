@@ -14,6 +14,8 @@ import pytest
 from pipelines.platform.warm_dbt import raa_dbt, start_warm_dbt, warm_folder
 from pipelines.settings import DBT_PROJECT_DIR, warehouse_vars
 
+pytestmark = pytest.mark.slow
+
 RAA_DBT = raa_dbt()
 
 
