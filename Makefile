@@ -42,7 +42,7 @@ run: $(STAMP)
 # One file per worker at a time (files share their fixtures); the files with slow tests first
 # (tests/conftest.py), not pytest-xdist's default of the files with most tests first.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=15
 
 ui: $(STAMP)
 	@$(BIN)/python -m pipelines.platform.event_log $(DAGSTER_HOME)

@@ -12,6 +12,8 @@ from data_contracts.tables import TABLES, stored_columns
 
 log = logging.getLogger(__name__)
 
+# Every audit table, declared once: what each load received, accepted and rejected, which
+# councils a build withheld, which build made the working marts, and every publish attempt.
 AUDIT_DDL = """
 create schema if not exists audit;
 create table if not exists audit.submissions (
@@ -68,6 +70,28 @@ create table if not exists audit.current_submissions (
     loaded_at timestamp not null,
     is_stale boolean not null,        -- a later submission failed; this one is still in use
     stale_reason varchar
+);
+create table if not exists audit.withheld_councils (
+    council_code varchar not null,
+    run_id varchar not null,
+    withheld_at timestamp not null,
+    failing_tests varchar not null,   -- JSON list of dbt test names
+    message varchar not null          -- in plain words, for the council and the operators
+);
+create table if not exists audit.builds (
+    run_id varchar not null,          -- the Dagster run whose dbt build made the working marts
+    built_at timestamp not null       -- whom it left out: audit.withheld_councils, by run_id
+);
+create table if not exists audit.publishes (
+    run_id varchar not null,
+    attempted_at timestamp not null,
+    status varchar not null,          -- published | refused
+    snapshot_id varchar,
+    message varchar,
+    submissions varchar,              -- JSON: council, submission id, manifest hash
+    row_counts varchar,               -- JSON: table -> rows published
+    gate_seconds double,
+    publish_seconds double
 );
 """
 

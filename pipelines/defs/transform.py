@@ -108,8 +108,25 @@ def build_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
         # dagster-dbt leaves one target folder per run (~10 MB each): keep a failed run's for
         # debugging (an error stops before this line), drop a successful one's.
         shutil.rmtree(invocation.target_path, ignore_errors=True)
+        prune_kept_targets(Path(invocation.target_path).parent, context.op.name)
 
     return raa_dbt_models
+
+
+# Failed builds' target folders kept for debugging (~10 MB each): the newest are enough.
+KEPT_FAILED_BUILDS = 20
+
+
+def prune_kept_targets(target: Path, op_name: str, keep: int = KEPT_FAILED_BUILDS) -> None:
+    """Remove all but the `keep` newest run folders dagster-dbt left in `target`."""
+    aged = []
+    for folder in target.glob(f"{op_name}-*"):
+        try:  # another process may be removing its own folder meanwhile
+            aged.append((folder.stat().st_mtime, folder))
+        except OSError:
+            continue
+    for _, folder in sorted(aged, reverse=True)[keep:]:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _event_key(event) -> tuple:

@@ -23,25 +23,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.warehouse import connect
+from pipelines.warehouse import AUDIT_DDL, connect
 
-WITHHELD_DDL = """
-create schema if not exists audit;
-create table if not exists audit.withheld_councils (
-    council_code varchar not null,
-    run_id varchar not null,
-    withheld_at timestamp not null,
-    failing_tests varchar not null,   -- JSON list of dbt test names
-    message varchar not null          -- in plain words, for the council and the operators
-)
-"""
-BUILDS_DDL = """
-create schema if not exists audit;
-create table if not exists audit.builds (
-    run_id varchar not null,          -- the Dagster run whose dbt build made the working marts
-    built_at timestamp not null       -- whom it left out: audit.withheld_councils, by run_id
-)
-"""
 KEY_PREFIX = re.compile(r"^([A-Z0-9]{2,10}):")
 FAILED = ("fail", "error")
 SAMPLE_ROWS = 10_000  # failing rows read per test to attribute it
@@ -194,7 +177,7 @@ def record_withheld(database: Path, run_id: str, attribution: Attribution) -> li
         for code in sorted(attribution.councils)
     ]  # fmt: skip
     with connect(database) as con:  # waits out a reader (the sensor, raa status)
-        con.execute(WITHHELD_DDL)
+        con.execute(AUDIT_DDL)  # a warehouse older than these tables gains them
         con.executemany(
             "insert into audit.withheld_councils values (?, ?, ?, ?, ?)",
             [[r["council_code"], r["run_id"], r["withheld_at"], json.dumps(r["failing_tests"]),
@@ -207,7 +190,7 @@ def record_build(database: Path, run_id: str) -> None:
     """After a successful build: which run's build the working marts are now, so a publish in a
     later run (a rerun of the publish alone) still finds whom that build left out."""
     with connect(database) as con:  # waits out a reader (the sensor, raa status)
-        con.execute(BUILDS_DDL)
+        con.execute(AUDIT_DDL)
         con.execute("insert into audit.builds values (?, ?)",
                     [run_id, datetime.now(UTC).replace(tzinfo=None)])  # fmt: skip
 

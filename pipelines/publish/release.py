@@ -21,21 +21,7 @@ from pipelines.publish.describe import write_catalogue
 from pipelines.publish.expectations import GateResult, run_release_gate
 from pipelines.registry import Registry
 from pipelines.settings import Settings
-from pipelines.warehouse import connect
-
-PUBLISHES_DDL = """
-create table if not exists audit.publishes (
-    run_id varchar not null,
-    attempted_at timestamp not null,
-    status varchar not null,          -- published | refused
-    snapshot_id varchar,
-    message varchar,
-    submissions varchar,              -- JSON: council, submission id, manifest hash
-    row_counts varchar,               -- JSON: table -> rows published
-    gate_seconds double,
-    publish_seconds double
-)
-"""
+from pipelines.warehouse import AUDIT_DDL, connect
 
 
 @dataclass
@@ -71,7 +57,7 @@ def _snapshot_id(run_id: str, now: datetime) -> str:
 
 def record_publish(database: Path, outcome: ReleaseOutcome, attempted_at: datetime) -> None:
     with connect(database) as con:
-        con.execute(PUBLISHES_DDL)
+        con.execute(AUDIT_DDL)  # a warehouse older than the table gains it
         con.execute(
             "insert into audit.publishes values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [outcome.run_id, attempted_at, "published" if outcome.published else "refused",

@@ -179,8 +179,5 @@ def test_failure_of_no_council_fails_the_night_and_publishes_nothing(copied, reg
     failed = [e.step_key for e in result.all_events if e.is_step_failure]
     assert failed == ["raa_dbt_models"]
     assert snapshot_id(copied) == before_id
-    with (
-        duckdb.connect(str(copied.database), read_only=True) as con,
-        pytest.raises(duckdb.CatalogException),
-    ):
-        con.execute("select * from audit.withheld_councils").fetchall()
+    with duckdb.connect(str(copied.database), read_only=True) as con:
+        assert con.execute("select * from audit.withheld_councils").fetchall() == []
