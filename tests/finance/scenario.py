@@ -75,7 +75,9 @@ def _ledger() -> list[tuple]:
         ("B1", None, D(2021, 4, 1), "central_hub", "BUDGET", "100000.01", None, None),
         ("B2", None, D(2022, 4, 1), "central_hub", "BUDGET", "90000.00", None, None),
         ("B3", None, D(2023, 4, 1), "central_hub", "BUDGET", "120000.00", None, None),
-        ("L1", "AAA", D(2022, 4, 1), "locality_hub", "BUDGET", "50000.00", None, None),
+        # AAA's locality budget set in two lines in one month (a grain must tell them apart)
+        ("L1", "AAA", D(2022, 4, 1), "locality_hub", "BUDGET", "30000.00", None, None),
+        ("L1b", "AAA", D(2022, 4, 1), "locality_hub", "BUDGET", "20000.00", None, None),
         ("L2", "BBB", D(2022, 4, 1), "locality_hub", "BUDGET", "30000.00", None, None),
         ("L3", "CCC", D(2022, 4, 1), "locality_hub", "BUDGET", "20000.00", None, None),
         ("I1", None, D(2022, 4, 1), "interagency_fees", "BUDGET", "60000.00", None, None),
