@@ -193,15 +193,21 @@ ADOPTER_EVENTS = [
 ]
 
 # council, case, child, type, referral, assessment, closed
-SUPPORT_CASES = [("NTH", "S1", "C1", "ADOPTION", "2021-01-05", "2021-01-20", None)]
+# ASH numbers its cases, applications and exchanges as NTH does: the same ids, other records.
+SUPPORT_CASES = [
+    ("NTH", "S1", "C1", "ADOPTION", "2021-01-05", "2021-01-20", None),
+    ("ASH", "S1", "C4", "ADOPTION", "2021-03-02", "2021-03-20", None),
+]
 # council, application, case, applied_on, applied, decided_on, approved, status
 ASF = [
     ("NTH", "F1", "S1", "2021-01-10", "1500.50", "2021-02-03", "1200.25", "APPROVED"),
     ("NTH", "F2", "S1", "2021-01-25", "800.00", "2021-02-10", None, "DECLINED"),
+    ("ASH", "F1", "S1", "2021-03-05", "400.00", None, None, "PENDING"),
 ]
 LETTERBOX = [
     ("NTH", "L1", "S1", "2021-01-15", "OUT"),
     ("NTH", "L2", "S1", "2021-01-28", "IN"),
+    ("ASH", "L1", "S1", "2021-03-10", "IN"),
 ]
 
 

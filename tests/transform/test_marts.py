@@ -214,7 +214,16 @@ def test_adoption_support(built):
     assert rows == [
         (date(2021, 1, 1), 1, 2, Decimal("2300.50"), Decimal("0.00"), 2),
         (date(2021, 2, 1), 0, 0, Decimal("0.00"), Decimal("1200.25"), 0),
+        (date(2021, 3, 1), 0, 0, Decimal("0.00"), Decimal("0.00"), 0),  # the region's months
     ]
+    # ASH's case, application and exchange share NTH's ids (councils number their own): kept,
+    # and counted for ASH alone
+    assert built.rows(
+        "select month_start, support_assessments, asf_applications, asf_amount_applied_gbp,"
+        " asf_amount_approved_gbp, letterbox_exchanges from marts.adoption_support"
+        " where council_code = 'ASH' and (support_assessments + asf_applications"
+        " + letterbox_exchanges > 0 or asf_amount_approved_gbp > 0)"
+    ) == [(date(2021, 3, 1), 1, 1, Decimal("400.00"), Decimal("0.00"), 1)]
 
 
 def test_windows_end_at_every_quarter_end(built):

@@ -1,6 +1,9 @@
 -- Every AD1 match (domain A.5: every match counts, also one whose placement later disrupted),
 -- assigned to the adoption plan it belongs to: the latest plan decided on or before its DATE_INT
 -- (they should be equal, rule 523); with no decision row, the plan of the period holding it.
+-- Two AD1 rows that land on the same plan with the same DATE_MATCH are one match sent twice (a
+-- corrected DATE_INT on a new row, queried under rule 523): it counts once, as the row whose
+-- DATE_INT is the plan's decision date.
 with periods as (
     select * from {{ ref('int_periods_of_care_built') }}
 ),
@@ -26,6 +29,8 @@ match_candidates as (
         matches.adopter_household_id,
         matches.adopter_agency_code,
         matches.sibling_group_id,
+        coalesce(matches.decision_date = plans_ranked.decision_date, false) as is_plans_own_row,
+        matches.decision_date as match_decision_date,
         row_number() over (
             partition by matches.council_code, matches.child_key, matches.decision_date, matches.match_date
             order by plans_ranked.decision_date desc nulls last
@@ -43,6 +48,18 @@ match_candidates as (
             and matches.match_date >= periods.period_start_date
             and matches.match_date <= coalesce(periods.period_end_date, date '9999-12-31')
         )
+),
+
+one_row_per_match as (
+    select *
+    from match_candidates
+    where plan_rank = 1
+    qualify row_number() over (
+        partition by journey_key, match_date
+        order by
+            is_plans_own_row desc, match_decision_date desc nulls last, adopter_household_id asc,
+            adopter_agency_code asc, is_foster_carer_adoption asc, sibling_group_id asc
+    ) = 1
 )
 
 select
@@ -56,5 +73,4 @@ select
     adopter_agency_code,
     sibling_group_id,
     row_number() over (partition by journey_key order by match_date desc) = 1 as is_latest_match_of_plan
-from match_candidates
-where plan_rank = 1
+from one_row_per_match

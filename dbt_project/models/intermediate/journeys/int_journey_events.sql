@@ -23,6 +23,7 @@ match_events as (
         matches.child_key,
         matches.match_date as event_date,
         'match' as event_type,
+        matches.match_key as event_of,
         matches.order_to_match_days,
         {{ days_between('periods.period_start_date', 'matches.match_date') }} as care_to_match_days
     from matches
@@ -34,14 +35,16 @@ events as (
         council_code,
         child_key,
         decision_date as event_date,
-        'adm_decision' as event_type
+        'adm_decision' as event_type,
+        journey_key as event_of
     from decisions
     union all
     select
         council_code,
         child_key,
         placement_order_date as event_date,
-        'placement_order' as event_type
+        'placement_order' as event_type,
+        period_key as event_of
     from periods
     where placement_order_date is not null
     union all
@@ -49,14 +52,16 @@ events as (
         council_code,
         child_key,
         placement_start_date as event_date,
-        'placed' as event_type
+        'placed' as event_type,
+        placement_key as event_of
     from placements
     union all
     select
         council_code,
         child_key,
         adoption_order_date as event_date,
-        'adoption_order' as event_type
+        'adoption_order' as event_type,
+        period_key as event_of
     from periods
     where adoption_order_date is not null
     union all
@@ -64,7 +69,8 @@ events as (
         council_code,
         child_key,
         reversal_date as event_date,
-        'reversal' as event_type
+        'reversal' as event_type,
+        journey_key as event_of
     from decisions
     where reversal_date is not null
     union all
@@ -72,7 +78,8 @@ events as (
         council_code,
         child_key,
         disruption_date as event_date,
-        'disruption' as event_type
+        'disruption' as event_type,
+        placement_key as event_of
     from placements
     where disruption_date is not null
 ),
@@ -83,6 +90,7 @@ final as (
         child_key,
         event_date,
         event_type,
+        event_of,
         cast(null as integer) as order_to_match_days,
         cast(null as integer) as care_to_match_days
     from events
@@ -92,6 +100,7 @@ final as (
         child_key,
         event_date,
         event_type,
+        event_of,
         cast(order_to_match_days as integer) as order_to_match_days,
         cast(care_to_match_days as integer) as care_to_match_days
     from match_events
