@@ -1,5 +1,6 @@
 """The rest of the SSDA903 return: kept and checked so that nothing a council sends is lost,
-though the adoption marts do not use them yet."""
+though the adoption marts do not use them yet. No figure needs their codes, so a code off the
+list is left blank and queried (blank_if_unknown), never a reason to hold the row back."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ class Reviews(CanonicalModel):
     child_id: Series[str] = child_id()
     date_of_birth: Series[str] = date("Date of birth as repeated in this table (not stored).")
     review_date: Series[str] = date("Date of the review.", required=True)
-    review_code: Series[str] = code("Child's participation (PN0-PN7).", codes.REVIEW_CODE)
+    review_code: Series[str] = code(
+        "Child's participation (PN0-PN7).", codes.REVIEW_CODE, blank_if_unknown=True
+    )
 
     class Config:
         unique = ["child_id", "review_date"]
@@ -33,7 +36,9 @@ class MissingEpisodes(CanonicalModel):
 
     child_id: Series[str] = child_id()
     date_of_birth: Series[str] = date("Date of birth as repeated in this table (not stored).")
-    missing_type: Series[str] = code("M missing, A away without authorisation.", codes.MISSING_TYPE)
+    missing_type: Series[str] = code(
+        "M missing, A away without authorisation.", codes.MISSING_TYPE, blank_if_unknown=True
+    )
     start_date: Series[str] = date("Start of the missing period.", required=True)
     end_date: Series[str] = date("End of the missing period.")
 
@@ -62,7 +67,9 @@ class Uasc(CanonicalModel):
     """Unaccompanied asylum-seeking children (903 UASC)."""
 
     child_id: Series[str] = child_id()
-    sex: Series[str] = code("Sex code.", codes.SEX_TO_2023_24 + codes.SEX_FROM_2024_25)
+    sex: Series[str] = code(
+        "Sex code.", codes.SEX_TO_2023_24 + codes.SEX_FROM_2024_25, blank_if_unknown=True
+    )
     date_of_birth: Series[str] = date("Date of birth as repeated in this table (not stored).")
     uasc_ceased_date: Series[str] = date("Date UASC status ceased (DUC).")
 
@@ -77,14 +84,30 @@ class HealthOutcomes(CanonicalModel):
     date_of_birth: Series[str] = date("Date of birth as repeated in this table (not stored).")
     sdq_score: Series[str] = count("Strengths and difficulties score (0-40).")
     sdq_reason: Series[str] = text("Why no SDQ score.", max_length=4)
-    convicted: Series[str] = code("Convicted during the year.", codes.ZERO_ONE)
-    health_check: Series[str] = code("Health check up to date.", codes.ZERO_ONE)
-    immunisations: Series[str] = code("Immunisations up to date.", codes.ZERO_ONE)
-    teeth_check: Series[str] = code("Dental check up to date.", codes.ZERO_ONE)
-    health_assessment: Series[str] = code("Health assessment up to date.", codes.ZERO_ONE)
-    substance_misuse: Series[str] = code("Substance misuse identified.", codes.ZERO_ONE)
-    intervention_received: Series[str] = code("Intervention received.", codes.ZERO_ONE)
-    intervention_offered: Series[str] = code("Intervention offered.", codes.ZERO_ONE)
+    convicted: Series[str] = code(
+        "Convicted during the year.", codes.ZERO_ONE, blank_if_unknown=True
+    )
+    health_check: Series[str] = code(
+        "Health check up to date.", codes.ZERO_ONE, blank_if_unknown=True
+    )
+    immunisations: Series[str] = code(
+        "Immunisations up to date.", codes.ZERO_ONE, blank_if_unknown=True
+    )
+    teeth_check: Series[str] = code(
+        "Dental check up to date.", codes.ZERO_ONE, blank_if_unknown=True
+    )
+    health_assessment: Series[str] = code(
+        "Health assessment up to date.", codes.ZERO_ONE, blank_if_unknown=True
+    )
+    substance_misuse: Series[str] = code(
+        "Substance misuse identified.", codes.ZERO_ONE, blank_if_unknown=True
+    )
+    intervention_received: Series[str] = code(
+        "Intervention received.", codes.ZERO_ONE, blank_if_unknown=True
+    )
+    intervention_offered: Series[str] = code(
+        "Intervention offered.", codes.ZERO_ONE, blank_if_unknown=True
+    )
 
     class Config:
         unique = ["child_id"]
@@ -119,6 +142,7 @@ class SocialWorkerEpisodes(CanonicalModel):
     reason: Series[str] = code(
         "Why the allocation ended (SW_REASON).",
         ("MANAGE", "FTERM", "LEFTROLE", "ORGRESTRUCT", "OTHER", "UNKNOWN"),
+        blank_if_unknown=True,
     )
 
     class Config:
