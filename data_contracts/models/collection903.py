@@ -13,6 +13,11 @@ from data_contracts.checks import not_after_reference, on_or_before
 from data_contracts.models.base import CanonicalModel, child_id, code, count, date, text
 
 
+def flag(description: str):
+    """A 0/1 answer no figure reads: off the list, it is left blank and queried."""
+    return code(description, codes.ZERO_ONE, blank_if_unknown=True)
+
+
 class Reviews(CanonicalModel):
     """Looked-after reviews (903 Reviews)."""
 
@@ -84,30 +89,14 @@ class HealthOutcomes(CanonicalModel):
     date_of_birth: Series[str] = date("Date of birth as repeated in this table (not stored).")
     sdq_score: Series[str] = count("Strengths and difficulties score (0-40).")
     sdq_reason: Series[str] = text("Why no SDQ score.", max_length=4)
-    convicted: Series[str] = code(
-        "Convicted during the year.", codes.ZERO_ONE, blank_if_unknown=True
-    )
-    health_check: Series[str] = code(
-        "Health check up to date.", codes.ZERO_ONE, blank_if_unknown=True
-    )
-    immunisations: Series[str] = code(
-        "Immunisations up to date.", codes.ZERO_ONE, blank_if_unknown=True
-    )
-    teeth_check: Series[str] = code(
-        "Dental check up to date.", codes.ZERO_ONE, blank_if_unknown=True
-    )
-    health_assessment: Series[str] = code(
-        "Health assessment up to date.", codes.ZERO_ONE, blank_if_unknown=True
-    )
-    substance_misuse: Series[str] = code(
-        "Substance misuse identified.", codes.ZERO_ONE, blank_if_unknown=True
-    )
-    intervention_received: Series[str] = code(
-        "Intervention received.", codes.ZERO_ONE, blank_if_unknown=True
-    )
-    intervention_offered: Series[str] = code(
-        "Intervention offered.", codes.ZERO_ONE, blank_if_unknown=True
-    )
+    convicted: Series[str] = flag("Convicted during the year.")
+    health_check: Series[str] = flag("Health check up to date.")
+    immunisations: Series[str] = flag("Immunisations up to date.")
+    teeth_check: Series[str] = flag("Dental check up to date.")
+    health_assessment: Series[str] = flag("Health assessment up to date.")
+    substance_misuse: Series[str] = flag("Substance misuse identified.")
+    intervention_received: Series[str] = flag("Intervention received.")
+    intervention_offered: Series[str] = flag("Intervention offered.")
 
     class Config:
         unique = ["child_id"]
