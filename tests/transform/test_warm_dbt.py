@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import msgpack
 import pytest
 
 from pipelines.platform.warm_dbt import raa_dbt, start_warm_dbt, warm_folder
@@ -67,6 +68,29 @@ def test_warm_dbt_reports_a_failed_command(database, tmp_path):
     with start_warm_dbt(DBT_PROJECT_DIR, warehouse_vars(database)):
         failed = dbt(["ls", "--no-such-flag"], database, tmp_path / "warm")
     assert failed.returncode == 2
+
+
+def _state_check(target: Path) -> dict:
+    """What dbt compares before it reuses a parse: the vars, profile and project hashes."""
+    packed = (target / "partial_parse.msgpack").read_bytes()
+    return msgpack.unpackb(packed, strict_map_key=False)["state_check"]
+
+
+def test_a_warm_command_leaves_its_parse_state_for_the_next_night(database, tmp_path):
+    """The night's build starts from the last one's parse state and hands its own on
+    (keep_partial_parse): through the waiting dbt, too, the state handed on must be the one
+    parsed for this warehouse, or every night parses in full."""
+    kept = tmp_path / "night"
+    kept.mkdir()
+    stale = msgpack.unpackb((database.parent / "target" / "partial_parse.msgpack").read_bytes(),
+                            strict_map_key=False)  # fmt: skip
+    stale["state_check"]["vars_hash"]["checksum"] = "parsed for another warehouse"
+    (kept / "partial_parse.msgpack").write_bytes(msgpack.packb(stale))
+    with start_warm_dbt(DBT_PROJECT_DIR, warehouse_vars(database)) as warm:
+        listed = dbt(["ls", "--resource-type", "seed", "--quiet"], database, kept)
+        assert warm.process.wait(timeout=30) == 0
+    assert listed.returncode == 0 and "legal_statuses" in listed.stdout
+    assert _state_check(kept) == _state_check(database.parent / "target")
 
 
 def test_an_unused_warm_dbt_is_stopped(database):
