@@ -70,10 +70,11 @@ def test_warm_dbt_reports_a_failed_command(database, tmp_path):
     assert failed.returncode == 2
 
 
-def _state_check(target: Path) -> dict:
-    """What dbt compares before it reuses a parse: the vars, profile and project hashes."""
+def _parse_state(target: Path) -> dict:
+    """The dbt parse state in a target folder; its `state_check` is what dbt compares before it
+    reuses it: the vars, profile and project hashes."""
     packed = (target / "partial_parse.msgpack").read_bytes()
-    return msgpack.unpackb(packed, strict_map_key=False)["state_check"]
+    return msgpack.unpackb(packed, strict_map_key=False)
 
 
 def test_a_warm_command_leaves_its_parse_state_for_the_next_night(database, tmp_path):
@@ -82,15 +83,15 @@ def test_a_warm_command_leaves_its_parse_state_for_the_next_night(database, tmp_
     parsed for this warehouse, or every night parses in full."""
     kept = tmp_path / "night"
     kept.mkdir()
-    stale = msgpack.unpackb((database.parent / "target" / "partial_parse.msgpack").read_bytes(),
-                            strict_map_key=False)  # fmt: skip
+    parsed_here = database.parent / "target"
+    stale = _parse_state(parsed_here)
     stale["state_check"]["vars_hash"]["checksum"] = "parsed for another warehouse"
     (kept / "partial_parse.msgpack").write_bytes(msgpack.packb(stale))
     with start_warm_dbt(DBT_PROJECT_DIR, warehouse_vars(database)) as warm:
         listed = dbt(["ls", "--resource-type", "seed", "--quiet"], database, kept)
         assert warm.process.wait(timeout=30) == 0
     assert listed.returncode == 0 and "legal_statuses" in listed.stdout
-    assert _state_check(kept) == _state_check(database.parent / "target")
+    assert _parse_state(kept)["state_check"] == _parse_state(parsed_here)["state_check"]
 
 
 def test_an_unused_warm_dbt_is_stopped(database):
