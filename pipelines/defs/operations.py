@@ -1,10 +1,13 @@
 """Nightly operations: the 02:00 schedule, the landing sensor, the build that follows each batch
 of loads, and an email for every failed run.
 
-Loads are grouped in batches (tag `raa/batch`): the schedule starts one load over every council
-(a single run over the partition range, as `raa run` does), the landing sensor one load per new
-submission. When every load of a batch has finished, `build_after_loads` starts one
-`build_warehouse` run (star schema, marts, gate, publish).
+Loads are grouped in batches (tag `raa/batch`, and `raa/batch_loads`: how many load runs the batch
+has): the schedule starts one load over every council (a single run over the partition range, as
+`raa run` does), the landing sensor one load per stretch of new submissions. As soon as every load
+of a batch is in the run queue, `build_after_loads` queues one `build_warehouse` run (star schema,
+marts, gate, publish) behind them. The queue is first in, first out, and the warehouse takes one
+writer at a time (config/dagster.yaml), so the build starts the moment the last load ends, rather
+than when the sensor next looks (every RAA_SENSOR_INTERVAL_SECONDS) after it.
 """
 
 import json
@@ -27,6 +30,7 @@ from pipelines.platform.warm_dbt import keep_one_waiting
 from pipelines.settings import DBT_PROJECT_DIR, warehouse_vars
 
 BATCH_TAG = "raa/batch"
+BATCH_LOADS_TAG = "raa/batch_loads"
 PARTITION_TAG = "dagster/partition"
 RECENT_LOADS = 200
 REMEMBERED_BATCHES = 100
@@ -50,6 +54,12 @@ def council_blocks(order: list[str], wanted: list[str]) -> list[list[str]]:
     return blocks
 
 
+def load_tags(batch: str, block: list[str], loads: int) -> dict[str, str]:
+    """The tags of one load run: its batch, how many load runs the batch has, its councils."""
+    return {BATCH_TAG: batch, BATCH_LOADS_TAG: str(loads),
+            RANGE_START: block[0], RANGE_END: block[-1]}  # fmt: skip
+
+
 def nightly_schedule(ingest_job) -> dg.ScheduleDefinition:
     @dg.schedule(
         name="nightly_load",
@@ -62,12 +72,13 @@ def nightly_schedule(ingest_job) -> dg.ScheduleDefinition:
     def nightly_load(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource):
         batch = f"nightly-{context.scheduled_execution_time:%Y-%m-%d}"
         codes = warehouse.registry().codes
+        blocks = council_blocks(codes, codes)
         return [
             dg.RunRequest(
                 run_key=f"{batch}:{block[0]}-{block[-1]}",
-                tags={BATCH_TAG: batch, RANGE_START: block[0], RANGE_END: block[-1]},
+                tags=load_tags(batch, block, loads=len(blocks)),
             )
-            for block in council_blocks(codes, codes)
+            for block in blocks
         ]
 
     return nightly_load
@@ -90,7 +101,7 @@ def landing_sensor(ingest_job, interval_seconds: int) -> dg.SensorDefinition:
         seen: dict = json.loads(context.cursor or "{}")
         codes = warehouse.registry().codes
         _tell_unregistered(context, settings.landing_dir, codes, seen, alerts)
-        # Every load this tick starts is one batch: build_after_loads builds once they are done.
+        # Every load this tick starts is one batch: build_after_loads builds after them.
         batch = f"landing-{datetime.now(UTC):%Y%m%dT%H%M%S}"
         new = []
         for code in codes:
@@ -112,10 +123,11 @@ def landing_sensor(ingest_job, interval_seconds: int) -> dg.SensorDefinition:
             new.append(code)
         # One run per stretch of neighbouring councils, as the schedule does: start-up is paid
         # once per run, not once per council.
+        blocks = council_blocks(codes, new)
         requests = [
             dg.RunRequest(run_key=f"{batch}:{block[0]}-{block[-1]}",
-                          tags={BATCH_TAG: batch, RANGE_START: block[0], RANGE_END: block[-1]})
-            for block in council_blocks(codes, new)
+                          tags=load_tags(batch, block, loads=len(blocks)))
+            for block in blocks
         ]  # fmt: skip
         if not requests:
             return dg.SensorResult(skip_reason="no new complete submission",
@@ -153,13 +165,25 @@ def _is_loaded(database: Path, code: str, submission) -> bool | None:
 
 
 def batch_states(runs) -> dict[str, bool]:
-    """Each batch of loads: whether all its runs have finished (successfully or not)."""
+    """Each batch of loads: whether its build can be queued now, behind them.
+
+    It can once all its load runs exist (`raa/batch_loads` says how many; the schedule and the
+    landing sensor create them one after another, and the build must not be queued between
+    them). A batch from before that tag waits until all its loads have finished.
+    """
     batches: dict[str, list] = {}
-    for run in sorted(runs, key=lambda r: r.run_id):
+    for run in runs:
         batch = run.tags.get(BATCH_TAG)
         if batch:
             batches.setdefault(batch, []).append(run)
-    return {b: all(r.is_finished for r in rs) for b, rs in batches.items()}
+    return {b: _all_loads_queued(rs) for b, rs in batches.items()}
+
+
+def _all_loads_queued(loads) -> bool:
+    expected = {run.tags.get(BATCH_LOADS_TAG) for run in loads}
+    if None in expected:
+        return all(run.is_finished for run in loads)
+    return len({run.run_id for run in loads}) >= max(int(n) for n in expected)
 
 
 def build_sensor(ingest_job_name: str, transform_job, interval_seconds: int) -> dg.SensorDefinition:
@@ -167,7 +191,8 @@ def build_sensor(ingest_job_name: str, transform_job, interval_seconds: int) -> 
         name="build_after_loads",
         job=transform_job,
         minimum_interval_seconds=interval_seconds,
-        description="Once every load of a batch has finished, rebuild the marts and publish.",
+        description="Once every load of a batch is queued, queue the rebuild of the marts and "
+        "the publish behind them (it starts when the last load ends).",
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
     def build_after_loads(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
@@ -178,9 +203,9 @@ def build_sensor(ingest_job_name: str, transform_job, interval_seconds: int) -> 
         states = {b: done for b, done in batch_states(runs).items() if b not in built}
         if states:  # a build is coming: dbt imports and parses while the loads run
             keep_one_waiting(DBT_PROJECT_DIR, warehouse_vars(warehouse.settings().database))
-        ready = [b for b, done in states.items() if done]
+        ready = [b for b, queued in states.items() if queued]
         if not ready:
-            return dg.SensorResult(skip_reason="no finished batch of loads to build")
+            return dg.SensorResult(skip_reason="no new batch of loads to build after")
         requests = [dg.RunRequest(run_key=f"build:{b}", tags={BATCH_TAG: b}) for b in ready]
         cursor = json.dumps((built + ready)[-REMEMBERED_BATCHES:])
         return dg.SensorResult(run_requests=requests, cursor=cursor)

@@ -10,8 +10,8 @@ process runs the command with the parsed project and reports the exit code, so D
 ordinary dbt process.
 
 Under the daemon the build runs in a run worker that the code server starts: the `build_after_loads`
-sensor, evaluated in the code server while a night's loads are still running, keeps one dbt waiting
-there (`keep_one_waiting`), and `raa-dbt` looks for its parent's and then its grandparent's.
+sensor, evaluated in the code server, keeps one dbt waiting there as it queues the build behind a
+night's loads (`keep_one_waiting`), and `raa-dbt` looks for its parent's and then its grandparent's.
 
 Without a waiting process (a run started from the UI, a second dbt command), `raa-dbt` simply
 becomes the venv's `dbt`. Only the standard library is imported at module level:

@@ -71,6 +71,13 @@ def test_a_night_under_the_daemon_completes_beside_a_raa_run(tmp_path, monkeypat
                for r in runs)  # the schedule's load  # fmt: skip
     builds = sensor_builds(runs)
     assert len(builds) == len({r.tags.get("raa/batch") for r in builds})  # one build per batch
+    # Each build was queued with its batch's loads, and started only after the last had ended.
+    records = {r.dagster_run.run_id: r for r in instance.get_run_records()}
+    for build in builds:
+        loads = [r for r in runs
+                 if r.job_name == INGEST_JOB and r.tags.get("raa/batch") == build.tags["raa/batch"]]  # fmt: skip
+        assert loads and records[build.run_id].start_time >= max(
+            records[r.run_id].end_time for r in loads)  # fmt: skip
     for run in runs:
         text = "\n".join(e.message or "" for e in instance.all_logs(run.run_id))
         assert LOCK_ERROR not in text, (run.job_name, run.run_id)

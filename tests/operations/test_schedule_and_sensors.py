@@ -15,7 +15,7 @@ import dagster as dg
 import pytest
 
 from pipelines.definitions import INGEST_JOB, TRANSFORM_JOB, build_definitions
-from pipelines.defs.operations import BATCH_TAG, RANGE_END, RANGE_START
+from pipelines.defs.operations import BATCH_LOADS_TAG, BATCH_TAG, RANGE_END, RANGE_START
 from pipelines.defs.resources import AlertResource, WarehouseResource
 from pipelines.platform.warm_dbt import warm_folder
 from pipelines.settings import Settings
@@ -47,6 +47,7 @@ def test_nightly_schedule_loads_every_council_at_two_london_time(ops):
     (request,) = requests
     assert (request.tags[RANGE_START], request.tags[RANGE_END]) == (CODES[0], CODES[-1])
     assert request.tags[BATCH_TAG] == "nightly-2026-11-24"
+    assert request.tags[BATCH_LOADS_TAG] == "1"
     job = defs.resolve_job_def(INGEST_JOB)
     assert job.partitions_def.get_partition_keys() == CODES
     assert dg.validate_run_config(job, request.run_config)
@@ -100,32 +101,63 @@ def test_landing_sensor_tells_operators_once_of_a_folder_of_no_council(ops, smtp
     assert again.run_requests == [] and len(smtp.wait(2, timeout=1)) == 1  # told once
 
 
-def test_build_sensor_waits_for_the_whole_batch(ops):
-    """It builds once every load of the batch has finished, and while they run it has dbt start
-    ahead in the code server (the process evaluating it), ready for the build's run worker."""
+def test_build_sensor_queues_the_build_behind_the_whole_batch(ops):
+    """Once every load of a batch is in the queue (not before), it queues one build behind them,
+    and while they run it has dbt start ahead in the code server (the process evaluating it),
+    ready for the build's run worker."""
     _, defs = ops
     sensor = defs.resolve_sensor_def("build_after_loads")
     assert sensor.job_name == TRANSFORM_JOB
     warm = warm_folder(os.getpid())
+    batch = "landing-20261124T101500"
     with dg.instance_for_test() as instance, _stopped_after(warm):
-        for n, code in enumerate(CODES):
-            status = dg.DagsterRunStatus.STARTED if code == "RAA" else dg.DagsterRunStatus.SUCCESS
-            instance.add_run(dg.DagsterRun(job_name=INGEST_JOB, run_id=f"run-{n}", status=status,
-                                        tags={BATCH_TAG: "nightly-2026-11-24"}))  # fmt: skip
+        _add_load(instance, "run-0", dg.DagsterRunStatus.STARTED, batch, loads=2)
         assert not warm.exists()
         waiting = sensor.evaluate_tick(context(instance))
-        assert waiting.run_requests == []
+        assert waiting.run_requests == []  # the batch's second load is not queued yet
         started = int((warm / "serve.pid").read_text())
-        again = sensor.evaluate_tick(context(instance))
-        assert again.run_requests == [] and int((warm / "serve.pid").read_text()) == started
-        instance.delete_run("run-4")  # RAA's load finishes, failed: the batch still builds
-        instance.add_run(dg.DagsterRun(job_name=INGEST_JOB, run_id="run-4",
-                                    status=dg.DagsterRunStatus.FAILURE,
-                                    tags={BATCH_TAG: "nightly-2026-11-24"}))  # fmt: skip
+        _add_load(instance, "run-1", dg.DagsterRunStatus.NOT_STARTED, batch, loads=2)
+        queued = sensor.evaluate_tick(context(instance))
+        assert [r.run_key for r in queued.run_requests] == [f"build:{batch}"]
+        assert int((warm / "serve.pid").read_text()) == started  # still the one waiting dbt
+        done = sensor.evaluate_tick(context(instance, queued.cursor))
+        assert done.run_requests == []  # one build per batch
+
+
+def test_build_sensor_waits_for_an_untold_batch_to_finish(ops):
+    """Loads from before `raa/batch_loads` (an older schedule's, kept in the instance) say
+    nothing of how many they are: their build waits until all of them have finished."""
+    _, defs = ops
+    sensor = defs.resolve_sensor_def("build_after_loads")
+    batch = "nightly-2026-11-24"
+    with dg.instance_for_test() as instance, _stopped_after(warm_folder(os.getpid())):
+        _add_load(instance, "run-0", dg.DagsterRunStatus.SUCCESS, batch)
+        _add_load(instance, "run-1", dg.DagsterRunStatus.STARTED, batch)
+        assert sensor.evaluate_tick(context(instance)).run_requests == []
+        instance.delete_run("run-1")  # that load finishes, failed: the batch still builds
+        _add_load(instance, "run-1", dg.DagsterRunStatus.FAILURE, batch)
         ready = sensor.evaluate_tick(context(instance))
-        assert [r.run_key for r in ready.run_requests] == ["build:nightly-2026-11-24"]
-        done = sensor.evaluate_tick(context(instance, ready.cursor))
-        assert done.run_requests == []
+        assert [r.run_key for r in ready.run_requests] == [f"build:{batch}"]
+
+
+def _add_load(instance, run_id: str, status, batch: str, loads: int | None = None) -> None:
+    tags = {BATCH_TAG: batch} | ({} if loads is None else {BATCH_LOADS_TAG: str(loads)})
+    instance.add_run(dg.DagsterRun(job_name=INGEST_JOB, run_id=run_id, status=status, tags=tags))
+
+
+def test_schedule_and_landing_sensor_say_how_many_loads_a_batch_has(ops, monkeypatch):
+    settings, defs = ops
+    monkeypatch.setenv("RAA_LANDING_QUIET_SECONDS", "0")
+    for code in ("NTH", "FEN", "KIL"):  # NTH apart from FEN-KIL: two runs, one batch
+        _drop(settings, code, "2026-11-20", age_seconds=600)
+    sensor = defs.resolve_sensor_def("new_submission")
+    resources = {"warehouse": WarehouseResource(), "alerts": AlertResource()}
+    tick = sensor.evaluate_tick(dg.build_sensor_context(resources=resources, definitions=defs))
+    assert [(r.tags[RANGE_START], r.tags[RANGE_END]) for r in tick.run_requests] == [
+        ("NTH", "NTH"), ("FEN", "KIL")
+    ]  # fmt: skip
+    assert {r.tags[BATCH_LOADS_TAG] for r in tick.run_requests} == {"2"}
+    assert len({r.tags[BATCH_TAG] for r in tick.run_requests}) == 1
 
 
 def context(instance, cursor=None):
