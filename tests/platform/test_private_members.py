@@ -74,3 +74,19 @@ def test_pandera_vectorized_message_is_still_looked_up_in_base():
     assert list(parameters)[:4] == [
         "parent_schema", "check", "check_index", "reshaped_failure_cases"
     ]  # fmt: skip
+
+
+def test_pandera_frame_check_postprocessing_is_still_one_method():
+    """A frame-level check's output is post-processed by `postprocess_table_with_field_output`,
+    which the one-case-per-row backend replaces; `CheckResult` still takes its four fields."""
+    from pandera.api.base.checks import CheckResult
+    from pandera.backends.pandas.checks import PandasCheckBackend
+
+    method = PandasCheckBackend.postprocess_table_with_field_output
+    assert list(inspect.signature(method).parameters) == ["self", "check_obj", "check_output"]
+    assert "postprocess_table_with_field_output" in inspect.getsource(
+        PandasCheckBackend.postprocess
+    )
+    assert CheckResult._fields == (
+        "check_output", "check_passed", "checked_object", "failure_cases"
+    )  # fmt: skip
