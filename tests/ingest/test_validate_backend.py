@@ -8,10 +8,9 @@ import pandas as pd
 import pandera.backends.pandas.base as pandas_base
 import pandera.pandas as pa
 import pytest
+from pandera.backends.pandas.checks import PandasCheckBackend
 from pandera.backends.pandas.components import ColumnBackend
 from pandera.backends.pandas.error_formatters import format_vectorized_error_message
-
-from pandera.backends.pandas.checks import PandasCheckBackend
 
 from pipelines.platform.pandera_backend import (
     CheckBackendWithOneCasePerRow,
