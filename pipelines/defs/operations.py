@@ -169,7 +169,10 @@ def batch_states(runs) -> dict[str, bool]:
 
     It can once all its load runs exist (`raa/batch_loads` says how many; the schedule and the
     landing sensor create them one after another, and the build must not be queued between
-    them). A batch from before that tag waits until all its loads have finished.
+    them). Existing is enough, queued or not yet: Dagster's queue hands out runs in the order
+    they were created (`get_runs(..., ascending=True)` in its run coordinator daemon), so a
+    load created before the build starts before it. A batch from before that tag waits until
+    all its loads have finished.
     """
     batches: dict[str, list] = {}
     for run in runs:

@@ -1,4 +1,5 @@
-"""The private members the platform workarounds (pipelines/platform/) rely on still exist.
+"""The private members the platform workarounds (pipelines/platform/) rely on still exist, and the
+Dagster behaviour the build sensor relies on (pipelines/defs/operations.py) still holds.
 
 When one of these fails after an upgrade, read the module's docstring: it says what the
 workaround replaces and what to check; remove the workaround if the platform no longer needs it.
@@ -90,3 +91,17 @@ def test_pandera_frame_check_postprocessing_is_still_one_method():
     assert CheckResult._fields == (
         "check_output", "check_passed", "checked_object", "failure_cases"
     )  # fmt: skip
+
+
+def test_dagster_queue_hands_out_runs_in_the_order_they_were_created():
+    """`build_after_loads` queues a build as soon as its batch's load runs exist, queued or not
+    yet (pipelines/defs/operations.py `batch_states`): that is safe only while the queued-run
+    daemon reads its queue in the order runs were created, not the order they were queued."""
+    from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import (
+        QueuedRunCoordinatorDaemon,
+    )
+
+    source = inspect.getsource(QueuedRunCoordinatorDaemon)
+    assert "RunsFilter(statuses=[DagsterRunStatus.QUEUED])" in source
+    assert "ascending=True" in source
+    assert "sorted is stable, so fifo is maintained" in source  # priority ties keep that order
