@@ -37,10 +37,11 @@ pooled_events as (
 ),
 
 bounds as (
+    -- the reporting units' own events: another council's (or the agency's) add no quarter
     select
         min(event_date) as first_date,
         max(event_date) as last_date
-    from events
+    from pooled_events
 ),
 
 quarters as (
