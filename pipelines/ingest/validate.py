@@ -218,8 +218,9 @@ def _failure_rejections(
     failures.loc[(failures["rule"] == "code_list") & failures["column"].isin(blankable), "rule"] = (
         BLANKED
     )
-    # Pandera reports a dataframe-level check (and a duplicate key) once per column of the
-    # failing row: keep one line per rule and row. Column checks keep one line per column.
+    # One line per rule and row for a duplicate key (pandera reports it once per key column) and
+    # a dataframe-level check (once per failing row: pipelines/platform/pandera_backend.py).
+    # Column checks keep one line per column.
     row_level = failures["schema_context"] == "DataFrameSchema"
     is_key = failures["rule"] == "duplicate_key"
     keys = failures[is_key].drop_duplicates("index").assign(column=None)

@@ -19,10 +19,10 @@ Replaces, for the whole process:
 Saves: about a fifth of validation time for the column summaries (bench/NOTES.md, "Earlier
 sessions"); 2.4 of 6.3 CPU s of validation on the 104k set for the messages; for one case per
 row, see bench/NOTES.md "2026-12-06".
-On an upgrade of pandera: tests/platform/test_private_members.py fails if either member is
-gone or renamed; tests/ingest/test_validate_backend.py checks that validation still reports the
-same failures with and without these. Drop them if pandera stops building the summaries or the
-messages eagerly.
+On an upgrade of pandera: tests/platform/test_private_members.py fails if any of these members
+is gone or renamed; tests/ingest/test_validate_backend.py checks that validation still reports
+the same failures (for a frame-level check: the same rows) with and without these. Drop them if
+pandera stops building the summaries or the messages eagerly, or reports a frame check per row.
 """
 
 from __future__ import annotations
