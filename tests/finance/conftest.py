@@ -77,7 +77,7 @@ def scenario_registry() -> Registry:
 UPSTREAM = (
     "fct_finance_ledger",
     "fct_adoption_journeys",
-    "fct_adoption_decisions",
+    "int_journey_events",
     "fct_adopter_events",
     "fct_support_cases",
     "dim_placing_agency",

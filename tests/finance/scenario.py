@@ -1,7 +1,7 @@
 """A tiny hand-worked partnership for the funding-formula tests.
 
 Three partner councils AAA, BBB, CCC (and the agency's own system RAA, which takes no share).
-The upstream star facts the finance models read are created directly as tables, so the
+The upstream star facts and journey events the finance models read are created directly as tables, so the
 finance models are tested on exactly these rows, independent of the journey-building models.
 
 Formula (FORMULA below):
@@ -129,6 +129,14 @@ def _decisions() -> list[tuple]:
     ]  # fmt: skip
 
 
+def _journey_events() -> list[tuple]:
+    """int_journey_events' rows for the drivers: every placement order, placement start and
+    ADM decision above (council, child, event_date, event_type)."""
+    events = [(c, k, order, "placement_order") for c, k, order, _, _ in _journeys() if order]
+    events += [(c, k, moved_in, "placed") for c, k, _, moved_in, _ in _journeys() if moved_in]
+    return events + [(c, k, decided, "adm_decision") for c, k, decided in _decisions()]
+
+
 def _approvals() -> list[tuple]:
     return [
         ("AAA", "h1", "APPROVAL", D(2021, 9, 1)), ("BBB", "h2", "APPROVAL", D(2021, 9, 1)),
@@ -150,7 +158,8 @@ def create_upstream(con: duckdb.DuckDBPyConnection, relations: dict[str, str]) -
         " fee_type varchar, financial_year varchar",
         "fct_adoption_journeys": "council_code varchar, child_key varchar,"
         " placement_order_date date, moved_in_date date, adopter_agency_code varchar",
-        "fct_adoption_decisions": "council_code varchar, child_key varchar, decision_date date",
+        "int_journey_events": "council_code varchar, child_key varchar, event_date date,"
+        " event_type varchar",
         "fct_adopter_events": "council_code varchar, household_id varchar, event_type varchar,"
         " event_date date",
         "fct_support_cases": "council_code varchar, case_id varchar, child_key varchar,"
@@ -174,7 +183,7 @@ def create_upstream(con: duckdb.DuckDBPyConnection, relations: dict[str, str]) -
         f"insert into {relations['fct_adoption_journeys']} values (?,?,?,?,?)", _journeys()
     )
     con.executemany(
-        f"insert into {relations['fct_adoption_decisions']} values (?,?,?)", _decisions()
+        f"insert into {relations['int_journey_events']} values (?,?,?,?)", _journey_events()
     )
     con.executemany(f"insert into {relations['fct_adopter_events']} values (?,?,?,?)", _approvals())
     con.executemany(

@@ -39,15 +39,14 @@ class Built:
         return rows[0]
 
 
-@pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+def build_scenario(root: Path, load, as_of: str = AS_OF) -> Built:
+    """An empty canonical schema filled by `load(con)`, then `dbt build` of the adoption models."""
     from dbt.cli.main import dbtRunner
 
-    root = tmp_path_factory.mktemp("transform")
     database = root / "raa.duckdb"
     with duckdb.connect(str(database)) as con:
         ensure_schemas(con)
-        scenario.load(con)
+        load(con)
 
     started = time.perf_counter()
     result = dbtRunner().invoke(
@@ -57,9 +56,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
             "--profiles-dir", str(DBT_PROJECT_DIR),
             "--target-path", str(root / "target"),
             "--log-path", str(root / "logs"),
-            *warehouse_vars(database, as_of_date=AS_OF),
+            *warehouse_vars(database, as_of_date=as_of),
             "--exclude", *FINANCE_PATHS,
             "--quiet",
         ]
     )  # fmt: skip
     return Built(database, result, time.perf_counter() - started)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return build_scenario(tmp_path_factory.mktemp("transform"), scenario.load)

@@ -21,12 +21,10 @@ partners as (
     select * from {{ ref('stg_funding_formula__formula_partners') }}
 ),
 
-journeys as (
-    select * from {{ ref('fct_adoption_journeys') }}
-),
-
-decisions as (
-    select * from {{ ref('fct_adoption_decisions') }}
+journey_events as (
+    -- the same events raa_quarterly counts: every placement order, ADM decision and placement
+    -- start (also one that later disrupted, domain A.5), so a driver and the quarterly figures agree
+    select * from {{ ref('int_journey_events') }}
 ),
 
 support_cases as (
@@ -42,30 +40,30 @@ ledger as (
 ),
 
 placement_orders as (
-    select distinct
+    select
         council_code,
         child_key,
-        placement_order_date as event_date
-    from journeys
-    where placement_order_date is not null
+        event_date
+    from journey_events
+    where event_type = 'placement_order'
 ),
 
 children_placed as (
-    select distinct
+    select
         council_code,
         child_key,
-        moved_in_date as event_date
-    from journeys
-    where moved_in_date is not null
+        event_date
+    from journey_events
+    where event_type = 'placed'
 ),
 
 adm_decisions as (
-    select distinct
+    select
         council_code,
         child_key,
-        decision_date as event_date
-    from decisions
-    where decision_date is not null
+        event_date
+    from journey_events
+    where event_type = 'adm_decision'
 ),
 
 demand_events as (

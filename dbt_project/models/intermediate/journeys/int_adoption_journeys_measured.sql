@@ -24,7 +24,7 @@ measured as (
         -- A2: placement order -> match, a match before the order counts 0; no order, no A2;
         -- a child not placed for adoption before the adoption order has no A2 (A.3)
         case
-            when journeys.moved_in_date <= journeys.adoption_order_date or not journeys.is_adopted
+            when journeys.moved_in_date < journeys.adoption_order_date or not journeys.is_adopted
                 then {{ order_to_match_days('journeys.placement_order_date', 'journeys.match_date') }}
         end as a2_days,
         -- A3: moved in before entered care + 14 calendar months

@@ -24,7 +24,12 @@ match_events as (
         matches.match_date as event_date,
         'match' as event_type,
         matches.match_key as event_of,
-        matches.order_to_match_days,
+        -- RAA16 as it stood when the match's quarter closed (domain A.5: a past quarter never
+        -- changes): an order made after that quarter does not bring the match in at 0 days
+        case
+            when matches.placement_order_date < cast(matches.quarter_start + interval 3 month as date)
+                then matches.order_to_match_days
+        end as order_to_match_days,
         {{ days_between('periods.period_start_date', 'matches.match_date') }} as care_to_match_days
     from matches
     left join periods on matches.period_key = periods.period_key

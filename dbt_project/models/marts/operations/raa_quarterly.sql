@@ -24,11 +24,6 @@ events as (
 pooled_events as (
     select
         reporting_units.reporting_code as council_code,
-        -- keep children of different councils apart when counting distinct children
-        case
-            when reporting_units.is_partnership_total then events.council_code || ':' || events.child_key
-            else events.child_key
-        end as child_key,
         events.event_date,
         events.event_type,
         events.order_to_match_days
@@ -70,7 +65,7 @@ counts as (
         count(*) filter (where pooled_events.event_type = 'adm_decision') as adm_decisions,
         count(*) filter (where pooled_events.event_type = 'placement_order') as placement_orders,
         count(*) filter (where pooled_events.event_type = 'match') as matches,
-        count(distinct pooled_events.child_key) filter (where pooled_events.event_type = 'placed') as children_placed,
+        count(*) filter (where pooled_events.event_type = 'placed') as children_placed,
         count(*) filter (where pooled_events.event_type = 'adoption_order') as adoption_orders,
         count(*) filter (where pooled_events.event_type = 'reversal') as decisions_reversed,
         count(*) filter (where pooled_events.event_type = 'disruption') as disruptions,

@@ -1,0 +1,115 @@
+"""Journeys at the edges of domain.md A.1 and A.5, each worked out on paper beside its rows, built
+by the same `dbt build` as the main scenario but on their own (one council, NTH).
+
+K1  placed (A6) 2020-04-05, disrupted 2020-04-20, placed again 2020-06-01: two placement starts
+    in Q1 2020-21 (A.5: every start counts, also one that later disrupts).
+K2  first episode 2018-01-01 .. 2018-03-01 ends X1, but the next starts 2018-06-01 (RNE S): a
+    gap, so a new period (A.1). Entered care 2018-06-01; moved in 2019-01-01:
+    A1 = 30 (Jun) + 31 + 31 + 30 + 31 + 30 + 31 (Dec) = 214 days (not 365 from 2018-01-01).
+K3  matched 2020-09-15 with no placement order; the order is made 2021-01-10. Q2 2020-21 had
+    one match and no match with an order when it closed, and keeps that (A.5: a past quarter
+    never changes); the order counts in Q4.
+K7  ADM decision 2019-05-01, order 2019-06-01; the AD1 row's DATE_INT is mistyped 2019-04-01
+    (before any decision; queried under rule 523) with DATE_MATCH 2019-09-01. Every match counts
+    (A.5): Q2 2019-20 has 1 match, order -> match = 30 (Jun) + 31 + 31 = 92 days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.transform.conftest import Built, build_scenario
+
+COUNCILS = [
+    ("NTH", "Northmere", "ssda903", "partner", "North hub", False),
+    ("REGION", "Test partnership", "n/a", "partner", None, True),
+]
+CHILDREN = [("NTH", k, "M", "2018-01-01", "WBRI", None) for k in ("K1", "K2", "K3", "K7")]
+EPISODES = [
+    ("NTH", "K1", "2020-01-01", "S", "C2", "N1", "U6", "2020-03-01", "X1"),
+    ("NTH", "K1", "2020-03-01", "L", "E1", "N1", "U6", "2020-04-05", "X1"),
+    ("NTH", "K1", "2020-04-05", "P", "E1", "N1", "A6", "2020-04-20", "X1"),
+    ("NTH", "K1", "2020-04-20", "P", "E1", "N1", "U6", "2020-06-01", "X1"),
+    ("NTH", "K1", "2020-06-01", "P", "E1", "N1", "A6", None, None),
+    ("NTH", "K2", "2018-01-01", "S", "V2", "N1", "U6", "2018-03-01", "X1"),
+    ("NTH", "K2", "2018-06-01", "S", "C2", "N1", "U6", "2018-09-01", "X1"),
+    ("NTH", "K2", "2018-09-01", "L", "E1", "N1", "U6", "2019-01-01", "X1"),
+    ("NTH", "K2", "2019-01-01", "P", "E1", "N1", "A6", "2019-09-01", "E11"),
+    ("NTH", "K3", "2020-07-01", "S", "V2", "N1", "U6", "2021-01-10", "X1"),
+    ("NTH", "K3", "2021-01-10", "L", "E1", "N1", "U6", None, None),
+    ("NTH", "K7", "2019-01-01", "S", "C2", "N1", "U6", "2019-06-01", "X1"),
+    ("NTH", "K7", "2019-06-01", "L", "E1", "N1", "U6", None, None),
+]
+DECISIONS = [
+    ("NTH", "K1", "2020-02-01", None, None, 2),
+    ("NTH", "K2", "2018-08-01", None, None, 0),
+    ("NTH", "K3", "2020-08-01", None, None, 2),
+    ("NTH", "K7", "2019-05-01", None, None, 1),
+]
+MATCHES = [
+    ("NTH", "K1", "2020-02-01", "2020-03-20", "0", "RAA", None, None),
+    ("NTH", "K1", "2020-02-01", "2020-05-15", "0", "RAA", None, None),
+    ("NTH", "K2", "2018-08-01", "2018-11-01", "0", "RAA", None, None),
+    ("NTH", "K3", "2020-08-01", "2020-09-15", "0", "RAA", None, None),
+    ("NTH", "K7", "2019-04-01", "2019-09-01", "0", "RAA", None, None),
+]
+
+
+def _load(con) -> None:
+    def insert(table: str, columns: str, rows: list[tuple]) -> None:
+        marks = ", ".join("?" for _ in columns.split(","))
+        con.executemany(f"insert into canonical.{table} ({columns}) values ({marks})", rows)
+
+    insert("councils", "council_code, council_name, dialect, role, hub, is_partnership", COUNCILS)
+    insert("children", "council_code, child_key, sex, birth_month, ethnicity, disability", CHILDREN)
+    insert("episodes", "council_code, child_key, decom, rne, legal_status, cin, place, dec, rec",
+           EPISODES)  # fmt: skip
+    insert("adoption_decisions", "council_code, child_key, decision_date, decision_ceased_date,"
+           " reason_ceased, age_at_decision_years", DECISIONS)  # fmt: skip
+    insert("adoption_matches", "council_code, child_key, decision_date, match_date,"
+           " foster_carer_adoption, adopter_agency, adopter_household_id, sibling_group_id",
+           MATCHES)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def edges(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    built = build_scenario(tmp_path_factory.mktemp("settled"), _load, as_of="2022-03-31")
+    assert built.result.success, built.result.exception
+    return built
+
+
+def _quarter(edges: Built, start: str) -> dict:
+    columns = ("matches", "children_placed", "disruptions", "placement_orders",
+               "matched_with_order", "order_to_match_mean_days")  # fmt: skip
+    row = edges.one(f"select {', '.join(columns)} from marts.raa_quarterly"
+                    " where council_code = 'NTH' and quarter_start = ?",
+                    dt.date.fromisoformat(start))  # fmt: skip
+    return dict(zip(columns, row, strict=True))
+
+
+def test_every_placement_start_counts_also_one_that_disrupted(edges):
+    q1 = _quarter(edges, "2020-04-01")
+    assert (q1["children_placed"], q1["disruptions"], q1["matches"]) == (2, 1, 1)
+
+
+def test_x1_followed_by_a_gap_starts_a_new_period(edges):
+    assert edges.rows("select period_start_date from star.fct_periods_of_care"
+                      " where child_key = 'K2' order by 1") == [
+        (dt.date(2018, 1, 1),), (dt.date(2018, 6, 1),)]  # fmt: skip
+    assert edges.rows("select entered_care_date, a1_days from star.fct_adoption_journeys"
+                      " where child_key = 'K2'") == [(dt.date(2018, 6, 1), 214)]  # fmt: skip
+
+
+def test_a_past_quarter_keeps_its_raa16_when_an_order_comes_later(edges):
+    q2 = _quarter(edges, "2020-07-01")
+    assert (q2["matches"], q2["matched_with_order"], q2["order_to_match_mean_days"]) == (1, 0, None)
+    assert _quarter(edges, "2021-01-01")["placement_orders"] == 1
+
+
+def test_a_match_dated_before_every_decision_still_counts(edges):
+    q2 = _quarter(edges, "2019-07-01")
+    assert (q2["matches"], q2["matched_with_order"], q2["order_to_match_mean_days"]) == (1, 1, 92.0)
+    assert edges.rows("select journey_key, match_date from star.fct_adoption_matches"
+                      " where child_key = 'K7'") == [("NTH:K7:2019-05-01", dt.date(2019, 9, 1))]  # fmt: skip
