@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingest.landing import submission_folders, unregistered_folders
+from pipelines.reports.charts import whole
 from pipelines.warehouse import connect
 
 HEADLINE_SQL = """
@@ -28,9 +29,11 @@ scorecard as (
     where window_years = 3 and window_end = (select window_end from latest_window)
 ),
 waiting as (
-    -- the mart has the partnership's rows too
+    -- waiting as domain A.3 counts it: a placement order, not yet placed (the mart also lists
+    -- children with only an ADM decision); the mart has the partnership's rows too
     select council_code, count(*) as children_waiting
     from marts.children_waiting
+    where waiting_stage = 'placement_order'
     group by council_code
 )
 select
@@ -54,7 +57,7 @@ group by 1
 
 
 def _table(rows: list[tuple], headers: list[str]) -> str:
-    cells = [[("" if v is None else f"{v:,.0f}" if isinstance(v, float) else str(v)) for v in r]
+    cells = [[("" if v is None else whole(v) if isinstance(v, float) else str(v)) for v in r]
              for r in rows]  # fmt: skip
     widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h)
               for i, h in enumerate(headers)]  # fmt: skip

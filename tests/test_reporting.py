@@ -18,7 +18,7 @@ def test_headline_uses_the_registrys_partnership_row_and_latest_completed_window
     con.execute(
         """create table marts.scorecard_timeliness as select * from (values
            ('C1', date '2026-03-31', 3, true, false, 10, 400.4, 150.6),
-           ('C2', date '2026-03-31', 3, true, false, 30, 500.0, 200.0),
+           ('C2', date '2026-03-31', 3, true, false, 30, 500.5, 200.0),
            ('ENGLAND', date '2026-03-31', 3, true, false, 40, 475.1, 187.7),
            ('ENGLAND', date '2026-09-30', 3, false, false, 2, 2.0, 2.0),
            ('ENGLAND', date '2099-03-31', 3, true, true, 1, 1.0, 1.0))
@@ -26,9 +26,12 @@ def test_headline_uses_the_registrys_partnership_row_and_latest_completed_window
              children_adopted, a10_mean_days, a2_mean_days)"""
     )  # the 2099 window is partial, the September one no scorecard window: neither is shown
     con.execute(
-        """create table marts.children_waiting as select * from (values ('C1'), ('C1'), ('C2'),
-           ('ENGLAND'), ('ENGLAND'), ('ENGLAND')) t(council_code)"""
-    )
+        """create table marts.children_waiting as select * from (values
+           ('C1', 'placement_order'), ('C1', 'placement_order'), ('C1', 'adm_decision'),
+           ('C2', 'placement_order'), ('ENGLAND', 'placement_order'),
+           ('ENGLAND', 'placement_order'), ('ENGLAND', 'placement_order'),
+           ('ENGLAND', 'adm_decision')) t(council_code, waiting_stage)"""
+    )  # waiting (A.3) is a placement order not yet placed: an ADM decision alone is not counted
     con.execute(
         """create table marts.cost_apportionment as select * from (values
            ('2025-26', 'C1', 100.25), ('2025-26', 'C2', 200.50), ('2024-25', 'C1', 9.0))
@@ -41,4 +44,5 @@ def test_headline_uses_the_registrys_partnership_row_and_latest_completed_window
         "contribution_2025-26_gbp",
     ]  # fmt: skip
     assert lines[2].split() == ["C1", "2026", "10", "400", "151", "2", "100"]
+    assert lines[3].split()[3] == "501"  # a half rounds up, as in the board pack
     assert lines[-1].split() == ["ENGLAND", "2026", "40", "475", "188", "3", "301"]

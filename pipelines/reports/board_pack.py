@@ -76,11 +76,11 @@ def fmt(value, kind: str, withheld: bool = False) -> str:
     if value is None:
         return NONE
     if kind == "days":
-        return f"{float(value):,.0f}"
+        return charts.whole(value)
     if kind == "share":
         return f"{float(value):.0%}"
     if kind == "gbp":
-        return f"£{float(value):,.0f}"
+        return f"£{charts.whole(value)}"
     if kind == "count":
         return f"{int(value):,}"
     return str(value)

@@ -7,11 +7,18 @@ still reads in greyscale.
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 DASHES = ("", "6 3", "2 2", "8 3 2 3", "4 4", "1 3", "10 4", "")
 MARKERS = ("circle", "square", "diamond", "triangle", "circle", "square", "diamond", "triangle")
+
+
+def whole(value: float) -> str:
+    """A figure to the nearest whole number with thousands commas, halves away from zero as the
+    warehouse's round() and the headline do (Python's own formatting rounds 410.5 to 410)."""
+    return f"{Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
 
 
 def _marker(kind: str, x: float, y: float, colour: str) -> str:
@@ -47,7 +54,7 @@ def line_chart(labels: list[str], series: dict[str, list[float | None]], unit: s
         _, y = at(0, value)
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" '
                      f'stroke="#ddd"/><text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">'
-                     f"{value:,.0f}</text>")  # fmt: skip
+                     f"{whole(value)}</text>")  # fmt: skip
     for i, label in enumerate(labels):
         x, _ = at(i, low)
         parts.append(f'<text x="{x:.1f}" y="{height - 12}" text-anchor="middle">'
@@ -94,6 +101,6 @@ def bar_chart(bars: list[tuple[str, float | None]], width: int = 760, bar_height
         parts.append(f'<rect x="{left}" y="{y + 3}" width="{length:.1f}" height="{bar_height - 6}" '
                      f'fill="{PALETTE[0]}" stroke="#000" stroke-width="0.5"/>'
                      f'<text x="{left + length + 6:.1f}" y="{y + bar_height * 0.65:.1f}">'
-                     f"{value:,.0f}</text>")  # fmt: skip
+                     f"{whole(value)}</text>")  # fmt: skip
     parts.append("</svg>")
     return "".join(parts)
