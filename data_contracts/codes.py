@@ -38,6 +38,14 @@ REC = (
 )  # fmt: skip
 ADOPTED = ("E11", "E12")
 REASON_PLACED_CEASED = ("RD1", "RD2", "RD3", "RD4")
+# REASON_PLACE_CHANGE, as the DfE reference engine lists it (its rule 1009)
+REASON_PLACE_CHANGE = (
+    "CARPL", "CLOSE", "ALLEG", "STAND", "APPRR", "CREQB", "CREQO", "CHILD", "LAREQ", "PLACE",
+    "CUSTOD", "OTHER",
+)  # fmt: skip
+# An Ofsted URN: two letters (SC for social care) and six digits, six or seven digits, or
+# XXXXXXX where the placement has none.
+OFSTED_URN = r"[A-Z]{2}\d{6}|\d{6,7}|XXXXXXX"
 FOSTER_CARE = ("0", "1")
 NB_ADOPTR = ("1", "2")
 SEX_ADOPTR = ("M1", "F1", "MM", "FF", "MF")

@@ -42,9 +42,15 @@ RULES: dict[str, Rule] = {
         "the row was kept with {column} left blank; please correct it.",
         severity=QUERY,
     ),
+    "value_not_valid_left_blank": Rule(
+        "{column} has '{value}', which is too long or not in the form this layout asks for. No "
+        "figure needs it, so the row was kept with {column} left blank; please correct it.",
+        severity=QUERY,
+    ),
     "code_lower_case": Rule("{column} has '{value}': codes must be in capitals ('{upper}')."),
     "real_date": Rule("{column} has '{value}', which is not a real date written as {date_format}."),
     "text_length": Rule("{column} has '{value}', which is blank or too long."),
+    "text_pattern": Rule("{column} has '{value}', which is not in the form this layout asks for."),
     "money": Rule("{column} has '{value}': amounts are pounds like 1234.50, no £ or commas."),
     "whole_number": Rule("{column} has '{value}', which is not a whole number."),
     "duplicate_key": Rule(

@@ -37,13 +37,25 @@ def code(
 
 
 def text(
-    description: str, *, required: bool = False, max_length: int = 200, privacy: str | None = None
+    description: str,
+    *,
+    required: bool = False,
+    max_length: int = 200,
+    privacy: str | None = None,
+    pattern: str | None = None,
+    blank_if_invalid: bool = False,
 ) -> Any:
+    """Free text, or text of a known form (`pattern`). `blank_if_invalid`: no figure needs it, so
+    a value too long or not of the form is left blank and the row kept, with a query."""
+    if blank_if_invalid and required:
+        raise ValueError("a required value cannot be left blank")
+    checks = {"str_matches": f"^(?:{pattern})$"} if pattern else {}
     return pa.Field(
         str_length={"min_value": 1, "max_value": max_length},
         nullable=not required,
         description=description,
-        metadata={"sql": "VARCHAR", "privacy": privacy},
+        metadata={"sql": "VARCHAR", "privacy": privacy, "blank_if_unknown": blank_if_invalid},
+        **checks,
     )
 
 

@@ -64,14 +64,23 @@ class Episodes(CanonicalModel):
     )
     dec: Series[str] = date("Date the episode ceased (DEC); blank while open.")
     rec: Series[str] = code("Reason the episode ceased (REC).", codes.REC)
-    reason_place_change: Series[str] = text("Reason for placement change.", max_length=10)
+    reason_place_change: Series[str] = code(
+        "Reason for placement change (REASON_PLACE_CHANGE).",
+        codes.REASON_PLACE_CHANGE,
+        blank_if_unknown=True,
+    )
     home_postcode: Series[str] = text(
         "Home postcode; stored as postcode district only.", max_length=10, privacy="postcode"
     )
     placement_postcode: Series[str] = text(
         "Placement postcode; stored as postcode district only.", max_length=10, privacy="postcode"
     )
-    urn: Series[str] = text("Ofsted URN of the placement provider.", max_length=10)
+    urn: Series[str] = text(
+        "Ofsted URN of the placement provider.",
+        max_length=10,
+        pattern=codes.OFSTED_URN,
+        blank_if_invalid=True,
+    )
 
     class Config:
         unique = ["child_id", "decom"]

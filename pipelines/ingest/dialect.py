@@ -43,6 +43,7 @@ def to_canonical(mapping: TableMapping, frame: pd.DataFrame, profile: Profile) -
 
 
 _NO_TEXT = pa.scalar(None, pa.string())
+_MIDNIGHT = r"^(.+?)[ T]00:00(?::00(?:\.0+)?)?$"
 
 
 def _blank_to_missing(values: pd.Series) -> pd.Series:
@@ -55,8 +56,13 @@ def normalise_dates(values: pd.Series, profile: Profile) -> pd.Series:
     """ISO text for dates written exactly in the dialect's format; anything else as sent.
 
     Excel cells that held real dates arrive as ISO text already and are kept; a text date in
-    another shape stays as sent (and fails the contract), unless the dialect is ISO itself.
+    another shape stays as sent (and fails the contract), unless the dialect is ISO itself. A
+    midnight time after the date (`03/02/2015 00:00`, `2015-02-03 00:00:00`: a date cell saved
+    with its time) is dropped first: the date is readable.
     """
+    values = text_series(
+        pc.replace_substring_regex(arrow_text(values), _MIDNIGHT, r"\1"), like=values
+    )
     text = values.astype("str")
     shaped = text.str.fullmatch(profile.date_pattern).fillna(False)
     # Series.where on text goes value by value; Arrow's if_else does not.

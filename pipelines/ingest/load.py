@@ -125,6 +125,17 @@ def write_failed(con: duckdb.DuckDBPyConnection, record: AuditRecord) -> None:
         raise
 
 
+def current_reference_date(con: duckdb.DuckDBPyConnection, council_code: str) -> date | None:
+    """The export date of the council's submission in use."""
+    row = con.execute(
+        """select s.reference_date from audit.current_submissions c
+           join audit.submissions s using (council_code, submission_id)
+           where c.council_code = ?""",
+        [council_code],
+    ).fetchone()
+    return row[0] if row else None
+
+
 def current_manifest(con: duckdb.DuckDBPyConnection, council_code: str) -> str | None:
     row = con.execute(
         """select s.manifest_sha256 from audit.current_submissions c

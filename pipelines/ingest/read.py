@@ -582,15 +582,18 @@ def recognise(location: str, headers: list[str], profile: Profile) -> TableMappi
     )
     raise FileProblem(
         f"{location} is not a table of the {profile.label} layout (its columns are "
-        f"{', '.join(_header_shown(h) for h in headers[:8])}{'...' if len(headers) > 8 else ''})."
+        f"{', '.join(_header_shown(h, profile) for h in headers[:8])}"
+        f"{'...' if len(headers) > 8 else ''})."
         f" Expected tables: {expected}"
     )
 
 
-def _header_shown(header: str) -> str:
-    """A header as it may be repeated: one with a digit may be a row of data (a file sent
-    without its header row), so only its shape is shown."""
-    return shape_text(header) if any(ch.isdigit() for ch in header) else header
+def _header_shown(header: str, profile: Profile) -> str:
+    """A header as it may be repeated: one of the layout's own in clear; anything else by its
+    shape, since a sheet of notes or a file sent without its header row starts with someone's
+    data."""
+    known = any(header in mapping.known_headers for mapping in profile.tables.values())
+    return header if known else shape_text(header)
 
 
 def _finish(

@@ -4,10 +4,15 @@ A rejected value of a protected column (child ids, dates of birth, postcodes) is
 shape only, as a form would describe it: 9 for each digit, A for each letter, other characters as
 sent; '31/02/2019' -> '99/99/9999', 'AB1 2CD' -> 'AA9 9AA'. That tells a council's data officer
 what went wrong (a US-style date, a missing zero) without telling anyone else whose record it is.
+
+Any other column's rejected value is repeated as sent only when it is code-like (one short word,
+such as 'W BRI' is not but 'WBRI1' is) or a number or date; anything longer may be a name or a
+note typed into the wrong column, and is shown by its shape too.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from data_contracts.profiles import TableMapping
@@ -25,6 +30,20 @@ def protected_sources(mapping: TableMapping) -> set[str]:
         if c.privacy is not None or c.name == "date_of_birth"
     }  # fmt: skip
     return {source for source, canonical in mapping.columns.items() if canonical in protected}
+
+
+# One word of up to 8 characters (every code in the layouts is shorter), or digits with the
+# punctuation of numbers, money and dates.
+CODE_LIKE = r"[^\s]{1,8}|[\d\s.,:/+\-£]{1,20}"
+
+
+def code_like_or_shape(values: pd.Series) -> pd.Series:
+    """Values of an unprotected column as a report may repeat them: code-like ones as sent,
+    others by their shape."""
+    sent = values.astype("object").to_numpy()
+    missing = values.isna().to_numpy()
+    code_like = values.astype("str").str.fullmatch(CODE_LIKE).fillna(False).to_numpy()
+    return pd.Series(np.where(code_like | missing, sent, shape(values).to_numpy()), dtype="object")
 
 
 def shape(values: pd.Series) -> pd.Series:

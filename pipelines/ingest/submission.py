@@ -11,6 +11,7 @@ kept and flagged stale.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import multiprocessing
@@ -23,7 +24,7 @@ import duckdb
 from pipelines.ingest import load
 from pipelines.ingest.batch import PreparedBatch, prepare_batch, unexpected_failure
 from pipelines.ingest.feedback import write_feedback
-from pipelines.ingest.landing import Submission, archive_submission
+from pipelines.ingest.landing import SUBMISSION_META, Submission, archive_submission
 from pipelines.ingest.outcome import SubmissionOutcome
 from pipelines.registry import Council, Registry
 from pipelines.settings import Settings
@@ -67,7 +68,7 @@ def ingest_submissions(
             report(outcome)
             outcomes.append(outcome)
         else:
-            changed.append((council, submission))
+            changed.append((council, _refused_if_older(con, submission)))
     workers = workers or settings.ingest_workers
     batches = plan_batches(changed, workers)
     parallel = workers > 1 and len(batches) > 1
@@ -92,6 +93,20 @@ def _writer_threads(con: duckdb.DuckDBPyConnection, threads: int | None) -> Iter
         yield
     finally:
         con.execute(f"set threads = {before}")
+
+
+def _refused_if_older(con: duckdb.DuckDBPyConnection, submission: Submission) -> Submission:
+    """An export taken before the one in use would replace newer data with older, and set back
+    the date every council's figures stand at (the earliest export date in use): refused."""
+    in_use = load.current_reference_date(con, submission.council_code)
+    if in_use is None or submission.reference_date >= in_use:
+        return submission
+    problem = (
+        f"Its export date, {submission.reference_date:%d/%m/%Y}, is earlier than that of the return "
+        f"already in use ({in_use:%d/%m/%Y}): an older export cannot replace newer data. If the "
+        f"reference_date in {SUBMISSION_META} is mistyped, correct it and send the return again."
+    )
+    return dataclasses.replace(submission, problems=(*submission.problems, problem))
 
 
 def plan_batches(due: Due, workers: int) -> list[Due]:

@@ -25,7 +25,7 @@ from data_contracts.profiles import Profile, TableMapping
 from data_contracts.rules import QUERY, explain
 from data_contracts.tables import TABLES
 from pipelines.ingest.read import RawTable
-from pipelines.ingest.redact import protected_sources, shape
+from pipelines.ingest.redact import code_like_or_shape, protected_sources, shape
 from pipelines.platform.pandera_backend import use_lean_pandera_backend
 
 REJECTION_COLUMNS = [
@@ -33,12 +33,15 @@ REJECTION_COLUMNS = [
     "message", "offending_value",
 ]  # fmt: skip
 PART = "part"  # which submission of the batch a row belongs to
-BLANKED = "code_not_on_list_left_blank"  # a code no figure needs, off the list: kept, blanked
+# A value of a column no figure needs, off its list or not of its form: the row kept, it blanked
+BLANKED = {"code_list": "code_not_on_list_left_blank", "text_length": "value_not_valid_left_blank",
+           "text_pattern": "value_not_valid_left_blank"}  # fmt: skip
 
 _CHECK_RULES = (
     (re.compile(r"^isin\("), "code_list"),
     (re.compile(r"^not_nullable$"), "required"),
     (re.compile(r"^str_length\("), "text_length"),
+    (re.compile(r"^str_matches\("), "text_pattern"),
     (re.compile(r"uniqueness$"), "duplicate_key"),
 )
 
@@ -135,7 +138,7 @@ def _split(
     # only queries is kept and its lines are queries.
     lines = pd.MultiIndex.from_frame(found[[PART, "source_row"]].fillna(-1).astype("int64"))
     of_held_row = lines.isin(rejected) | ~is_query.to_numpy()
-    accepted = _blank_unknown_codes(
+    accepted = _blank_invalid_values(
         candidates[~keys.isin(rejected)], found[~of_held_row], one.mapping
     )
     return ValidationResult(
@@ -147,9 +150,9 @@ def _split(
     )
 
 
-def _blank_unknown_codes(accepted: pd.DataFrame, queries: pd.DataFrame, mapping) -> pd.DataFrame:
-    """The kept rows, each code off the list of a column no figure needs left blank."""
-    blanked = queries[queries["rule"] == BLANKED]
+def _blank_invalid_values(accepted: pd.DataFrame, queries: pd.DataFrame, mapping) -> pd.DataFrame:
+    """The kept rows, each invalid value of a column no figure needs left blank."""
+    blanked = queries[queries["rule"].isin(set(BLANKED.values()))]
     if blanked.empty:
         return accepted
     accepted = accepted.copy()
@@ -215,9 +218,10 @@ def _failure_rejections(
     checks = failures["check"].astype(str)
     failures["rule"] = checks.map({c: check_to_rule(c) for c in checks.unique()})
     blankable = [c.name for c in TABLES[mapping.table].columns if c.blank_if_unknown]
-    failures.loc[(failures["rule"] == "code_list") & failures["column"].isin(blankable), "rule"] = (
-        BLANKED
-    )
+    blanked = failures["rule"].isin(list(BLANKED)) & failures["column"].isin(blankable)
+    if blanked.any():  # a value both too long and not of its form is blanked once
+        failures.loc[blanked, "rule"] = failures.loc[blanked, "rule"].map(BLANKED)
+        failures = failures[~(blanked & failures.duplicated(["index", "column", "rule"]))]
     # One line per rule and row for a duplicate key (pandera reports it once per key column) and
     # a dataframe-level check (once per failing row: pipelines/platform/pandera_backend.py).
     # Column checks keep one line per column.
@@ -294,14 +298,15 @@ def _shown_columns(rule: str, column, mapping, row_level: bool) -> list[str]:
 
 
 def _values(raw_frame: pd.DataFrame, index, shown: list[str], protected: set[str]) -> pd.Series:
-    """The values sent in the shown columns; a protected column's by their shape only."""
+    """The values sent in the shown columns: a protected column's by their shape only, another's
+    as sent when code-like (redact.code_like_or_shape)."""
     present = [s for s in shown if s in raw_frame.columns]
     if not present:
         return pd.Series([None] * len(index), dtype="object")
 
     def sent(column: str) -> pd.Series:
         values = pd.Series(raw_frame.loc[index, column].to_numpy(), dtype="object")
-        return shape(values) if column in protected else values
+        return shape(values) if column in protected else code_like_or_shape(values)
 
     if len(present) == 1:
         return sent(present[0])

@@ -126,6 +126,23 @@ def test_impossible_dates_are_rejected_with_the_value_sent(settings, registry, w
     assert "not a real date written as dd/mm/yyyy" in bad.loc[3, "message"]
 
 
+def test_dates_saved_with_a_midnight_time_are_read(settings, registry, warehouse):
+    """Date cells exported with their time (`03/02/2015 00:00`, `2015-02-03 00:00:00`) are
+    readable dates; any other time is not dropped, and the row is rejected with its shape."""
+    text = HEADER + (
+        "C1,M,01/02/2019 00:00,WBRI,,,\nC2,F,2020-06-15 00:00:00,BAFR,,,\n"
+        "C3,F,2020-06-15T00:00:00.000,BAFR,,,\nC4,F,15/06/2020 13:45,BAFR,,,\n"
+    )
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", {"h.csv": text}))  # fmt: skip
+    assert outcome.status == "loaded"
+    assert outcome.rejections["source_row"].tolist() == [5]
+    assert outcome.rejections.loc[0, "offending_value"] == "99/99/9999 99:99"
+    months = warehouse.sql("select birth_month from canonical.children order by 1").fetchall()
+    assert [str(m) for (m,) in months] == ["2019-02-01", "2020-06-01", "2020-06-01"]
+    assert_accounted(outcome)
+
+
 def test_future_dates_and_dec_before_decom(settings, registry, warehouse):
     text = EPISODES + (
         "C1,01/03/2020,S,C1,N1,U4,PR1,01/02/2020,X1,,,,\n"  # ends before it starts
@@ -295,6 +312,40 @@ def test_consistency_rules_keep_the_row_and_query_it(settings, registry, warehou
     assert set(got) == set(expected) and all(expected[r] in got[r] for r in expected), got
     adopted = warehouse.execute("select count(*) from canonical.episodes where rec = 'E11'")
     assert adopted.fetchone() == (1,)
+    assert_accounted(outcome)
+
+
+def test_free_text_in_coded_episode_columns_is_left_blank_and_queried(
+    settings, registry, warehouse
+):
+    """No figure needs REASON_PLACE_CHANGE or the Ofsted URN: a note or a name typed into them, or
+    a value too long, is not stored and not repeated (only its shape); the episode is kept."""
+    episodes = EPISODES + (
+        "C1,01/03/2020,S,C2,N1,U4,PR1,01/06/2020,X1,Moved to aunt Jane Zzplanted,,,SC123456\n"
+        "C1,01/06/2020,P,C2,N1,U4,PR1,01/07/2020,X1,CARPL,,,ZZURN1\n"
+        "C1,01/07/2020,P,C2,N1,U4,PR1,,,Zzplanted,,,SC1234567890\n"
+    )
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", {"e.csv": episodes}))  # fmt: skip
+    assert outcome.rejections.empty
+    queried = sorted(
+        (row, message.split(" ")[0], rule)
+        for row, message, rule in outcome.warnings[["source_row", "message", "rule"]].itertuples(
+            index=False
+        )
+    )
+    assert queried == [
+        (2, "REASON_PLACE_CHANGE", "code_not_on_list_left_blank"),
+        (3, "URN", "value_not_valid_left_blank"),
+        (4, "REASON_PLACE_CHANGE", "code_not_on_list_left_blank"),
+        (4, "URN", "value_not_valid_left_blank"),
+    ]
+    shown = " ".join(outcome.warnings["message"])
+    assert "Zzplanted" not in shown and "'ZZURN1'" in shown  # one short word is shown as sent
+    stored = warehouse.sql(
+        "select reason_place_change, urn from canonical.episodes order by decom"
+    ).fetchall()
+    assert stored == [(None, "SC123456"), ("CARPL", None), (None, None)]
     assert_accounted(outcome)
 
 

@@ -101,6 +101,26 @@ def test_failed_submission_keeps_previous_data_and_flags_it_stale(settings, regi
     assert "could not be loaded" in report.read_text()
 
 
+def test_an_export_older_than_the_one_in_use_is_refused(settings, registry, warehouse):
+    """A mistyped year in submission.yaml (2006 for 2026) would replace newer data with older
+    and set back the as-of date of every council's figures: refused, the data in use kept."""
+    files = {"h.csv": GOOD_HEADER, "e.csv": GOOD_EPISODES}
+    ingest(warehouse, settings, registry, "NTH", drop(settings.landing_dir, "NTH", "s1", files))
+    before = snapshot(warehouse)
+    older = drop(settings.landing_dir, "NTH", "s2", files)
+    (older / "submission.yaml").write_text("reference_date: 2006-10-31\n")
+    refused = ingest(warehouse, settings, registry, "NTH", older)
+    assert refused.status == "failed"
+    assert "31/10/2006, is earlier than that of the return already in use (31/10/2026)" in (
+        refused.message
+    )
+    assert snapshot(warehouse) == before
+    assert warehouse.sql("select submission_id, is_stale from audit.current_submissions"
+                         ).fetchall() == [("s1", True)]  # fmt: skip
+    report = settings.outbox_dir / "NTH" / "s2" / "validation_report.html"
+    assert "an older export cannot replace newer data" in report.read_text()
+
+
 def test_no_direct_identifiers_reach_the_warehouse(settings, registry, warehouse):
     ingest(
         warehouse,
