@@ -217,6 +217,27 @@ def test_xlsx_with_the_wrong_sheet_names_it(settings, registry, warehouse):
     assert "export.xlsx (sheet 'Sheet1') is not a table of the Liquidlogic" in outcome.message
 
 
+def test_names_in_the_wrong_place_are_never_repeated(settings, registry, warehouse):
+    """A name typed into a coded column, or heading a sheet of notes, reaches no message, report
+    or audit table in clear: only its shape. A short code-like mistake is still shown as sent."""
+    header = (
+        HEADER
+        + "C1,M,01/02/2019,Jane Zzplanted,,,\nC2,F,15/06/2020,W BRI,,,\nC3,F,15/06/2020,WBR1,,,\n"
+    )
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", {"h.csv": header}))  # fmt: skip
+    shown = outcome.rejections.set_index("source_row")["offending_value"].to_dict()
+    assert shown == {2: "AAAA AAAAAAAAA", 3: "A AAA", 4: "WBR1"}
+    notes = workbook({"Notes": [["Jane Zzplanted placed with aunt"], ["call back"]]})
+    failed = ingest(warehouse, settings, registry, "FEN",
+                    drop(settings.landing_dir, "FEN", "s1", {"export.xlsx": notes}))  # fmt: skip
+    assert failed.status == "failed" and "AAAA AAAAAAAAA AAAAAA AAAA AAAA" in failed.message
+    texts = [str(row) for row in warehouse.sql("select * from audit.rejections").fetchall()]
+    texts += [str(row) for row in warehouse.sql("select * from audit.submissions").fetchall()]
+    texts += [f.read_text(errors="replace") for f in settings.outbox_dir.rglob("*") if f.is_file()]
+    assert not [t for t in texts if "Zzplanted" in t]
+
+
 def test_xlsx_sheet_loads_with_real_excel_dates(settings, registry, warehouse):
     import datetime as dt
 
