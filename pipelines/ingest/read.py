@@ -59,7 +59,8 @@ UNICODE_LINE_ENDS = ("\u2028".encode(), "\u2029".encode(), "\x85".encode())
 # fastexcel warns for every column it finds no value in (blank padding columns): expected here.
 logging.getLogger("fastexcel.types.dtype").setLevel(logging.ERROR)
 IDENTIFIER_HEADER = re.compile(
-    r"(?i)(^|[^a-z])(name|forename|surname|address|street|addr|postcode|post ?code|phone|"
+    r"(?i)(^|[^a-z])((first|last|full|given|family|child|middle|maiden|preferred|known[ _-]?as)?"
+    r"[ _-]?names?|forenames?|surnames?|address|street|addr|postcode|post ?code|phone|"
     r"telephone|mobile|email|e-mail|nhs|ni ?number)([^a-z]|$)"
 )
 
@@ -304,9 +305,13 @@ def _miscount(name: str, data: bytes, records: int, read: int) -> str:
         ends = np.flatnonzero(codes == ord("\n"))
         per_line = np.bincount(np.searchsorted(ends, quotes), minlength=len(ends) + 1)
         odd = np.flatnonzero(per_line % 2)
-        if len(odd):
+        if len(odd) == 1:
             where = (f" A quote (\") opened on line {odd[0] + 1} is never closed, so the rows "
                      "after it were read as one value.")  # fmt: skip
+        elif len(odd):
+            where = (f" A value in quotes runs from line {odd[0] + 1} onto line {odd[1] + 1}: a "
+                     "line break inside a value (or a quote left open there). No value of the "
+                     "layout spans lines.")  # fmt: skip
     return (
         f"{name} has {records:,} rows of data but only {read:,} could be read as separate "
         f"records.{where} Nothing from this file was loaded, so that no rows are lost in "

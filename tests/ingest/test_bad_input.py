@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.ingest.helpers import (
     EPISODES,
     GOOD_EPISODES,
@@ -76,12 +78,13 @@ def test_extra_unknown_column_is_ignored_and_reported(settings, registry, wareho
     assert "LOCAL_FLAG" not in columns and "local_flag" not in columns
 
 
-def test_column_that_looks_like_a_name_is_refused_not_stored(settings, registry, warehouse):
-    text = GOOD_HEADER.replace("MC_DOB\n", "MC_DOB,Forename\n").replace(",,\n", ",,Amy\n")
+@pytest.mark.parametrize("column", ["Forename", "CHILDNAME", "FULLNAME", "Last_Name"])
+def test_column_that_looks_like_a_name_is_refused_not_stored(column, settings, registry, warehouse):
+    text = GOOD_HEADER.replace("MC_DOB\n", f"MC_DOB,{column}\n").replace(",,\n", ",,Amy\n")
     outcome = ingest(warehouse, settings, registry, "NTH",
                      drop(settings.landing_dir, "NTH", "s1", {"h.csv": text}))  # fmt: skip
     assert outcome.status == "failed"
-    assert "Forename" in outcome.message and "Personal details must not be sent" in outcome.message
+    assert column in outcome.message and "Personal details must not be sent" in outcome.message
     assert warehouse.sql("select count(*) from canonical.children").fetchone()[0] == 0
 
 

@@ -299,6 +299,17 @@ CASES = [
         'A quote (") opened on line 5 is never closed',
     ),
     Case(
+        "line_break_inside_a_quoted_value",
+        "silent loss",
+        with_files(
+            episodes__csv=EPISODES
+            + EPISODE_ROWS[0].replace("WV27 9FW", '"WV27\n9FW"')
+            + "".join(EPISODE_ROWS[1:])
+        ),
+        "failed",
+        "A value in quotes runs from line 2 onto line 3: a line break inside a value",
+    ),
+    Case(
         "hidden_file_name",
         "silent loss",
         with_files(episodes__csv=None, **{"_episodes__csv": GOOD["episodes.csv"]}),
