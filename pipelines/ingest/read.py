@@ -172,9 +172,8 @@ def _decompressed(name: str, data: bytes) -> bytes:
 def _as_utf8(name: str, data: bytes, profile: Profile) -> tuple[bytes, str | None]:
     """The text as UTF-8, and a note when it was written in another encoding: UTF-16 (with its
     byte-order mark, or without one when every other byte is zero) or Windows-1252."""
-    if data.startswith(BOM):
-        return data[len(BOM) :], None
-    utf16 = _utf16_codec(data)
+    utf16 = None if data.startswith(BOM) else _utf16_codec(data)
+    data = data.removeprefix(BOM)  # a UTF-8 mark; the text after it is still checked
     if utf16:
         try:
             return data.decode(utf16).removeprefix("\ufeff").encode("utf-8"), (
@@ -243,7 +242,8 @@ def _read_csv(name: str, data: bytes, profile: Profile) -> RawTable:
     if not len(starts):
         raise FileProblem(f"{name} is empty.")
     whole, data = data, data[starts[0] :]  # blank lines above the header
-    header_line = data.split(b"\n", 1)[0].decode(profile.encoding)
+    # a byte-order mark below blank lines (files joined together) is no part of the first header
+    header_line = data.split(b"\n", 1)[0].decode(profile.encoding).removeprefix("\ufeff")
     if profile.delimiter not in header_line and ";" in header_line:
         raise FileProblem(
             f"{name} separates values with ';' but the {profile.label} layout uses "

@@ -220,6 +220,27 @@ def test_xlsx_with_the_wrong_sheet_names_it(settings, registry, warehouse):
     assert "export.xlsx (sheet 'Sheet1') is not a table of the Liquidlogic" in outcome.message
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\xef\xbb\xbf"
+        + (HEADER + "C1,M,01/02/2019,WBRI,,,\nC\xc92,F,15/06/2020,BAFR,,,\n").encode("cp1252"),
+        b"\n\xef\xbb\xbf"
+        + (HEADER + "C1,M,01/02/2019,WBRI,,,\nC2,F,15/06/2020,BAFR,,,\n").encode(),
+    ],
+    ids=["windows-1252-after-a-utf-8-mark", "utf-8-mark-below-a-blank-line"],
+)
+def test_a_byte_order_mark_is_no_promise_and_no_header(data, settings, registry, warehouse):
+    """Files joined or re-saved by hand: a UTF-8 mark before Windows-1252 text is read as
+    Windows-1252, with the note; a mark below a blank line is not part of the first header."""
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", {"header.csv": data}))  # fmt: skip
+    assert outcome.status == "loaded" and outcome.rejections.empty
+    assert warehouse.sql("select count(*) from canonical.children").fetchone()[0] == 2
+    if b"\xc9" in data:
+        assert "read as Windows-1252 text" in outcome.file_loads.loc[0, "message"]
+
+
 def test_names_in_the_wrong_place_are_never_repeated(settings, registry, warehouse):
     """A name typed into a coded column, or heading a sheet of notes, reaches no message, report
     or audit table in clear: only its shape. A short code-like mistake is still shown as sent."""
