@@ -41,6 +41,7 @@ from pipelines.ingest.privacy import (
     pseudonymise_all,
 )
 from pipelines.ingest.read import RawTable, read_submission_files
+from pipelines.ingest.usable import nothing_loaded, why_unusable
 from pipelines.ingest.validate import (
     PART,
     REJECTION_COLUMNS,
@@ -200,6 +201,9 @@ def _prepare_parts(
     warnings = pd.concat([queries, cross_table_warnings(accepted, held_back)], ignore_index=True)
     del held_back
     file_loads = _file_loads(parts, rejections)
+    unusable = _unusable_parts(parts, file_loads, rejections)
+    if unusable:
+        accepted = {name: rows[~rows[PART].isin(unusable)] for name, rows in accepted.items()}
     stored = _stored_frames(accepted, settings.pseudonym_key.get_secret_value(), parts)
 
     by_part = {
@@ -209,16 +213,37 @@ def _prepare_parts(
     prepared = []
     for part in parts:
         mine = {name: _own(frames, part.index, name) for name, frames in by_part.items()}
+        why = unusable.get(part.index)
+        status = "failed" if why else "loaded"
+        if why:
+            mine["file_loads"] = nothing_loaded(mine["file_loads"])
         outcome = SubmissionOutcome(
-            part.council.code, part.submission.submission_id, "loaded", "",
+            part.council.code, part.submission.submission_id, status, why or "",
             mine["file_loads"], mine["rejections"], mine["warnings"],
         )  # fmt: skip
-        record = audit_record(part.submission, part.council, years[part.index], "loaded", None,
+        record = audit_record(part.submission, part.council, years[part.index], status, why,
                               mine["file_loads"], mine["rejections"], mine["warnings"])  # fmt: skip
         report = render_feedback(part.council, part.submission, outcome, part.profile)
         prepared.append(PreparedSubmission(part.council, part.submission, part.profile,
                                            outcome, record, report))  # fmt: skip
     return prepared, as_stored(stored)
+
+
+def _unusable_parts(
+    parts: list[Part], file_loads: pd.DataFrame, rejections: pd.DataFrame
+) -> dict[int, str]:
+    """The submissions of the batch that cannot be used as a whole (pipelines.ingest.usable),
+    with the council's reason."""
+    found = {}
+    for part in parts:
+        why = why_unusable(
+            file_loads[file_loads[PART] == part.index],
+            rejections[rejections[PART] == part.index],
+            part.submission.reference_date,
+        )
+        if why:
+            found[part.index] = why
+    return found
 
 
 def _failed(council, submission, profile, raws, problems) -> PreparedSubmission:

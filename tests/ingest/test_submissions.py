@@ -121,6 +121,51 @@ def test_an_export_older_than_the_one_in_use_is_refused(settings, registry, ware
     assert "an older export cannot replace newer data" in report.read_text()
 
 
+def test_a_file_none_of_whose_rows_can_be_used_refuses_the_submission(
+    settings, registry, warehouse
+):
+    """Twelve children whose every DOB carries a time of day (a re-saved export): loading the
+    episodes alone would replace the council's children with none. Refused whole; the report
+    lists every row held back and why."""
+    files = {"h.csv": GOOD_HEADER, "e.csv": GOOD_EPISODES}
+    ingest(warehouse, settings, registry, "NTH", drop(settings.landing_dir, "NTH", "s1", files))
+    before = snapshot(warehouse)
+    timed = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n" + "".join(
+        f"C{i},1,01/02/2019 10:30,WBRI,,,\n" for i in range(12)
+    )
+    refused = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s2", {"h.csv": timed, "e.csv": GOOD_EPISODES}))  # fmt: skip
+    assert refused.status == "failed"
+    assert (
+        "Every one of the 12 rows of h.csv was held back (most often: DOB has '99/99/9999 99:99'"
+        in (refused.message)
+    )
+    loads = refused.file_loads.set_index("file_name")
+    assert (loads["rows_accepted"] == 0).all() and (loads["status"] == "not_loaded").all()
+    assert (loads["rows_received"] == loads["rows_rejected"]).all()
+    assert len(refused.rejections) == 12
+    assert snapshot(warehouse) == before
+    assert warehouse.sql("select submission_id, is_stale from audit.current_submissions"
+                         ).fetchall() == [("s1", True)]  # fmt: skip
+
+
+def test_an_export_date_before_most_of_its_rows_refuses_the_submission(
+    settings, registry, warehouse
+):
+    """A council's first return with 2006 typed for 2026: most rows are dated after it. Loading
+    what is left would set the partnership's as-of date back twenty years."""
+    episodes = GOOD_EPISODES + "".join(
+        f"C{i},01/0{1 + i % 9}/2021,S,V2,N4,U1,PR1,,,,,,\n" for i in range(3, 12)
+    )
+    folder = drop(settings.landing_dir, "NTH", "s1", {"e.csv": episodes})
+    (folder / "submission.yaml").write_text("reference_date: 2006-10-31\n")
+    refused = ingest(warehouse, settings, registry, "NTH", folder)
+    assert refused.status == "failed"
+    assert "12 of the 12 rows are dated after the export date, 31/10/2006: check the " \
+        "reference_date in submission.yaml" in refused.message  # fmt: skip
+    assert warehouse.sql("select count(*) from canonical.episodes").fetchone()[0] == 0
+
+
 def test_no_direct_identifiers_reach_the_warehouse(settings, registry, warehouse):
     ingest(
         warehouse,
