@@ -60,6 +60,15 @@ def write_feedback(
     return folder / "validation_report.html"
 
 
+# The report's column headings in a council data officer's words (the CSV keeps the names).
+HEADINGS = {
+    "file_name": "file", "sheet_name": "sheet", "canonical_table": "table",
+    "sha256": "file fingerprint (SHA-256)", "rows_received": "rows received",
+    "rows_accepted": "rows accepted", "rows_rejected": "rows held back", "source_row": "row",
+    "rule": "check", "dfe_rule": "DfE rule number",
+}  # fmt: skip
+
+
 def _table(frame: pd.DataFrame) -> str:
     if frame.empty:
         return "<p>None.</p>"
@@ -110,16 +119,18 @@ def _html(council, submission, outcome, rejections, warnings, profile) -> str:
             f"held back and are listed below with the reason. {len(warnings):,} rows are queried "
             "(kept, but please check them).</p>" + POLICY
         )
-    files = outcome.file_loads.rename(columns={"file_name": "file", "canonical_table": "table"})
+    files = outcome.file_loads.rename(columns=HEADINGS)
     by_rule = (
         rejections.groupby(["rule", "dfe_rule"], dropna=False)
         .agg(rows=("source_row", "nunique"), example=("message", "first"))
         .reset_index()
         .sort_values("rows", ascending=False)
+        .rename(columns=HEADINGS)
         if len(rejections)
         else pd.DataFrame()
     )
-    shown = _located(rejections, outcome.file_loads).head(ROWS_SHOWN)
+    shown = _located(rejections, outcome.file_loads).head(ROWS_SHOWN).rename(columns=HEADINGS)
+    warnings = warnings.rename(columns=HEADINGS)
     more = len(rejections) - len(shown)
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:75em}}table{{border-collapse:collapse;margin:1em 0}}

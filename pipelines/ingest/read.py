@@ -581,6 +581,7 @@ def recognise(location: str, headers: list[str], profile: Profile) -> TableMappi
             f"{location} looks like the {nearest.table} table but is missing the required "
             f"column(s) {', '.join(missing)}."
         )
+    _refuse_if_only_the_case_differs(location, headers, profile)
     expected = "; ".join(
         f"{m.table}{f' (sheet {m.sheet})' if m.sheet else ''}: {', '.join(sorted(m.required_headers)[:4])}..."
         for m in profile.tables.values()
@@ -591,6 +592,20 @@ def recognise(location: str, headers: list[str], profile: Profile) -> TableMappi
         f"{'...' if len(headers) > 8 else ''})."
         f" Expected tables: {expected}"
     )
+
+
+def _refuse_if_only_the_case_differs(location: str, headers: list[str], profile: Profile) -> None:
+    """Headers that name a table of the layout but in other capitals: say exactly that."""
+    sent = {h.casefold(): h for h in headers}
+    for mapping in profile.tables.values():
+        if all(r.casefold() in sent for r in mapping.required_headers):
+            wrong = [f"{sent[r.casefold()]} should be {r}" for r in sorted(mapping.required_headers)
+                     if sent[r.casefold()] != r]  # fmt: skip
+            raise FileProblem(
+                f"{location} looks like the {mapping.table} table, but its headers are not in the "
+                f"layout's capitals ({', '.join(wrong[:4])}{'...' if len(wrong) > 4 else ''}). "
+                "Please use the layout's headers exactly."
+            )
 
 
 def _header_shown(header: str, profile: Profile) -> str:

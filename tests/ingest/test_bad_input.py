@@ -241,6 +241,15 @@ def test_a_byte_order_mark_is_no_promise_and_no_header(data, settings, registry,
         assert "read as Windows-1252 text" in outcome.file_loads.loc[0, "message"]
 
 
+def test_headers_in_other_capitals_are_named_as_such(settings, registry, warehouse):
+    text = HEADER.lower() + "C1,1,01/02/2019,WBRI,,,\n"
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", {"h.csv": text}))  # fmt: skip
+    assert outcome.status == "failed"
+    assert "h.csv looks like the children table, but its headers are not in the layout's " \
+        "capitals (child should be CHILD, dob should be DOB" in outcome.message  # fmt: skip
+
+
 def test_names_in_the_wrong_place_are_never_repeated(settings, registry, warehouse):
     """A name typed into a coded column, or heading a sheet of notes, reaches no message, report
     or audit table in clear: only its shape. A short code-like mistake is still shown as sent."""
@@ -294,6 +303,9 @@ def test_council_report_names_the_sheet_and_row_of_each_rejected_row(settings, r
     report = (folder / "validation_report.html").read_text()
     assert "<td>export.xlsx</td><td>Children</td><td>2</td><td>Gender</td>" in report
     assert "codes must be in capitals (&#x27;M&#x27;)" in report
+    for heading in ("rows received", "rows held back", "check", "DfE rule number"):
+        assert f"<th>{heading}</th>" in report  # the report's words, not the audit's names
+    assert "<th>rows_received</th>" not in report and "<th>dfe_rule</th>" not in report
     assert "Gender has 'm'" in (folder / "rejected_rows.csv").read_text()
 
 
