@@ -59,7 +59,8 @@ where
     match_date is not null
     and (council, submission) in (select (council, max(submission)) from raw group by council);
 
--- A.1: an episode joins the previous one when the previous ended with X1 or on its DECOM.
+-- A.1: an episode joins the previous one when it starts the day the previous ended (DECOM =
+-- previous DEC, or previous REC X1 unless a gap follows), or when the previous was left open.
 create or replace temp table sequenced as
 with ordered as (
     select
@@ -72,8 +73,11 @@ with ordered as (
 )
 select
     *,
-    sum(case when n = 1 or (prev_rec is distinct from 'X1' and decom is distinct from prev_dec)
-        then 1 else 0 end) over (partition by council, child order by n) as period
+    sum(case
+        when n = 1 then 1
+        when prev_dec is null or decom = prev_dec or (prev_rec = 'X1' and prev_dec > decom) then 0
+        else 1
+    end) over (partition by council, child order by n) as period
 from ordered;
 
 create or replace temp table adopted as

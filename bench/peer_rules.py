@@ -43,6 +43,9 @@ REASONS = {
     "rule_408_a5_a6_need_placement_order": "A5/A6 placements without LS E1 (random LS)",
     "code_not_on_list_left_blank": "PlacedAdoption REASON_PLACED_CEASED 'XXX' (a placeholder in "
     "both sets): the decision is kept, its reason left blank",
+    "episode_open_before_a_later_one": "episodes left without a DEC while a later episode of the "
+    "child follows (the generators write episodes independently); kept, read as lasting until "
+    "the next one, in the same period of care",
     "duplicate_key": "two episodes of one child with the same DECOM (or reviews with the same "
     "date): both held back until the council says which is right",
 }

@@ -198,6 +198,17 @@ RULES: dict[str, Rule] = {
         dfe_rule="1003",
         severity=QUERY,
     ),
+    "episode_open_before_a_later_one": Rule(
+        "The episode has no end date (DEC) but a later episode of the child starts after it: it "
+        "is read as lasting until then, in the same period of care. Please add its DEC.",
+        severity=QUERY,
+    ),
+    "x1_followed_by_a_gap": Rule(
+        "The episode ends with X1 (a new episode starting the same day), but the child's next "
+        "episode starts on a later day: the child is read as having left care in between. "
+        "Please correct the REC or the dates.",
+        severity=QUERY,
+    ),
     "dob_before_decom": Rule("The episode starts before the child was born.", severity=QUERY),
     "child_not_in_header": Rule(
         "There is no child record (Header) for this child.", severity=QUERY

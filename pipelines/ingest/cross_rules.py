@@ -70,6 +70,13 @@ _FOSTER_CARE_MISMATCH = """
            or (e.place in ('A1', 'A4', 'A6') and m.foster_carer_adoption = '1'))"""
 
 
+# Each episode with the start of the child's next one (A.1: how periods of care are joined).
+_WITH_NEXT_START = """
+    select e.*, lead(try_cast(e.decom as date)) over (
+        partition by e.part, e.child_id order by try_cast(e.decom as date)) as next_start
+    from sent_episodes e"""
+
+
 def _rows(alias: str, body: str) -> str:
     """The accepted rows of `alias` among a join's rows, once each."""
     return (
@@ -144,6 +151,14 @@ CROSS_RULES: dict[str, dict[str, str]] = {
     "rule_1003_decision_within_period": {
         "episodes": _rows("e", _DECIDED_BEFORE_FIRST_START),
         "adoption_decisions": _rows("d", _DECIDED_BEFORE_FIRST_START),
+    },
+    "episode_open_before_a_later_one": {
+        "episodes": f"""select part, file_name, source_row from ({_WITH_NEXT_START})
+           where accepted and dec is null and next_start is not null""",
+    },
+    "x1_followed_by_a_gap": {
+        "episodes": f"""select part, file_name, source_row from ({_WITH_NEXT_START})
+           where accepted and rec = 'X1' and try_cast(dec as date) < next_start""",
     },
     "dob_before_decom": {
         "episodes": """select e.part, e.file_name, e.source_row from episodes e

@@ -125,6 +125,13 @@ CASES = [
      {("episodes.csv", 2), ("placed.csv", 2)}),
     ("adopted_without_ad1",  # ours, no DfE number: adopted and no AD1 row at all
      changed(ad1_csv=None), {("episodes.csv", 3)}),
+    ("episode_open_before_a_later_one",  # ours: fostering left open, then placed and adopted
+     changed(episodes_csv=EPISODES + episode("01/05/2023", "S", "C2", "U1") + ADOPTED),
+     {("episodes.csv", 2)}),
+    ("x1_followed_by_a_gap",  # ours: X1, but the next episode starts a day later
+     changed(episodes_csv=EPISODES + episode("01/05/2023", "S", "C2", "U1", "31/05/2024", "X1")
+             + ADOPTED),
+     {("episodes.csv", 2)}),
 ]  # fmt: skip
 
 

@@ -9,6 +9,11 @@ K2  first episode 2018-01-01 .. 2018-03-01 ends X1, but the next starts 2018-06-
 K3  matched 2020-09-15 with no placement order; the order is made 2021-01-10. Q2 2020-21 had
     one match and no match with an order when it closed, and keeps that (A.5: a past quarter
     never changes); the order counts in Q4.
+K5  an E1 episode from 2019-01-01 left open (no DEC), then an A6 placement from 2019-06-01,
+    adopted 2020-01-01: one period (nothing says K5 left care), entered 2019-01-01;
+    A1 = 31 + 28 + 31 + 30 + 31 (Jan-May) = 151 days. Never waiting after 2019-06-01.
+K6  an episode ends 2019-03-01 with REC E8 and the next starts that day (DECOM = previous DEC):
+    one period all the same (A.1).
 K7  ADM decision 2019-05-01, order 2019-06-01; the AD1 row's DATE_INT is mistyped 2019-04-01
     (before any decision; queried under rule 523) with DATE_MATCH 2019-09-01. Every match counts
     (A.5): Q2 2019-20 has 1 match, order -> match = 30 (Jun) + 31 + 31 = 92 days.
@@ -26,7 +31,9 @@ COUNCILS = [
     ("NTH", "Northmere", "ssda903", "partner", "North hub", False),
     ("REGION", "Test partnership", "n/a", "partner", None, True),
 ]
-CHILDREN = [("NTH", k, "M", "2018-01-01", "WBRI", None) for k in ("K1", "K2", "K3", "K7")]
+CHILDREN = [
+    ("NTH", k, "M", "2018-01-01", "WBRI", None) for k in ("K1", "K2", "K3", "K5", "K6", "K7")
+]
 EPISODES = [
     ("NTH", "K1", "2020-01-01", "S", "C2", "N1", "U6", "2020-03-01", "X1"),
     ("NTH", "K1", "2020-03-01", "L", "E1", "N1", "U6", "2020-04-05", "X1"),
@@ -39,6 +46,10 @@ EPISODES = [
     ("NTH", "K2", "2019-01-01", "P", "E1", "N1", "A6", "2019-09-01", "E11"),
     ("NTH", "K3", "2020-07-01", "S", "V2", "N1", "U6", "2021-01-10", "X1"),
     ("NTH", "K3", "2021-01-10", "L", "E1", "N1", "U6", None, None),
+    ("NTH", "K5", "2019-01-01", "S", "E1", "N1", "U6", None, None),
+    ("NTH", "K5", "2019-06-01", "P", "E1", "N1", "A6", "2020-01-01", "E11"),
+    ("NTH", "K6", "2019-01-01", "S", "V2", "N1", "U6", "2019-03-01", "E8"),
+    ("NTH", "K6", "2019-03-01", "S", "C2", "N1", "U6", None, None),
     ("NTH", "K7", "2019-01-01", "S", "C2", "N1", "U6", "2019-06-01", "X1"),
     ("NTH", "K7", "2019-06-01", "L", "E1", "N1", "U6", None, None),
 ]
@@ -46,6 +57,7 @@ DECISIONS = [
     ("NTH", "K1", "2020-02-01", None, None, 2),
     ("NTH", "K2", "2018-08-01", None, None, 0),
     ("NTH", "K3", "2020-08-01", None, None, 2),
+    ("NTH", "K5", "2019-02-01", None, None, 1),
     ("NTH", "K7", "2019-05-01", None, None, 1),
 ]
 MATCHES = [
@@ -113,3 +125,21 @@ def test_a_match_dated_before_every_decision_still_counts(edges):
     assert (q2["matches"], q2["matched_with_order"], q2["order_to_match_mean_days"]) == (1, 1, 92.0)
     assert edges.rows("select journey_key, match_date from star.fct_adoption_matches"
                       " where child_key = 'K7'") == [("NTH:K7:2019-05-01", dt.date(2019, 9, 1))]  # fmt: skip
+
+
+def test_an_episode_left_open_runs_until_the_next_one(edges):
+    assert edges.rows("select period_start_date, period_end_date from star.fct_periods_of_care"
+                      " where child_key = 'K5'") == [(dt.date(2019, 1, 1), dt.date(2020, 1, 1))]  # fmt: skip
+    assert edges.rows("select a1_days from star.fct_adoption_journeys where child_key = 'K5'") == [
+        (151,)]  # fmt: skip
+    # K7 alone waits (order 2019-06-01, never placed); K5's E1 episode left open is no wait
+    for quarter in ("2019-07-01", "2020-04-01"):
+        waiting = edges.one("select children_waiting from marts.raa_quarterly"
+                            " where council_code = 'NTH' and quarter_start = ?",
+                            dt.date.fromisoformat(quarter))  # fmt: skip
+        assert waiting == (1,), quarter
+
+
+def test_decom_on_the_previous_dec_joins_whatever_the_rec(edges):
+    assert edges.rows("select count(*) from star.fct_periods_of_care where child_key = 'K6'") == [
+        (1,)]  # fmt: skip

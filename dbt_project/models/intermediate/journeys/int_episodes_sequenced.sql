@@ -24,14 +24,13 @@ period_starts as (
         -- Joins the previous episode when it starts the day the previous one ended
         -- (DECOM = previous DEC, or previous REC = X1); anything else starts a new period. A
         -- gap after the previous DEC starts a new period even after X1 (domain A.1): the dates
-        -- say the child was out of care in between.
+        -- say the child was out of care in between. A previous episode left open (no DEC) ran
+        -- until this one started: nothing says the child left care (both queried at load).
         case
             when episode_sequence = 1 then 1
+            when previous_end_date is null then 0
             when episode_start_date = previous_end_date then 0
-            when
-                previous_reason_ceased = 'X1'
-                and (previous_end_date is null or previous_end_date >= episode_start_date)
-                then 0
+            when previous_reason_ceased = 'X1' and previous_end_date > episode_start_date then 0
             else 1
         end as starts_period
     from ordered
