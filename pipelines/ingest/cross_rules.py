@@ -70,7 +70,8 @@ _FOSTER_CARE_MISMATCH = """
            or (e.place in ('A1', 'A4', 'A6') and m.foster_carer_adoption = '1'))"""
 
 
-# Each episode with the start of the child's next one (A.1: how periods of care are joined).
+# Each episode with the start of the child's next one (A.1: how periods of care are joined):
+# made once per batch, as `sent_episodes_with_next`, for the rules that read it.
 _WITH_NEXT_START = """
     select e.*, lead(try_cast(e.decom as date)) over (
         partition by e.part, e.child_id order by try_cast(e.decom as date)) as next_start
@@ -153,11 +154,11 @@ CROSS_RULES: dict[str, dict[str, str]] = {
         "adoption_decisions": _rows("d", _DECIDED_BEFORE_FIRST_START),
     },
     "episode_open_before_a_later_one": {
-        "episodes": f"""select part, file_name, source_row from ({_WITH_NEXT_START})
+        "episodes": """select part, file_name, source_row from sent_episodes_with_next
            where accepted and dec is null and next_start is not null""",
     },
     "x1_followed_by_a_gap": {
-        "episodes": f"""select part, file_name, source_row from ({_WITH_NEXT_START})
+        "episodes": """select part, file_name, source_row from sent_episodes_with_next
            where accepted and rec = 'X1' and try_cast(dec as date) < next_start""",
     },
     "dob_before_decom": {
@@ -208,6 +209,7 @@ def cross_table_warnings(
                 f"create view sent_{view} as select *, true as accepted from {view} "
                 f"union all select *, false from held_back_{view}"
             )
+        con.execute(f"create temp table sent_episodes_with_next as {_WITH_NEXT_START}")
         found = []
         for rule, queries in CROSS_RULES.items():
             rule_text = explain(rule)
