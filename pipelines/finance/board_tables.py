@@ -52,8 +52,9 @@ def board_tables() -> list[BoardTable]:
         BoardTable(
             "Budget variance",
             "Spending against budget, year to date",
-            "For the latest month of the year with a ledger: each council's share of each pool's "
-            "budget and spending to date. A positive variance is an overspend.",
+            "For the latest month of the year with spending or income in the ledger: each "
+            "council's share of each pool's budget and spending to date. A positive variance is "
+            "an overspend.",
             [Column("Month", "period_month", "date"), Column("Cost pool", "cost_pool"),
              Column("Council", "council_code"),
              Column("Budget for the year (£)", "budget_gbp", "money"),
@@ -63,8 +64,11 @@ def board_tables() -> list[BoardTable]:
             """select period_month, cost_pool, council_code, budget_gbp, budget_ytd_gbp,
                       actual_ytd_gbp, variance_ytd_gbp
                from marts.budget_variance where financial_year = $year
-                 and period_month = (select max(period_month) from marts.budget_variance
-                                     where financial_year = $year)
+                 and period_month = (
+                     -- the mart has every month; the latest with spending or income recorded
+                     select coalesce(max(period_month) filter (where pool_actual_month_gbp <> 0),
+                                     min(period_month))
+                     from marts.budget_variance where financial_year = $year)
                order by cost_pool, council_code""",
             ("budget_gbp", "budget_ytd_gbp", "actual_ytd_gbp", "variance_ytd_gbp"),
         ),
@@ -109,8 +113,9 @@ def board_tables() -> list[BoardTable]:
         BoardTable(
             "Formula",
             "The formula versions, their drivers and weights",
-            "The version in force for the year comes first. Driver weights add up to 100% with "
-            "the base share; each pool is split by formula, by its own council or by the child's.",
+            "The version in force for the year comes first. Driver weights (a fixed base among "
+            "them) add up to 100%; each pool is split by formula, by its own council or by the "
+            "child's.",
             [Column("Formula version", "formula_version"), Column("In force", "in_force", "text"),
              Column("Description", "version_name"), Column("Agreed on", "agreed_on", "date"),
              Column("Effective from", "effective_from", "date"),
@@ -141,13 +146,19 @@ select
 from used
 inner join reference.formula_versions as versions on used.formula_version = versions.version_id
 inner join (
-    select version_id, 'driver' as part, driver as name, cast(weight as double) as weight,
-        basis as basis_or_split
-    from reference.formula_drivers
-    union all
-    select version_id, 'base share' as part, 'base' as name, cast(base_weight as double),
-        'equal' as basis_or_split
-    from reference.formula_versions where base_weight > 0
+    -- the fixed base is one of the drivers (its weight counts once), split by agreed shares
+    select drivers.version_id, 'driver' as part, drivers.driver as name,
+        cast(drivers.weight as double) as weight,
+        case
+            when drivers.driver = 'fixed_base' then 'agreed shares: ' || (
+                select string_agg(shares.council_code || ' '
+                                  || cast(round(shares.base_share * 100, 2) as varchar) || '%',
+                                  ', ' order by shares.council_code)
+                from reference.formula_base_shares as shares
+                where shares.version_id = drivers.version_id)
+            else drivers.basis
+        end as basis_or_split
+    from reference.formula_drivers as drivers
     union all
     select version_id, 'pool' as part, cost_pool as name, null as weight,
         split_method as basis_or_split

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import shutil
 import subprocess
+from datetime import date
 from decimal import Decimal
 
 import openpyxl
@@ -148,6 +149,25 @@ def test_formula_sheet_names_the_version_drivers_and_weights(book):
         "Adm decisions": 0.3, "Children placed": 0.2, "Placement orders": 0.5,
     }  # fmt: skip
     assert {r["Formula version"] for r in rows} == {"test-2019", "test-2022"}
+    # test-2022: the fixed base is one driver, counted once, shown with its agreed shares
+    later = [r for r in rows if r["Formula version"] == "test-2022" and r["Part"] == "Driver"]
+    assert round(sum(r["Weight"] for r in later), 9) == 1
+    assert [r["Basis or split"] for r in later if r["Name"] == "Fixed base"] == [
+        "agreed shares: AAA 50.0%, BBB 25.0%, CCC 25.0%"
+    ]
+    assert not [r for r in rows if r["Part"] == "Base share"]
+
+
+def test_budget_variance_is_for_the_latest_month_with_a_ledger(finance_warehouse, tmp_path):
+    """2022-23's last spending or income is in March (the central hub's income); 2023-24 has a
+    budget and nothing spent yet: its sheet is April's, the budget to date a twelfth."""
+    march = table(openpyxl.load_workbook(export_finance(
+        finance_warehouse.database, "2022-23", tmp_path / "a.xlsx"), data_only=True)["Budget variance"])  # fmt: skip
+    assert {r["Month"].date() for r in march} == {date(2023, 3, 1)}
+    april = table(openpyxl.load_workbook(export_finance(
+        finance_warehouse.database, "2023-24", tmp_path / "b.xlsx"), data_only=True)["Budget variance"])  # fmt: skip
+    assert {r["Month"].date() for r in april} == {date(2023, 4, 1)}
+    assert round(sum(r["Budget to date (£)"] for r in april), 2) == 10000.00
 
 
 def test_csvs_beside_the_workbook(workbook_path):
