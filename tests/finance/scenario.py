@@ -19,7 +19,8 @@ Demand (event counts AAA/BBB/CCC by financial year):
   children_placed                                     2021-22: 1/1/1   2022-23: 1/1/0
   approvals                                           2021-22: 1/1/2   2022-23: 2/0/0
 Budgets: central_hub 2021-22 £100,000.01, 2022-23 £90,000.00, 2023-24 £120,000.00;
-  locality_hub 2022-23 AAA £50,000, BBB £30,000, CCC £20,000; interagency_fees 2022-23 £60,000.
+  locality_hub 2022-23 AAA £50,000, BBB £30,000, CCC £20,000 (and the agency's own £10,000,
+  which no partner bears); interagency_fees 2022-23 £60,000.
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ def _ledger() -> list[tuple]:
         ("L1b", "AAA", D(2022, 4, 1), "locality_hub", "BUDGET", "20000.00", None, None),
         ("L2", "BBB", D(2022, 4, 1), "locality_hub", "BUDGET", "30000.00", None, None),
         ("L3", "CCC", D(2022, 4, 1), "locality_hub", "BUDGET", "20000.00", None, None),
+        # the agency's own locality budget: no partner's to bear (domain A.4)
+        ("L4", "RAA", D(2022, 4, 1), "locality_hub", "BUDGET", "10000.00", None, None),
         ("I1", None, D(2022, 4, 1), "interagency_fees", "BUDGET", "60000.00", None, None),
         # central hub 2022-23: spend 95,000.00 less income 1,999.99 = 93,000.01 (over by 3,000.01)
         ("S1", None, D(2022, 4, 1), "central_hub", "SPEND", "40000.00", None, None),
