@@ -45,11 +45,12 @@ budgets as (
         on
             versions.version_id = partners.version_id
             and budget_lines.council_code = partners.council_code
-    where not (
-        pools.split_method = 'owning_council'
-        and budget_lines.council_code is not null
-        and partners.council_code is null
-    )
+    where
+        not (
+            pools.split_method = 'owning_council'
+            and budget_lines.council_code is not null
+            and partners.council_code is null
+        )
     group by all
 ),
 
