@@ -240,6 +240,7 @@ def _unusable_parts(
             file_loads[file_loads[PART] == part.index],
             rejections[rejections[PART] == part.index],
             part.submission.reference_date,
+            dict(part.submission.rows_in_use),
         )
         if why:
             found[part.index] = why

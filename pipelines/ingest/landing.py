@@ -56,6 +56,8 @@ class Submission:
     meta_sha256: str | None = None  # of submission.yaml: a corrected note is a new submission
     problems: tuple[str, ...] = ()  # why the submission as a whole cannot be used
     ignored: tuple[tuple[str, str], ...] = ()  # (file, why) not read, told to the council
+    # rows per canonical table of the council's submission in use (what this one would replace)
+    rows_in_use: tuple[tuple[str, int], ...] = ()
 
     @property
     def sha256_by_file(self) -> dict[str, str]:

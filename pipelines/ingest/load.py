@@ -136,6 +136,16 @@ def current_reference_date(con: duckdb.DuckDBPyConnection, council_code: str) ->
     return row[0] if row else None
 
 
+def current_table_rows(con: duckdb.DuckDBPyConnection, council_code: str) -> dict[str, int]:
+    """Rows accepted per canonical table in the council's submission in use."""
+    return dict(con.execute(
+        """select f.canonical_table, sum(f.rows_accepted) from audit.current_submissions c
+           join audit.file_loads f using (council_code, submission_id)
+           where c.council_code = ? and f.canonical_table is not null group by 1""",
+        [council_code],
+    ).fetchall())  # fmt: skip
+
+
 def current_manifest(con: duckdb.DuckDBPyConnection, council_code: str) -> str | None:
     row = con.execute(
         """select s.manifest_sha256 from audit.current_submissions c

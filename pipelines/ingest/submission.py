@@ -11,13 +11,13 @@ kept and flagged stale.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import math
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
+from dataclasses import replace
 
 import duckdb
 
@@ -68,7 +68,10 @@ def ingest_submissions(
             report(outcome)
             outcomes.append(outcome)
         else:
-            changed.append((council, _refused_if_older(con, submission)))
+            in_use = tuple(load.current_table_rows(con, council.code).items())
+            changed.append(
+                (council, _refused_if_older(con, replace(submission, rows_in_use=in_use)))
+            )
     workers = workers or settings.ingest_workers
     batches = plan_batches(changed, workers)
     parallel = workers > 1 and len(batches) > 1
@@ -106,7 +109,7 @@ def _refused_if_older(con: duckdb.DuckDBPyConnection, submission: Submission) ->
         f"already in use ({in_use:%d/%m/%Y}): an older export cannot replace newer data. If the "
         f"reference_date in {SUBMISSION_META} is mistyped, correct it and send the return again."
     )
-    return dataclasses.replace(submission, problems=(*submission.problems, problem))
+    return replace(submission, problems=(*submission.problems, problem))
 
 
 def plan_batches(due: Due, workers: int) -> list[Due]:

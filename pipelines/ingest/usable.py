@@ -2,7 +2,8 @@
 
 Rows are judged one by one (data_contracts/rules.py), but some failures are the export's, not
 the rows': every row of a file rejected (dates saved in another form, a code set of another
-year) or most rows dated after the export date (a mistyped reference_date). Loading such a
+year), most rows dated after the export date (a mistyped reference_date), or a table the
+return in use has rows of sent empty or not at all. Loading such a
 submission would replace a council's good data with a fraction of it, so it is refused whole:
 its council keeps what it had, flagged stale, and the report lists every row and reason.
 """
@@ -17,9 +18,24 @@ from data_contracts.submission_meta import META_FILE
 MIN_ROWS = 10
 
 
-def why_unusable(file_loads: pd.DataFrame, rejections: pd.DataFrame, reference_date) -> str | None:
-    """The council's reason, or None when the submission can be used."""
+def why_unusable(
+    file_loads: pd.DataFrame,
+    rejections: pd.DataFrame,
+    reference_date,
+    rows_in_use: dict[str, int] | None = None,
+) -> str | None:
+    """The council's reason, or None when the submission can be used. `rows_in_use`: rows per
+    table of the submission it would replace."""
     reasons = []
+    received = file_loads.groupby("canonical_table")["rows_received"].sum()
+    for table, rows in sorted((rows_in_use or {}).items()):
+        if rows >= MIN_ROWS and received.get(table, 0) == 0:
+            reasons.append(
+                f"The return in use has {rows:,} rows of the {table} table; this one has none "
+                "(a file with its header only, or no file for the table). Loading it would "
+                "remove them from every figure: send the table, or tell the data team if it is "
+                "really empty now."
+            )
     lost = file_loads[
         (file_loads["rows_received"] >= MIN_ROWS) & (file_loads["rows_accepted"] == 0)
     ]

@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.ingest.landing import archive_submission, read_submission, submission_from_archive
 from tests.conftest import PEER_DATA
-from tests.ingest.helpers import GOOD_EPISODES, GOOD_HEADER, drop, ingest
+from tests.ingest.helpers import EPISODES, GOOD_EPISODES, GOOD_HEADER, drop, ingest
 
 TABLE_DUMP = "select * exclude (submission_id) from canonical.{t} order by all"
 
@@ -147,6 +147,28 @@ def test_a_file_none_of_whose_rows_can_be_used_refuses_the_submission(
     assert snapshot(warehouse) == before
     assert warehouse.sql("select submission_id, is_stale from audit.current_submissions"
                          ).fetchall() == [("s1", True)]  # fmt: skip
+
+
+@pytest.mark.parametrize("episodes", [EPISODES, None], ids=["header-only", "not-sent"])
+def test_a_table_emptied_since_the_return_in_use_refuses_the_submission(
+    episodes, settings, registry, warehouse
+):
+    """The return in use has 12 episodes; a new one with the episodes file cut to its header (or
+    left out) would remove the council from every figure, and shift its costs to the others."""
+    many = GOOD_EPISODES + "".join(
+        f"C{i},01/0{1 + i % 9}/2021,S,V2,N4,U1,PR1,,,,,,\n" for i in range(3, 12)
+    )
+    files = {"h.csv": GOOD_HEADER, "e.csv": many}
+    ingest(warehouse, settings, registry, "NTH", drop(settings.landing_dir, "NTH", "s1", files))
+    before = snapshot(warehouse)
+    emptied = {"h.csv": GOOD_HEADER, **({"e.csv": episodes} if episodes else {})}
+    refused = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s2", emptied))  # fmt: skip
+    assert refused.status == "failed"
+    assert "The return in use has 12 rows of the episodes table; this one has none" in (
+        refused.message
+    )
+    assert snapshot(warehouse) == before
 
 
 def test_an_export_date_before_most_of_its_rows_refuses_the_submission(
