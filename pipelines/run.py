@@ -19,7 +19,13 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.definitions import INGEST_JOB, TRANSFORM_JOB, WRITES_WAREHOUSE, build_definitions
-from pipelines.defs.operations import RANGE_END, RANGE_START, council_blocks, failure_problem
+from pipelines.defs.operations import (
+    RANGE_END,
+    RANGE_START,
+    council_blocks,
+    failed_councils,
+    failure_problem,
+)
 from pipelines.defs.resources import AlertResource, ProgressReporter
 from pipelines.ingest.landing import unregistered_folders
 from pipelines.operations.alerts import run_failure_alert, unregistered_folder_alert
@@ -51,12 +57,14 @@ def dagster_instance() -> dg.DagsterInstance:
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
-def _alert_on_failure(result, job: str, council: str | None, alerts: AlertResource) -> None:
+def _alert_on_failure(result, job: str, councils: list[str], alerts: AlertResource) -> None:
+    """One email per council whose load failed (each naming it), or one for the run."""
     if result.success:
         return
     failures = [e for e in result.all_events if e.is_step_failure]
-    problem = failure_problem(failures, f"the {job} run failed")
-    alerts.send(run_failure_alert(job, result.run_id, council, problem))
+    for council in councils or [None]:
+        problem = failure_problem(failures, f"the {job} run failed", council)
+        alerts.send(run_failure_alert(job, result.run_id, council, problem))
 
 
 IN_PROGRESS = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED,
@@ -121,7 +129,7 @@ def run_pipeline(
         )  # fmt: skip
         failed = set() if result.success else _failed_councils(result, block)
         ingested.update({code: code not in failed for code in block})
-        _alert_on_failure(result, INGEST_JOB, ",".join(sorted(failed)) or None, alerts)
+        _alert_on_failure(result, INGEST_JOB, sorted(failed), alerts)
         state = f"FAILED: {', '.join(sorted(failed))}" if failed else "loaded"
         say(f"{len(block)} council(s) {state} in {time.perf_counter() - started:.1f}s")
     wait_for_other_writers(instance, say)
@@ -136,7 +144,7 @@ def run_pipeline(
         built = defs.resolve_job_def(TRANSFORM_JOB).execute_in_process(
             instance=instance, raise_on_error=False, run_config=QUIET, resources=resources
         )
-    _alert_on_failure(built, TRANSFORM_JOB, None, alerts)
+    _alert_on_failure(built, TRANSFORM_JOB, [], alerts)
     state = "built and published" if built.success else "FAILED"
     held = _withheld(settings, built.run_id) if built.success else {}
     state += f" (withheld, last published figures kept: {', '.join(held)})" if held else ""
@@ -159,9 +167,4 @@ def _withheld(settings: Settings, run_id: str) -> dict[str, str]:
 
 def _failed_councils(result: dg.ExecuteInProcessResult, block: list[str]) -> set[str]:
     """The councils the ingest asset's Failure names (their submission failed), else all."""
-    for event in result.get_step_failure_events():
-        data = event.step_failure_data.user_failure_data
-        named = data.metadata.get("failed_councils") if data else None
-        if named is not None:
-            return set(str(named.value).split(","))
-    return set(block)
+    return set(failed_councils(result.get_step_failure_events())) or set(block)

@@ -145,9 +145,9 @@ def _ingest_asset(registry: Registry) -> dg.AssetsDefinition:
         if failed:
             yield from _failed_checks(failed)
             raise dg.Failure(
-                description="; ".join(
+                description="\n".join(  # a line per council: alerts are sent per council
                     f"{o.council_code} submission {o.submission_id} could not be loaded: "
-                    f"{o.message}. The previous submission stays in use (stale)."
+                    f"{o.message.rstrip('.')}. The previous submission stays in use (stale)."
                     for o in failed
                 ),
                 metadata={"failed_councils": ",".join(o.council_code for o in failed)},

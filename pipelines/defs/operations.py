@@ -11,6 +11,7 @@ than when the sensor next looks (every RAA_SENSOR_INTERVAL_SECONDS) after it.
 """
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -216,12 +217,30 @@ def build_sensor(ingest_job_name: str, transform_job, interval_seconds: int) -> 
     return build_after_loads
 
 
-def failure_problem(step_failures, fallback: str) -> str:
-    messages = []
+# "dagster._core.definitions.events.Failure: " and the like: no words for an operator
+_ERROR_CLASS = re.compile(r"^(?:[\w.]+\.)?\w*(?:Failure|Error|Exception): ")
+
+
+def failure_problem(step_failures, fallback: str, council: str | None = None) -> str:
+    """The failed steps' messages in plain words; only `council`'s lines when one is named."""
+    lines = []
     for event in step_failures:
         error = getattr(event.event_specific_data, "error", None)
-        messages.append(f"{event.step_key}: {error.message.strip() if error else event.message}")
-    return "\n".join(messages) or fallback
+        text = _ERROR_CLASS.sub("", (error.message if error else event.message or "").strip())
+        lines += text.splitlines()
+    if council:
+        lines = [line for line in lines if line.startswith(f"{council} ")] or lines
+    return "\n".join(lines) or fallback
+
+
+def failed_councils(step_failures) -> list[str]:
+    """The councils a failed load's Failure names (its metadata `failed_councils`)."""
+    for event in step_failures:
+        data = event.step_failure_data.user_failure_data
+        named = data.metadata.get("failed_councils") if data else None
+        if named is not None:
+            return sorted(str(named.value).split(","))
+    return []
 
 
 @dg.run_failure_sensor(
@@ -232,8 +251,8 @@ def failure_problem(step_failures, fallback: str) -> str:
 )
 def alert_on_run_failure(context: dg.RunFailureSensorContext, alerts: AlertResource):
     run = context.dagster_run
-    problem = failure_problem(context.get_step_failure_events(), context.failure_event.message)
-    alerts.send(
-        run_failure_alert(run.job_name, run.run_id, run.tags.get(PARTITION_TAG), problem),
-        context.log,
-    )
+    failures = context.get_step_failure_events()
+    named = failed_councils(failures) or [run.tags.get(PARTITION_TAG)]
+    for council in named:  # one email per council, each naming it
+        problem = failure_problem(failures, context.failure_event.message, council)
+        alerts.send(run_failure_alert(run.job_name, run.run_id, council, problem), context.log)

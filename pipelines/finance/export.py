@@ -56,11 +56,14 @@ def export_finance(database: Path, year: str, out: Path | None = None) -> Path:
     con = duckdb.connect(str(database), read_only=True)
     try:
         try:
+            apportioned = con.execute(
+                "select count(*) from marts.cost_apportionment where financial_year = ?", [year]
+            ).fetchone()[0]
+            if not apportioned:
+                raise FinanceExportError(f"no cost apportionment for {year} in {database}")
             tables, pools = read_tables(con, year)
         except duckdb.CatalogException as exc:
             raise FinanceExportError(f"the finance marts are not built yet ({exc})") from exc
-        if not tables[0].rows:
-            raise FinanceExportError(f"no cost apportionment for {year} in {database}")
         cover = _cover_facts(con, year)
         budgets = pool_budgets(con, year)
         recharges = con.execute(

@@ -66,15 +66,15 @@ def stale_council_alert(council: str, problem: str, limit_days: float) -> Alert:
 
 
 def run_failure_alert(job: str, run_id: str, council: str | None, problem: str) -> Alert:
-    what = (
-        f"Read the run log (Dagster UI, run {run_id}). "
-        + (
-            f"For {council}'s load see `raa status` and outbox/{council}/ for the validation "
-            f"report; once fixed, reload with `raa run --council {council}`. "
-            if council
-            else "Fix the cause and re-run `raa run` (or the job in the Dagster UI). "
-        )
-        + "Nothing was published by this run: analysts keep the previous snapshot."
+    """One council's failed load (`council`), or a failed run of the whole warehouse."""
+    what = f"Read the run log (Dagster UI, run {run_id}). " + (
+        f"For {council}'s load see `raa status` and outbox/{council}/ for the validation "
+        f"report; once fixed, reload with `raa run --council {council}`. A failed load "
+        f"publishes nothing itself: the build after it still publishes every other council, "
+        f"and {council}'s previous figures stay in use, marked stale."
+        if council
+        else "Fix the cause and re-run `raa run` (or the job in the Dagster UI). Nothing was "
+        "published by this run: analysts keep the previous snapshot."
     )
     subject = f"{job} failed" + (f" for {council}" if council else "")
     return Alert(subject=subject, council=council, problem=problem, what_to_do=what)

@@ -14,7 +14,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from pipelines.finance.export import export_finance
+from pipelines.finance.export import FinanceExportError, export_finance
 
 SHEETS = ["Cover", "Summary", "Contributions", "Budget variance", "Interagency fees",
           "Formula comparison", "Formula"]  # fmt: skip
@@ -168,6 +168,11 @@ def test_budget_variance_is_for_the_latest_month_with_a_ledger(finance_warehouse
         finance_warehouse.database, "2023-24", tmp_path / "b.xlsx"), data_only=True)["Budget variance"])  # fmt: skip
     assert {r["Month"].date() for r in april} == {date(2023, 4, 1)}
     assert round(sum(r["Budget to date (£)"] for r in april), 2) == 10000.00
+
+
+def test_a_year_with_no_apportionment_is_refused_in_words(finance_warehouse, tmp_path):
+    with pytest.raises(FinanceExportError, match="no cost apportionment for 2031-32"):
+        export_finance(finance_warehouse.database, "2031-32", tmp_path / "none.xlsx")
 
 
 def test_csvs_beside_the_workbook(workbook_path):

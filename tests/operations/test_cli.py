@@ -44,6 +44,31 @@ def test_a_failed_council_fails_raa_run_with_its_reason_and_shows_stale(
     assert len(widths) == 1  # the table stays aligned whatever the messages
 
 
+def test_each_council_whose_load_fails_gets_its_own_plain_email(
+    copied, region, tmp_path, monkeypatch, capsys, smtp
+):
+    """Two councils fail in one night: one email each, naming it, pointing at its own outbox and
+    a reload command that works; no Python class names, and no claim that nothing published."""
+    landing = tmp_path / "landing"
+    shutil.copytree(region.settings.landing_dir, landing)
+    monkeypatch.setenv("RAA_LANDING_DIR", str(landing))
+    for council in ("ASH", "KIL"):
+        broken = landing / council / "9999-12-31"
+        shutil.copytree(sorted((landing / council).iterdir())[-1], broken)
+        (broken / "submission.yaml").write_text("reference_date: 31/12/2099\n")
+
+    assert cli.main(["run", "--council", "ASH", "--council", "KIL"]) == 1
+    capsys.readouterr()
+    messages = sorted(smtp.wait(2))
+    assert len(messages) == 2
+    for council, other, message in (("ASH", "KIL", messages[0]), ("KIL", "ASH", messages[1])):
+        assert f"failed for {council}\n" in message and f"Council: {council}\r\n" in message
+        assert f"outbox/{council}/" in message and f"raa run --council {council}`" in message
+        assert f"{other} submission" not in message  # the other council's problem is its own
+        assert "dagster._core" not in message and ".." not in message
+        assert "still publishes every other council" in message
+
+
 @pytest.mark.parametrize(
     ("argv", "env", "says"),
     [

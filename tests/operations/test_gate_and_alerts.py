@@ -57,7 +57,7 @@ def test_failed_gate_fails_the_dagster_run_and_emails(copied, region, smtp):
     assert not result.success
     from pipelines.defs.resources import AlertResource
 
-    _alert_on_failure(result, "build_warehouse", None, AlertResource())
+    _alert_on_failure(result, "build_warehouse", [], AlertResource())
     (message,) = smtp.wait(1)
     assert "build_warehouse failed" in message
     assert "release gate failed" in message and "cost_apportionment" in message
