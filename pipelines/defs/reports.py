@@ -17,14 +17,15 @@ BOARD_PACK_JOB = "write_board_pack"
 
 
 class BoardPackConfig(dg.Config):
-    quarter: str = ""  # e.g. 2025-26-Q2; empty = the latest quarter that has ended
+    quarter: str = ""  # e.g. 2025-26-Q2; empty = the latest quarter over in the data
 
 
 def latest_ended_quarter(snapshot, today: date) -> str:
     with duckdb.connect(str(snapshot), read_only=True) as con:
         found = con.execute(
             "select financial_year || '-Q' || financial_quarter from marts.raa_quarterly "
-            "where quarter_end < ? order by quarter_start desc limit 1", [today]
+            "where quarter_end < ? and not is_partial order by quarter_start desc limit 1",
+            [today],
         ).fetchone()  # fmt: skip
     if found is None:
         raise ReportError("the snapshot has no quarter that has ended yet")

@@ -31,7 +31,7 @@ THRESHOLDS = DBT_PROJECT_DIR / "seeds" / "scorecard_thresholds.csv"
 
 
 class ReportError(ValueError):
-    """A quarter that is malformed, or not in the snapshot."""
+    """A quarter that is malformed, not in the snapshot, or not over in the data."""
 
 
 @dataclass
@@ -345,11 +345,17 @@ def finance_tables(con, end: date) -> tuple[list[Table], str]:
 def build_pack(published_db: Path, quarter: str, partnership: str, partnership_name: str) -> Pack:
     start, end = quarter_bounds(quarter)
     with duckdb.connect(str(published_db), read_only=True) as con:
-        known = con.execute(
-            "select count(*) from marts.raa_quarterly where quarter_start = ?", [start]
-        ).fetchone()[0]  # fmt: skip
+        known, partial_as_of = con.execute(
+            "select count(*), max(partial_as_of) from marts.raa_quarterly where quarter_start = ?",
+            [start],
+        ).fetchone()  # fmt: skip
         if not known:
             raise ReportError(f"quarter {quarter} is not in the snapshot {published_db}")
+        if partial_as_of:  # domain A.5: boards never see an unfinished period as finished
+            raise ReportError(
+                f"quarter {quarter} is not over in the data, which stand at "
+                f"{partial_as_of:%d %B %Y}: the pack is for a finished quarter"
+            )
         run, snapshot, published = con.execute(
             "select run_id, snapshot_id, published_at from meta.publishes "
             "order by published_at desc limit 1"

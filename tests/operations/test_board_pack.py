@@ -167,6 +167,21 @@ def test_a_malformed_or_unknown_quarter_is_one_line(region, capsys, monkeypatch)
     assert err[1].startswith("raa report: quarter 1999-00-Q1 is not in the snapshot")
 
 
+def test_a_quarter_not_over_in_the_data_is_refused(region, capsys, monkeypatch):
+    """The demo's data stand at 31 October 2026: 2026-27 Q3 (to 31 December) is not over, and a
+    board must never see it as a finished quarter (domain A.5)."""
+    monkeypatch.setenv("RAA_WAREHOUSE_DIR", str(region.settings.warehouse_dir))
+    with duckdb.connect(str(published_database(region.settings.published_dir)),
+                        read_only=True) as con:  # fmt: skip
+        year, q, as_of = con.execute(
+            "select financial_year, financial_quarter, partial_as_of from marts.raa_quarterly "
+            "where is_partial order by quarter_start limit 1"
+        ).fetchone()  # fmt: skip
+    assert main(["report", "board", "--quarter", f"{year}-Q{q}"]) == 2
+    err = capsys.readouterr().err
+    assert f"is not over in the data, which stand at {as_of:%d %B %Y}" in err
+
+
 def test_the_dagster_asset_writes_the_pack_for_the_latest_ended_quarter(region, quarter, tmp_path):
     import dagster as dg
 

@@ -21,6 +21,10 @@ events as (
     select * from {{ ref('int_journey_events') }}
 ),
 
+as_of as (
+    select * from {{ ref('int_data_as_of') }}
+),
+
 pooled_events as (
     select
         reporting_units.reporting_code as council_code,
@@ -186,6 +190,9 @@ final as (
         grid.quarter_end,
         {{ fy_label('grid.quarter_start') }} as financial_year,
         cast(((month(grid.quarter_start) + 8) % 12) // 3 + 1 as integer) as financial_quarter,
+        -- a quarter ending after the data's as-of date is not over (domain A.5): flagged
+        grid.quarter_end > as_of.as_of_date as is_partial,
+        case when grid.quarter_end > as_of.as_of_date then as_of.as_of_date end as partial_as_of,
         cast(counts.adm_decisions as integer) as adm_decisions,
         cast(counts.placement_orders as integer) as placement_orders,
         cast(counts.matches as integer) as matches,
@@ -205,6 +212,7 @@ final as (
         cast(coalesce(waiting_summary.waiting_12_months_since_order, 0) as integer) as waiting_12_months_since_order,
         cast(coalesce(waiting_summary.waiting_18_months_since_order, 0) as integer) as waiting_18_months_since_order
     from grid
+    cross join as_of
     left join counts
         on grid.council_code = counts.council_code and grid.quarter_start = counts.quarter_start
     left join rolling
