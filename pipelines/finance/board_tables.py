@@ -53,23 +53,15 @@ def board_tables() -> list[BoardTable]:
             "Budget variance",
             "Spending against budget, year to date",
             "For the latest month of the year with spending or income in the ledger: each "
-            "council's share of each pool's budget and spending to date. A positive variance is "
-            "an overspend.",
+            "council's share of each pool's budget and spending to date, and ledger lines that "
+            "name no council, so that each pool adds up. A positive variance is an overspend.",
             [Column("Month", "period_month", "date"), Column("Cost pool", "cost_pool"),
              Column("Council", "council_code"),
              Column("Budget for the year (£)", "budget_gbp", "money"),
              Column("Budget to date (£)", "budget_ytd_gbp", "money"),
              Column("Spent to date (£)", "actual_ytd_gbp", "money"),
              Column("Variance to date (£)", "variance_ytd_gbp", "money")],
-            """select period_month, cost_pool, council_code, budget_gbp, budget_ytd_gbp,
-                      actual_ytd_gbp, variance_ytd_gbp
-               from marts.budget_variance where financial_year = $year
-                 and period_month = (
-                     -- the mart has every month; the latest with spending or income recorded
-                     select coalesce(max(period_month) filter (where pool_actual_month_gbp <> 0),
-                                     min(period_month))
-                     from marts.budget_variance where financial_year = $year)
-               order by cost_pool, council_code""",
+            BUDGET_VARIANCE_SQL,
             ("budget_gbp", "budget_ytd_gbp", "actual_ytd_gbp", "variance_ytd_gbp"),
         ),
         BoardTable(
@@ -125,6 +117,36 @@ def board_tables() -> list[BoardTable]:
             FORMULA_SQL,
         ),
     ]  # fmt: skip
+
+
+BUDGET_VARIANCE_SQL = """
+with month as (
+    -- the mart has every month; the latest with spending or income recorded
+    select coalesce(max(period_month) filter (where pool_actual_month_gbp <> 0),
+                    min(period_month)) as period_month
+    from marts.budget_variance where financial_year = $year
+),
+shown as (
+    select budget_variance.* from marts.budget_variance
+    inner join month using (period_month)
+    where financial_year = $year
+),
+no_council as (
+    -- a pool borne locally counts each council's own lines; lines naming none are shown apart
+    select period_month, cost_pool, '(lines naming no council)' as council_code,
+           null as budget_gbp, null as budget_ytd_gbp,
+           any_value(pool_actual_ytd_gbp) - sum(actual_ytd_gbp) as actual_ytd_gbp,
+           any_value(pool_actual_ytd_gbp) - sum(actual_ytd_gbp) as variance_ytd_gbp
+    from shown group by period_month, cost_pool
+    having any_value(pool_actual_ytd_gbp) <> sum(actual_ytd_gbp)
+)
+select period_month, cost_pool, council_code, budget_gbp, budget_ytd_gbp, actual_ytd_gbp,
+       variance_ytd_gbp
+from shown
+union all
+select * from no_council
+order by cost_pool, council_code
+"""
 
 
 FORMULA_SQL = """

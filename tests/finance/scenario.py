@@ -93,6 +93,8 @@ def _ledger() -> list[tuple]:
         ("S5", "AAA", D(2022, 11, 1), "locality_hub", "SPEND", "26000.00", None, None),
         ("S6", "BBB", D(2022, 6, 1), "locality_hub", "SPEND", "30000.00", None, None),
         ("S7", "BBB", D(2022, 7, 1), "locality_hub", "INCOME", "1000.00", None, None),
+        # income to the locality pool that names no council: no council's own (shown apart)
+        ("S8", None, D(2022, 10, 1), "locality_hub", "INCOME", "500.00", None, None),
         # interagency fees 2022-23: paid for AAA's c1 (LA) and BBB's c2 (VAA); received for x9
         ("F1", "AAA", D(2022, 6, 1), "interagency_fees", "SPEND", "27000.00", "c1", "LA_RAA"),
         ("F2", "BBB", D(2022, 9, 1), "interagency_fees", "SPEND", "31620.00", "c2", "VAA"),

@@ -170,6 +170,20 @@ def test_budget_variance_is_for_the_latest_month_with_a_ledger(finance_warehouse
     assert round(sum(r["Budget to date (£)"] for r in april), 2) == 10000.00
 
 
+def test_budget_variance_sheet_adds_up_to_each_pools_ledger(book, finance_warehouse):
+    """A locally borne pool counts each council's own lines; the £500 of locality income that
+    names no council is a row of its own, so each pool's rows add up to its ledger."""
+    rows = table(book["Budget variance"])
+    apart = [r for r in rows if r["Council"] == "(lines naming no council)"]
+    assert [(r["Cost pool"], r["Spent to date (£)"]) for r in apart] == [("Locality hub", -500)]
+    pools = dict(finance_warehouse.query(
+        "select cost_pool, any_value(pool_actual_ytd_gbp) from marts.budget_variance"
+        " where financial_year = '2022-23' and period_month = '2023-03-01' group by 1"))  # fmt: skip
+    for pool, actual in pools.items():
+        shown = [r for r in rows if r["Cost pool"] == pool.replace("_", " ").capitalize()]
+        assert round(sum(r["Spent to date (£)"] for r in shown), 2) == float(actual), pool
+
+
 def test_a_year_with_no_apportionment_is_refused_in_words(finance_warehouse, tmp_path):
     with pytest.raises(FinanceExportError, match="no cost apportionment for 2031-32"):
         export_finance(finance_warehouse.database, "2031-32", tmp_path / "none.xlsx")
