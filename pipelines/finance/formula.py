@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -277,3 +278,17 @@ def _check_ids_and_overlaps(versions: list[FormulaVersion], problems: list[str])
                     f"{later.version_id!r} (from {later.effective_from}) have overlapping "
                     "effective date ranges"
                 )
+    # A year is apportioned by the version in force on its 1 April: none there, and the year's
+    # budgets would be apportioned by nobody.
+    for earlier, later in pairwise(ordered):
+        if earlier.effective_to is None or later.effective_from <= earlier.effective_to:
+            continue
+        end = earlier.effective_to
+        first_april = dt.date(end.year + (end.month >= 4), 4, 1)  # the first after its end
+        if first_april < later.effective_from:
+            problems.append(
+                f"no version is in force on {first_april:%d %B %Y}, between "
+                f"{earlier.version_id!r} (to {earlier.effective_to}) and {later.version_id!r} "
+                f"(from {later.effective_from}): each year is apportioned by the version in "
+                "force on its 1 April"
+            )

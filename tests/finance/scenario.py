@@ -99,6 +99,7 @@ def _ledger() -> list[tuple]:
         ("F1", "AAA", D(2022, 6, 1), "interagency_fees", "SPEND", "27000.00", "c1", "LA_RAA"),
         ("F2", "BBB", D(2022, 9, 1), "interagency_fees", "SPEND", "31620.00", "c2", "VAA"),
         ("F3", "AAA", D(2022, 8, 1), "interagency_fees", "INCOME", "27000.00", "x9", "LA_RAA"),
+        ("F4", "CCC", D(2018, 12, 1), "interagency_fees", "SPEND", "27000.00", "c3", "VAA"),
     ]
     return [(*r[:5], Decimal(r[5]), *r[6:]) for r in rows]
 
@@ -120,6 +121,7 @@ def _journeys() -> list[tuple]:
         ("AAA", "m1", None, D(2021, 12, 1), "RAA"),
         ("BBB", "m2", None, D(2021, 12, 1), "RAA"),
         ("CCC", "m3", None, D(2021, 12, 1), "RAA"),
+        ("CCC", "c3", None, D(2018, 11, 1), "VAA"),  # before April 2019: one fee for any agency
         ("AAA", "c1", None, D(2022, 6, 15), "LA"),
         ("BBB", "c2", None, D(2022, 9, 1), "VAA"),
     ]

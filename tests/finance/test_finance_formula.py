@@ -71,6 +71,21 @@ def test_overlapping_date_ranges(valid_formula, registry):
     assert "overlapping effective date ranges" in message
 
 
+def test_a_gap_over_a_first_of_april_is_refused(valid_formula, registry):
+    """v2019 ends 31 March 2022, v2022 would start 1 October 2022: 2022-23 would have no
+    version in force on its 1 April, and its budgets no one to apportion them."""
+    valid_formula["versions"][1]["effective_from"] = "2022-10-01"
+    assert "no version is in force on 01 April 2022, between 'v2019'" in refused(
+        valid_formula, registry
+    )
+
+
+def test_a_gap_between_first_aprils_is_allowed(valid_formula, registry):
+    valid_formula["versions"][0]["effective_to"] = "2022-04-30"
+    valid_formula["versions"][1]["effective_from"] = "2022-09-01"
+    assert parse_formula(valid_formula, registry)
+
+
 def test_open_ended_version_overlaps_any_later_one(valid_formula, registry):
     valid_formula["versions"][0]["effective_to"] = None
     assert "'v2019' (2019-04-01..open-ended)" in refused(valid_formula, registry)

@@ -190,6 +190,9 @@ def test_interagency_recharges_use_the_rate_in_force(finance_warehouse):
          Decimal(0), Decimal(27000)),
         ("c2", "BBB", "VAA", dt.date(2022, 9, 1), False, Decimal(31620), Decimal(31620),
          Decimal(0), Decimal(31620)),
+        # c3: CCC's child placed 1 Nov 2018 with VAA adopters: before April 2019 one fee, £27,000
+        ("c3", "CCC", "VAA", dt.date(2018, 11, 1), False, Decimal(27000), Decimal(27000),
+         Decimal(0), Decimal(27000)),
         ("x9", "AAA", "LA_RAA", None, False, Decimal(27000), Decimal(0), Decimal(27000),
          Decimal(-27000)),
     ]  # fmt: skip
