@@ -130,8 +130,10 @@ def run_pipeline(
         failed = set() if result.success else _failed_councils(result, block)
         ingested.update({code: code not in failed for code in block})
         _alert_on_failure(result, INGEST_JOB, sorted(failed), alerts)
-        state = f"FAILED: {', '.join(sorted(failed))}" if failed else "loaded"
-        say(f"{len(block)} council(s) {state} in {time.perf_counter() - started:.1f}s")
+        state = "loaded"
+        if failed:
+            state = f"{len(block) - len(failed)} loaded, FAILED: {', '.join(sorted(failed))}"
+        say(f"{len(block)} council(s): {state} in {time.perf_counter() - started:.1f}s")
     wait_for_other_writers(instance, say)
     started = time.perf_counter()
     say("building the star schema and marts, checking and publishing ...")

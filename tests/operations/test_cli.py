@@ -33,6 +33,7 @@ def test_a_failed_council_fails_raa_run_with_its_reason_and_shows_stale(
     ) in out.out
     assert "not in the council registry, so not loaded: xyz" in out.out
     assert "1 council(s) failed to load (NTH)" in out.err
+    assert "1 council(s): 0 loaded, FAILED: NTH in " in out.out
 
     assert cli.main(["status"]) == 0
     status = capsys.readouterr().out
