@@ -125,15 +125,20 @@ def write_failed(con: duckdb.DuckDBPyConnection, record: AuditRecord) -> None:
         raise
 
 
-def current_reference_date(con: duckdb.DuckDBPyConnection, council_code: str) -> date | None:
-    """The export date of the council's submission in use."""
+def _in_use(con: duckdb.DuckDBPyConnection, council_code: str, column: str):
+    """A column of audit.submissions for the council's submission in use (None: none yet)."""
     row = con.execute(
-        """select s.reference_date from audit.current_submissions c
-           join audit.submissions s using (council_code, submission_id)
-           where c.council_code = ?""",
+        f"""select s.{column} from audit.current_submissions c
+            join audit.submissions s using (council_code, submission_id)
+            where c.council_code = ?""",
         [council_code],
     ).fetchone()
     return row[0] if row else None
+
+
+def current_reference_date(con: duckdb.DuckDBPyConnection, council_code: str) -> date | None:
+    """The export date of the council's submission in use."""
+    return _in_use(con, council_code, "reference_date")
 
 
 def current_table_rows(con: duckdb.DuckDBPyConnection, council_code: str) -> dict[str, int]:
@@ -147,10 +152,4 @@ def current_table_rows(con: duckdb.DuckDBPyConnection, council_code: str) -> dic
 
 
 def current_manifest(con: duckdb.DuckDBPyConnection, council_code: str) -> str | None:
-    row = con.execute(
-        """select s.manifest_sha256 from audit.current_submissions c
-           join audit.submissions s using (council_code, submission_id)
-           where c.council_code = ?""",
-        [council_code],
-    ).fetchone()
-    return row[0] if row else None
+    return _in_use(con, council_code, "manifest_sha256")

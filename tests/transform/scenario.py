@@ -211,12 +211,17 @@ LETTERBOX = [
 ]
 
 
+def insert_rows(con, table: str, columns: str, rows: list[tuple]) -> None:
+    """Rows into a canonical table, these columns named, the others null."""
+    marks = ", ".join("?" for _ in columns.split(","))
+    con.executemany(f"insert into canonical.{table} ({columns}) values ({marks})", rows)
+
+
 def load(con) -> None:
     """Insert the scenario into an empty canonical schema (columns named, others null)."""
 
     def insert(table: str, columns: str, rows: list[tuple]) -> None:
-        marks = ", ".join("?" for _ in columns.split(","))
-        con.executemany(f"insert into canonical.{table} ({columns}) values ({marks})", rows)
+        insert_rows(con, table, columns, rows)
 
     insert("councils", "council_code, council_name, dialect, role, hub, is_partnership", COUNCILS)
     insert("children", "council_code, child_key, sex, birth_month, ethnicity, disability", CHILDREN)

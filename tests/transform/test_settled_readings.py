@@ -26,6 +26,7 @@ import datetime as dt
 import pytest
 
 from tests.transform.conftest import Built, build_scenario
+from tests.transform.scenario import insert_rows
 
 COUNCILS = [
     ("NTH", "Northmere", "ssda903", "partner", "North hub", False),
@@ -70,19 +71,17 @@ MATCHES = [
 
 
 def _load(con) -> None:
-    def insert(table: str, columns: str, rows: list[tuple]) -> None:
-        marks = ", ".join("?" for _ in columns.split(","))
-        con.executemany(f"insert into canonical.{table} ({columns}) values ({marks})", rows)
-
-    insert("councils", "council_code, council_name, dialect, role, hub, is_partnership", COUNCILS)
-    insert("children", "council_code, child_key, sex, birth_month, ethnicity, disability", CHILDREN)
-    insert("episodes", "council_code, child_key, decom, rne, legal_status, cin, place, dec, rec",
-           EPISODES)  # fmt: skip
-    insert("adoption_decisions", "council_code, child_key, decision_date, decision_ceased_date,"
-           " reason_ceased, age_at_decision_years", DECISIONS)  # fmt: skip
-    insert("adoption_matches", "council_code, child_key, decision_date, match_date,"
-           " foster_carer_adoption, adopter_agency, adopter_household_id, sibling_group_id",
-           MATCHES)  # fmt: skip
+    insert_rows(con, "councils", "council_code, council_name, dialect, role, hub, is_partnership",
+                COUNCILS)  # fmt: skip
+    insert_rows(con, "children", "council_code, child_key, sex, birth_month, ethnicity,"
+                " disability", CHILDREN)  # fmt: skip
+    insert_rows(con, "episodes", "council_code, child_key, decom, rne, legal_status, cin, place,"
+                " dec, rec", EPISODES)  # fmt: skip
+    insert_rows(con, "adoption_decisions", "council_code, child_key, decision_date,"
+                " decision_ceased_date, reason_ceased, age_at_decision_years", DECISIONS)  # fmt: skip
+    insert_rows(con, "adoption_matches", "council_code, child_key, decision_date, match_date,"
+                " foster_carer_adoption, adopter_agency, adopter_household_id, sibling_group_id",
+                MATCHES)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
