@@ -41,6 +41,46 @@ META_DESCRIPTIONS = {
 }
 
 
+_RUN = "The publishing run (Dagster run id)."
+_COUNCIL = "Council code, as in the council registry."
+META_COLUMNS = {
+    "meta.publishes": {
+        "run_id": _RUN, "snapshot_id": "The snapshot's id (a hash of what it holds).",
+        "published_at": "When the snapshot was published (UTC).",
+        "councils": "Councils whose data the snapshot holds.",
+        "tables": "Tables published.", "rows_published": "Rows published, all tables.",
+    },
+    "meta.publish_submissions": {
+        "run_id": _RUN, "council_code": _COUNCIL,
+        "submission_id": "The council's submission (its landing folder's name) in use.",
+        "manifest_sha256": "Hash of the submission's files as received.",
+        "received_at": "When the submission was received.",
+        "is_stale": "True when a later submission failed and this older one is still in use.",
+    },
+    "meta.publish_tables": {
+        "run_id": _RUN, "table_name": "Published table (schema.table).",
+        "disclosure": "as_is, suppressed (small counts withheld) or restricted (child level).",
+        "rows_published": "Rows published.",
+        "rows_with_suppression": "Rows with at least one value withheld.",
+    },
+    "meta.withheld_councils": {
+        "run_id": _RUN, "council_code": _COUNCIL,
+        "reason": "Why the council was withheld (the dbt test(s) its data broke).",
+        "figures_from_snapshot": "The snapshot whose figures its rows carry over; null if none.",
+        "rows_carried_over": "Rows carried over from that snapshot.",
+    },
+    "meta.catalogue": {
+        "table_name": "Published table (schema.table).",
+        "location": "The file holding it, relative to the published folder.",
+        "disclosure": "as_is, suppressed (small counts withheld) or restricted (child level).",
+        "grain": "The columns that identify a row.", "description": "What the table holds.",
+        "rows": "Rows in the table.", "refreshed_at": "When it was published (UTC).",
+        "snapshot_id": "The snapshot it belongs to.",
+        "source_submissions": "The councils' submissions it was built from (council:submission).",
+    },
+}  # fmt: skip
+
+
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -88,7 +128,7 @@ def parquet_options(description: str, columns: dict[str, str]) -> str:
 
 def describe_meta(con) -> None:
     for table, text in META_DESCRIPTIONS.items():
-        con.execute(f"comment on table {table} is {_quote(text)}")
+        comment_on(con, table, text, META_COLUMNS[table])
 
 
 def write_catalogue(con, tables, snapshot_id: str, published_at: datetime,
