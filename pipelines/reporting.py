@@ -92,9 +92,22 @@ def headline(database: Path) -> str:
                          float(sum(contributions.values()))) for r in rows]  # fmt: skip
         except duckdb.CatalogException:
             pass
-        return _table(rows, headers)
+        return _table(*_with_stale_marked(con, rows, headers))
     finally:
         con.close()
+
+
+def _with_stale_marked(con, rows: list[tuple], headers: list[str]):
+    """A last column naming councils whose figures still come from an older submission (a later
+    one failed): `raa status` says why."""
+    try:
+        stale = {c for (c,) in con.execute(
+            "select council_code from audit.current_submissions where is_stale").fetchall()}  # fmt: skip
+    except duckdb.CatalogException:
+        return rows, headers
+    if not stale:
+        return rows, headers
+    return [(*r, "stale" if r[0] in stale else "") for r in rows], [*headers, "data"]
 
 
 STATUS_SQL = """

@@ -37,12 +37,18 @@ def test_headline_uses_the_registrys_partnership_row_and_latest_completed_window
            ('2025-26', 'C1', 100.25), ('2025-26', 'C2', 200.50), ('2024-25', 'C1', 9.0))
            t(financial_year, council_code, contribution_gbp)"""
     )
+    con.execute("create schema audit")
+    con.execute(
+        """create table audit.current_submissions as select * from (values
+           ('C1', false), ('C2', true)) t(council_code, is_stale)"""
+    )  # C2's latest submission failed: its figures are from an older one
     con.close()
     lines = headline(path).splitlines()
     assert lines[0].split() == [
         "council", "window_to", "adopted_3y", "a10_days", "a2_days", "waiting",
-        "contribution_2025-26_gbp",
+        "contribution_2025-26_gbp", "data",
     ]  # fmt: skip
     assert lines[2].split() == ["C1", "2026", "10", "400", "151", "2", "100"]
     assert lines[3].split()[3] == "501"  # a half rounds up, as in the board pack
+    assert lines[3].split()[-1] == "stale"
     assert lines[-1].split() == ["ENGLAND", "2026", "40", "475", "188", "3", "301"]
