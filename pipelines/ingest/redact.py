@@ -12,7 +12,6 @@ note typed into the wrong column, and is shown by its shape too.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from data_contracts.profiles import TableMapping
@@ -40,10 +39,12 @@ CODE_LIKE = r"[^\s]{1,8}|[\d\s.,:/+\-£]{1,20}"
 def code_like_or_shape(values: pd.Series) -> pd.Series:
     """Values of an unprotected column as a report may repeat them: code-like ones as sent,
     others by their shape."""
-    sent = values.astype("object").to_numpy()
-    missing = values.isna().to_numpy()
+    shown = values.astype("object").to_numpy(copy=True)
     code_like = values.astype("str").str.fullmatch(CODE_LIKE).fillna(False).to_numpy()
-    return pd.Series(np.where(code_like | missing, sent, shape(values).to_numpy()), dtype="object")
+    to_shape = ~(code_like | values.isna().to_numpy())
+    if to_shape.any():  # only those are shaped: most rejected values are short codes
+        shown[to_shape] = shape(values[to_shape]).to_numpy()
+    return pd.Series(shown, dtype="object")
 
 
 def shape(values: pd.Series) -> pd.Series:

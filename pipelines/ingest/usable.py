@@ -27,9 +27,9 @@ def why_unusable(
     """The council's reason, or None when the submission can be used. `rows_in_use`: rows per
     table of the submission it would replace."""
     reasons = []
-    received = file_loads.groupby("canonical_table")["rows_received"].sum()
+    received_by_table = file_loads.groupby("canonical_table")["rows_received"].sum()
     for table, rows in sorted((rows_in_use or {}).items()):
-        if rows >= MIN_ROWS and received.get(table, 0) == 0:
+        if rows >= MIN_ROWS and received_by_table.get(table, 0) == 0:
             reasons.append(
                 f"The return in use has {rows:,} rows of the {table} table; this one has none "
                 "(a file with its header only, or no file for the table). Loading it would "
@@ -39,9 +39,9 @@ def why_unusable(
     lost = file_loads[
         (file_loads["rows_received"] >= MIN_ROWS) & (file_loads["rows_accepted"] == 0)
     ]
-    for file_name, received in zip(lost["file_name"], lost["rows_received"], strict=True):
+    for file_name, rows in zip(lost["file_name"], lost["rows_received"], strict=True):
         reasons.append(
-            f"Every one of the {received:,} rows of {file_name} was held back "
+            f"Every one of the {rows:,} rows of {file_name} was held back "
             f"({_commonest(rejections[rejections['file_name'] == file_name])}), so the file "
             "cannot have been exported as the layout expects."
         )
