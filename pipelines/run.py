@@ -24,11 +24,11 @@ from pipelines.defs.operations import (
     RANGE_START,
     council_blocks,
     failed_councils,
-    failure_problem,
+    run_failure_alerts,
 )
 from pipelines.defs.resources import AlertResource, ProgressReporter
 from pipelines.ingest.landing import unregistered_folders
-from pipelines.operations.alerts import run_failure_alert, unregistered_folder_alert
+from pipelines.operations.alerts import unregistered_folder_alert
 from pipelines.platform.event_log import prepare_home
 from pipelines.registry import load_registry
 from pipelines.settings import PROJECT_ROOT, Settings
@@ -62,9 +62,9 @@ def _alert_on_failure(result, job: str, councils: list[str], alerts: AlertResour
     if result.success:
         return
     failures = [e for e in result.all_events if e.is_step_failure]
-    for council in councils or [None]:
-        problem = failure_problem(failures, f"the {job} run failed", council)
-        alerts.send(run_failure_alert(job, result.run_id, council, problem))
+    for alert in run_failure_alerts(job, result.run_id, failures, f"the {job} run failed",
+                                    councils):  # fmt: skip
+        alerts.send(alert)
 
 
 IN_PROGRESS = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED,

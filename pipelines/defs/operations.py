@@ -233,6 +233,16 @@ def failure_problem(step_failures, fallback: str, council: str | None = None) ->
     return "\n".join(lines) or fallback
 
 
+def run_failure_alerts(job: str, run_id: str, step_failures, fallback: str,
+                       councils: list[str | None]) -> list:  # fmt: skip
+    """One alert per council whose load failed, each with its own problem lines; one for the
+    run when no council is named."""
+    return [
+        run_failure_alert(job, run_id, council, failure_problem(step_failures, fallback, council))
+        for council in councils or [None]
+    ]
+
+
 def failed_councils(step_failures) -> list[str]:
     """The councils a failed load's Failure names (its metadata `failed_councils`)."""
     for event in step_failures:
@@ -252,7 +262,7 @@ def failed_councils(step_failures) -> list[str]:
 def alert_on_run_failure(context: dg.RunFailureSensorContext, alerts: AlertResource):
     run = context.dagster_run
     failures = context.get_step_failure_events()
-    named = failed_councils(failures) or [run.tags.get(PARTITION_TAG)]
-    for council in named:  # one email per council, each naming it
-        problem = failure_problem(failures, context.failure_event.message, council)
-        alerts.send(run_failure_alert(run.job_name, run.run_id, council, problem), context.log)
+    councils = failed_councils(failures) or [run.tags.get(PARTITION_TAG)]
+    for alert in run_failure_alerts(run.job_name, run.run_id, failures,
+                                    context.failure_event.message, councils):  # fmt: skip
+        alerts.send(alert, context.log)
