@@ -9,7 +9,10 @@
 -- cap, nobody moves more, and the shares still sum to 1 (the movements sum to 0 before and
 -- after scaling). "Previous share" is the share applied in the previous year under the
 -- version then in force (after its own cap), built year by year by the recursive chain below.
--- A pool-year with no previous year (first budget, or a council missing last year) is not capped.
+-- A pool-year with no previous year, or whose partners are not exactly last year's (a council
+-- joined or left the pool), is not capped: shares borne by a different set of councils cannot
+-- be moved towards the formula and still sum to 1, so the formula applies in full that year and
+-- the chain starts again from it.
 with pool_years as (
     select * from {{ ref('int_funding_pool_years') }}
 ),
@@ -44,21 +47,40 @@ in_force as (
     where is_in_force
 ),
 
+pool_partners as (
+    select
+        cost_pool,
+        fy_start_year,
+        list_sort(list(council_code)) as partners
+    from in_force
+    group by all
+),
+
+-- pool-years borne by exactly the councils that bore the pool the year before
+continuing as (
+    select
+        this_year.cost_pool,
+        this_year.fy_start_year
+    from pool_partners as this_year
+    inner join pool_partners as last_year
+        on
+            this_year.cost_pool = last_year.cost_pool
+            and this_year.fy_start_year = last_year.fy_start_year + 1
+    where this_year.partners = last_year.partners
+),
+
 applied_chain as (
     with recursive chain as (
         select
-            cost_pool,
-            council_code,
-            fy_start_year,
-            formula_share as applied_share
+            in_force.cost_pool,
+            in_force.council_code,
+            in_force.fy_start_year,
+            in_force.formula_share as applied_share
         from in_force
-        where
-            not exists (
-                select 1 from in_force as previous_year
-                where
-                    previous_year.cost_pool = in_force.cost_pool
-                    and previous_year.fy_start_year = in_force.fy_start_year - 1
-            )
+        anti join continuing
+            on
+                in_force.cost_pool = continuing.cost_pool
+                and in_force.fy_start_year = continuing.fy_start_year
         union all
         select
             in_force.cost_pool,
@@ -82,6 +104,10 @@ applied_chain as (
                 chain.cost_pool = in_force.cost_pool
                 and chain.council_code = in_force.council_code
                 and in_force.fy_start_year = chain.fy_start_year + 1
+        semi join continuing
+            on
+                in_force.cost_pool = continuing.cost_pool
+                and in_force.fy_start_year = continuing.fy_start_year
     )
 
     select * from chain
@@ -91,7 +117,10 @@ with_previous as (
     select
         formula_shares.*,
         previous_year.applied_share as previous_share,
-        count(previous_year.applied_share) over pool_year = count(*) over pool_year as has_previous_year,
+        -- the same partners as the pool had last year (previous_partners: null when it had none)
+        coalesce(list_sort(list(formula_shares.council_code) over pool_year) = previous_partners.partners, false)
+            as has_previous_year,
+        previous_partners.partners is not null as had_partners_last_year,
         max(abs(formula_shares.formula_share - previous_year.applied_share)) over pool_year as max_movement
     from formula_shares
     left join applied_chain as previous_year
@@ -99,6 +128,10 @@ with_previous as (
             formula_shares.cost_pool = previous_year.cost_pool
             and formula_shares.council_code = previous_year.council_code
             and formula_shares.fy_start_year - 1 = previous_year.fy_start_year
+    left join pool_partners as previous_partners
+        on
+            formula_shares.cost_pool = previous_partners.cost_pool
+            and formula_shares.fy_start_year - 1 = previous_partners.fy_start_year
     window pool_year as (
         partition by formula_shares.financial_year, formula_shares.formula_version, formula_shares.cost_pool
     )
@@ -127,6 +160,8 @@ final as (
         previous_share,
         transition_factor,
         transition_factor < 1.0 as is_transition_capped,
+        transitional_limit is not null and had_partners_last_year and not has_previous_year
+            as is_partnership_changed,
         case
             when transition_factor < 1.0 then previous_share + (formula_share - previous_share) * transition_factor
             else formula_share

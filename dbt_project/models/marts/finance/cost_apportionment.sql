@@ -54,6 +54,7 @@ final as (
         contributions.previous_share,
         contributions.transition_factor,
         contributions.is_transition_capped,
+        contributions.is_partnership_changed,
         contributions.weighted_share,
         contributions.pool_budget_gbp,
         contributions.contribution_gbp
