@@ -17,6 +17,19 @@ K6  an episode ends 2019-03-01 with REC E8 and the next starts that day (DECOM =
 K7  ADM decision 2019-05-01, order 2019-06-01; the AD1 row's DATE_INT is mistyped 2019-04-01
     (before any decision; queried under rule 523) with DATE_MATCH 2019-09-01. Every match counts
     (A.5): Q2 2019-20 has 1 match, order -> match = 30 (Jun) + 31 + 31 = 92 days.
+K8  foster-carer adoption (FOSTER_CARE 1) where the carer never changed: a period from
+    2018-03-01 (RNE S, U5), then L (E1 from 2018-10-01), then L into A5 on 2019-04-01, adopted
+    2019-12-01. A.2 steps back from the A5 episode over both L episodes to the period's first, so
+    A10 ends on 2018-03-01: A10 = 0. A1 = 365 + 31 = 396; A2 = 2018-10-01 -> match 2019-03-01 =
+    31 + 30 + 31 + 31 + 28 = 151.
+K9  K8's journey a year earlier, after an earlier period (2016-01-01 .. 2016-05-01, returned
+    home), and its second period's first episode wrongly coded RNE L: stepping back stops at the
+    period's start (2017-03-01), never into the earlier period: A10 = 0, A1 = 396, A2 = 151.
+K10 (council STH) entered care 2019-12-31, placement order 2020-03-31, never placed. Calendar
+    months on the same day of the month, at the month's end when it has no such day (A.5):
+    12 months since the order are reached on 2021-03-31, 18 on 2021-09-30; 18 months since
+    entering care on 2021-06-30. So waiting 12+ since order from the quarter ending 2021-03-31,
+    18+ since entering care from the one ending 2021-06-30, 18+ since order from 2021-09-30.
 """
 
 from __future__ import annotations
@@ -30,11 +43,13 @@ from tests.transform.scenario import insert_rows
 
 COUNCILS = [
     ("NTH", "Northmere", "ssda903", "partner", "North hub", False),
+    ("STH", "Southmere", "ssda903", "partner", "South hub", False),
     ("REGION", "Test partnership", "n/a", "partner", None, True),
 ]
 CHILDREN = [
-    ("NTH", k, "M", "2018-01-01", "WBRI", None) for k in ("K1", "K2", "K3", "K5", "K6", "K7")
-]
+    ("NTH", k, "M", "2018-01-01", "WBRI", None)
+    for k in ("K1", "K2", "K3", "K5", "K6", "K7", "K8", "K9")
+] + [("STH", "K10", "F", "2018-01-01", "WBRI", None)]
 EPISODES = [
     ("NTH", "K1", "2020-01-01", "S", "C2", "N1", "U6", "2020-03-01", "X1"),
     ("NTH", "K1", "2020-03-01", "L", "E1", "N1", "U6", "2020-04-05", "X1"),
@@ -53,6 +68,15 @@ EPISODES = [
     ("NTH", "K6", "2019-03-01", "S", "C2", "N1", "U6", None, None),
     ("NTH", "K7", "2019-01-01", "S", "C2", "N1", "U6", "2019-06-01", "X1"),
     ("NTH", "K7", "2019-06-01", "L", "E1", "N1", "U6", None, None),
+    ("NTH", "K8", "2018-03-01", "S", "C2", "N1", "U5", "2018-10-01", "X1"),
+    ("NTH", "K8", "2018-10-01", "L", "E1", "N1", "U5", "2019-04-01", "X1"),
+    ("NTH", "K8", "2019-04-01", "L", "E1", "N1", "A5", "2019-12-01", "E11"),
+    ("NTH", "K9", "2016-01-01", "S", "V2", "N1", "U5", "2016-05-01", "E4A"),
+    ("NTH", "K9", "2017-03-01", "L", "C2", "N1", "U5", "2017-10-01", "X1"),
+    ("NTH", "K9", "2017-10-01", "L", "E1", "N1", "U5", "2018-04-01", "X1"),
+    ("NTH", "K9", "2018-04-01", "L", "E1", "N1", "A5", "2018-12-01", "E11"),
+    ("STH", "K10", "2019-12-31", "S", "C2", "N1", "U6", "2020-03-31", "X1"),
+    ("STH", "K10", "2020-03-31", "L", "E1", "N1", "U6", None, None),
 ]
 DECISIONS = [
     ("NTH", "K1", "2020-02-01", None, None, 2),
@@ -60,6 +84,9 @@ DECISIONS = [
     ("NTH", "K3", "2020-08-01", None, None, 2),
     ("NTH", "K5", "2019-02-01", None, None, 1),
     ("NTH", "K7", "2019-05-01", None, None, 1),
+    ("NTH", "K8", "2018-06-01", None, None, 0),
+    ("NTH", "K9", "2017-06-01", None, None, 0),
+    ("STH", "K10", "2020-02-15", None, None, 2),
 ]
 MATCHES = [
     ("NTH", "K1", "2020-02-01", "2020-03-20", "0", "RAA", None, None),
@@ -67,6 +94,8 @@ MATCHES = [
     ("NTH", "K2", "2018-08-01", "2018-11-01", "0", "RAA", None, None),
     ("NTH", "K3", "2020-08-01", "2020-09-15", "0", "RAA", None, None),
     ("NTH", "K7", "2019-04-01", "2019-09-01", "0", "RAA", None, None),
+    ("NTH", "K8", "2018-06-01", "2019-03-01", "1", "RAA", None, None),
+    ("NTH", "K9", "2017-06-01", "2018-03-01", "1", "RAA", None, None),
 ]
 
 
@@ -142,3 +171,26 @@ def test_an_episode_left_open_runs_until_the_next_one(edges):
 def test_decom_on_the_previous_dec_joins_whatever_the_rec(edges):
     assert edges.rows("select count(*) from star.fct_periods_of_care where child_key = 'K6'") == [
         (1,)]  # fmt: skip
+
+
+@pytest.mark.parametrize("child", ["K8", "K9"])
+def test_a10_steps_back_to_the_periods_first_episode_and_no_further(edges, child):
+    entered = {"K8": dt.date(2018, 3, 1), "K9": dt.date(2017, 3, 1)}[child]
+    assert edges.rows("select entered_care_date, moved_in_with_foster_carers_date, a1_days,"
+                      " a10_days, a2_days from star.fct_adoption_journeys"
+                      " where child_key = ?", child) == [(entered, entered, 396, 0, 151)]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("quarter", "twelve_since_order", "eighteen_since_care", "eighteen_since_order"),
+    [("2020-10-01", 0, 0, 0), ("2021-01-01", 1, 0, 0), ("2021-04-01", 1, 1, 0),
+     ("2021-07-01", 1, 1, 1)],
+)  # fmt: skip
+def test_waiting_months_reached_at_the_end_of_a_shorter_month(
+    edges, quarter, twelve_since_order, eighteen_since_care, eighteen_since_order
+):
+    assert edges.one("select children_waiting, waiting_12_months_since_order,"
+                     " waiting_18_months_since_entered_care, waiting_18_months_since_order"
+                     " from marts.raa_quarterly where council_code = 'STH' and quarter_start = ?",
+                     dt.date.fromisoformat(quarter)) == (
+        1, twelve_since_order, eighteen_since_care, eighteen_since_order)  # fmt: skip

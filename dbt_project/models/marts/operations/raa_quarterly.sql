@@ -36,15 +36,18 @@ pooled_events as (
 ),
 
 bounds as (
-    -- the reporting units' own events: another council's (or the agency's) add no quarter
+    -- the reporting units' own events: another council's (or the agency's) add no quarter.
+    -- Quarters run on to the one holding the as-of date: children still wait in a quarter
+    -- with no event.
     select
-        min(event_date) as first_date,
-        max(event_date) as last_date
+        min(pooled_events.event_date) as first_date,
+        greatest(max(pooled_events.event_date), any_value(as_of.as_of_date)) as last_date
     from pooled_events
+    cross join as_of
 ),
 
 quarters as (
-    -- every quarter from the first event to the last, from the conformed calendar
+    -- every quarter from the first event to the as-of date, from the conformed calendar
     select distinct
         dim_date.quarter_start,
         dim_date.quarter_end
