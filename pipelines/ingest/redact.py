@@ -37,17 +37,28 @@ def protected_sources(mapping: TableMapping) -> set[str]:
 # One word of up to 8 characters (every code in the layouts is shorter), or digits with the
 # punctuation of numbers, money and dates. RE2 (Arrow's regex engine) spelling of Python's
 # Unicode \s and \d, so a non-breaking space still splits words.
-_SPACE = r"\s\p{Z}\x1c-\x1f\x85"
+_SPACE = r"\s\v\p{Z}\x1c-\x1f\x85"
 CODE_LIKE = rf"^(?:[^{_SPACE}]{{1,8}}|[\p{{Nd}}{_SPACE}.,:/+\-£]{{1,20}})$"
 _DIGIT = r"\p{Nd}"
 _LETTER = r"[\pL\p{Nl}\p{No}]"  # what Python's [^\W\d_] matches: letters, other numerals
+# The same for text all in ASCII, the usual case. RE2 builds a Unicode class's automaton on every
+# call, which cost more than the matching.
+_ASCII_SPACE = r"\s\v\x1c-\x1f"
+_ASCII = {
+    CODE_LIKE: rf"^(?:[^{_ASCII_SPACE}]{{1,8}}|[0-9{_ASCII_SPACE}.,:/+\-]{{1,20}})$",
+    _DIGIT: "[0-9]",
+    _LETTER: "[A-Za-z]",
+}
 
 
 def code_like_or_shape(values: pd.Series) -> pd.Series:
     """Values of an unprotected column as a report may repeat them: code-like ones as sent,
     others by their shape."""
     text = arrow_text(values)
-    code_like = pc.fill_null(pc.match_substring_regex(text, CODE_LIKE), True)
+    pattern = _patterns(text)
+    code_like = pc.fill_null(pc.match_substring_regex(text, pattern(CODE_LIKE)), True)
+    if pc.all(code_like).as_py():
+        return _as_objects(text)
     return _as_objects(pc.if_else(code_like, text, _shaped(text)))
 
 
@@ -56,11 +67,18 @@ def shape(values: pd.Series) -> pd.Series:
     return _as_objects(_shaped(arrow_text(values)))
 
 
+def _patterns(text: pa.Array):
+    """The patterns to use on `text`: their ASCII spelling when it is all ASCII."""
+    ascii_only = pc.all(pc.fill_null(pc.string_is_ascii(text), True)).as_py() is not False
+    return _ASCII.__getitem__ if ascii_only else lambda pattern: pattern
+
+
 def _shaped(text: pa.Array) -> pa.Array:
     """Column-wise in Arrow: these run once per rule and column of every table validated, on a
     handful of values each time, where pandas' per-call cost was most of the work."""
-    shaped = pc.replace_substring_regex(text, _DIGIT, "9")
-    shaped = pc.replace_substring_regex(shaped, _LETTER, "A")
+    pattern = _patterns(text)
+    shaped = pc.replace_substring_regex(text, pattern(_DIGIT), "9")
+    shaped = pc.replace_substring_regex(shaped, pattern(_LETTER), "A")
     long = pc.greater(pc.utf8_length(shaped), SHOWN_CHARACTERS)
     cut = pc.binary_join_element_wise(
         pc.utf8_slice_codeunits(shaped, 0, SHOWN_CHARACTERS), "...", ""
