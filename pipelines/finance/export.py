@@ -96,22 +96,50 @@ def _cover_facts(con, year: str) -> dict:
            where a.financial_year = $year order by v.effective_from""",
         {"year": year},
     ).fetchall()
-    try:
-        published = con.execute(
-            """select snapshot_id, attempted_at, submissions from audit.publishes
-               where status = 'published' order by attempted_at desc limit 1"""
-        ).fetchone()
-    except duckdb.CatalogException:
-        published = None
-    snapshot, when, submissions = published or ("not yet published", None, "[]")
-    used = ", ".join(f"{s['council_code']} {s['submission_id']}" for s in json.loads(submissions))
+    snapshot, when, used = _figures_source(con)
     return {
         "partnership": partnership[0] if partnership else "the partnership",
         "versions": versions,
         "snapshot": snapshot,
         "snapshot_date": when,
-        "submissions": used or "none recorded",
+        "submissions": ", ".join(f"{c} {s}" for c, s in used) or "none recorded",
     }
+
+
+def _figures_source(con) -> tuple[str, dt.datetime | None, list[tuple[str, str]]]:
+    """Where the workbook's figures come from: the warehouse's latest build. That is the
+    published snapshot when the build was published; otherwise the cover says it was not (the
+    release gate refused it, or it is not published yet), so a board never reads a snapshot's
+    name over figures it does not hold."""
+    try:
+        build = con.execute(
+            "select run_id, built_at from audit.builds order by built_at desc limit 1"
+        ).fetchone()
+        publish = con.execute(
+            """select status, snapshot_id, attempted_at, message, submissions from audit.publishes
+               where run_id = ? order by attempted_at desc limit 1""",
+            [build[0] if build else None],
+        ).fetchone()
+    except duckdb.CatalogException:
+        build = publish = None
+    if publish and publish[0] == "published":
+        used = [(s["council_code"], s["submission_id"]) for s in json.loads(publish[4] or "[]")]
+        return publish[1], publish[2], used
+    try:
+        in_use = con.execute(
+            "select council_code, submission_id from audit.current_submissions order by all"
+        ).fetchall()
+    except duckdb.CatalogException:
+        in_use = []
+    if publish:
+        why = f"the release gate refused it: {publish[3]}" if publish[3] else "refused"
+    else:
+        why = "not published yet"
+    return (
+        f"the warehouse's latest build, NOT published ({why})",
+        build[1] if build else None,
+        in_use,
+    )
 
 
 def _write_workbook(out: Path, year: str, cover: dict, tables: list[BoardTable],

@@ -11,10 +11,12 @@ import subprocess
 from datetime import date
 from decimal import Decimal
 
+import duckdb
 import openpyxl
 import pytest
 
 from pipelines.finance.export import FinanceExportError, export_finance
+from pipelines.warehouse import ensure_schemas
 
 SHEETS = ["Cover", "Summary", "Contributions", "Budget variance", "Interagency fees",
           "Formula comparison", "Formula"]  # fmt: skip
@@ -221,3 +223,39 @@ def test_it_prints_as_a_board_document(workbook_path, tmp_path):
         if name != "Cover":
             last_header = [c.value for c in book[name][HEADER_ROW]][-1]
             assert last_header.split()[0] in page, (name, last_header)
+
+
+def _cover_text(path) -> str:
+    rows = openpyxl.load_workbook(path)["Cover"].iter_rows(values_only=True)
+    return "\n".join(" ".join(str(v) for v in row if v) for row in rows)
+
+
+def test_the_cover_names_the_snapshot_only_when_the_figures_were_published(
+    finance_warehouse, tmp_path
+):
+    """The export reads the warehouse's latest build. Published: the cover names its snapshot
+    and submissions. Refused by the release gate: the cover says the figures are not published,
+    and why, rather than naming an older snapshot over figures it does not hold."""
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copy(finance_warehouse.database, database)
+    con = duckdb.connect(str(database))
+    ensure_schemas(con)
+    con.execute("insert into audit.builds values ('run-1', '2023-04-02 01:00')")
+    con.execute(
+        "insert into audit.publishes values ('run-1', '2023-04-02 01:05', 'published', 'snap-1',"
+        ' null, \'[{"council_code": "AAA", "submission_id": "s1"}]\', \'{}\', 1, 1)'
+    )
+    con.close()
+    published = _cover_text(export_finance(database, "2022-23", tmp_path / "a.xlsx"))
+    assert "snap-1" in published and "AAA s1" in published and "NOT published" not in published
+
+    con = duckdb.connect(str(database))
+    con.execute("insert into audit.builds values ('run-2', '2023-04-03 01:00')")
+    con.execute(
+        "insert into audit.publishes values ('run-2', '2023-04-03 01:05', 'refused', null,"
+        " 'expectation failed: scorecard rows', null, '{}', 1, 0)"
+    )
+    con.close()
+    refused = _cover_text(export_finance(database, "2022-23", tmp_path / "b.xlsx"))
+    assert "NOT published (the release gate refused it: expectation failed" in refused
+    assert "snap-1" not in refused
