@@ -55,6 +55,10 @@ def dagster_instance() -> dg.DagsterInstance:
 
 # The full event log is in the Dagster instance (make ui); the terminal shows warnings and errors.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# A council whose submission fails is told in plain words by the progress lines (and in its
+# feedback report and alert); Dagster's ERROR events would repeat it with a stack trace. Only
+# an unexpected error's trace is shown (_say_unexpected_errors); `-v` shows every event.
+QUIET_INGEST = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def _alert_on_failure(result, job: str, councils: list[str], alerts: AlertResource) -> None:
@@ -123,10 +127,12 @@ def run_pipeline(
         wait_for_other_writers(instance, say)
         started = time.perf_counter()
         result = ingest_job.execute_in_process(
-            instance=instance, raise_on_error=False, run_config=QUIET,
+            instance=instance, raise_on_error=False, run_config=QUIET if verbose else QUIET_INGEST,
             resources={**(resources or {}), "progress": ProgressReporter(say)},
             tags={RANGE_START: block[0], RANGE_END: block[-1]},
         )  # fmt: skip
+        if not verbose:
+            _say_unexpected_errors(result, say)
         failed = set() if result.success else _failed_councils(result, block)
         ingested.update({code: code not in failed for code in block})
         _alert_on_failure(result, INGEST_JOB, sorted(failed), alerts)
@@ -165,6 +171,15 @@ def _withheld(settings: Settings, run_id: str) -> dict[str, str]:
         return withheld_in_run(con, run_id)
     finally:
         con.close()
+
+
+def _say_unexpected_errors(result: dg.ExecuteInProcessResult, say: Callable[[str], None]) -> None:
+    """A step that failed for another reason than a council's submission (a dg.Failure): its
+    error and stack trace, as Dagster would have logged them."""
+    for event in result.get_step_failure_events():
+        error = event.step_failure_data.error
+        if error is not None and error.cls_name != "Failure":
+            say(f"{event.step_key} failed unexpectedly:\n{error.to_string()}")
 
 
 def _failed_councils(result: dg.ExecuteInProcessResult, block: list[str]) -> set[str]:

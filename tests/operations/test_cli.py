@@ -34,6 +34,7 @@ def test_a_failed_council_fails_raa_run_with_its_reason_and_shows_stale(
     assert "not in the council registry, so not loaded: xyz" in out.out
     assert "1 council(s) failed to load (NTH)" in out.err
     assert "1 council(s): 0 loaded, FAILED: NTH in " in out.out
+    assert "Stack Trace" not in out.out + out.err  # the reason in words, not Dagster's trace
 
     assert cli.main(["status"]) == 0
     status = capsys.readouterr().out
@@ -122,3 +123,31 @@ def test_an_unexpected_error_fails_the_load_once_with_a_record_and_a_report(tmp_
         recorded = con.execute("select submission_id, status from audit.submissions").fetchall()
     assert recorded == [("s1", "failed")]
     assert (settings.outbox_dir / "NTH" / "s1" / "validation_report.html").exists()
+
+
+def test_only_an_unexpected_errors_trace_reaches_the_terminal():
+    """raa run quietens the ingest run's ERROR events (a council's failure is told in words);
+    a step failing for another reason still shows its error and trace."""
+    import dagster as dg
+
+    from pipelines.run import _say_unexpected_errors
+
+    @dg.op
+    def council_refused():
+        raise dg.Failure(description="NTH submission s1 could not be loaded")
+
+    @dg.op
+    def warehouse_locked():
+        raise OSError("the warehouse file is locked")
+
+    @dg.job
+    def night():
+        council_refused()
+        warehouse_locked()
+
+    result = night.execute_in_process(raise_on_error=False)
+    said = []
+    _say_unexpected_errors(result, said.append)
+    assert len(said) == 1
+    assert said[0].startswith("warehouse_locked failed unexpectedly:")
+    assert "OSError: the warehouse file is locked" in said[0] and "Stack Trace" in said[0]
