@@ -328,6 +328,16 @@ def finance_tables(con, end: date) -> tuple[list[Table], str]:
            from marts.budget_variance where financial_year = ? and period_month = ?
            group by all order by council_code""", [year, month]
     ).fetchall()  # fmt: skip
+    # a pool borne locally counts each council's own ledger lines; lines naming none are spent
+    # too, and shown on their own row so the column adds up to the pools' spending
+    unassigned = con.execute(
+        """select sum(unassigned) from (
+               select any_value(pool_actual_ytd_gbp) - sum(actual_ytd_gbp) as unassigned
+               from marts.budget_variance where financial_year = ? and period_month = ?
+               group by cost_pool)""", [year, month]
+    ).fetchone()[0]  # fmt: skip
+    if unassigned:
+        variance.append(("(lines naming no council)", None, unassigned, unassigned))
     by_council = {c: [fmt(v, "gbp")] for c, v in contributions}
     for council, *money in variance:
         by_council.setdefault(council, [NONE]).extend(fmt(m, "gbp") for m in money)
