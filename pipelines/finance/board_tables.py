@@ -119,7 +119,19 @@ def board_tables() -> list[BoardTable]:
     ]  # fmt: skip
 
 
-BUDGET_VARIANCE_SQL = """
+NO_COUNCIL = "(lines naming no council)"
+# Spending on ledger lines naming no council, a row per pool, from `shown` (budget_variance rows
+# of one month): a pool borne locally counts each council's own lines, so lines naming none are
+# shown apart, and the spending still adds up to the pool's.
+NO_COUNCIL_LINES = f"""
+    select period_month, cost_pool, '{NO_COUNCIL}' as council_code,
+           null as budget_gbp, null as budget_ytd_gbp,
+           any_value(pool_actual_ytd_gbp) - sum(actual_ytd_gbp) as actual_ytd_gbp,
+           any_value(pool_actual_ytd_gbp) - sum(actual_ytd_gbp) as variance_ytd_gbp
+    from shown group by period_month, cost_pool
+    having any_value(pool_actual_ytd_gbp) <> sum(actual_ytd_gbp)"""
+
+BUDGET_VARIANCE_SQL = f"""
 with month as (
     -- the mart has every month; the latest with spending or income recorded
     select coalesce(max(period_month) filter (where pool_actual_month_gbp <> 0),
@@ -131,15 +143,7 @@ shown as (
     inner join month using (period_month)
     where financial_year = $year
 ),
-no_council as (
-    -- a pool borne locally counts each council's own lines; lines naming none are shown apart
-    select period_month, cost_pool, '(lines naming no council)' as council_code,
-           null as budget_gbp, null as budget_ytd_gbp,
-           any_value(pool_actual_ytd_gbp) - sum(actual_ytd_gbp) as actual_ytd_gbp,
-           any_value(pool_actual_ytd_gbp) - sum(actual_ytd_gbp) as variance_ytd_gbp
-    from shown group by period_month, cost_pool
-    having any_value(pool_actual_ytd_gbp) <> sum(actual_ytd_gbp)
-)
+no_council as ({NO_COUNCIL_LINES})
 select period_month, cost_pool, council_code, budget_gbp, budget_ytd_gbp, actual_ytd_gbp,
        variance_ytd_gbp
 from shown

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import jinja2
 
+from pipelines.finance.board_tables import NO_COUNCIL, NO_COUNCIL_LINES
 from pipelines.reports import charts
 from pipelines.reports.pdf import print_to_pdf
 from pipelines.settings import DBT_PROJECT_DIR
@@ -328,16 +329,14 @@ def finance_tables(con, end: date) -> tuple[list[Table], str]:
            from marts.budget_variance where financial_year = ? and period_month = ?
            group by all order by council_code""", [year, month]
     ).fetchall()  # fmt: skip
-    # a pool borne locally counts each council's own ledger lines; lines naming none are spent
-    # too, and shown on their own row so the column adds up to the pools' spending
     unassigned = con.execute(
-        """select sum(unassigned) from (
-               select any_value(pool_actual_ytd_gbp) - sum(actual_ytd_gbp) as unassigned
-               from marts.budget_variance where financial_year = ? and period_month = ?
-               group by cost_pool)""", [year, month]
+        f"""with shown as (select * from marts.budget_variance
+                           where financial_year = ? and period_month = ?),
+                no_council as ({NO_COUNCIL_LINES})
+            select sum(actual_ytd_gbp) from no_council""", [year, month]
     ).fetchone()[0]  # fmt: skip
     if unassigned:
-        variance.append(("(lines naming no council)", None, unassigned, unassigned))
+        variance.append((NO_COUNCIL, None, unassigned, unassigned))
     by_council = {c: [fmt(v, "gbp")] for c, v in contributions}
     for council, *money in variance:
         by_council.setdefault(council, [NONE]).extend(fmt(m, "gbp") for m in money)
