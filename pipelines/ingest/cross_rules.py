@@ -73,8 +73,9 @@ _FOSTER_CARE_MISMATCH = """
 # Each episode with the start of the child's next one (A.1: how periods of care are joined):
 # made once per batch, as `sent_episodes_with_next`, for the rules that read it.
 _WITH_NEXT_START = """
-    select e.part, e.file_name, e.source_row, e.accepted, e.dec, e.rec, lead(try_cast(e.decom as date)) over (
-        partition by e.part, e.child_id order by try_cast(e.decom as date)) as next_start
+    select e.part, e.file_name, e.source_row, e.accepted, e.dec, e.rec,
+           lead(try_cast(e.decom as date)) over (
+               partition by e.part, e.child_id order by try_cast(e.decom as date)) as next_start
     from sent_episodes e"""
 
 

@@ -55,30 +55,33 @@ def code_like_or_shape(values: pd.Series) -> pd.Series:
     """Values of an unprotected column as a report may repeat them: code-like ones as sent,
     others by their shape."""
     text = arrow_text(values)
-    pattern = _patterns(text)
-    code_like = pc.fill_null(pc.match_substring_regex(text, pattern(CODE_LIKE)), True)
+    ascii_only = _all_ascii(text)
+    code_like = pc.fill_null(pc.match_substring_regex(text, _pattern(CODE_LIKE, ascii_only)), True)
     if pc.all(code_like).as_py():
         return _as_objects(text)
-    return _as_objects(pc.if_else(code_like, text, _shaped(text)))
+    return _as_objects(pc.if_else(code_like, text, _shaped(text, ascii_only)))
 
 
 def shape(values: pd.Series) -> pd.Series:
     """Each text's shape (digits 9, letters A), cut to SHOWN_CHARACTERS; missing stays missing."""
-    return _as_objects(_shaped(arrow_text(values)))
+    text = arrow_text(values)
+    return _as_objects(_shaped(text, _all_ascii(text)))
 
 
-def _patterns(text: pa.Array):
-    """The patterns to use on `text`: their ASCII spelling when it is all ASCII."""
-    ascii_only = pc.all(pc.fill_null(pc.string_is_ascii(text), True)).as_py() is not False
-    return _ASCII.__getitem__ if ascii_only else lambda pattern: pattern
+def _all_ascii(text: pa.Array) -> bool:
+    return pc.all(pc.fill_null(pc.string_is_ascii(text), True)).as_py() is not False
 
 
-def _shaped(text: pa.Array) -> pa.Array:
+def _pattern(pattern: str, ascii_only: bool) -> str:
+    """The pattern's ASCII spelling for text all in ASCII."""
+    return _ASCII[pattern] if ascii_only else pattern
+
+
+def _shaped(text: pa.Array, ascii_only: bool) -> pa.Array:
     """Column-wise in Arrow: these run once per rule and column of every table validated, on a
     handful of values each time, where pandas' per-call cost was most of the work."""
-    pattern = _patterns(text)
-    shaped = pc.replace_substring_regex(text, pattern(_DIGIT), "9")
-    shaped = pc.replace_substring_regex(shaped, pattern(_LETTER), "A")
+    shaped = pc.replace_substring_regex(text, _pattern(_DIGIT, ascii_only), "9")
+    shaped = pc.replace_substring_regex(shaped, _pattern(_LETTER, ascii_only), "A")
     long = pc.greater(pc.utf8_length(shaped), SHOWN_CHARACTERS)
     cut = pc.binary_join_element_wise(
         pc.utf8_slice_codeunits(shaped, 0, SHOWN_CHARACTERS), "...", ""
