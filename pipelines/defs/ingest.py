@@ -124,7 +124,7 @@ def _ingest_asset(registry: Registry) -> dg.AssetsDefinition:
         for code in context.partition_keys:
             submission = latest_submission(settings.landing_dir, code)
             if submission is None:
-                context.log.warning(f"{code}: no submission in {settings.landing_dir}")
+                progress.warn(context, f"{code}: no submission in {settings.landing_dir}")
             else:
                 due.append((registry_now.get(code), submission))
         progress.report(context, f"loading {len(due)} submission(s) ...")

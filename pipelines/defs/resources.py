@@ -119,6 +119,13 @@ class ProgressReporter:
         if len(self._pending) >= self.BLOCK:
             self.flush(context)
 
+    def warn(self, context: dg.AssetExecutionContext, line: str) -> None:
+        """A warning: on the terminal at once (`raa run` shows no Dagster event of a load, as
+        its own lines say what each council's load did) and in the run log as a warning."""
+        if self._say is not None:
+            self._say(line)
+        context.log.warning(line)
+
     def flush(self, context: dg.AssetExecutionContext) -> None:
         if self._pending:
             context.log.info("\n".join(self._pending))

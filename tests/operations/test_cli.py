@@ -151,3 +151,23 @@ def test_only_an_unexpected_errors_trace_reaches_the_terminal():
     assert len(said) == 1
     assert said[0].startswith("warehouse_locked failed unexpectedly:")
     assert "OSError: the warehouse file is locked" in said[0] and "Stack Trace" in said[0]
+
+
+def test_a_council_with_no_submission_is_said_on_the_terminal(tmp_path, monkeypatch):
+    """raa run quietens the ingest run's Dagster events, so the load says this itself."""
+    import dagster as dg
+
+    from pipelines.definitions import INGEST_JOB, build_definitions
+    from pipelines.defs.resources import ProgressReporter
+    from pipelines.settings import Settings
+
+    monkeypatch.setenv("RAA_LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.setenv("RAA_WAREHOUSE_DIR", str(tmp_path / "warehouse"))
+    settings = Settings.from_env(pseudonym_key="k")
+    (settings.landing_dir / "NTH").mkdir(parents=True)
+    said: list[str] = []
+    job = build_definitions(settings).resolve_job_def(INGEST_JOB)
+    with dg.instance_for_test() as instance:
+        job.execute_in_process(instance=instance, partition_key="NTH", raise_on_error=False,
+                               resources={"progress": ProgressReporter(said.append)})  # fmt: skip
+    assert f"NTH: no submission in {settings.landing_dir}" in said
