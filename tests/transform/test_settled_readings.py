@@ -30,6 +30,23 @@ K10 (council STH) entered care 2019-12-31, placement order 2020-03-31, never pla
     12 months since the order are reached on 2021-03-31, 18 on 2021-09-30; 18 months since
     entering care on 2021-06-30. So waiting 12+ since order from the quarter ending 2021-03-31,
     18+ since entering care from the one ending 2021-06-30, 18+ since order from 2021-09-30.
+K11 two matches, the first not with the foster carers (FOSTER_CARE 0, placed A6 2018-10-01,
+    disrupted 2019-01-01 back to foster care, RNE P), the second with them (FOSTER_CARE 1, A5
+    from 2019-05-01, RNE L, adopted 2019-12-01). The adoption's match is the latest, so A10 steps
+    back from 2019-05-01 to the 2019-01-01 episode (RNE P: a new carer, so no further):
+    A10 = 2018-01-01 -> 2019-01-01 = 365; A1 = 365 + 31 + 28 + 31 + 30 = 485;
+    A2 = order 2018-06-01 -> match 2019-04-01 = 30 + 31 + 31 + 30 + 31 + 30 + 31 + 31 + 28 + 31
+    = 304.
+K12 K11 the other way round: the first match with the foster carers (FOSTER_CARE 1, A5 from
+    2018-10-01, RNE L) disrupts; the second (FOSTER_CARE 0) moves in with new adopters (A6 from
+    2019-05-01, RNE P). Not a foster-carer adoption: A10 = A1 = 485; A2 = 304.
+K13 adopted on 31 March 2022, the last day of the 2019-22 window and the as-of date itself:
+    entered care 2021-04-01, order 2021-05-01, matched 2021-06-01, moved in 2021-07-01:
+    A1 = A10 = 30 + 31 + 30 = 91; A2 = 31. The window is complete (it ends on the as-of date,
+    not after it) and counts K13. NTH's 2019-22 cohort is K2, K5, K8, K11, K12 and K13:
+    A1 = (214 + 151 + 396 + 485 + 485 + 91) / 6 = 1822 / 6; A10 = (214 + 151 + 0 + 365 + 485
+    + 91) / 6 = 1306 / 6; A2 over the five with a match after an order (K5 was never matched):
+    (61 + 151 + 304 + 304 + 31) / 5 = 851 / 5 (K2: order 2018-09-01 -> match 2018-11-01 = 61).
 """
 
 from __future__ import annotations
@@ -48,7 +65,7 @@ COUNCILS = [
 ]
 CHILDREN = [
     ("NTH", k, "M", "2018-01-01", "WBRI", None)
-    for k in ("K1", "K2", "K3", "K5", "K6", "K7", "K8", "K9")
+    for k in ("K1", "K2", "K3", "K5", "K6", "K7", "K8", "K9", "K11", "K12", "K13")
 ] + [("STH", "K10", "F", "2018-01-01", "WBRI", None)]
 EPISODES = [
     ("NTH", "K1", "2020-01-01", "S", "C2", "N1", "U6", "2020-03-01", "X1"),
@@ -75,6 +92,19 @@ EPISODES = [
     ("NTH", "K9", "2017-03-01", "L", "C2", "N1", "U5", "2017-10-01", "X1"),
     ("NTH", "K9", "2017-10-01", "L", "E1", "N1", "U5", "2018-04-01", "X1"),
     ("NTH", "K9", "2018-04-01", "L", "E1", "N1", "A5", "2018-12-01", "E11"),
+    ("NTH", "K11", "2018-01-01", "S", "C2", "N1", "U5", "2018-06-01", "X1"),
+    ("NTH", "K11", "2018-06-01", "L", "E1", "N1", "U5", "2018-10-01", "X1"),
+    ("NTH", "K11", "2018-10-01", "P", "E1", "N1", "A6", "2019-01-01", "X1"),
+    ("NTH", "K11", "2019-01-01", "P", "E1", "N1", "U5", "2019-05-01", "X1"),
+    ("NTH", "K11", "2019-05-01", "L", "E1", "N1", "A5", "2019-12-01", "E11"),
+    ("NTH", "K12", "2018-01-01", "S", "C2", "N1", "U5", "2018-06-01", "X1"),
+    ("NTH", "K12", "2018-06-01", "L", "E1", "N1", "U5", "2018-10-01", "X1"),
+    ("NTH", "K12", "2018-10-01", "L", "E1", "N1", "A5", "2019-01-01", "X1"),
+    ("NTH", "K12", "2019-01-01", "P", "E1", "N1", "U4", "2019-05-01", "X1"),
+    ("NTH", "K12", "2019-05-01", "P", "E1", "N1", "A6", "2019-12-01", "E11"),
+    ("NTH", "K13", "2021-04-01", "S", "C2", "N1", "U6", "2021-05-01", "X1"),
+    ("NTH", "K13", "2021-05-01", "L", "E1", "N1", "U6", "2021-07-01", "X1"),
+    ("NTH", "K13", "2021-07-01", "P", "E1", "N1", "A6", "2022-03-31", "E11"),
     ("STH", "K10", "2019-12-31", "S", "C2", "N1", "U6", "2020-03-31", "X1"),
     ("STH", "K10", "2020-03-31", "L", "E1", "N1", "U6", None, None),
 ]
@@ -86,6 +116,9 @@ DECISIONS = [
     ("NTH", "K7", "2019-05-01", None, None, 1),
     ("NTH", "K8", "2018-06-01", None, None, 0),
     ("NTH", "K9", "2017-06-01", None, None, 0),
+    ("NTH", "K11", "2018-05-01", None, None, 0),
+    ("NTH", "K12", "2018-05-01", None, None, 0),
+    ("NTH", "K13", "2021-04-15", None, None, 2),
     ("STH", "K10", "2020-02-15", None, None, 2),
 ]
 MATCHES = [
@@ -96,6 +129,11 @@ MATCHES = [
     ("NTH", "K7", "2019-04-01", "2019-09-01", "0", "RAA", None, None),
     ("NTH", "K8", "2018-06-01", "2019-03-01", "1", "RAA", None, None),
     ("NTH", "K9", "2017-06-01", "2018-03-01", "1", "RAA", None, None),
+    ("NTH", "K11", "2018-05-01", "2018-09-01", "0", "RAA", None, None),
+    ("NTH", "K11", "2018-05-01", "2019-04-01", "1", "RAA", None, None),
+    ("NTH", "K12", "2018-05-01", "2018-09-01", "1", "RAA", None, None),
+    ("NTH", "K12", "2018-05-01", "2019-04-01", "0", "RAA", None, None),
+    ("NTH", "K13", "2021-04-15", "2021-06-01", "0", "RAA", None, None),
 ]
 
 
@@ -194,3 +232,18 @@ def test_waiting_months_reached_at_the_end_of_a_shorter_month(
                      " from marts.raa_quarterly where council_code = 'STH' and quarter_start = ?",
                      dt.date.fromisoformat(quarter)) == (
         1, twelve_since_order, eighteen_since_care, eighteen_since_order)  # fmt: skip
+
+
+@pytest.mark.parametrize(("child", "a10"), [("K11", 365), ("K12", 485)])
+def test_the_adoptions_own_match_says_whether_foster_carers_adopted(edges, child, a10):
+    assert edges.rows("select foster_carer_adoption, a1_days, a10_days, a2_days"
+                      " from star.fct_adoption_journeys where child_key = ?", child) == [
+        (child == "K11", 485, a10, 304)]  # fmt: skip
+
+
+def test_a_window_ending_on_the_as_of_date_is_complete_and_counts_its_last_day(edges):
+    row = edges.one("select is_partial, partial_as_of, children_adopted, a1_mean_days,"
+                    " a10_mean_days, a2_children, a2_mean_days from marts.scorecard_timeliness"
+                    " where council_code = 'NTH' and window_label = '2019-22'")  # fmt: skip
+    assert row == (False, None, 6, pytest.approx(1822 / 6), pytest.approx(1306 / 6), 5,
+                   pytest.approx(851 / 5))  # fmt: skip
