@@ -27,10 +27,18 @@ class Council:
     role: str = "partner"
     hub: str | None = None
     contact: str | None = None
+    # Membership of the partnership: first and last day (None = a founding partner / still in).
+    joined: dt.date | None = None
+    left: dt.date | None = None
 
     @property
     def is_partner(self) -> bool:
         return self.role == "partner"
+
+    def is_member_on(self, day: dt.date) -> bool:
+        return (self.joined is None or self.joined <= day) and (
+            self.left is None or day <= self.left
+        )
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,10 @@ def load_registry(path: Path) -> Registry:
         role = entry.get("role", "partner")
         if role not in ROLES:
             raise RegistryError(f"{path}: council {code} has role {role!r}; use one of {ROLES}")
+        joined = _date(path, f"council {code}", "joined", entry.get("joined"))
+        left = _date(path, f"council {code}", "left", entry.get("left"))
+        if joined and left and left < joined:
+            raise RegistryError(f"{path}: council {code} left ({left}) before it joined ({joined})")
         councils.append(
             Council(
                 code=code,
@@ -88,6 +100,8 @@ def load_registry(path: Path) -> Registry:
                 role=role,
                 hub=entry.get("hub"),
                 contact=entry.get("contact"),
+                joined=joined,
+                left=left,
             )
         )
     codes = [c.code for c in councils]
@@ -99,13 +113,13 @@ def load_registry(path: Path) -> Registry:
         partnership_code=partnership.get("code", "REGION"),
         partnership_name=partnership.get("name", "Regional Adoption Partnership"),
         councils=tuple(councils),
-        partnership_launched=_launch_date(path, partnership.get("launched")),
+        partnership_launched=_date(path, "partnership", "launched", partnership.get("launched")),
     )
 
 
-def _launch_date(path: Path, value: object) -> dt.date | None:
-    """`launched:` as YAML reads it: a date (2020-11-01), or nothing."""
-    if value is None:
+def _date(path: Path, owner: str, key: str, value: object) -> dt.date | None:
+    """A date as YAML reads it (2020-11-01), or nothing."""
+    if value is None or value == "":
         return None
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
@@ -113,5 +127,5 @@ def _launch_date(path: Path, value: object) -> dt.date | None:
         return dt.date.fromisoformat(str(value))
     except ValueError:
         raise RegistryError(
-            f"{path}: partnership 'launched: {value}' is not a date; write it as 2020-11-01"
+            f"{path}: {owner} '{key}: {value}' is not a date; write it as 2020-11-01"
         ) from None

@@ -89,6 +89,9 @@ def _parse_version(
     if lag not in (0, 1):
         problems.append(f"{label}: demand_lag_years must be 0 or 1, not {lag!r}")
     partners = _partners(entry.get("partners"), label, registry, problems)
+    if start:
+        named = entry.get("partners") is not None
+        partners = _members_throughout(partners, named, (start, end), label, registry, problems)
     pools = _pools(entry.get("pools"), label, problems)
     drivers = _drivers(entry.get("drivers"), label, problems)
     base_weight, base_shares = _base_share(entry.get("base_share"), label, partners, problems)
@@ -153,6 +156,58 @@ def _partners(value: Any, label: str, registry: Registry, problems: list[str]) -
     for code in value:
         _check_partner(str(code), label, registry, problems)
     return tuple(str(c) for c in value)
+
+
+def _members_throughout(
+    partners: tuple[str, ...],
+    named: bool,
+    in_force: tuple[dt.date, dt.date | None],
+    label: str,
+    registry: Registry,
+    problems: list[str],
+) -> tuple[str, ...]:
+    """The partners that were members when the version came into force; a problem for each
+    partner whose membership starts or ends while the version is in force. A version applies
+    to the same councils throughout, so a council joining or leaving needs a version of its own
+    (the partners agree one): otherwise years before a council joined would be apportioned to
+    it, or a council would go on paying after it left. That also keeps a council added to the
+    registry (with its `joined` date) from rewriting years already closed. Councils that were
+    not members at all while it was in force are left out of a default list, and refused from
+    a list of `partners` the version names."""
+    start, end = in_force
+    span = f"{start}..{end or 'open-ended'}"
+    members = []
+    for code in partners:
+        council = registry.get(code) if code in registry.codes else None
+        if council is None or council.is_member_on(start):
+            members.append(code)
+            if council and council.left and (end is None or council.left < end):
+                problems.append(
+                    f"{label} ({span}): council {code} left the partnership on {council.left}, "
+                    f"while this version is in force; end the version on {council.left} or "
+                    f"earlier and add a version from {council.left + dt.timedelta(days=1)} "
+                    f"without {code}, so that {code} pays nothing after it left"
+                )
+            continue
+        if council.joined and council.joined > start and (end is None or council.joined <= end):
+            problems.append(
+                f"{label} ({span}): council {code} joined the partnership on {council.joined}, "
+                f"while this version is in force; end the version on "
+                f"{council.joined - dt.timedelta(days=1)} and add a version from "
+                f"{council.joined} that includes {code}, so that years before it joined are "
+                f"not apportioned to it"
+            )
+        elif named:
+            problems.append(
+                f"{label} ({span}) names council {code} as a partner, but the council registry "
+                f"has it a member only {council.joined or 'from the start'}.."
+                f"{council.left or 'now'}"
+            )
+    if partners and not members:
+        problems.append(
+            f"{label} ({span}): no partner council was a member when it came into force"
+        )
+    return tuple(members)
 
 
 def _check_partner(code: str, label: str, registry: Registry, problems: list[str]) -> bool:

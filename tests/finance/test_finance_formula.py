@@ -3,7 +3,9 @@ with a message that names the problem."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,7 +15,7 @@ import yaml
 
 from pipelines.finance.formula import FormulaError, load_formula, parse_formula
 from pipelines.finance.formula import write_formula_tables as write_tables
-from pipelines.registry import load_registry
+from pipelines.registry import Council, Registry, load_registry
 from pipelines.settings import PROJECT_ROOT
 
 
@@ -207,3 +209,70 @@ def test_formula_tables_written_to_reference_schema(tmp_path: Path, valid_formul
         "where version_id = 'v2022'"
     ).fetchone()
     assert row == (None, Decimal("0.05"))
+
+
+def _with_membership(registry, code, **dates):
+    councils = tuple(replace(c, **dates) if c.code == code else c for c in registry.councils)
+    return replace(registry, councils=councils)
+
+
+def test_a_council_that_joined_later_bears_no_share_of_earlier_versions(valid_formula, registry):
+    """DDD joins on 2022-04-01, the day v2022 starts: v2019 (2019-22, years already closed)
+    keeps its three partners and equal base shares of a third; v2022 has four."""
+    joined = Registry(
+        registry.partnership_code, registry.partnership_name,
+        (*registry.councils, Council("DDD", "Council D", "ssda903", joined=dt.date(2022, 4, 1))),
+    )  # fmt: skip
+    valid_formula["versions"][0]["base_share"] = {"weight": 0.1, "shares": "equal"}
+    valid_formula["versions"][0]["drivers"]["adm_decisions"]["weight"] = 0.4
+    valid_formula["versions"][1]["base_share"]["shares"] = "equal"
+    formula = parse_formula(valid_formula, joined)
+    assert formula.get("v2019").partners == ("AAA", "BBB", "CCC")
+    assert formula.get("v2019").base_shares == pytest.approx(
+        dict.fromkeys(("AAA", "BBB", "CCC"), 1 / 3)
+    )
+    assert formula.get("v2022").partners == ("AAA", "BBB", "CCC", "DDD")
+
+
+def test_a_council_joining_while_a_version_is_in_force_is_refused(valid_formula, registry):
+    joined = Registry(
+        registry.partnership_code, registry.partnership_name,
+        (*registry.councils, Council("DDD", "Council D", "ssda903", joined=dt.date(2025, 4, 1))),
+    )  # fmt: skip
+    message = refused(valid_formula, joined)
+    assert (
+        "version 'v2022' (2022-04-01..open-ended): council DDD joined the partnership on "
+        "2025-04-01, while this version is in force; end the version on 2025-03-31 and add a "
+        "version from 2025-04-01 that includes DDD" in message
+    )
+    assert "v2019" not in message
+
+
+def test_a_council_leaving_while_a_version_is_in_force_is_refused(valid_formula, registry):
+    left = _with_membership(registry, "CCC", left=dt.date(2024, 3, 31))
+    message = refused(valid_formula, left)
+    assert (
+        "version 'v2022' (2022-04-01..open-ended): council CCC left the partnership on "
+        "2024-03-31, while this version is in force; end the version on 2024-03-31 or earlier "
+        "and add a version from 2024-04-01 without CCC" in message
+    )
+    valid_formula["versions"][1]["effective_to"] = "2024-03-31"
+    valid_formula["versions"][1]["base_share"]["shares"] = "equal"
+    valid_formula["versions"].append(
+        {**copy.deepcopy(valid_formula["versions"][1]), "id": "v2024",
+         "effective_from": "2024-04-01", "effective_to": None}
+    )  # fmt: skip
+    formula = parse_formula(valid_formula, left)
+    assert formula.get("v2022").partners == ("AAA", "BBB", "CCC")
+    assert formula.get("v2024").partners == ("AAA", "BBB")
+    assert formula.get("v2024").base_shares == pytest.approx({"AAA": 0.5, "BBB": 0.5})
+
+
+def test_a_named_partner_that_was_not_a_member_is_refused(valid_formula, registry):
+    left = _with_membership(registry, "CCC", left=dt.date(2020, 3, 31))
+    valid_formula["versions"][1]["partners"] = ["AAA", "BBB", "CCC"]
+    assert (
+        "version 'v2022' (2022-04-01..open-ended) names council CCC as a partner, but the "
+        "council registry has it a member only from the start..2020-03-31"
+        in refused(valid_formula, left)
+    )
