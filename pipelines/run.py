@@ -9,7 +9,9 @@ instance (DAGSTER_HOME), so they show in the UI. A failed run emails the operato
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -55,10 +57,11 @@ def dagster_instance() -> dg.DagsterInstance:
 
 # The full event log is in the Dagster instance (make ui); the terminal shows warnings and errors.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-# A council whose submission fails is told in plain words by the progress lines (and in its
-# feedback report and alert); Dagster's ERROR events would repeat it with a stack trace. Only
-# an unexpected error's trace is shown (_say_unexpected_errors); `-v` shows every event.
-QUIET_INGEST = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+# Without -v the terminal shows neither: a council whose submission fails is told in plain
+# words by the progress lines (and in its feedback report and alert), the build's warnings and
+# failures by _say_build_problems; Dagster's ERROR events would repeat them with stack traces.
+# Only an unexpected error's trace is shown (_say_unexpected_errors).
+PLAIN_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def _alert_on_failure(result, job: str, councils: list[str], alerts: AlertResource) -> None:
@@ -127,7 +130,7 @@ def run_pipeline(
         wait_for_other_writers(instance, say)
         started = time.perf_counter()
         result = ingest_job.execute_in_process(
-            instance=instance, raise_on_error=False, run_config=QUIET if verbose else QUIET_INGEST,
+            instance=instance, raise_on_error=False, run_config=QUIET if verbose else PLAIN_CONSOLE,
             resources={**(resources or {}), "progress": ProgressReporter(say)},
             tags={RANGE_START: block[0], RANGE_END: block[-1]},
         )  # fmt: skip
@@ -150,8 +153,11 @@ def run_pipeline(
         contextlib.redirect_stdout(sink),
     ):
         built = defs.resolve_job_def(TRANSFORM_JOB).execute_in_process(
-            instance=instance, raise_on_error=False, run_config=QUIET, resources=resources
-        )
+            instance=instance, raise_on_error=False, run_config=QUIET if verbose else PLAIN_CONSOLE,
+            resources=resources,
+        )  # fmt: skip
+    if not verbose:
+        _say_build_problems(instance, built, say)
     _alert_on_failure(built, TRANSFORM_JOB, [], alerts)
     state = "built and published" if built.success else "FAILED"
     held = _withheld(settings, built.run_id) if built.success else {}
@@ -173,13 +179,72 @@ def _withheld(settings: Settings, run_id: str) -> dict[str, str]:
         con.close()
 
 
-def _say_unexpected_errors(result: dg.ExecuteInProcessResult, say: Callable[[str], None]) -> None:
-    """A step that failed for another reason than a council's submission (a dg.Failure): its
-    error and stack trace, as Dagster would have logged them."""
+EXPECTED_ERRORS = ("Failure",)
+
+
+def _say_unexpected_errors(
+    result: dg.ExecuteInProcessResult,
+    say: Callable[[str], None],
+    expected: tuple[str, ...] = EXPECTED_ERRORS,
+) -> None:
+    """A step that failed for another reason than one foreseen (a dg.Failure, which says why in
+    words): its error and stack trace, as Dagster would have logged them."""
     for event in result.get_step_failure_events():
         error = event.step_failure_data.error
-        if error is not None and error.cls_name != "Failure":
+        if error is not None and error.cls_name not in expected:
             say(f"{event.step_key} failed unexpectedly:\n{error.to_string()}")
+
+
+def _say_build_problems(
+    instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult, say: Callable[[str], None]
+) -> None:
+    """The build run's warnings and errors, one plain line each (a council withheld, a stale
+    council, the release gate's refusal, a dbt model that failed), and a failed step's reason;
+    a stack trace only for an error nobody anticipated. Dagster's console lines would repeat
+    them with run ids and traces (`raa run -v` shows them; the UI keeps them all)."""
+    failures = result.get_step_failure_events()
+    reasons = [_failure_reason(event) for event in failures]
+    for entry in instance.all_logs(result.run_id):
+        level = entry.level if isinstance(entry.level, int) else logging.getLevelName(entry.level)
+        if entry.dagster_event is not None or not isinstance(level, int) or level < logging.WARNING:
+            continue
+        if entry.user_message.startswith("Dependencies for step"):
+            continue  # a step skipped because one before it failed: that one says why
+        if not any(entry.user_message in (reason or "") for reason in reasons):
+            say(f"{'warning' if level == logging.WARNING else 'error'}: {entry.user_message}")
+    for event, reason in zip(failures, reasons, strict=True):
+        if reason is not None:
+            say(f"{event.step_key} failed: {reason}")
+    _say_unexpected_errors(result, say, expected=(*EXPECTED_ERRORS, "DagsterDbtCliRuntimeError"))
+
+
+def _failure_reason(event: dg.DagsterEvent) -> str | None:
+    """A Failure's description, or the first line of dbt's error (its log is in the run's dbt
+    target folder); None for an error nobody anticipated."""
+    data = event.step_failure_data
+    if data.error is not None and data.error.cls_name == "DagsterDbtCliRuntimeError":
+        return _dbt_reason(data.user_failure_data.description if data.user_failure_data else "")
+    if data.user_failure_data is not None:
+        return data.user_failure_data.description
+    return None
+
+
+DBT_PROGRESS_LINE = re.compile(r"\d+ of \d+ ")  # "67 of 175 ERROR creating ... [ERROR in 0.2s]"
+DBT_ERROR_LINES = 3  # "Runtime Error in model x", the database's error, its hint
+
+
+def _dbt_reason(description: str) -> str:
+    """dagster-dbt's error, which quotes the whole dbt command, as the errors dbt reported and
+    where its log is."""
+    log = re.search(r"view the dbt debug log: (\S+?)\.?$", description, flags=re.MULTILINE)
+    _, _, errors = description.partition("Errors parsed from dbt logs:")
+    lines = []
+    for block in errors.split("\n\n"):
+        said = [line.strip() for line in block.strip().splitlines() if line.strip()]
+        if said and not DBT_PROGRESS_LINE.match(said[0]):
+            lines += [f"  {line}" for line in said[:DBT_ERROR_LINES]]
+    where = f" (dbt's log: {log.group(1)})" if log else ""
+    return "\n".join([f"dbt build failed{where}", *lines])
 
 
 def _failed_councils(result: dg.ExecuteInProcessResult, block: list[str]) -> set[str]:

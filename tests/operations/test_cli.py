@@ -153,6 +153,70 @@ def test_only_an_unexpected_errors_trace_reaches_the_terminal():
     assert "OSError: the warehouse file is locked" in said[0] and "Stack Trace" in said[0]
 
 
+def test_the_build_says_its_warnings_and_failures_in_plain_lines():
+    """raa run quietens the build run's Dagster events too: each warning or error the build
+    logged is one line, a failed step says its reason once (not again as the error it logged
+    first), dbt's failure is its first line, and only an unexpected error brings a trace."""
+    import dagster as dg
+    from dagster_dbt.errors import DagsterDbtCliRuntimeError
+
+    from pipelines.run import _say_build_problems
+
+    @dg.op
+    def transform(context):
+        context.log.warning("withholding KIL: their data breaks unique_fct_episodes_key")
+        context.log.info("not said: information only")
+
+    @dg.op
+    def dbt_models(context):
+        context.log.error("no council withheld: a model failed to build, not a test: fct_x")
+        raise DagsterDbtCliRuntimeError(
+            description="The dbt CLI process with command\n\n`dbt build --vars {...}`\n\nfailed with"
+            " exit code `1`. Check the stdout in the Dagster compute logs for the full information"
+            " about the error, or view the dbt debug log: /w/target/dbt.log.\n\nErrors parsed from"
+            " dbt logs:\n\n67 of 175 ERROR creating sql table model star.fct_x [ERROR in 0.2s]"
+            "\n\nRuntime Error in model fct_x (models/star/fct_x.sql)\n  Binder Error"
+            "\n\nFailure in test unique_fct_x_key (models/star/_star.yml)"
+        )
+
+    @dg.op
+    def gate(context):
+        context.log.error("The release gate refused the build: 2 expectations failed.")
+        raise dg.Failure(description="The release gate refused the build: 2 expectations "
+                         "failed. Data Docs: x/index.html.")  # fmt: skip
+
+    @dg.op
+    def publish():
+        raise OSError("disk full")
+
+    @dg.job
+    def build():
+        transform()
+        dbt_models()
+        gate()
+        publish()
+
+    instance = dg.DagsterInstance.ephemeral()
+    result = build.execute_in_process(instance=instance, raise_on_error=False)
+    said = []
+    _say_build_problems(instance, result, said.append)
+    assert sorted(said[:4]) == sorted(
+        [
+            "warning: withholding KIL: their data breaks unique_fct_episodes_key",
+            "error: no council withheld: a model failed to build, not a test: fct_x",
+            "dbt_models failed: dbt build failed (dbt's log: /w/target/dbt.log)\n"
+            "  Runtime Error in model fct_x (models/star/fct_x.sql)\n"
+            "  Binder Error\n"
+            "  Failure in test unique_fct_x_key (models/star/_star.yml)",
+            "gate failed: The release gate refused the build: 2 expectations failed. Data Docs: "
+            "x/index.html.",
+        ]
+    )
+    assert len(said) == 5 and said[4].startswith("publish failed unexpectedly:")
+    assert "OSError: disk full" in said[4] and "Stack Trace" in said[4]
+    assert sum("Stack Trace" in line for line in said) == 1
+
+
 def test_a_council_with_no_submission_is_said_on_the_terminal(tmp_path, monkeypatch):
     """raa run quietens the ingest run's Dagster events, so the load says this itself."""
     import dagster as dg
