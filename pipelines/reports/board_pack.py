@@ -149,6 +149,17 @@ def rag(days: Cell, threshold: int, england: Cell = (None, False)) -> str:
     return "Red"
 
 
+def england_windows(con, window_end: date) -> dict[str, str]:
+    """The window each England figure beside the scorecard's window comes from ("none" when
+    England published none up to it)."""
+    labels = con.execute(
+        "select any_value(england_a1_window_label), any_value(england_a10_window_label), "
+        "any_value(england_a2_window_label) from marts.scorecard_timeliness "
+        "where window_years = 3 and window_end = ?", [window_end]
+    ).fetchone()  # fmt: skip
+    return {key: label or "none" for key, label in zip(("a1", "a10", "a2"), labels, strict=True)}
+
+
 def scorecard_tables(con, quarter_end: date, partnership: str) -> list[Table]:
     window = con.execute(
         "select max(window_end) from marts.scorecard_timeliness "
@@ -159,23 +170,27 @@ def scorecard_tables(con, quarter_end: date, partnership: str) -> list[Table]:
     thresholds = latest_thresholds()
     columns = [("council_code", "text"), ("window_label", "text"), ("children_adopted", "count"),
                ("a1_mean_days", "days"), ("a10_mean_days", "days"), ("a2_mean_days", "days"),
-               ("a3_share", "share"), ("england_a10_mean_days", "days"),
-               ("england_a2_mean_days", "days")]  # fmt: skip
+               ("a3_share", "share"), ("england_a1_mean_days", "days"),
+               ("england_a10_mean_days", "days"), ("england_a2_mean_days", "days")]  # fmt: skip
     cells = fetch(con, "scorecard_timeliness", columns, "window_years = 3 and window_end = ?",
                   [window], partnership)  # fmt: skip
     rows = shown(cells, kinds(columns))
     a1, a2 = thresholds["A1"], thresholds["A2"]
     for row, cell in zip(rows, cells, strict=True):
-        row.insert(4, rag(cell[3], a1[0]))
-        row.insert(7, rag(cell[5], a2[0], cell[8]))
+        row.insert(4, rag(cell[3], a1[0], cell[7]))
+        row.insert(7, rag(cell[5], a2[0], cell[9]))
     label = rows[0][1] if rows else ""
+    england = england_windows(con, window)
     scorecard = Table(
         "scorecard", f"Adoption scorecard over three years: {label}",
         f"Mean days per child adopted in the window (pooled, not a mean of means). RAG: green "
         f"meets the DfE threshold (A1 {a1[0]} days, A2 {a2[0]} days, {a1[1]}); amber misses it "
-        "but is no worse than England; red is worse than both. A3: moved in within 14 months.",
+        "but is no worse than England; red is worse than both. A3: moved in within 14 months. "
+        "England: the latest published England figure for a window up to this one (its window "
+        "in brackets).",
         ["Council", "Window", "Adopted", "A1 days", "A1 RAG", "A10 days", "A2 days", "A2 RAG",
-         "A3 within 14 months", "England A10", "England A2"],
+         "A3 within 14 months", f"England A1 ({england['a1']})",
+         f"England A10 ({england['a10']})", f"England A2 ({england['a2']})"],
         rows,
     )  # fmt: skip
     trend = con.execute(

@@ -171,6 +171,31 @@ def test_every_figure_equals_its_mart(region, pack, quarter):
     assert finance == {c: fmt(v, "gbp") for c, v in contributions.items()}
 
 
+def test_the_scorecard_rags_a1_and_a2_against_england_and_names_englands_windows(region, pack):
+    """Amber (misses the threshold, no worse than England) is reachable for A1 as for A2: each
+    RAG is judged against the England figure shown beside it, whose window heads its column."""
+    from pipelines.reports.board_pack import latest_thresholds, rag
+
+    tables = Tables()
+    tables.feed(pack[0].read_text())
+    header, *rows = tables.tables["scorecard"]
+    window = rows[0][1]
+    with duckdb.connect(str(published_database(region.settings.published_dir)),
+                        read_only=True) as con:  # fmt: skip
+        marts = {r[0]: r[1:] for r in con.execute(
+            """select council_code, a1_mean_days, a2_mean_days, england_a1_mean_days,
+                      england_a2_mean_days, england_a1_window_label, england_a2_window_label
+               from marts.scorecard_timeliness where window_years = 3 and window_label = ?""",
+            [window]).fetchall()}  # fmt: skip
+    a1_window, a2_window = next(iter(marts.values()))[4:6]
+    assert f"England A1 ({a1_window})" in header and f"England A2 ({a2_window})" in header
+    thresholds = latest_thresholds()
+    for row in rows:
+        a1, a2, england_a1, england_a2, *_ = marts[row[0]]
+        assert row[4] == rag((a1, False), thresholds["A1"][0], (england_a1, False)), row
+        assert row[7] == rag((a2, False), thresholds["A2"][0], (england_a2, False)), row
+
+
 def test_a_malformed_or_unknown_quarter_is_one_line(region, capsys, monkeypatch):
     monkeypatch.setenv("RAA_WAREHOUSE_DIR", str(region.settings.warehouse_dir))
     assert main(["report", "board", "--quarter", "2025-Q2"]) == 2
