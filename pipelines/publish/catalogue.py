@@ -56,11 +56,13 @@ AGGREGATE_MARTS: dict[str, DisclosureRule] = {
     "adopter_pipeline": DisclosureRule(
         counts=("enquiries", "registrations", "stage1_starts", "stage2_starts", "approvals",
                 "early_permanence_approvals", "matches", "withdrawals",
-                "approved_households_waiting"),
+                "approved_households_waiting", "approvals_with_registration",
+                "approved_within_6_months", "households_approved", "matched_within_3_months"),
         derived={
-            "registration_to_approval_mean_days": ("approvals",),
-            "approved_within_6_months_share": ("approvals",),
-            "matched_within_3_months_share": ("approvals", "matches"),
+            "registration_to_approval_mean_days": ("approvals_with_registration",),
+            "approved_within_6_months_share": ("approved_within_6_months",
+                                               "approvals_with_registration"),
+            "matched_within_3_months_share": ("matched_within_3_months", "households_approved"),
         },
         cell_group=("quarter_start",),
     ),

@@ -89,6 +89,45 @@ def test_small_counts_are_withheld_and_flagged_but_kept_internally(region):
     assert small > 0 and withheld >= small
 
 
+# Each published share: its numerator and denominator (published counts).
+SHARES = {
+    "scorecard_timeliness": {"a3_share": ("a3_children_within_14_months", "children_adopted")},
+    "adopter_pipeline": {
+        "approved_within_6_months_share": ("approved_within_6_months",
+                                           "approvals_with_registration"),
+        "matched_within_3_months_share": ("matched_within_3_months", "households_approved"),
+    },
+    "placement_sufficiency": {
+        "in_region_share": ("placed_in_region", "placed_in_region + placed_interagency"),
+    },
+    "priority_children": {
+        f"{name}_share": (name, "children_adopted")
+        for name in ("aged_5_plus", "sibling_group_placed_together", "ethnicity_other_than_wbri",
+                     "disabled", "any_priority")
+    },
+}  # fmt: skip
+
+
+def test_a_shown_share_gives_away_no_withheld_count(region):
+    """A share times its base is a count: it is shown only beside that count, itself shown
+    (so never 1-5). An approvals-within-6-months share of 0.444 of 9 approvals was 4 households
+    while the count had no column of its own to withhold."""
+    shares = {(mart, column) for mart, rule in AGGREGATE_MARTS.items()
+              for column in rule.derived if column.endswith("_share")}  # fmt: skip
+    assert shares == {(mart, column) for mart, columns in SHARES.items() for column in columns}
+    published = region.settings.published_dir / "raa.duckdb"
+    with duckdb.connect(str(published), read_only=True) as pub:
+        for mart, columns in SHARES.items():
+            for share, (numerator, denominator) in columns.items():
+                shown, gives_away = pub.execute(
+                    f"""select count(*), count(*) filter (where {numerator} is null
+                               or {numerator} between 1 and 5
+                               or round({share} * ({denominator})) <> {numerator})
+                        from marts.{mart} where {share} is not null"""
+                ).fetchone()  # fmt: skip
+                assert shown > 0 and gives_away == 0, (mart, share)
+
+
 def test_money_tables_are_published_as_they_are(region):
     with duckdb.connect(str(region.settings.database), read_only=True) as work:
         exact = work.execute(

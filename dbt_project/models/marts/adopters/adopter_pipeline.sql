@@ -150,10 +150,16 @@ final as (
         cast(event_counts.matches as integer) as matches,
         cast(event_counts.withdrawals as integer) as withdrawals,
         cast(approval_cohort.registration_to_approval_mean_days as double) as registration_to_approval_mean_days,
+        -- each share's numerator and denominator are published counts, so disclosure control
+        -- withholds a share whose households number 1-5 with them
+        cast(coalesce(approval_cohort.approvals_with_registration, 0) as integer) as approvals_with_registration,
+        cast(coalesce(approval_cohort.approved_within_6_months, 0) as integer) as approved_within_6_months,
         cast(
             approval_cohort.approved_within_6_months / nullif(approval_cohort.approvals_with_registration, 0) as double
         ) as approved_within_6_months_share,
         cast(coalesce(waiting.approved_households_waiting, 0) as integer) as approved_households_waiting,
+        cast(coalesce(approval_cohort.households_approved, 0) as integer) as households_approved,
+        cast(coalesce(approval_cohort.matched_within_3_months, 0) as integer) as matched_within_3_months,
         cast(
             approval_cohort.matched_within_3_months / nullif(approval_cohort.households_approved, 0) as double
         ) as matched_within_3_months_share
