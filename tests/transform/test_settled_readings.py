@@ -47,6 +47,11 @@ K13 adopted on 31 March 2022, the last day of the 2019-22 window and the as-of d
     A1 = (214 + 151 + 396 + 485 + 485 + 91) / 6 = 1822 / 6; A10 = (214 + 151 + 0 + 365 + 485
     + 91) / 6 = 1306 / 6; A2 over the five with a match after an order (K5 was never matched):
     (61 + 151 + 304 + 304 + 31) / 5 = 851 / 5 (K2: order 2018-09-01 -> match 2018-11-01 = 61).
+K14-K16 a 903 export's AD1 names no approving agency: the PLACE_PROVIDER of the episode the
+    child moved in with stands in for it. Each moves in (A6) in 2016-17 and is not yet adopted:
+    K14 with PR5 (voluntary agency), K15 with PR1 (the partnership's own), K16 with PR1 but an
+    AD1 naming LA (the match says who approved the adopters, so LA). NTH's 2016-17 sufficiency:
+    3 placed, 1 in region (K15), 2 interagency (K16 LA, K14 VAA), none of unknown agency.
 """
 
 from __future__ import annotations
@@ -63,10 +68,24 @@ COUNCILS = [
     ("STH", "Southmere", "ssda903", "partner", "South hub", False),
     ("REGION", "Test partnership", "n/a", "partner", None, True),
 ]
-CHILDREN = [
-    ("NTH", k, "M", "2018-01-01", "WBRI", None)
-    for k in ("K1", "K2", "K3", "K5", "K6", "K7", "K8", "K9", "K11", "K12", "K13")
-] + [("STH", "K10", "F", "2018-01-01", "WBRI", None)]
+CHILDREN = (
+    [
+        ("NTH", k, "M", "2018-01-01", "WBRI", None)
+        for k in ("K1", "K2", "K3", "K5", "K6", "K7", "K8", "K9", "K11", "K12", "K13")
+    ]
+    + [("STH", "K10", "F", "2018-01-01", "WBRI", None)]
+    + [("NTH", k, "F", "2015-01-01", "WBRI", None) for k in ("K14", "K15", "K16")]
+)
+# K14-K16: episodes with their PLACE_PROVIDER (the other children's have none)
+PROVIDED_EPISODES = [
+    (k, start, rne, ls, place, provider, dec, "X1" if dec else None)
+    for k, provider in (("K14", "PR5"), ("K15", "PR1"), ("K16", "PR1"))
+    for start, rne, ls, place, provider, dec in (
+        ("2016-04-01", "S", "C2", "U6", "PR1", "2016-06-01"),
+        ("2016-06-01", "L", "E1", "U6", "PR1", "2016-09-01"),
+        ("2016-09-01", "P", "E1", "A6", provider, None),
+    )
+]
 EPISODES = [
     ("NTH", "K1", "2020-01-01", "S", "C2", "N1", "U6", "2020-03-01", "X1"),
     ("NTH", "K1", "2020-03-01", "L", "E1", "N1", "U6", "2020-04-05", "X1"),
@@ -120,6 +139,7 @@ DECISIONS = [
     ("NTH", "K12", "2018-05-01", None, None, 0),
     ("NTH", "K13", "2021-04-15", None, None, 2),
     ("STH", "K10", "2020-02-15", None, None, 2),
+    *[("NTH", k, "2016-05-01", None, None, 1) for k in ("K14", "K15", "K16")],
 ]
 MATCHES = [
     ("NTH", "K1", "2020-02-01", "2020-03-20", "0", "RAA", None, None),
@@ -134,6 +154,9 @@ MATCHES = [
     ("NTH", "K12", "2018-05-01", "2018-09-01", "1", "RAA", None, None),
     ("NTH", "K12", "2018-05-01", "2019-04-01", "0", "RAA", None, None),
     ("NTH", "K13", "2021-04-15", "2021-06-01", "0", "RAA", None, None),
+    ("NTH", "K14", "2016-05-01", "2016-08-01", "0", None, None, None),
+    ("NTH", "K15", "2016-05-01", "2016-08-01", "0", None, None, None),
+    ("NTH", "K16", "2016-05-01", "2016-08-01", "0", "LA", None, None),
 ]
 
 
@@ -144,6 +167,10 @@ def _load(con) -> None:
                 " disability", CHILDREN)  # fmt: skip
     insert_rows(con, "episodes", "council_code, child_key, decom, rne, legal_status, cin, place,"
                 " dec, rec", EPISODES)  # fmt: skip
+    insert_rows(con, "episodes", "council_code, child_key, decom, rne, legal_status, cin, place,"
+                " place_provider, dec, rec",
+                [("NTH", k, start, rne, ls, "N1", place, provider, dec, rec)
+                 for k, start, rne, ls, place, provider, dec, rec in PROVIDED_EPISODES])  # fmt: skip
     insert_rows(con, "adoption_decisions", "council_code, child_key, decision_date,"
                 " decision_ceased_date, reason_ceased, age_at_decision_years", DECISIONS)  # fmt: skip
     insert_rows(con, "adoption_matches", "council_code, child_key, decision_date, match_date,"
@@ -247,3 +274,13 @@ def test_a_window_ending_on_the_as_of_date_is_complete_and_counts_its_last_day(e
                     " where council_code = 'NTH' and window_label = '2019-22'")  # fmt: skip
     assert row == (False, None, 6, pytest.approx(1822 / 6), pytest.approx(1306 / 6), 5,
                    pytest.approx(851 / 5))  # fmt: skip
+
+
+def test_a_903_placement_provider_stands_in_for_the_agency_ad1_does_not_name(edges):
+    placed = edges.one(
+        """select children_placed, placed_in_region, placed_interagency, placed_interagency_la,
+                  placed_interagency_vaa, placed_agency_unknown
+           from marts.placement_sufficiency
+           where council_code = 'NTH' and financial_year = '2016-17'"""
+    )  # fmt: skip
+    assert placed == (3, 1, 2, 1, 1, 0)

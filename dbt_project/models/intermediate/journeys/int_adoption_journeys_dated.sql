@@ -30,6 +30,11 @@ latest_match as (
     group by journey_key
 ),
 
+agencies_by_provider as (
+    select * from {{ ref('placing_agencies') }}
+    where place_provider_code is not null
+),
+
 final_runs as (
     -- the final unbroken run (A.2): it holds the period's last episode; a run followed by
     -- another placement is over even when its last episode has no DEC (a real export's gap)
@@ -66,7 +71,12 @@ final as (
         coalesce(plans_ranked.is_latest_plan_of_period and periods.ended_in_adoption, false) as is_adopted,
         coalesce(latest_match.is_foster_carer_adoption, false) as is_foster_carer_adoption,
         latest_match.adopter_household_id,
-        latest_match.adopter_agency_code,
+        -- the match's approving agency; a 903 export has none, so the provider of the episode
+        -- the child moved in with stands in for it (seed placing_agencies.place_provider_code)
+        coalesce(
+            latest_match.adopter_agency_code,
+            case when plans_ranked.is_latest_plan_of_period then agencies_by_provider.adopter_agency_code end
+        ) as adopter_agency_code,
         latest_match.sibling_group_id,
         coalesce(periods.has_disability_need, false) as has_disability_need,
         periods.period_end_date,
@@ -75,6 +85,8 @@ final as (
     left join periods on plans_ranked.period_key = periods.period_key
     left join latest_match on plans_ranked.journey_key = latest_match.journey_key
     left join final_runs on plans_ranked.period_key = final_runs.period_key
+    left join agencies_by_provider
+        on final_runs.first_placement_provider_code = agencies_by_provider.place_provider_code
 )
 
 select * from final

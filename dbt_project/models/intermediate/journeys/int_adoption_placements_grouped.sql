@@ -23,6 +23,7 @@ runs as (
         arg_max_null(episode_end_date, episode_in_period) as placement_end_date,
         arg_max_null(reason_episode_ceased, episode_in_period) as final_reason_ceased,
         arg_min_null(placement_type_code, episode_in_period) as first_placement_type_code,
+        arg_min_null(placement_provider_code, episode_in_period) as first_placement_provider_code,
         arg_max_null(placement_type_code, episode_in_period) as final_placement_type_code
     from episodes
     where adoption_run_number is not null
@@ -59,6 +60,7 @@ final as (
         runs.placement_start_date,
         runs.placement_end_date,
         runs.first_placement_type_code,
+        runs.first_placement_provider_code,
         runs.final_placement_type_code,
         coalesce(carer_starts.foster_carer_move_in_date, runs.placement_start_date) as foster_carer_move_in_date,
         runs.last_episode_in_period = periods.last_episode_in_period as is_final_run_of_period,
