@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 
@@ -71,6 +72,8 @@ def ingest_submissions(
             in_use = tuple(load.current_table_rows(con, council.code).items())
             changed.append(
                 (council, _refused_if_older(con, replace(submission, rows_in_use=in_use)))
+                if submission.reference_date <= _latest_possible_export_date()
+                else (council, _refused_as_future(submission))
             )
     workers = workers or settings.ingest_workers
     batches = plan_batches(changed, workers)
@@ -108,6 +111,22 @@ def _refused_if_older(con: duckdb.DuckDBPyConnection, submission: Submission) ->
         f"Its export date, {submission.reference_date:%d/%m/%Y}, is earlier than that of the return "
         f"already in use ({in_use:%d/%m/%Y}): an older export cannot replace newer data. If the "
         f"reference_date in {SUBMISSION_META} is mistyped, correct it and send the return again."
+    )
+    return replace(submission, problems=(*submission.problems, problem))
+
+
+def _latest_possible_export_date() -> date:
+    """Tomorrow (UTC): a council a few hours ahead of this machine may already date its export so."""
+    return datetime.now(UTC).date() + timedelta(days=1)
+
+
+def _refused_as_future(submission: Submission) -> Submission:
+    """An export dated after today cannot be right, and once in use it would refuse every real
+    return until that date (an older export never replaces a newer one): refused."""
+    problem = (
+        f"Its export date, {submission.reference_date:%d/%m/%Y}, is after today: an export cannot "
+        f"be taken in the future. Correct the reference_date in {SUBMISSION_META} (the date the "
+        "export was taken) and send the return again."
     )
     return replace(submission, problems=(*submission.problems, problem))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import shutil
@@ -119,6 +120,27 @@ def test_an_export_older_than_the_one_in_use_is_refused(settings, registry, ware
                          ).fetchall() == [("s1", True)]  # fmt: skip
     report = settings.outbox_dir / "NTH" / "s2" / "validation_report.html"
     assert "an older export cannot replace newer data" in report.read_text()
+
+
+def test_an_export_dated_after_today_is_refused_and_locks_no_one_out(
+    settings, registry, warehouse
+):
+    """A reference_date typed as a future year would, once in use, refuse every real return
+    until then (an older export never replaces a newer one): refused on arrival, and the
+    council's correctly dated return after it loads."""
+    files = {"h.csv": GOOD_HEADER, "e.csv": GOOD_EPISODES}
+    ingest(warehouse, settings, registry, "NTH", drop(settings.landing_dir, "NTH", "s1", files))
+    future = dt.date.today() + dt.timedelta(days=3 * 365)
+    ahead = drop(settings.landing_dir, "NTH", "s2", files)
+    (ahead / "submission.yaml").write_text(f"reference_date: {future.isoformat()}\n")
+    refused = ingest(warehouse, settings, registry, "NTH", ahead)
+    assert refused.status == "failed"
+    assert f"{future:%d/%m/%Y}, is after today" in refused.message
+    report = settings.outbox_dir / "NTH" / "s2" / "validation_report.html"
+    assert "an export cannot be taken in the future" in report.read_text()
+    today = drop(settings.landing_dir, "NTH", "s3", {**files, "e.csv": GOOD_EPISODES + "\n"})
+    (today / "submission.yaml").write_text(f"reference_date: {dt.date.today().isoformat()}\n")
+    assert ingest(warehouse, settings, registry, "NTH", today).status == "loaded"
 
 
 def test_a_file_none_of_whose_rows_can_be_used_refuses_the_submission(
