@@ -122,9 +122,7 @@ def test_an_export_older_than_the_one_in_use_is_refused(settings, registry, ware
     assert "an older export cannot replace newer data" in report.read_text()
 
 
-def test_an_export_dated_after_today_is_refused_and_locks_no_one_out(
-    settings, registry, warehouse
-):
+def test_an_export_dated_after_today_is_refused_and_locks_no_one_out(settings, registry, warehouse):
     """A reference_date typed as a future year would, once in use, refuse every real return
     until then (an older export never replaces a newer one): refused on arrival, and the
     council's correctly dated return after it loads."""
