@@ -144,7 +144,8 @@ def _figures_source(con) -> tuple[str, dt.datetime | None, list[tuple[str, str]]
 
 def _write_workbook(out: Path, year: str, cover: dict, tables: list[BoardTable],
                     budgets: list[float]) -> None:  # fmt: skip
-    workbook = xlsxwriter.Workbook(str(out))
+    # text is never read as a formula or a number: a name in the formula file could start with =
+    workbook = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False})
     styles = {kind: workbook.add_format({"num_format": f}) for kind, f in FORMATS.items()}
     styles["text"] = workbook.add_format({"text_wrap": True, "valign": "top"})
     styles["title"] = workbook.add_format({"bold": True, "font_size": 14})

@@ -40,14 +40,37 @@ def render_feedback(
     rejections = outcome.rejections
     warnings = outcome.warnings
     return {
-        "rejected_rows.csv": rejections.sort_values(["file_name", "source_row"]).to_csv(
-            index=False
-        ),
-        "warnings.csv": warnings.to_csv(index=False),
+        "rejected_rows.csv": spreadsheet_safe(
+            rejections.sort_values(["file_name", "source_row"])
+        ).to_csv(index=False),
+        "warnings.csv": spreadsheet_safe(warnings).to_csv(index=False),
         "validation_report.html": _html(
             council, submission, outcome, rejections, warnings, profile
         ),
     }
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text cell that a spreadsheet would run as a formula (a value as sent,
+    such as `=HYPERLINK(...)`, starting with = + - @) prefixed with ' so that it shows as text:
+    councils open these files in Excel."""
+    text = [
+        c
+        for c in frame.columns
+        if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])
+    ]
+    if not text:
+        return frame
+    safe = frame.copy()
+    for column in text:
+        text_values = safe[column].astype("string")
+        risky = text_values.str.startswith(FORMULA_START).fillna(False).astype(bool)
+        if risky.any():
+            safe[column] = safe[column].where(~risky, "'" + text_values)
+    return safe
 
 
 def write_feedback(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
 from tests.ingest.helpers import (
@@ -307,6 +310,24 @@ def test_council_report_names_the_sheet_and_row_of_each_rejected_row(settings, r
         assert f"<th>{heading}</th>" in report  # the report's words, not the audit's names
     assert "<th>rows_received</th>" not in report and "<th>dfe_rule</th>" not in report
     assert "Gender has 'm'" in (folder / "rejected_rows.csv").read_text()
+
+
+def test_the_councils_csv_files_run_no_formula_it_sent(settings, registry, warehouse):
+    """Values as sent are repeated in rejected_rows.csv and warnings.csv, which councils open in
+    Excel: one starting with = + - @ would run as a formula there, so it is prefixed with '."""
+    data = workbook({"Children": [
+        ["Person ID", "Gender", "Date of Birth", "Ethnicity"],
+        ["101", "M", "01/02/2019", "=1+1"],
+        ["102", "F", "01/02/2019", "@SUM(A1)"],
+        ["103", "F", "01/02/2019", "+WBRI"],
+    ]})  # fmt: skip
+    ingest(warehouse, settings, registry, "FEN",
+           drop(settings.landing_dir, "FEN", "s1", {"export.xlsx": data}))  # fmt: skip
+    folder = settings.outbox_dir / "FEN" / "s1"
+    cells = [cell for name in ("rejected_rows.csv", "warnings.csv")
+             for row in csv.reader(io.StringIO((folder / name).read_text())) for cell in row]  # fmt: skip
+    assert "'@SUM(A1)" in cells and "'+WBRI" in cells  # (a workbook's =1+1 arrives blank)
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")]
 
 
 def test_blank_rows_in_a_sheet_keep_spreadsheet_row_numbers(settings, registry, warehouse):
