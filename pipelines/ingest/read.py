@@ -64,6 +64,9 @@ IDENTIFIER_HEADER = re.compile(
     r"telephone|mobile|email|e-mail|nhs|ni ?number)([^a-z]|$)"
 )
 
+# Where a CamelCase header's words meet (NHSNumber, ChildFullName, HomeAddress): split there first.
+CAMEL_CASE_WORD = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
 
 class FileProblem(Exception):
     """A file that cannot be read at all. The message is written for the council."""
@@ -621,7 +624,7 @@ def _finish(
 ) -> RawTable:
     frame, notes = _without_unnamed_columns(frame)
     unknown = [c for c in frame.columns if c != "source_row" and c not in mapping.known_headers]
-    identifying = [c for c in unknown if IDENTIFIER_HEADER.search(c)]
+    identifying = [c for c in unknown if IDENTIFIER_HEADER.search(CAMEL_CASE_WORD.sub(" ", c))]
     where = f"{name} (sheet '{sheet}')" if sheet else name
     if identifying:
         raise FileProblem(

@@ -81,7 +81,10 @@ def test_extra_unknown_column_is_ignored_and_reported(settings, registry, wareho
     assert "LOCAL_FLAG" not in columns and "local_flag" not in columns
 
 
-@pytest.mark.parametrize("column", ["Forename", "CHILDNAME", "FULLNAME", "Last_Name"])
+@pytest.mark.parametrize(
+    "column",
+    ["Forename", "CHILDNAME", "FULLNAME", "Last_Name", "ChildFullName", "NHSNumber", "HomeAddress"],
+)
 def test_column_that_looks_like_a_name_is_refused_not_stored(column, settings, registry, warehouse):
     text = GOOD_HEADER.replace("MC_DOB\n", f"MC_DOB,{column}\n").replace(",,\n", ",,Amy\n")
     outcome = ingest(warehouse, settings, registry, "NTH",
