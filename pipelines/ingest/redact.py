@@ -6,8 +6,9 @@ sent; '31/02/2019' -> '99/99/9999', 'AB1 2CD' -> 'AA9 9AA'. That tells a council
 what went wrong (a US-style date, a missing zero) without telling anyone else whose record it is.
 
 Any other column's rejected value is repeated as sent only when it is code-like (one short word,
-such as 'W BRI' is not but 'WBRI1' is) or a number or date; anything longer may be a name or a
-note typed into the wrong column, and is shown by its shape too.
+such as 'W BRI' is not but 'WBRI1' is), or, in a date or number column, a number or date of fewer
+than ten digits; anything else may be a name, a note, a date of birth or an NHS number typed into
+the wrong column, and is shown by its shape too.
 """
 
 from __future__ import annotations
@@ -34,29 +35,55 @@ def protected_sources(mapping: TableMapping) -> set[str]:
     return {source for source, canonical in mapping.columns.items() if canonical in protected}
 
 
-# One word of up to 8 characters (every code in the layouts is shorter), or digits with the
-# punctuation of numbers, money and dates. RE2 (Arrow's regex engine) spelling of Python's
+# One word of up to 8 characters (every code in the layouts is shorter) but not a date; in a date
+# or number column also digits with the punctuation of numbers, money and dates, fewer than
+# SHOWN_DIGITS of them (an NHS number has ten). RE2 (Arrow's regex engine) spelling of Python's
 # Unicode \s and \d, so a non-breaking space still splits words.
 _SPACE = r"\s\v\p{Z}\x1c-\x1f\x85"
-CODE_LIKE = rf"^(?:[^{_SPACE}]{{1,8}}|[\p{{Nd}}{_SPACE}.,:/+\-£]{{1,20}})$"
+CODE_LIKE = rf"^[^{_SPACE}]{{1,8}}$"
+NUMBER_LIKE = rf"^[\p{{Nd}}{_SPACE}.,:/+\-£]{{1,20}}$"
+DATE_LIKE = r"^\p{Nd}{1,4}[/.\-]\p{Nd}{1,2}[/.\-]\p{Nd}{1,4}$"
+SHOWN_DIGITS = 10
 _DIGIT = r"\p{Nd}"
+_NOT_DIGIT = r"\P{Nd}"
 _LETTER = r"[\pL\p{Nl}\p{No}]"  # what Python's [^\W\d_] matches: letters, other numerals
 # The same for text all in ASCII, the usual case. RE2 builds a Unicode class's automaton on every
 # call, which cost more than the matching.
 _ASCII_SPACE = r"\s\v\x1c-\x1f"
 _ASCII = {
-    CODE_LIKE: rf"^(?:[^{_ASCII_SPACE}]{{1,8}}|[0-9{_ASCII_SPACE}.,:/+\-]{{1,20}})$",
+    CODE_LIKE: rf"^[^{_ASCII_SPACE}]{{1,8}}$",
+    NUMBER_LIKE: rf"^[0-9{_ASCII_SPACE}.,:/+\-]{{1,20}}$",
+    DATE_LIKE: r"^[0-9]{1,4}[/.\-][0-9]{1,2}[/.\-][0-9]{1,4}$",
     _DIGIT: "[0-9]",
+    _NOT_DIGIT: "[^0-9]",
     _LETTER: "[A-Za-z]",
 }
+TYPED = ("DATE", "DECIMAL", "INTEGER")
 
 
-def code_like_or_shape(values: pd.Series) -> pd.Series:
-    """Values of an unprotected column as a report may repeat them: code-like ones as sent,
-    others by their shape."""
+def typed_sources(mapping: TableMapping) -> set[str]:
+    """The council's column names that hold dates or numbers in this table."""
+    typed = {c.name for c in TABLES[mapping.table].columns if c.sql_type.startswith(TYPED)}
+    return {source for source, canonical in mapping.columns.items() if canonical in typed}
+
+
+def code_like_or_shape(values: pd.Series, numbers_and_dates: bool = False) -> pd.Series:
+    """Values of an unprotected column as a report may repeat them: code-like ones (and in a
+    date or number column, numbers and dates) as sent, others by their shape."""
     text = arrow_text(values)
     ascii_only = _all_ascii(text)
-    code_like = pc.fill_null(pc.match_substring_regex(text, _pattern(CODE_LIKE, ascii_only)), True)
+
+    def matches(pattern: str) -> pa.Array:
+        return pc.match_substring_regex(text, _pattern(pattern, ascii_only))
+
+    code_like = pc.and_not(matches(CODE_LIKE), matches(DATE_LIKE))
+    if numbers_and_dates:
+        digits = pc.utf8_length(
+            pc.replace_substring_regex(text, _pattern(_NOT_DIGIT, ascii_only), "")
+        )
+        number = pc.and_(matches(NUMBER_LIKE), pc.less(digits, SHOWN_DIGITS))
+        code_like = pc.or_(code_like, number)
+    code_like = pc.fill_null(code_like, True)
     if pc.all(code_like).as_py():
         return _as_objects(text)
     return _as_objects(pc.if_else(code_like, text, _shaped(text, ascii_only)))

@@ -25,7 +25,12 @@ from data_contracts.profiles import Profile, TableMapping
 from data_contracts.rules import QUERY, explain
 from data_contracts.tables import TABLES
 from pipelines.ingest.read import RawTable
-from pipelines.ingest.redact import code_like_or_shape, protected_sources, shape
+from pipelines.ingest.redact import (
+    code_like_or_shape,
+    protected_sources,
+    shape,
+    typed_sources,
+)
 from pipelines.platform.pandera_backend import use_lean_pandera_backend
 
 REJECTION_COLUMNS = [
@@ -278,11 +283,12 @@ def _describe(
     context = frame.loc[failures["index"].astype(int), ["file_name", "source_row", PART]]
     context = {name: context[name].to_numpy() for name in context.columns}
     protected = protected_sources(mapping)
+    typed = typed_sources(mapping)
     parts = []
     for (rule, column), group in failures.groupby(["rule", "column"], dropna=False, sort=False):
         index = group["index"].astype(int).to_numpy()
         shown = _shown_columns(rule, column, mapping, row_level)
-        values = _values(raw_frame, index, shown, protected)
+        values = _values(raw_frame, index, shown, protected, typed)
         label = key_sources if rule == "duplicate_key" else (shown[0] if shown else None)
         rows = {name: found[group.index.to_numpy()] for name, found in context.items()}
         parts.append(_lines(mapping, rows, rule, label, values, profile))
@@ -297,16 +303,20 @@ def _shown_columns(rule: str, column, mapping, row_level: bool) -> list[str]:
     return [s for s in (mapping.source_column(c) for c in canonical if c) if s]
 
 
-def _values(raw_frame: pd.DataFrame, index, shown: list[str], protected: set[str]) -> pd.Series:
+def _values(
+    raw_frame: pd.DataFrame, index, shown: list[str], protected: set[str], typed: set[str]
+) -> pd.Series:
     """The values sent in the shown columns: a protected column's by their shape only, another's
-    as sent when code-like (redact.code_like_or_shape)."""
+    as sent when code-like (redact.code_like_or_shape; numbers and dates in `typed` columns)."""
     present = [s for s in shown if s in raw_frame.columns]
     if not present:
         return pd.Series([None] * len(index), dtype="object")
 
     def sent(column: str) -> pd.Series:
         values = pd.Series(raw_frame.loc[index, column].to_numpy(), dtype="object")
-        return shape(values) if column in protected else code_like_or_shape(values)
+        if column in protected:
+            return shape(values)
+        return code_like_or_shape(values, numbers_and_dates=column in typed)
 
     if len(present) == 1:
         return sent(present[0])
