@@ -333,6 +333,25 @@ def test_the_councils_csv_files_run_no_formula_it_sent(settings, registry, wareh
     assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")]
 
 
+def test_an_nhs_number_or_a_date_of_birth_in_the_wrong_column_is_never_repeated(
+    settings, registry, warehouse
+):
+    """An NHS number typed into URN and a date (perhaps a date of birth) into PLACE_PROVIDER:
+    the rows are queried or held back, and no message, audit row or report repeats either."""
+    text = GOOD_EPISODES.replace("SC123456\n", "943 476 5911\n", 1).replace(
+        "N4,U1,PR1,", "N4,U1,14/07/2013,", 1
+    )
+    ingest(warehouse, settings, registry, "NTH",
+           drop(settings.landing_dir, "NTH", "s1", {"h.csv": GOOD_HEADER, "e.csv": text}))  # fmt: skip
+    audit = " ".join(str(v) for row in warehouse.sql(
+        "select * from audit.warnings union all by name select * from audit.rejections"
+    ).fetchall() for v in row)  # fmt: skip
+    assert "99/99/9999" in audit or "999 999 9999" in audit  # told, by shape
+    reports = " ".join(p.read_text() for p in (settings.outbox_dir / "NTH").rglob("*.*"))
+    for sent in ("943 476 5911", "14/07/2013"):
+        assert sent not in audit and sent not in reports
+
+
 def test_blank_rows_in_a_sheet_keep_spreadsheet_row_numbers(settings, registry, warehouse):
     data = workbook({"Children": [
         ["Person ID", "Gender", "Date of Birth", "Ethnicity"],
