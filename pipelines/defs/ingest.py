@@ -14,7 +14,7 @@ import pandas as pd
 
 from data_contracts.tables import TABLES
 from pipelines.defs.resources import WAREHOUSE_POOL, ProgressReporter, WarehouseResource
-from pipelines.ingest.landing import latest_submission
+from pipelines.ingest.landing import arrived_after_the_current, latest_submission
 from pipelines.ingest.outcome import SubmissionOutcome
 from pipelines.ingest.submission import ingest_submissions
 from pipelines.registry import Registry
@@ -125,8 +125,16 @@ def _ingest_asset(registry: Registry) -> dg.AssetsDefinition:
             submission = latest_submission(settings.landing_dir, code)
             if submission is None:
                 progress.warn(context, f"{code}: no submission in {settings.landing_dir}")
-            else:
-                due.append((registry_now.get(code), submission))
+                continue
+            due.append((registry_now.get(code), submission))
+            behind = arrived_after_the_current(settings.landing_dir, code)
+            if behind:
+                progress.warn(context, (
+                    f"{code}: {', '.join(behind)} arrived after {submission.submission_id} but "
+                    f"sorts before it by name, so {submission.submission_id} is still the "
+                    "submission loaded. Name submission folders so that the newest sorts last "
+                    "(e.g. starting yyyy-mm-dd)."
+                ))  # fmt: skip
         progress.report(context, f"loading {len(due)} submission(s) ...")
         done: list[SubmissionOutcome] = []
 

@@ -234,6 +234,20 @@ def read_submission(council_code: str, folder: Path) -> Submission:
     )
 
 
+def arrived_after_the_current(landing_dir: Path, council_code: str) -> list[str]:
+    """Folders that sort before the current (last-named) submission but arrived after it (by
+    the folders' modification times): a newer export its name puts out of turn."""
+    folders = submission_folders(landing_dir, council_code)
+    if len(folders) < 2:
+        return []
+    try:
+        arrived = {folder: folder.lstat().st_mtime for folder in folders}
+    except OSError:
+        return []
+    current = folders[-1]
+    return [_printable(f.name) for f in folders[:-1] if arrived[f] > arrived[current]]
+
+
 def latest_submission(landing_dir: Path, council_code: str) -> Submission | None:
     folders = submission_folders(landing_dir, council_code)
     return read_submission(council_code, folders[-1]) if folders else None

@@ -235,3 +235,32 @@ def test_a_council_with_no_submission_is_said_on_the_terminal(tmp_path, monkeypa
         job.execute_in_process(instance=instance, partition_key="NTH", raise_on_error=False,
                                resources={"progress": ProgressReporter(said.append)})  # fmt: skip
     assert f"NTH: no submission in {settings.landing_dir}" in said
+
+
+def test_a_newer_export_whose_name_sorts_first_is_said_on_the_terminal(tmp_path, monkeypatch):
+    """Folders sort by name and the last is current: 'Nov export' stays current when
+    2026-11-07-a arrives after it, and the load says so instead of saying nothing."""
+    import os
+
+    import dagster as dg
+
+    from pipelines.definitions import INGEST_JOB, build_definitions
+    from pipelines.defs.resources import ProgressReporter
+    from pipelines.settings import Settings
+    from tests.ingest.helpers import GOOD_HEADER
+
+    monkeypatch.setenv("RAA_LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.setenv("RAA_WAREHOUSE_DIR", str(tmp_path / "warehouse"))
+    settings = Settings.from_env(pseudonym_key="k")
+    for name, arrived in (("Nov export", 1_700_000_000), ("2026-11-07-a", 1_700_090_000)):
+        folder = settings.landing_dir / "NTH" / name
+        folder.mkdir(parents=True)
+        (folder / "header.csv").write_text(GOOD_HEADER)
+        os.utime(folder, (arrived, arrived))
+    said: list[str] = []
+    job = build_definitions(settings).resolve_job_def(INGEST_JOB)
+    with dg.instance_for_test() as instance:
+        job.execute_in_process(instance=instance, partition_key="NTH", raise_on_error=False,
+                               resources={"progress": ProgressReporter(said.append)})  # fmt: skip
+    assert any(line.startswith("NTH: 2026-11-07-a arrived after Nov export but sorts before it")
+               for line in said), said  # fmt: skip
