@@ -113,6 +113,7 @@ def prepare_batch(
                                       [(SUBMISSION, None, p) for p in submission.problems]))  # fmt: skip
                 continue
             raws, problems = read_submission_files(submission, profile)
+            problems += _unattributable(council, raws)
         except Exception as exc:
             failed.append(unexpected_failure(council, submission, exc, "reading it"))
             continue
@@ -245,6 +246,22 @@ def _unusable_parts(
         if why:
             found[part.index] = why
     return found
+
+
+def _unattributable(council: Council, raws: list[RawTable]) -> list[tuple[str, str | None, str]]:
+    """An agency's rows are filed under the council each names; a table whose rows name none
+    (children, episodes, the 903's other tables) cannot be filed, and would otherwise land
+    under the agency's own code as children of no council."""
+    if council.is_partner:
+        return []
+    return [
+        (raw.file_name, raw.sheet,
+         f"{raw.location} holds the {raw.mapping.table} table, whose rows do not say which council "
+         f"they belong to. {council.code} is the partnership's agency: its submission may only "
+         "hold tables whose rows name their council (adopters, support, finance). Children's "
+         "records come in each council's own submission: move the file there.")
+        for raw in raws if "council_code" not in TABLES[raw.mapping.table].column_names
+    ]  # fmt: skip
 
 
 def _failed(council, submission, profile, raws, problems) -> PreparedSubmission:

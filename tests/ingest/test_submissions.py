@@ -266,6 +266,24 @@ def test_agency_rows_must_name_a_partner_council(settings, registry, warehouse):
     ]
 
 
+def test_an_agency_submission_holding_a_councils_children_is_refused(settings, registry, warehouse):
+    """Children's records name no council in their rows: in the agency's folder (a partner's
+    files dropped there by mistake) they would be filed as children of the agency itself.
+    Refused whole, saying which file and where it belongs; nothing is filed under RAA."""
+    households = (
+        "HouseholdRef,LocalAuthority,AdopterCount,LegalStatus,EarlyPermanence\nH1,NTH,2,L11,N\n"
+    )
+    children = "ChildRef,Sex,DOB,EthnicOrigin,Disability\nCH100003,F,27-Dec-2018,WBRI,N\n"
+    folder = drop(settings.landing_dir, "RAA", "s1",
+                  {"households.csv": households, "kil_children.csv": children})  # fmt: skip
+    outcome = ingest(warehouse, settings, registry, "RAA", folder)
+    assert outcome.status == "failed"
+    assert "holds the children table" in outcome.message
+    assert "Children's records come in each council's own submission" in outcome.message
+    assert warehouse.sql("select count(*) from canonical.children").fetchone()[0] == 0
+    assert warehouse.sql("select count(*) from canonical.adopter_households").fetchone()[0] == 0
+
+
 def test_archive_is_immutable_and_replayable(settings, registry, warehouse):
     folder = drop(settings.landing_dir, "NTH", "s1", {"h.csv": GOOD_HEADER})
     submission = read_submission("NTH", folder)
