@@ -84,6 +84,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"  {code}: {result if ok else 'FAILED: ' + result}")
     print(f"warehouse: {settings.database}  ({took:.1f}s)")
     print(f"council feedback reports: {settings.outbox_dir}")
+    if not report.built:
+        print("figures in the working warehouse, NOT published (the build or its release gate "
+              "failed; analysts still see the last published snapshot):")  # fmt: skip
     print(headline(settings.database))
     failed = [code for code, ok in report.ingested.items() if not ok]
     if failed:

@@ -264,3 +264,25 @@ def test_a_newer_export_whose_name_sorts_first_is_said_on_the_terminal(tmp_path,
                                resources={"progress": ProgressReporter(said.append)})  # fmt: skip
     assert any(line.startswith("NTH: 2026-11-07-a arrived after Nov export but sorts before it")
                for line in said), said  # fmt: skip
+
+
+def test_figures_of_a_build_that_did_not_publish_are_said_to_be_unpublished(
+    tmp_path, monkeypatch, capsys
+):
+    """After a refused release gate the working warehouse holds figures analysts cannot see:
+    the headline says they are not published."""
+    import pipelines.run
+    from pipelines.run import RunReport
+
+    (tmp_path / "landing").mkdir()
+    monkeypatch.setenv("RAA_LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.setenv("RAA_WAREHOUSE_DIR", str(tmp_path / "warehouse"))
+    monkeypatch.setenv("RAA_PSEUDONYM_KEY", "k")
+    monkeypatch.setattr(pipelines.run, "run_pipeline",
+                        lambda *a, **k: RunReport(ingested={}, built=False))  # fmt: skip
+    assert cli.main(["run"]) == 1
+    assert "figures in the working warehouse, NOT published" in capsys.readouterr().out
+    monkeypatch.setattr(pipelines.run, "run_pipeline",
+                        lambda *a, **k: RunReport(ingested={}, built=True))  # fmt: skip
+    assert cli.main(["run"]) == 0
+    assert "NOT published" not in capsys.readouterr().out
