@@ -50,6 +50,32 @@ def board_tables() -> list[BoardTable]:
             ("contribution_gbp",),
         ),
         BoardTable(
+            "Drivers",
+            "Where each council's share comes from",
+            "For each pool split by formula: each council's count of each driver over the "
+            "version's counting years, its fixed base share, the share they give by the weights "
+            "on the Formula sheet, and the share charged after any transitional cap. A blank "
+            "driver is one the version does not use.",
+            [Column("Cost pool", "cost_pool"), Column("Formula version", "formula_version"),
+             Column("Council", "council_code"),
+             Column("Placement orders", "placement_orders_count", "count"),
+             Column("ADM decisions", "adm_decisions_count", "count"),
+             Column("Children placed", "children_placed_count", "count"),
+             Column("Support cases", "support_cases_count", "count"),
+             Column("Approvals", "approvals_count", "count"),
+             Column("Base share", "base_share", "percent"),
+             Column("Formula share", "formula_share", "percent"),
+             Column("Capped", "is_transition_capped", "text"),
+             Column("Share charged", "weighted_share", "percent")],
+            """select cost_pool, formula_version, council_code, placement_orders_count,
+                      adm_decisions_count, children_placed_count, support_cases_count,
+                      approvals_count, base_share, formula_share, is_transition_capped,
+                      weighted_share
+               from marts.cost_apportionment
+               where financial_year = $year and split_method = 'formula'
+               order by cost_pool, council_code""",
+        ),
+        BoardTable(
             "Budget variance",
             "Spending against budget, year to date",
             "For the latest month of the year with spending or income in the ledger: each "
@@ -93,7 +119,7 @@ def board_tables() -> list[BoardTable]:
              Column("In force", "in_force_version"),
              Column("Share", "weighted_share", "percent"),
              Column("Share in force", "in_force_weighted_share", "percent"),
-             Column("Change (points)", "share_change", "points"),
+             Column("Change in share", "share_change", "points"),
              Column("Contribution (£)", "contribution_gbp", "money"),
              Column("Change (£)", "contribution_change_gbp", "money")],
             """select cost_pool, council_code, formula_version, in_force_version, weighted_share,
@@ -200,9 +226,11 @@ def summary_table(con: duckdb.DuckDBPyConnection, year: str) -> BoardTable:
         "select distinct cost_pool from marts.cost_apportionment where financial_year = $year "
         "order by cost_pool", {"year": year}
     ).fetchall()]  # fmt: skip
+    # each pool's column is named after it (a name from the formula's fixed list of pools), so
+    # the CSV's header says which pool it is
     sums = ", ".join(
-        f"sum(contribution_gbp) filter (where cost_pool = $pool{i}) as pool{i}"
-        for i in range(len(pools))
+        f'sum(contribution_gbp) filter (where cost_pool = $pool{i}) as "{pool}"'
+        for i, pool in enumerate(pools)
     )
     return BoardTable(
         "Summary",
@@ -212,15 +240,15 @@ def summary_table(con: duckdb.DuckDBPyConnection, year: str) -> BoardTable:
         [
             Column("Council", "council_code"),
             *(
-                Column(f"{pool.replace('_', ' ').capitalize()} (£)", f"pool{i}", "money")
-                for i, pool in enumerate(pools)
+                Column(f"{pool.replace('_', ' ').capitalize()} (£)", pool, "money")
+                for pool in pools
             ),
             Column("Total (£)", "total", "money"),
         ],
         f"""select council_code, {sums}, sum(contribution_gbp) as total
             from marts.cost_apportionment where financial_year = $year
             group by council_code order by council_code""",
-        (*(f"pool{i}" for i in range(len(pools))), "total"),
+        (*pools, "total"),
     ), {f"pool{i}": pool for i, pool in enumerate(pools)}
 
 

@@ -28,7 +28,8 @@ from pipelines.finance.board_tables import BoardTable, pool_budgets, read_tables
 
 YEAR_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 FORMATS = {
-    "money": "£#,##0.00;[Red]-£#,##0.00",
+    # no red: a negative variance is an underspend, good news (the sign says which)
+    "money": "£#,##0.00;-£#,##0.00",
     "percent": "0.0%",
     "points": "+0.0%;-0.0%;0.0%",
     "count": "#,##0",
@@ -36,6 +37,20 @@ FORMATS = {
 }
 TITLE_ROW, NOTE_ROW, HEADER_ROW = 0, 1, 3
 CODED = ("cost_pool", "split_method", "part", "name")  # shown in words: central_hub -> Central hub
+NAMED = ("basis_or_split", "fee_type", "adopter_agency_code")  # codes in WORDS, the rest as is
+# Codes whose words are not the code's own (the rest: underscores to spaces, first capital)
+WORDS = {
+    "adm_decisions": "ADM decisions",
+    "rolling_3yr": "Rolling 3-year average",
+    "single_year": "The year itself",
+    "formula": "By formula",
+    "owning_council": "By its own council",
+    "child_council": "By the child's council",
+    "LA_RAA": "Another LA or RAA",
+    "LA": "Another LA or RAA",
+    "VAA": "Voluntary agency",
+    "RAA": "This partnership",
+}
 A4, INCH_MARGIN = 9, 0.4
 
 
@@ -214,7 +229,9 @@ def _write_table(sheet, table: BoardTable, styles, total) -> tuple[int, dict[int
     for r, row in enumerate(table.rows, start=HEADER_ROW + 1):
         for c, (column, value) in enumerate(zip(table.columns, row, strict=True)):
             if column.name in CODED and isinstance(value, str):
-                value = value.replace("_", " ").capitalize()
+                value = WORDS.get(value) or value.replace("_", " ").capitalize()
+            elif column.name in NAMED and isinstance(value, str):
+                value = WORDS.get(value, value)
             _write_cell(sheet, r, c, value, styles.get(column.kind))
     last = HEADER_ROW + len(table.rows) + 1
     totals: dict[int, float] = {}

@@ -18,7 +18,7 @@ import pytest
 from pipelines.finance.export import FinanceExportError, export_finance
 from pipelines.warehouse import ensure_schemas
 
-SHEETS = ["Cover", "Summary", "Contributions", "Budget variance", "Interagency fees",
+SHEETS = ["Cover", "Summary", "Contributions", "Drivers", "Budget variance", "Interagency fees",
           "Formula comparison", "Formula"]  # fmt: skip
 HEADER_ROW = 4  # 1-based: title, how to read (two rows), then the header
 
@@ -148,7 +148,7 @@ def test_formula_sheet_names_the_version_drivers_and_weights(book):
     assert {r["Formula version"] for r in drivers} == {"test-2019"}
     # 0.5 placement orders + 0.3 ADM decisions + 0.2 children placed = 1
     assert {r["Name"]: r["Weight"] for r in drivers} == {
-        "Adm decisions": 0.3, "Children placed": 0.2, "Placement orders": 0.5,
+        "ADM decisions": 0.3, "Children placed": 0.2, "Placement orders": 0.5,
     }  # fmt: skip
     assert {r["Formula version"] for r in rows} == {"test-2019", "test-2022"}
     # test-2022: the fixed base is one driver, counted once, shown with its agreed shares
@@ -259,3 +259,34 @@ def test_the_cover_names_the_snapshot_only_when_the_figures_were_published(
     refused = _cover_text(export_finance(database, "2022-23", tmp_path / "b.xlsx"))
     assert "NOT published (the release gate refused it: expectation failed" in refused
     assert "snap-1" not in refused
+
+
+def test_each_share_is_traced_to_its_driver_counts(book, finance_warehouse):
+    """Domain A.4: every figure traceable to its driver counts. The Drivers sheet holds each
+    council's counts beside the share they give and the share charged (the Contributions
+    sheet's), for every pool split by formula."""
+    drivers = table(book["Drivers"])
+    with duckdb.connect(str(finance_warehouse.database), read_only=True) as con:
+        mart = {(pool, council): (orders, decisions, placed, share) for pool, council, orders,
+                decisions, placed, share in con.execute(
+            """select cost_pool, council_code, placement_orders_count, adm_decisions_count,
+                      children_placed_count, weighted_share
+               from marts.cost_apportionment
+               where financial_year = '2022-23' and split_method = 'formula'"""
+        ).fetchall()}  # fmt: skip
+    shown = {(r["Cost pool"], r["Council"]): (r["Placement orders"], r["ADM decisions"],
+             r["Children placed"], r["Share charged"]) for r in drivers}  # fmt: skip
+    assert len(shown) == len(mart) > 0
+    for (pool, council), (orders, decisions, placed, share) in mart.items():
+        got = shown[(pool.replace("_", " ").capitalize(), council)]
+        assert got[:3] == (orders, decisions, placed) and got[3] == pytest.approx(share)
+    contributions = {(r["Cost pool"], r["Council"]): r["Share"]
+                     for r in table(book["Contributions"])}  # fmt: skip
+    assert all(contributions[key] == pytest.approx(value[3]) for key, value in shown.items())
+
+
+def test_the_summary_csv_names_each_pool(workbook_path):
+    with (workbook_path.parent / f"{workbook_path.stem}_summary.csv").open() as handle:
+        header = next(csv.reader(handle))
+    assert header[0] == "council_code" and header[-1] == "total"
+    assert all(not name.startswith("pool") for name in header) and "central_hub" in header
