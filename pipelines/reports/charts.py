@@ -7,12 +7,14 @@ still reads in greyscale.
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 DASHES = ("", "6 3", "2 2", "8 3 2 3", "4 4", "1 3", "10 4", "")
-MARKERS = ("circle", "square", "diamond", "triangle", "circle", "square", "diamond", "triangle")
+MARKERS = ("circle", "square", "diamond", "triangle", "open circle", "open square", "triangle down",
+           "cross")  # fmt: skip
 
 
 def whole(value: float) -> str:
@@ -22,6 +24,18 @@ def whole(value: float) -> str:
 
 
 def _marker(kind: str, x: float, y: float, colour: str) -> str:
+    if kind == "open circle":
+        return (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="white" stroke="{colour}" '
+                'stroke-width="1.5"/>')  # fmt: skip
+    if kind == "open square":
+        return (f'<rect x="{x - 3.5:.1f}" y="{y - 3.5:.1f}" width="7" height="7" fill="white" '
+                f'stroke="{colour}" stroke-width="1.5"/>')  # fmt: skip
+    if kind == "triangle down":
+        points = f"{x},{y + 5} {x + 5},{y - 4} {x - 5},{y - 4}"
+        return f'<polygon points="{points}" fill="{colour}"/>'
+    if kind == "cross":
+        return (f'<path d="M{x - 4},{y - 4}L{x + 4},{y + 4}M{x - 4},{y + 4}L{x + 4},{y - 4}" '
+                f'stroke="{colour}" stroke-width="2"/>')  # fmt: skip
     if kind == "square":
         return f'<rect x="{x - 3.5:.1f}" y="{y - 3.5:.1f}" width="7" height="7" fill="{colour}"/>'
     if kind == "diamond":
@@ -33,6 +47,15 @@ def _marker(kind: str, x: float, y: float, colour: str) -> str:
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"/>'
 
 
+def _nice_step(rough: float) -> float:
+    """The gridline step nearest above `rough` that reads easily: 1, 2, 2.5 or 5 times a power
+    of ten (100, 200, 250 days rather than 139, 277)."""
+    if rough <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(rough))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= rough)
+
+
 def line_chart(labels: list[str], series: dict[str, list[float | None]], unit: str,
                width: int = 760, height: int = 260) -> str:  # fmt: skip
     """One line per series over the labels (gaps where a value is missing), with a legend."""
@@ -40,7 +63,9 @@ def line_chart(labels: list[str], series: dict[str, list[float | None]], unit: s
     values = [v for points in series.values() for v in points if v is not None]
     if not values or not labels:
         return '<p class="empty">No figures to chart.</p>'
-    low, high = 0.0, max(values) * 1.1
+    step_value = _nice_step(max(values) * 1.05 / 6)  # at most six gridlines over the axis
+    ticks = max(1, math.ceil(max(values) * 1.05 / step_value))
+    low, high = 0.0, step_value * ticks
     plot_w, plot_h = width - left - right, height - top - bottom
     step = plot_w / max(len(labels) - 1, 1)
 
@@ -49,8 +74,8 @@ def line_chart(labels: list[str], series: dict[str, list[float | None]], unit: s
 
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
              f'xmlns="http://www.w3.org/2000/svg" font-size="11" font-family="sans-serif">']  # fmt: skip
-    for tick in range(5):
-        value = low + (high - low) * tick / 4
+    for tick in range(ticks + 1):
+        value = low + step_value * tick
         _, y = at(0, value)
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" '
                      f'stroke="#ddd"/><text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">'

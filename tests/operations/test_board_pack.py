@@ -271,3 +271,14 @@ def test_finance_spending_adds_up_with_lines_naming_no_council():
     rows = {row[0]: row[1:] for row in table.rows}
     assert rows["(lines naming no council)"] == ["–", "–", "£100", "£100"]
     assert set(rows) == {"AAA", "BBB", "(lines naming no council)"}
+
+
+def test_each_series_of_a_chart_has_its_own_marker_and_gridlines_fall_on_round_values():
+    import re
+
+    from pipelines.reports.charts import MARKERS, line_chart
+
+    assert len(set(MARKERS)) == len(MARKERS) == 8
+    svg = line_chart(["2019-22", "2020-23"], {"A": [504.0, 420.0], "B": [380.0, None]}, "days")
+    ticks = [int(t.replace(",", "")) for t in re.findall(r'text-anchor="end">([\d,]+)<', svg)]
+    assert ticks == [0, 100, 200, 300, 400, 500, 600]
