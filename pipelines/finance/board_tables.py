@@ -145,6 +145,9 @@ def board_tables() -> list[BoardTable]:
     ]  # fmt: skip
 
 
+# Beside a council's submission on a cover or footer: a later one failed, so its figures come
+# from this older one (raa status says why).
+STALE_NOTE = " (stale: a later submission could not be loaded)"
 NO_COUNCIL = "(lines naming no council)"
 # Spending on ledger lines naming no council, a row per pool, from `shown` (budget_variance rows
 # of one month): a pool borne locally counts each council's own lines, so lines naming none are

@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import xlsxwriter
 
-from pipelines.finance.board_tables import BoardTable, pool_budgets, read_tables
+from pipelines.finance.board_tables import STALE_NOTE, BoardTable, pool_budgets, read_tables
 
 YEAR_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 FORMATS = {
@@ -117,8 +117,21 @@ def _cover_facts(con, year: str) -> dict:
         "versions": versions,
         "snapshot": snapshot,
         "snapshot_date": when,
-        "submissions": ", ".join(f"{c} {s}" for c, s in used) or "none recorded",
+        "submissions": ", ".join(
+            f"{c} {s}" + (STALE_NOTE if (c, s) in _stale(con) else "") for c, s in used
+        )
+        or "none recorded",
     }
+
+
+def _stale(con) -> set[tuple[str, str]]:
+    """Submissions still in use although a later one from the council failed."""
+    try:
+        return set(con.execute(
+            "select council_code, submission_id from audit.current_submissions where is_stale"
+        ).fetchall())  # fmt: skip
+    except duckdb.CatalogException:
+        return set()
 
 
 def _figures_source(con) -> tuple[str, dt.datetime | None, list[tuple[str, str]]]:

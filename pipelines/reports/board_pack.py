@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import jinja2
 
-from pipelines.finance.board_tables import NO_COUNCIL, NO_COUNCIL_LINES
+from pipelines.finance.board_tables import NO_COUNCIL, NO_COUNCIL_LINES, STALE_NOTE
 from pipelines.reports import charts
 from pipelines.reports.pdf import print_to_pdf
 from pipelines.settings import DBT_PROJECT_DIR
@@ -384,9 +384,11 @@ def build_pack(published_db: Path, quarter: str, partnership: str, partnership_n
             "select run_id, snapshot_id, published_at from meta.publishes "
             "order by published_at desc limit 1"
         ).fetchone()  # fmt: skip
-        submissions = ", ".join(f"{c} {s}" for c, s in con.execute(
-            "select council_code, submission_id from meta.publish_submissions where run_id = ? "
-            "order by council_code", [run]).fetchall())  # fmt: skip
+        submissions = ", ".join(
+            f"{c} {s}" + (STALE_NOTE if stale else "") for c, s, stale in con.execute(
+                "select council_code, submission_id, is_stale from meta.publish_submissions "
+                "where run_id = ? order by council_code", [run]).fetchall()
+        )  # fmt: skip
         finance, versions = finance_tables(con, end)
         tables = [*scorecard_tables(con, end, partnership), quarterly_table(con, start, partnership),
                   *launch_tables(con, partnership), *adopter_tables(con, start, partnership),

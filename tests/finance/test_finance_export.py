@@ -248,6 +248,15 @@ def test_the_cover_names_the_snapshot_only_when_the_figures_were_published(
     con.close()
     published = _cover_text(export_finance(database, "2022-23", tmp_path / "a.xlsx"))
     assert "snap-1" in published and "AAA s1" in published and "NOT published" not in published
+    assert "stale" not in published
+
+    con = duckdb.connect(str(database))  # AAA's next submission failed: s1 is still in use
+    con.execute("delete from audit.current_submissions where council_code = 'AAA'")
+    con.execute("insert into audit.current_submissions values "
+                "('AAA', 's1', '2023-04-01', true, 'the episodes file is empty')")  # fmt: skip
+    con.close()
+    stale = _cover_text(export_finance(database, "2022-23", tmp_path / "s.xlsx"))
+    assert "AAA s1 (stale: a later submission could not be loaded)" in stale
 
     con = duckdb.connect(str(database))
     con.execute("insert into audit.builds values ('run-2', '2023-04-03 01:00')")
