@@ -80,7 +80,9 @@ def board_tables() -> list[BoardTable]:
             "Spending against budget, year to date",
             "For the latest month of the year with spending or income in the ledger: each "
             "council's share of each pool's budget and spending to date, and ledger lines that "
-            "name no council, so that each pool adds up. A positive variance is an overspend.",
+            "name no council, so that each pool adds up (a negative amount there is income "
+            "received centrally, such as interagency fees other agencies paid the partnership). "
+            "A positive variance is an overspend.",
             [Column("Month", "period_month", "date"), Column("Cost pool", "cost_pool"),
              Column("Council", "council_code"),
              Column("Budget for the year (£)", "budget_gbp", "money"),

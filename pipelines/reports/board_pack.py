@@ -81,7 +81,8 @@ def fmt(value, kind: str, withheld: bool = False) -> str:
     if kind == "share":
         return f"{float(value):.0%}"
     if kind == "gbp":
-        return f"£{charts.whole(value)}"
+        amount = charts.whole(value)
+        return f"-£{amount[1:]}" if amount.startswith("-") else f"£{amount}"
     if kind == "count":
         return f"{int(value):,}"
     return str(value)
@@ -356,11 +357,18 @@ def finance_tables(con, end: date) -> tuple[list[Table], str]:
     for council, *money in variance:
         by_council.setdefault(council, [NONE]).extend(fmt(m, "gbp") for m in money)
     rows = [[c, *(v + [NONE] * (4 - len(v)))] for c, v in by_council.items()]
+    if rows:
+        rows.append(["Total", *(fmt(sum(vs), "gbp") if vs else NONE for vs in (
+            [v for _, v in contributions],
+            *([m[i] for _, *m in variance if m[i] is not None] for i in range(3)),
+        ))])  # fmt: skip
     as_at = f"{month:%B %Y}" if month else "no ledger yet"
     return [Table(
         "finance", f"Finance {year}: contributions and budget variance",
         f"Each council's contribution for the year under formula {versions}, and its share of "
-        f"budget and spending to date ({as_at}); a positive variance is an overspend.",
+        f"budget and spending to date ({as_at}); a positive variance is an overspend. Ledger "
+        "lines naming no council have their own row (a negative amount is income received "
+        "centrally, such as interagency fees other agencies paid the partnership).",
         ["Council", "Contribution for the year", "Budget to date", "Spent to date",
          "Variance to date"], rows,
     )], versions  # fmt: skip

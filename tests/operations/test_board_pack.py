@@ -168,6 +168,7 @@ def test_every_figure_equals_its_mart(region, pack, quarter):
         assert got[8] == fmt(row[3], "days", row[4])
     finance = {r[0]: r[1] for r in rows_of(pack, "finance")}
     finance.pop("(lines naming no council)", None)  # spending only: no contribution
+    assert finance.pop("Total") == fmt(sum(contributions.values()), "gbp")
     assert finance == {c: fmt(v, "gbp") for c, v in contributions.items()}
 
 
@@ -270,7 +271,12 @@ def test_finance_spending_adds_up_with_lines_naming_no_council():
     (table,), _ = finance_tables(con, date(2022, 6, 30))
     rows = {row[0]: row[1:] for row in table.rows}
     assert rows["(lines naming no council)"] == ["–", "–", "£100", "£100"]
-    assert set(rows) == {"AAA", "BBB", "(lines naming no council)"}
+    assert rows["Total"] == ["£1,000", "£750", "£1,000", "£250"]
+    assert set(rows) == {"AAA", "BBB", "(lines naming no council)", "Total"}
+
+
+def test_negative_money_reads_minus_pounds():
+    assert fmt(-27262.4, "gbp") == "-£27,262" and fmt(27262.5, "gbp") == "£27,263"
 
 
 def test_each_series_of_a_chart_has_its_own_marker_and_gridlines_fall_on_round_values():
