@@ -269,10 +269,14 @@ def _failed(council, submission, profile, raws, problems) -> PreparedSubmission:
     hashes = submission.sha256_by_file
     failed_files = {name for name, _, _ in problems}
     read_files = {raw.file_name for raw in raws}
+    # a file that was read before the problem was found (a table the agency may not send, a
+    # table sent twice) says how many rows it held; one that could not be read, none
+    received = {(raw.file_name, raw.sheet): raw.rows_received for raw in raws}
     rows = _ignored_files(submission) + [
         {"file_name": name, "sheet_name": sheet, "canonical_table": None,
-         "sha256": hashes.get(name, ""), "rows_received": 0, "rows_accepted": 0,
-         "rows_rejected": 0, "status": "failed", "message": message}
+         "sha256": hashes.get(name, ""), "rows_received": received.get((name, sheet), 0),
+         "rows_accepted": 0, "rows_rejected": received.get((name, sheet), 0), "status": "failed",
+         "message": message}
         for name, sheet, message in problems
     ] + [
         {"file_name": raw.file_name, "sheet_name": raw.sheet, "canonical_table": raw.mapping.table,

@@ -282,6 +282,8 @@ def test_an_agency_submission_holding_a_councils_children_is_refused(settings, r
     assert "Children's records come in each council's own submission" in outcome.message
     assert warehouse.sql("select count(*) from canonical.children").fetchone()[0] == 0
     assert warehouse.sql("select count(*) from canonical.adopter_households").fetchone()[0] == 0
+    loads = outcome.file_loads.set_index("file_name")
+    assert loads.loc["kil_children.csv", ["rows_received", "status"]].tolist() == [1, "failed"]
 
 
 def test_archive_is_immutable_and_replayable(settings, registry, warehouse):
