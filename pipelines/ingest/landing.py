@@ -170,6 +170,12 @@ def read_submission(council_code: str, folder: Path) -> Submission:
     meta: dict = {}
     meta_sha256 = None
     entries: list[tuple[Path, str]] = []
+    if _printable(folder.name) != folder.name:
+        problems.append(
+            f"The submission folder's name is not plain text (shown here as "
+            f"'{_printable(folder.name)}'): rename it with letters, digits, '-', '_' and '.' "
+            "(e.g. starting yyyy-mm-dd), and send the submission again."
+        )
     if folder.is_symlink():
         problems.append(
             "The submission folder is a link to another place; only a real folder in the "

@@ -656,6 +656,18 @@ def test_a_broken_submission_after_a_good_one(case, settings, registry, warehous
         case.check(outcome, warehouse)
 
 
+def test_a_submission_folder_whose_name_is_not_utf8_fails_naming_it(settings, registry, warehouse):
+    council = settings.landing_dir / "NTH"
+    write(council / "s1-good", GOOD)
+    assert load_latest(settings, registry, warehouse).status == "loaded"
+    write(Path(os.fsdecode(os.fsencode(council) + b"/s2-\xff")), GOOD)
+    outcome = load_latest(settings, registry, warehouse)
+    assert outcome.status == "failed" and outcome.submission_id == "s2-\ufffd"
+    assert "The submission folder's name is not plain text (shown here as 's2-\ufffd')" in told(
+        outcome
+    )
+
+
 def test_a_link_out_of_the_landing_area_is_neither_loaded_nor_archived(
     settings, registry, warehouse
 ):
