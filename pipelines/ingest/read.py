@@ -22,7 +22,7 @@ import lzma
 import re
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from xml.etree import ElementTree
@@ -55,6 +55,8 @@ ERROR_CELL = re.compile(
     rb'<(?:\w+:)?c\b(?=[^>]*\bt="e")[^>]*\br="([A-Z]+\d+)"[^>]*?(?<!/)>(.*?)</(?:\w+:)?c>', re.S
 )
 CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)<")
+CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*\br="([A-Z]+\d+)"[^>]*?(?<!/)>(.*?)</(?:\w+:)?c>', re.S)
+FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 UNICODE_LINE_ENDS = ("\u2028".encode(), "\u2029".encode(), "\x85".encode())
 # fastexcel warns for every column it finds no value in (blank padding columns): expected here.
 logging.getLogger("fastexcel.types.dtype").setLevel(logging.ERROR)
@@ -353,13 +355,15 @@ def _row_numbers(n_good: int, bad_rows: list[int]) -> list[int]:
 def _read_workbook(name: str, data: bytes, profile: Profile) -> list[RawTable]:
     _check_unpacked_size(name, data)
     errors = functools.cache(lambda: _error_cells(data))
+    unsaved = functools.cache(lambda: _unsaved_formulas(data))
     try:
         workbook = fastexcel.read_excel(data)
         sheet_names = workbook.sheet_names
     except Exception:  # whatever fastexcel trips on, the cell-by-cell reader decides
         by_cell = _calamine_workbook(name, data)
         return _sheet_tables(name, profile, by_cell.sheet_names,
-                             lambda sheet: _sheet_by_cell(by_cell, sheet), errors)  # fmt: skip
+                             lambda sheet: _sheet_by_cell(by_cell, sheet), errors,
+                             unsaved)  # fmt: skip
     by_cell: CalamineWorkbook | None = None
 
     def read_sheet(sheet_name: str) -> list[pa.Array]:
@@ -370,7 +374,7 @@ def _read_workbook(name: str, data: bytes, profile: Profile) -> list[RawTable]:
             cells = _sheet_by_cell(by_cell, sheet_name)
         return cells
 
-    return _sheet_tables(name, profile, sheet_names, read_sheet, errors)
+    return _sheet_tables(name, profile, sheet_names, read_sheet, errors, unsaved)
 
 
 def _check_unpacked_size(name: str, data: bytes) -> None:
@@ -389,6 +393,7 @@ def _sheet_tables(
     sheet_names: list[str],
     read_sheet: Callable[[str], list[pa.Array]],
     errors: Callable[[], dict[str, dict[tuple[int, int], str]]],
+    unsaved_formulas: Callable[[], dict[str, list[str]]],
 ) -> list[RawTable]:
     tables = []
     for sheet_name in sheet_names:
@@ -406,6 +411,12 @@ def _sheet_tables(
             shown = ", ".join(sorted(set(found.values())))
             raw.notes.append(f"{len(found)} cell(s) hold a spreadsheet error ({shown}), read as "
                              "that text: a formula did not find its value")  # fmt: skip
+        unsaved = unsaved_formulas().get(sheet_name, [])
+        if unsaved:
+            cells_named = ", ".join(unsaved[:10]) + (" ..." if len(unsaved) > 10 else "")
+            raw.notes.append(f"{len(unsaved)} cell(s) ({cells_named}) hold a formula whose value "
+                             "was never saved, read as blank: open and save the workbook in "
+                             "Excel, or paste the values in, and send it again")  # fmt: skip
         tables.append(raw)
     if not tables:
         raise FileProblem(f"{name} has no sheet with data.")
@@ -507,35 +518,54 @@ def _with_error_cells(cells: list[pa.Array], errors: dict[tuple[int, int], str])
     return cells
 
 
+def _sheet_xml(data: bytes) -> Iterator[tuple[str, bytes]]:
+    """(sheet name, sheet XML) of each sheet of a workbook."""
+    book = zipfile.ZipFile(io.BytesIO(data))
+    names = set(book.namelist())
+    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+        return
+    targets = {
+        rel.get("Id"): rel.get("Target", "")
+        for rel in ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    }
+    for sheet in ElementTree.fromstring(book.read("xl/workbook.xml")).iter():
+        if not sheet.tag.endswith("}sheet"):
+            continue
+        rel = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+        target = targets.get(rel, "").lstrip("/")
+        path = target if target.startswith("xl/") else f"xl/{target}"
+        if path in names:
+            yield sheet.get("name"), book.read(path)
+
+
 def _error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
     """Error cells by sheet name: {(row, column) from 0: '#N/A'}, read from the sheet XML (only
     a sheet that has any is searched)."""
     try:
-        book = zipfile.ZipFile(io.BytesIO(data))
-        names = set(book.namelist())
-        if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
-            return {}
-        targets = {
-            rel.get("Id"): rel.get("Target", "")
-            for rel in ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+        return {
+            name: {
+                _cell_position(ref): html.unescape(value[1].decode("utf-8", "replace"))
+                for ref, content in ERROR_CELL.findall(xml)
+                if (value := CELL_VALUE.search(content))
+            }
+            for name, xml in _sheet_xml(data)
+            if b't="e"' in xml
         }
-        found = {}
-        for sheet in ElementTree.fromstring(book.read("xl/workbook.xml")).iter():
-            if not sheet.tag.endswith("}sheet"):
-                continue
-            rel = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
-            target = targets.get(rel, "").lstrip("/")
-            path = target if target.startswith("xl/") else f"xl/{target}"
-            if path not in names:
-                continue
-            xml = book.read(path)
-            if b't="e"' in xml:
-                found[sheet.get("name")] = {
-                    _cell_position(ref): html.unescape(value[1].decode("utf-8", "replace"))
-                    for ref, content in ERROR_CELL.findall(xml)
-                    if (value := CELL_VALUE.search(content))
-                }
-        return found
+    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, OSError, ValueError):
+        return {}
+
+
+def _unsaved_formulas(data: bytes) -> dict[str, list[str]]:
+    """Cells holding a formula with no saved value, by sheet name (a workbook written by a
+    program that does not calculate): read as blank, so the council must be told."""
+    try:
+        return {
+            name: refs
+            for name, xml in _sheet_xml(data)
+            if b"<f" in xml
+            if (refs := [ref.decode() for ref, content in CELL.findall(xml)
+                         if FORMULA.search(content) and not CELL_VALUE.search(content)])
+        }  # fmt: skip
     except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, OSError, ValueError):
         return {}
 
