@@ -158,7 +158,9 @@ def england_windows(con, window_end: date) -> dict[str, str]:
         "any_value(england_a2_window_label) from marts.scorecard_timeliness "
         "where window_years = 3 and window_end = ?", [window_end]
     ).fetchone()  # fmt: skip
-    return {key: label or "none" for key, label in zip(("a1", "a10", "a2"), labels, strict=True)}
+    # a non-breaking hyphen: a narrow header column breaks the line before "(2019-22)", not in it
+    return {key: (label or "none").replace("-", "\u2011")
+            for key, label in zip(("a1", "a10", "a2"), labels, strict=True)}  # fmt: skip
 
 
 def scorecard_tables(con, quarter_end: date, partnership: str) -> list[Table]:
