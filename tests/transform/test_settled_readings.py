@@ -52,6 +52,9 @@ K14-K16 a 903 export's AD1 names no approving agency: the PLACE_PROVIDER of the 
     K14 with PR5 (voluntary agency), K15 with PR1 (the partnership's own), K16 with PR1 but an
     AD1 naming LA (the match says who approved the adopters, so LA). NTH's 2016-17 sufficiency:
     3 placed, 1 in region (K15), 2 interagency (K16 LA, K14 VAA), none of unknown agency.
+K17 matched on 1 February 2017 (and home again in June), but its PlacedAdoption row never arrived
+    (held back for a blank DATE_PLACED): every match counts (A.5), so Q4 2016-17 has one match,
+    with the order of 1 December 2016: order -> match = 31 (Dec) + 31 (Jan) = 62 days.
 """
 
 from __future__ import annotations
@@ -74,7 +77,7 @@ CHILDREN = (
         for k in ("K1", "K2", "K3", "K5", "K6", "K7", "K8", "K9", "K11", "K12", "K13")
     ]
     + [("STH", "K10", "F", "2018-01-01", "WBRI", None)]
-    + [("NTH", k, "F", "2015-01-01", "WBRI", None) for k in ("K14", "K15", "K16")]
+    + [("NTH", k, "F", "2015-01-01", "WBRI", None) for k in ("K14", "K15", "K16", "K17")]
 )
 # K14-K16: episodes with their PLACE_PROVIDER (the other children's have none)
 PROVIDED_EPISODES = [
@@ -124,6 +127,8 @@ EPISODES = [
     ("NTH", "K13", "2021-04-01", "S", "C2", "N1", "U6", "2021-05-01", "X1"),
     ("NTH", "K13", "2021-05-01", "L", "E1", "N1", "U6", "2021-07-01", "X1"),
     ("NTH", "K13", "2021-07-01", "P", "E1", "N1", "A6", "2022-03-31", "E11"),
+    ("NTH", "K17", "2016-10-01", "S", "C2", "N1", "U6", "2016-12-01", "X1"),
+    ("NTH", "K17", "2016-12-01", "L", "E1", "N1", "U6", "2017-06-01", "E4A"),
     ("STH", "K10", "2019-12-31", "S", "C2", "N1", "U6", "2020-03-31", "X1"),
     ("STH", "K10", "2020-03-31", "L", "E1", "N1", "U6", None, None),
 ]
@@ -157,6 +162,7 @@ MATCHES = [
     ("NTH", "K14", "2016-05-01", "2016-08-01", "0", None, None, None),
     ("NTH", "K15", "2016-05-01", "2016-08-01", "0", None, None, None),
     ("NTH", "K16", "2016-05-01", "2016-08-01", "0", "LA", None, None),
+    ("NTH", "K17", "2016-11-01", "2017-02-01", "0", "RAA", None, None),
 ]
 
 
@@ -284,3 +290,10 @@ def test_a_903_placement_provider_stands_in_for_the_agency_ad1_does_not_name(edg
            where council_code = 'NTH' and financial_year = '2016-17'"""
     )  # fmt: skip
     assert placed == (3, 1, 2, 1, 1, 0)
+
+
+def test_a_match_whose_decision_row_was_held_back_still_counts(edges):
+    quarter = _quarter(edges, "2017-01-01")
+    assert quarter["matches"] == 1 and quarter["matched_with_order"] == 1
+    assert quarter["order_to_match_mean_days"] == 62
+

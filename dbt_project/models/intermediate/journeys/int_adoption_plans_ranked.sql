@@ -1,6 +1,7 @@
 -- Every adoption plan (ADM decision) of a child, placed in the period of care that holds the
--- decision; a period that ended in adoption without any decision row still gets one plan
--- (decision date unknown). is_latest_plan_of_period marks the plan placements and adoption
+-- decision; a period that ended in adoption, or holds an AD1 match, without any decision row
+-- still gets one plan (decision date unknown): every match counts (A.5), also one whose
+-- PlacedAdoption row was held back. is_latest_plan_of_period marks the plan placements and adoption
 -- orders belong to. A decision that falls in two periods (one ends on the day the next starts,
 -- or an episode with no end left a period open) belongs to the later-starting one, so each
 -- decision is one plan.
@@ -10,6 +11,10 @@ with periods as (
 
 decisions as (
     select * from {{ ref('stg_canonical__adoption_decisions') }}
+),
+
+matches as (
+    select * from {{ ref('stg_canonical__adoption_matches') }}
 ),
 
 decisions_in_periods as (
@@ -36,7 +41,7 @@ decisions_in_periods as (
     ) = 1
 ),
 
-adopted_periods_without_decision as (
+periods_without_decision as (
     select
         periods.council_code,
         periods.child_key,
@@ -49,7 +54,18 @@ adopted_periods_without_decision as (
         periods.period_number
     from periods
     where
-        periods.ended_in_adoption
+        (
+            periods.ended_in_adoption
+            or exists (
+                select 1
+                from matches
+                where
+                    matches.council_code = periods.council_code
+                    and matches.child_key = periods.child_key
+                    and matches.match_date >= periods.period_start_date
+                    and matches.match_date <= coalesce(periods.period_end_date, date '9999-12-31')
+            )
+        )
         and not exists (
             select 1
             from decisions_in_periods
@@ -60,7 +76,7 @@ adopted_periods_without_decision as (
 plans as (
     select * from decisions_in_periods
     union all
-    select * from adopted_periods_without_decision
+    select * from periods_without_decision
 ),
 
 plans_ranked as (
