@@ -296,4 +296,3 @@ def test_a_match_whose_decision_row_was_held_back_still_counts(edges):
     quarter = _quarter(edges, "2017-01-01")
     assert quarter["matches"] == 1 and quarter["matched_with_order"] == 1
     assert quarter["order_to_match_mean_days"] == 62
-
