@@ -151,3 +151,19 @@ def test_raa_status_shows_councils_and_last_publish(region):
     for code in region.registry.codes:
         assert any(line.strip().startswith(code) for line in text.splitlines())
     assert f"run {region.report.build_run_id[:8]}" in text
+
+
+def test_a_partial_quarters_children_waiting_are_those_of_the_as_of_date(region):
+    """The demo's data stand at 31 October 2026, a month into Q3: the quarter's waiting figures
+    are measured then, as children_waiting's are, not on 31 December (nothing is known after)."""
+    with duckdb.connect(str(region.settings.database), read_only=True) as work:
+        quarterly = work.execute(
+            """select council_code, children_waiting, round(waiting_mean_days_since_order, 6)
+               from marts.raa_quarterly where is_partial order by all"""
+        ).fetchall()
+        listed = work.execute(
+            """select council_code, count(*), round(avg(days_since_placement_order), 6)
+               from marts.children_waiting where waiting_stage = 'placement_order'
+               group by all order by all"""
+        ).fetchall()
+    assert quarterly and quarterly == listed

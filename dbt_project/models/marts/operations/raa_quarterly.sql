@@ -60,9 +60,11 @@ grid as (
     select distinct
         reporting_units.reporting_code as council_code,
         quarters.quarter_start,
-        quarters.quarter_end
+        quarters.quarter_end,
+        least(quarters.quarter_end, as_of.as_of_date) as waiting_at
     from reporting_units
     cross join quarters
+    cross join as_of
 ),
 
 counts as (
@@ -114,43 +116,44 @@ ordered_periods as (
 
 waiting as (
     -- placement order made by quarter end, still in care, not in an adoption placement at
-    -- quarter end, and the adoption plan not ceased by then
+    -- quarter end, and the adoption plan not ceased by then; a quarter not over in the data
+    -- (is_partial) is measured on the as-of date, as children_waiting is: nothing is known after
     select
         ordered_periods.council_code,
         ordered_periods.child_key,
         grid.quarter_start,
-        grid.quarter_end,
+        grid.waiting_at,
         ordered_periods.period_start_date,
         ordered_periods.placement_order_date
     from ordered_periods
     inner join grid
         on
             ordered_periods.council_code = grid.council_code
-            and ordered_periods.placement_order_date <= grid.quarter_end
-            and (ordered_periods.period_end_date is null or ordered_periods.period_end_date > grid.quarter_end)
+            and ordered_periods.placement_order_date <= grid.waiting_at
+            and (ordered_periods.period_end_date is null or ordered_periods.period_end_date > grid.waiting_at)
     where
         not exists (
             select 1
             from placements
             where
                 placements.period_key = ordered_periods.period_key
-                and placements.placement_start_date <= grid.quarter_end
-                and (placements.placement_end_date is null or placements.placement_end_date > grid.quarter_end)
+                and placements.placement_start_date <= grid.waiting_at
+                and (placements.placement_end_date is null or placements.placement_end_date > grid.waiting_at)
         )
         and not exists (
             select 1
             from decisions
             where
                 decisions.period_key = ordered_periods.period_key
-                and decisions.decision_date <= grid.quarter_end
-                and decisions.decision_ceased_date <= grid.quarter_end
+                and decisions.decision_date <= grid.waiting_at
+                and decisions.decision_ceased_date <= grid.waiting_at
                 and not exists (
                     select 1
                     from decisions as later
                     where
                         later.period_key = decisions.period_key
                         and later.decision_date > decisions.decision_date
-                        and later.decision_date <= grid.quarter_end
+                        and later.decision_date <= grid.waiting_at
                 )
         )
 ),
@@ -159,7 +162,7 @@ pooled_waiting as (
     select
         reporting_units.reporting_code as council_code,
         waiting.quarter_start,
-        waiting.quarter_end,
+        waiting.waiting_at,
         waiting.period_start_date,
         waiting.placement_order_date
     from waiting
@@ -171,16 +174,16 @@ waiting_summary as (
         council_code,
         quarter_start,
         count(*) as children_waiting,
-        avg({{ days_between('placement_order_date', 'quarter_end') }}) as waiting_mean_days_since_order,
-        avg({{ days_between('period_start_date', 'quarter_end') }}) as waiting_mean_days_since_entered_care,
+        avg({{ days_between('placement_order_date', 'waiting_at') }}) as waiting_mean_days_since_order,
+        avg({{ days_between('period_start_date', 'waiting_at') }}) as waiting_mean_days_since_entered_care,
         count(*) filter (
-            where quarter_end >= cast(period_start_date + interval 18 month as date)
+            where waiting_at >= cast(period_start_date + interval 18 month as date)
         ) as waiting_18_months_since_entered_care,
         count(*) filter (
-            where quarter_end >= cast(placement_order_date + interval 12 month as date)
+            where waiting_at >= cast(placement_order_date + interval 12 month as date)
         ) as waiting_12_months_since_order,
         count(*) filter (
-            where quarter_end >= cast(placement_order_date + interval 18 month as date)
+            where waiting_at >= cast(placement_order_date + interval 18 month as date)
         ) as waiting_18_months_since_order
     from pooled_waiting
     group by council_code, quarter_start
