@@ -48,6 +48,11 @@ RULES: dict[str, Rule] = {
         severity=QUERY,
     ),
     "code_lower_case": Rule("{column} has '{value}': codes must be in capitals ('{upper}')."),
+    "code_read_in_capitals": Rule(
+        "{column} has '{value}': codes must be in capitals. It was read as '{upper}' and the row "
+        "kept; please correct it.",
+        severity=QUERY,
+    ),
     "real_date": Rule("{column} has '{value}', which is not a real date written as {date_format}."),
     "text_length": Rule("{column} has '{value}', which is blank or too long."),
     "text_pattern": Rule("{column} has '{value}', which is not in the form this layout asks for."),

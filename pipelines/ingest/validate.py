@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import numpy as np
@@ -92,6 +92,10 @@ def validate_table(inputs: list[TableInput]) -> list[ValidationResult]:
     fixed cost, ~50 ms a call, is paid once per table rather than once per dialect); each input
     gets its own result, its failures told in its own dialect's column names and date format."""
     table = TABLES[inputs[0].mapping.table]
+    capitalised = [_codes_in_capitals(one, table) for one in inputs]
+    inputs = [
+        replace(one, frame=frame) for one, (frame, _) in zip(inputs, capitalised, strict=True)
+    ]
     bounds = np.cumsum([0, *(len(i.frame) for i in inputs)])
     frame = pd.concat([i.frame for i in inputs], ignore_index=True)
     duplicate = frame.duplicated(subset=[PART, *table.column_names], keep="first").to_numpy()
@@ -107,7 +111,9 @@ def validate_table(inputs: list[TableInput]) -> list[ValidationResult]:
         failures = failures[failures["index"].notna()]
     failing_row = failures["index"].astype("int64").to_numpy()
     results = []
-    for one, start, stop in zip(inputs, bounds[:-1], bounds[1:], strict=True):
+    for one, (_, read_in_capitals), start, stop in zip(
+        inputs, capitalised, bounds[:-1], bounds[1:], strict=True
+    ):
         # This input's rows and failures again, on its own index, as if validated alone.
         first, last = np.searchsorted(kept, [start, stop])
         mine = candidates.iloc[first:last].set_axis(one.frame.index[kept[first:last] - start])
@@ -116,8 +122,41 @@ def validate_table(inputs: list[TableInput]) -> list[ValidationResult]:
         mine_failures = failures[in_range].assign(
             index=one.frame.index[failing_row[in_range] - start]
         )
-        results.append(_split(one, mine, duplicates, mine_failures, table.name))
+        results.append(_split(one, mine, duplicates, mine_failures, table.name, read_in_capitals))
     return results
+
+
+def _codes_in_capitals(one: TableInput, table) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The input's rows with each code sent in small letters whose capitals are on the list
+    (RNE 'p', REC 'x1') read in capitals, and a query line for each: the code is readable, so
+    the row is kept (the severity policy), not held back."""
+    frame, lines = one.frame, []
+    for column in table.columns:
+        if not column.codes or column.name not in frame.columns:
+            continue
+        text = frame[column.name].astype("string")
+        upper = text.str.upper()
+        fix = text.notna() & ~text.isin(column.codes) & upper.isin(column.codes)
+        fix = fix.fillna(False).to_numpy(bool)
+        if not fix.any():
+            continue
+        if frame is one.frame:
+            frame = frame.copy()
+        sent, read = text[fix].to_numpy(object), upper[fix].to_numpy(object)
+        frame.loc[fix, column.name] = read
+        source = one.mapping.source_column(column.name) or column.name
+        rule = explain("code_read_in_capitals")
+        told = {pair: rule.explanation.format(column=source, value=pair[0], upper=pair[1])
+                for pair in set(zip(sent, read, strict=True))}  # fmt: skip
+        rows = one.frame[fix]
+        lines.append(pd.DataFrame({
+            "file_name": rows["file_name"].to_numpy(), "canonical_table": table.name,
+            "source_row": rows["source_row"].to_numpy(), "source_column": source,
+            "rule": "code_read_in_capitals", "dfe_rule": None,
+            "message": [told[pair] for pair in zip(sent, read, strict=True)],
+            "offending_value": sent, PART: rows[PART].to_numpy(),
+        }, columns=[*REJECTION_COLUMNS, PART]))  # fmt: skip
+    return frame, concat_rejections(lines)
 
 
 def _split(
@@ -126,8 +165,9 @@ def _split(
     duplicates: pd.DataFrame,
     failures: pd.DataFrame,
     table: str,
+    read_in_capitals: pd.DataFrame,
 ) -> ValidationResult:
-    rejections = [_row_rejections(one.mapping, duplicates, "duplicate_row")]
+    rejections = [_row_rejections(one.mapping, duplicates, "duplicate_row"), read_in_capitals]
     if len(failures):
         rejections.append(
             _failure_rejections(one.mapping, one.raw_frame, candidates, failures, one.profile)

@@ -163,13 +163,21 @@ def test_future_dates_and_dec_before_decom(settings, registry, warehouse):
     assert_accounted(outcome)
 
 
-def test_lower_case_and_unknown_codes(settings, registry, warehouse):
+def test_lower_case_codes_are_read_in_capitals_and_unknown_codes_held_back(
+    settings, registry, warehouse
+):
+    """RNE 's' is readable as S: the row is kept and queried (held back, an adopted child's
+    episode would take the adoption out of the figures); CIN N9 is no code at all."""
     text = EPISODES + "C1,01/03/2020,s,C1,N1,U4,PR1,,,,,,\nC2,01/03/2020,S,C1,N9,U4,PR1,,,,,,\n"
     outcome = ingest(warehouse, settings, registry, "NTH",
                      drop(settings.landing_dir, "NTH", "s1", {"e.csv": text}))  # fmt: skip
+    queried = outcome.warnings.set_index("source_row")
+    assert queried.loc[2, "rule"] == "code_read_in_capitals"
+    assert "RNE has 's': codes must be in capitals. It was read as 'S'" in queried.loc[2, "message"]
     bad = outcome.rejections.set_index("source_row")
-    assert bad.loc[2, "rule"] == "code_lower_case" and "('S')" in bad.loc[2, "message"]
+    assert 2 not in bad.index
     assert bad.loc[3, "rule"] == "code_list" and bad.loc[3, "source_column"] == "CIN"
+    assert warehouse.sql("select rne from canonical.episodes").fetchall() == [("S",)]
 
 
 def test_sex_codes_of_another_collection_year_are_kept_and_queried(settings, registry, warehouse):
@@ -299,7 +307,7 @@ def test_council_report_names_the_sheet_and_row_of_each_rejected_row(settings, r
         {
             "Children": [
                 ["Person ID", "Gender", "Date of Birth", "Ethnicity"],
-                ["101", "m", "01/02/2019", "WBRI"],
+                ["101", "Q", "01/02/2019", "WBRI"],
             ]
         }
     )
@@ -308,11 +316,11 @@ def test_council_report_names_the_sheet_and_row_of_each_rejected_row(settings, r
     folder = settings.outbox_dir / "FEN" / "s1"
     report = (folder / "validation_report.html").read_text()
     assert "<td>export.xlsx</td><td>Children</td><td>2</td><td>Gender</td>" in report
-    assert "codes must be in capitals (&#x27;M&#x27;)" in report
+    assert "Gender has &#x27;Q&#x27;, which is not a code this layout allows" in report
     for heading in ("rows received", "rows held back", "check", "DfE rule number"):
         assert f"<th>{heading}</th>" in report  # the report's words, not the audit's names
     assert "<th>rows_received</th>" not in report and "<th>dfe_rule</th>" not in report
-    assert "Gender has 'm'" in (folder / "rejected_rows.csv").read_text()
+    assert "Gender has 'Q'" in (folder / "rejected_rows.csv").read_text()
 
 
 def test_the_councils_csv_files_run_no_formula_it_sent(settings, registry, warehouse):
