@@ -28,7 +28,8 @@ POLICY = (
     "used but looks inconsistent (for example a DfE validation rule such as 390 or 408) is "
     "<strong>queried</strong>: it is kept and counted, and listed under Rows to check. Codes "
     "that changed between collection years are read as the DfE reads them (SEX 1/2 as M/F, "
-    "legal status D1 as a placement order) and queried. Please correct both in your case "
+    "legal status D1 as a placement order) and queried, as are codes sent in small letters "
+    "(read in capitals). Please correct both in your case "
     "system; the next submission replaces this one.</p>"
 )
 
