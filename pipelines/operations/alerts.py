@@ -1,7 +1,9 @@
 """Email alerts for operators: run failures, failed blocking checks, stale councils.
 
 SMTP settings are the Settings' smtp_* and alert_* fields (RAA_SMTP_HOST, ...). With no
-RAA_SMTP_HOST or RAA_ALERT_TO nothing is sent and a log line says so.
+RAA_SMTP_HOST or RAA_ALERT_TO nothing is sent and a log line says so. A mail server that cannot
+be reached never stops what raised the alert (a night, a sensor): the alert is kept as a file
+under <outbox>/alerts_not_sent/ and an error line says so.
 """
 
 from __future__ import annotations
@@ -9,11 +11,14 @@ from __future__ import annotations
 import logging
 import smtplib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import EmailMessage
+from pathlib import Path
 
 from pipelines.settings import Settings
 
 log = logging.getLogger(__name__)
+UNSENT = "alerts_not_sent"
 
 
 @dataclass(frozen=True)
@@ -30,10 +35,35 @@ class Alert:
 
 
 def send_alert(alert: Alert, smtp: Settings, logger: logging.Logger = log) -> bool:
-    """Send the alert; False (and a log line) when SMTP is not configured."""
+    """Send the alert; False (and a log line) when SMTP is not configured, or when the mail
+    server cannot be reached or refuses it (the alert then kept as a file: keep_unsent)."""
     if not smtp.email_configured:
         logger.warning(f"alert not sent (RAA_SMTP_HOST / RAA_ALERT_TO unset): {alert.subject}")
         return False
+    try:
+        _deliver(alert, smtp)
+    except (OSError, smtplib.SMTPException) as exc:
+        kept = keep_unsent(alert, smtp.outbox_dir)
+        logger.error(
+            f"alert NOT sent (mail server {smtp.smtp_host}:{smtp.smtp_port}: "
+            f"{type(exc).__name__}: {exc}); kept in {kept}: {alert.subject}"
+        )
+        return False
+    logger.info(f"alert sent to {', '.join(smtp.alert_to)}: {alert.subject}")
+    return True
+
+
+def keep_unsent(alert: Alert, outbox: Path) -> Path:
+    """The alert as a text file under <outbox>/alerts_not_sent/, for an operator to read."""
+    folder = outbox / UNSENT
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    path = folder / f"{stamp}.txt"
+    path.write_text(f"Subject: {alert.subject}\n\n{alert.body()}", encoding="utf-8")
+    return path
+
+
+def _deliver(alert: Alert, smtp: Settings) -> None:
     message = EmailMessage()
     message["Subject"] = f"[RAA warehouse] {alert.subject}"
     message["From"] = smtp.alert_from
@@ -48,8 +78,6 @@ def send_alert(alert: Alert, smtp: Settings, logger: logging.Logger = log) -> bo
             password = smtp.smtp_password.get_secret_value() if smtp.smtp_password else ""
             server.login(smtp.smtp_user, password)
         server.send_message(message)
-    logger.info(f"alert sent to {', '.join(smtp.alert_to)}: {alert.subject}")
-    return True
 
 
 def stale_council_alert(council: str, problem: str, limit_days: float) -> Alert:
@@ -76,6 +104,8 @@ def run_failure_alert(job: str, run_id: str, council: str | None, problem: str) 
         else "Fix the cause and re-run `raa run` (or the job in the Dagster UI). Nothing was "
         "published by this run: analysts keep the previous snapshot."
     )
+    # a materialisation launched from the asset graph or a backfill runs Dagster's own job
+    job = "a materialisation from the asset graph" if job.startswith("__ASSET_JOB") else job
     subject = f"{job} failed" + (f" for {council}" if council else "")
     return Alert(subject=subject, council=council, problem=problem, what_to_do=what)
 

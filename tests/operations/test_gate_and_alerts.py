@@ -88,6 +88,26 @@ def test_no_smtp_settings_means_no_alert_and_a_log_line(monkeypatch, caplog):
     assert "alert not sent" in caplog.text
 
 
+def test_an_unreachable_mail_server_stops_nothing_and_keeps_the_alert(
+    monkeypatch, caplog, tmp_path
+):
+    """The mail server down: the alert is not sent, an error line says so, and the alert is
+    kept as a file for the operators; nothing is raised into the night or sensor that sent it."""
+    from tests.operations.conftest import free_port
+
+    monkeypatch.setenv("RAA_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("RAA_SMTP_PORT", str(free_port()))  # nothing listens there
+    monkeypatch.setenv("RAA_ALERT_TO", "ops@raa.example")
+    monkeypatch.setenv("RAA_WAREHOUSE_DIR", str(tmp_path / "warehouse"))
+    settings = Settings.from_env()
+    with caplog.at_level(logging.ERROR):
+        sent = send_alert(Alert("KIL failed", "a problem", "fix it", council="KIL"), settings)
+    assert not sent
+    assert "alert NOT sent (mail server 127.0.0.1:" in caplog.text
+    (kept,) = (settings.outbox_dir / "alerts_not_sent").iterdir()
+    assert kept.read_text().startswith("Subject: KIL failed\n\nCouncil: KIL\nProblem: a problem")
+
+
 def test_a_refused_publish_with_no_submission_says_there_is_nothing_to_publish():
     from pipelines.publish.expectations import GateResult
     from pipelines.publish.release import ReleaseOutcome
@@ -98,3 +118,13 @@ def test_a_refused_publish_with_no_submission_says_there_is_nothing_to_publish()
     assert "no council has an accepted submission yet, nothing to publish" in empty.message
     assert "observed None" in empty.message
     assert "accepted submission" not in loaded.message
+
+
+def test_a_failed_load_from_the_asset_graph_is_named_in_words():
+    from pipelines.operations.alerts import run_failure_alert
+
+    alert = run_failure_alert("__ASSET_JOB", "run-1", "NTH", "NTH submission s2 could not be read")
+    assert alert.subject == "a materialisation from the asset graph failed for NTH"
+    assert run_failure_alert("build_warehouse", "run-2", None, "x").subject == (
+        "build_warehouse failed"
+    )
