@@ -20,6 +20,7 @@ import duckdb
 
 from pipelines.defs.resources import AlertResource, WarehouseResource
 from pipelines.ingest.landing import (
+    folder_state,
     is_stable,
     read_submission,
     submission_folders,
@@ -107,9 +108,12 @@ def landing_sensor(ingest_job, interval_seconds: int) -> dg.SensorDefinition:
         new = []
         for code in codes:
             folders = submission_folders(settings.landing_dir, code)
-            if not folders or seen.get(code) == folders[-1].name:
+            if not folders:
                 continue
             latest = folders[-1]
+            state = folder_state(latest)  # a corrected file re-sent into it changes it too
+            if seen.get(code) == state:
+                continue
             if not is_stable(latest, quiet):
                 context.log.info(f"{code}/{latest.name} is still arriving; waiting")
                 continue
@@ -117,7 +121,7 @@ def landing_sensor(ingest_job, interval_seconds: int) -> dg.SensorDefinition:
             if loaded is None:
                 context.log.info(f"{code}/{latest.name}: the warehouse is busy; next tick")
                 continue
-            seen[code] = latest.name
+            seen[code] = state
             if loaded:
                 context.log.info(f"{code}/{latest.name} is the submission already loaded")
                 continue

@@ -134,6 +134,20 @@ def is_stable(folder: Path, quiet_seconds: float) -> bool:
     return newest > 0 and time.time() - newest >= quiet_seconds
 
 
+def folder_state(folder: Path) -> str:
+    """The folder's name and what is in it, cheaply (each file's name, size and modification
+    time, not its bytes): a corrected file sent into the same folder changes it."""
+    digest = hashlib.sha256()
+    try:
+        for path, kind in _walk(folder):
+            info = path.lstat()
+            digest.update(f"{path.relative_to(folder)}\0{kind}\0{info.st_size}\0"
+                          f"{info.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))  # fmt: skip
+    except OSError:
+        return folder.name  # unreadable now: the load will say why
+    return f"{folder.name}@{digest.hexdigest()[:16]}"
+
+
 def _walk(folder: Path) -> Iterator[tuple[Path, str]]:
     """Every entry under `folder`, never following a link: (path, file | link | other)."""
     with os.scandir(folder) as entries:

@@ -84,6 +84,29 @@ def test_landing_sensor_starts_one_run_per_complete_submission(ops, monkeypatch)
     assert [r.tags[RANGE_START] for r in newer.run_requests] == ["ASH"]
 
 
+def test_landing_sensor_loads_a_corrected_file_sent_into_the_same_folder(ops, monkeypatch):
+    """A council told "send the file again" often re-sends it into the same dated folder: the
+    sensor remembers what the folder held, not only its name, so the corrected file loads."""
+    settings, defs = ops
+    monkeypatch.setenv("RAA_LANDING_QUIET_SECONDS", "120")
+    sensor = defs.resolve_sensor_def("new_submission")
+    resources = {"warehouse": WarehouseResource(), "alerts": AlertResource()}
+    _drop(settings, "KIL", "2026-11-09", age_seconds=600)
+    first = sensor.evaluate_tick(dg.build_sensor_context(resources=resources, definitions=defs))
+    assert [r.tags[RANGE_START] for r in first.run_requests] == ["KIL"]
+    corrected = settings.landing_dir / "KIL" / "2026-11-09" / "episodes.csv"
+    corrected.write_text("CHILD,DECOM\n1,01/01/2024\n")
+    os.utime(corrected, (time.time() - 300, time.time() - 300))
+    again = sensor.evaluate_tick(
+        dg.build_sensor_context(cursor=first.cursor, resources=resources, definitions=defs)
+    )
+    assert [r.tags[RANGE_START] for r in again.run_requests] == ["KIL"]
+    quiet = sensor.evaluate_tick(
+        dg.build_sensor_context(cursor=again.cursor, resources=resources, definitions=defs)
+    )
+    assert quiet.run_requests == []
+
+
 def test_landing_sensor_tells_operators_once_of_a_folder_of_no_council(ops, smtp):
     settings, defs = ops
     sensor = defs.resolve_sensor_def("new_submission")
