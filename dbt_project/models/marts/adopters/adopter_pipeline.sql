@@ -16,6 +16,10 @@ councils as (
     select * from {{ ref('dim_council') }}
 ),
 
+as_of as (
+    select as_of_date from {{ ref('int_data_as_of') }}
+),
+
 units as (
     -- every reporting unit (each partner council and REGION), with its hub (none for REGION)
     select distinct
@@ -162,8 +166,12 @@ final as (
         cast(coalesce(approval_cohort.matched_within_3_months, 0) as integer) as matched_within_3_months,
         cast(
             approval_cohort.matched_within_3_months / nullif(approval_cohort.households_approved, 0) as double
-        ) as matched_within_3_months_share
+        ) as matched_within_3_months_share,
+        -- every household approved in the quarter has had its 3 months by the as-of date; until
+        -- then the share can still rise (a household matched later in its 3 months)
+        cast(grid.quarter_end + interval 3 month as date) <= as_of.as_of_date as is_matched_within_3_months_final
     from grid
+    cross join as_of
     left join event_counts
         on grid.council_code = event_counts.council_code and grid.quarter_start = event_counts.quarter_start
     left join approval_cohort
