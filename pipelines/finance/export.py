@@ -112,13 +112,14 @@ def _cover_facts(con, year: str) -> dict:
         {"year": year},
     ).fetchall()
     snapshot, when, used = _figures_source(con)
+    stale = _stale(con)
     return {
         "partnership": partnership[0] if partnership else "the partnership",
         "versions": versions,
         "snapshot": snapshot,
         "snapshot_date": when,
         "submissions": ", ".join(
-            f"{c} {s}" + (STALE_NOTE if (c, s) in _stale(con) else "") for c, s in used
+            f"{c} {s}" + (STALE_NOTE if (c, s) in stale else "") for c, s in used
         )
         or "none recorded",
     }
