@@ -29,6 +29,21 @@ create table if not exists audit.submissions (
     loaded_at timestamp not null,
     primary key (council_code, submission_id)
 );
+-- Every load and failure, also one whose folder was sent again with other files (the tables
+-- above keep one row per council and submission id: the latest load of it).
+create table if not exists audit.load_history (
+    council_code varchar not null,
+    submission_id varchar not null,
+    manifest_sha256 varchar not null,
+    status varchar not null,          -- loaded | failed
+    message varchar,
+    files integer not null,
+    rows_received bigint not null,
+    rows_accepted bigint not null,
+    rows_rejected bigint not null,
+    rows_queried bigint not null,     -- rows kept with at least one query (audit.warnings)
+    loaded_at timestamp not null
+);
 create table if not exists audit.file_loads (
     council_code varchar not null,
     submission_id varchar not null,

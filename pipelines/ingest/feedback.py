@@ -7,11 +7,14 @@ by rule in plain English, each rejected row located by file and row), `rejected_
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+
+from pipelines.ingest.load import rows_named
 
 if TYPE_CHECKING:
     from data_contracts.profiles import Profile
@@ -79,9 +82,24 @@ def write_feedback(
 ) -> Path:
     folder = outbox / council_code / submission_id
     folder.mkdir(parents=True, exist_ok=True)
+    _keep_earlier_report(folder, files)
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder / "validation_report.html"
+
+
+def _keep_earlier_report(folder: Path, files: dict[str, str]) -> None:
+    """A folder sent again with other files gets a new report; the one the council had for the
+    earlier files moves to `replaced/<when it was written>/` rather than being overwritten."""
+    report = folder / "validation_report.html"
+    if not report.exists() or report.read_text(encoding="utf-8") == files.get(report.name):
+        return
+    written = dt.datetime.fromtimestamp(report.stat().st_mtime, dt.UTC)
+    earlier = folder / "replaced" / f"{written:%Y-%m-%dT%H%M%S}Z"
+    earlier.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
+        if old.is_file():
+            old.replace(earlier / old.name)
 
 
 # The report's column headings in a council data officer's words (the CSV keeps the names).
@@ -140,7 +158,7 @@ def _html(council, submission, outcome, rejections, warnings, profile) -> str:
         verdict = (
             f"<p>Loaded. {outcome.rows_received - outcome.rows_rejected:,} of "
             f"{outcome.rows_received:,} rows were accepted; {outcome.rows_rejected:,} rows were "
-            f"held back and are listed below with the reason. {len(warnings):,} rows are queried "
+            f"held back and are listed below with the reason. {rows_named(warnings):,} rows are queried "
             "(kept, but please check them).</p>" + POLICY
         )
     files = outcome.file_loads.rename(columns=HEADINGS)

@@ -59,6 +59,11 @@ def _audit_rows(con: duckdb.DuckDBPyConnection, records: list[AuditRecord]) -> N
             for r in records
         ],
     )  # fmt: skip
+    con.executemany(
+        "insert into audit.load_history values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+        [[r.council_code, r.submission_id, r.manifest_sha256, r.status, r.message,
+          *_load_counts(r)] for r in records],
+    )  # fmt: skip
     for table in ("file_loads", "rejections", "warnings"):
         frames = [
             getattr(r, table).assign(council_code=r.council_code, submission_id=r.submission_id)
@@ -69,6 +74,28 @@ def _audit_rows(con: duckdb.DuckDBPyConnection, records: list[AuditRecord]) -> N
             columns = [c[0] for c in con.execute(f"describe audit.{table}").fetchall()]
             frame = pd.concat(frames, ignore_index=True)[columns]
             _insert_frame(con, f"audit.{table}", frame, columns)
+
+
+def rows_named(lines: pd.DataFrame) -> int:
+    """Rows named by these rejection or query lines (a row can break several rules; a line on a
+    whole file names none)."""
+    if not len(lines):
+        return 0
+    return len(
+        lines.loc[lines["source_row"].notna(), ["file_name", "source_row"]].drop_duplicates()
+    )
+
+
+def _load_counts(record: AuditRecord) -> tuple[int, int, int, int, int]:
+    """Files, rows received, accepted and held back, and rows kept with a query."""
+    files = record.file_loads
+    counted = files[files["status"] != "ignored"] if len(files) else files
+    return (
+        len(counted),
+        *(int(counted[c].sum()) if len(counted) else 0
+          for c in ("rows_received", "rows_accepted", "rows_rejected")),
+        rows_named(record.warnings),
+    )  # fmt: skip
 
 
 def as_stored(frames: dict[str, pd.DataFrame]) -> dict[str, pa.Table]:

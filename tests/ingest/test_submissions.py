@@ -102,6 +102,31 @@ def test_failed_submission_keeps_previous_data_and_flags_it_stale(settings, regi
     assert "could not be loaded" in report.read_text()
 
 
+def test_a_folder_sent_again_with_other_files_keeps_the_earlier_loads_record(
+    settings, registry, warehouse
+):
+    """A council corrects a file and sends it into the same folder: the audit tables hold the
+    latest load of that submission id, the load history both, and the council's earlier report
+    is kept beside the new one."""
+    one_bad_row = GOOD_EPISODES + "C2,31/02/2021,S,V2,N4,U1,PR1,,,,,,\n"
+    folder = drop(settings.landing_dir, "NTH", "s1", {"h.csv": GOOD_HEADER, "e.csv": one_bad_row})
+    first = ingest(warehouse, settings, registry, "NTH", folder)
+    drop(settings.landing_dir, "NTH", "s1", {"h.csv": GOOD_HEADER, "e.csv": GOOD_EPISODES})
+    second = ingest(warehouse, settings, registry, "NTH", folder)
+    assert (first.status, second.status) == ("loaded", "loaded")
+    history = warehouse.sql(
+        "select submission_id, status, files, rows_received, rows_accepted, rows_rejected"
+        " from audit.load_history order by loaded_at"
+    ).fetchall()
+    assert history == [("s1", "loaded", 2, 6, 5, 1), ("s1", "loaded", 2, 5, 5, 0)]
+    assert warehouse.sql("select count(*) from audit.submissions").fetchone()[0] == 1
+    assert warehouse.sql("select count(*) from audit.rejections").fetchone()[0] == 0
+    report_folder = settings.outbox_dir / "NTH" / "s1"
+    (earlier,) = (report_folder / "replaced").iterdir()
+    assert "1 rows were held back" in (earlier / "validation_report.html").read_text()
+    assert "0 rows were held back" in (report_folder / "validation_report.html").read_text()
+
+
 def test_an_export_older_than_the_one_in_use_is_refused(settings, registry, warehouse):
     """A mistyped year in submission.yaml (2006 for 2026) would replace newer data with older
     and set back the as-of date of every council's figures: refused, the data in use kept."""
