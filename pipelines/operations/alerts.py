@@ -3,7 +3,9 @@
 SMTP settings are the Settings' smtp_* and alert_* fields (RAA_SMTP_HOST, ...). With no
 RAA_SMTP_HOST or RAA_ALERT_TO nothing is sent and a log line says so. A mail server that cannot
 be reached never stops what raised the alert (a night, a sensor): the alert is kept as a file
-under <outbox>/alerts_not_sent/ and an error line says so.
+under <outbox>/alerts_not_sent/ and an error line says so. The next alert that goes through
+sends the kept ones after it, oldest first, each marked late, and moves them to
+<outbox>/alerts_sent_late/.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pipelines.settings import Settings
 
 log = logging.getLogger(__name__)
 UNSENT = "alerts_not_sent"
+SENT_LATE = "alerts_sent_late"
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ def send_alert(alert: Alert, smtp: Settings, logger: logging.Logger = log) -> bo
         logger.warning(f"alert not sent (RAA_SMTP_HOST / RAA_ALERT_TO unset): {alert.subject}")
         return False
     try:
-        _deliver(alert, smtp)
+        _deliver(alert.subject, alert.body(), smtp)
     except (OSError, smtplib.SMTPException) as exc:
         kept = keep_unsent(alert, smtp.outbox_dir)
         logger.error(
@@ -50,7 +53,29 @@ def send_alert(alert: Alert, smtp: Settings, logger: logging.Logger = log) -> bo
         )
         return False
     logger.info(f"alert sent to {', '.join(smtp.alert_to)}: {alert.subject}")
+    _send_kept(smtp, logger)
     return True
+
+
+def _send_kept(smtp: Settings, logger: logging.Logger) -> None:
+    """The alerts kept while the mail server was down, now that it is back: oldest first; one
+    still refused stays kept, with the rest after it."""
+    kept = sorted((smtp.outbox_dir / UNSENT).glob("*.txt"))
+    for path in kept:
+        head, _, body = path.read_text(encoding="utf-8").partition("\n\n")
+        raised = datetime.strptime(path.stem, "%Y%m%dT%H%M%S%fZ")
+        subject = (
+            f"{head.removeprefix('Subject: ')} (raised {raised:%d/%m/%Y %H:%M} UTC, sent late)"
+        )
+        try:
+            _deliver(subject, body, smtp)
+        except (OSError, smtplib.SMTPException) as exc:
+            logger.error(f"kept alerts still NOT sent ({type(exc).__name__}: {exc})")
+            return
+        late = smtp.outbox_dir / SENT_LATE
+        late.mkdir(parents=True, exist_ok=True)
+        path.replace(late / path.name)
+        logger.info(f"alert kept in {path} sent late: {subject}")
 
 
 def keep_unsent(alert: Alert, outbox: Path) -> Path:
@@ -63,12 +88,12 @@ def keep_unsent(alert: Alert, outbox: Path) -> Path:
     return path
 
 
-def _deliver(alert: Alert, smtp: Settings) -> None:
+def _deliver(subject: str, body: str, smtp: Settings) -> None:
     message = EmailMessage()
-    message["Subject"] = f"[RAA warehouse] {alert.subject}"
+    message["Subject"] = f"[RAA warehouse] {subject}"
     message["From"] = smtp.alert_from
     message["To"] = ", ".join(smtp.alert_to)
-    message.set_content(alert.body())
+    message.set_content(body)
     with smtplib.SMTP(smtp.smtp_host, smtp.smtp_port, timeout=30) as server:
         server.ehlo()
         if server.has_extn("starttls"):

@@ -108,6 +108,30 @@ def test_an_unreachable_mail_server_stops_nothing_and_keeps_the_alert(
     assert kept.read_text().startswith("Subject: KIL failed\n\nCouncil: KIL\nProblem: a problem")
 
 
+def test_alerts_kept_while_the_mail_server_was_down_go_with_the_next_one(
+    monkeypatch, tmp_path, caplog
+):
+    from tests.operations.conftest import free_port, smtp_server
+
+    monkeypatch.setenv("RAA_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("RAA_SMTP_PORT", str(free_port()))  # down
+    monkeypatch.setenv("RAA_ALERT_TO", "ops@raa.example")
+    monkeypatch.setenv("RAA_WAREHOUSE_DIR", str(tmp_path / "warehouse"))
+    for council in ("KIL", "NTH"):
+        send_alert(Alert(f"{council} failed", "a problem", "fix it", council), Settings.from_env())
+    with smtp_server(monkeypatch) as inbox, caplog.at_level(logging.INFO):
+        settings = Settings.from_env()
+        assert send_alert(Alert("FEN failed", "another", "fix it", council="FEN"), settings)
+        messages = inbox.wait(3)
+    subjects = [m.splitlines()[0] for m in messages]
+    assert subjects[0] == "Subject: [RAA warehouse] FEN failed"
+    assert subjects[1].startswith("Subject: [RAA warehouse] KIL failed (raised ")
+    assert subjects[1].endswith(" UTC, sent late)") and "NTH failed (raised" in subjects[2]
+    assert "Council: KIL\r\nProblem: a problem" in messages[1]
+    assert not list((settings.outbox_dir / "alerts_not_sent").iterdir())
+    assert len(list((settings.outbox_dir / "alerts_sent_late").iterdir())) == 2
+
+
 def test_a_refused_publish_with_no_submission_says_there_is_nothing_to_publish():
     from pipelines.publish.expectations import GateResult
     from pipelines.publish.release import ReleaseOutcome
