@@ -20,7 +20,10 @@ Demand (event counts AAA/BBB/CCC by financial year):
   approvals                                           2021-22: 1/1/2   2022-23: 2/0/0
 Budgets: central_hub 2021-22 £100,000.01, 2022-23 £90,000.00, 2023-24 £120,000.00;
   locality_hub 2022-23 AAA £50,000, BBB £30,000, CCC £20,000 (and the agency's own £10,000,
-  which no partner bears); interagency_fees 2022-23 £60,000.
+  which no partner bears); interagency_fees 2022-23 £60,000, 2026-27 £40,000.
+Interagency placements: c1 (LA, June 2022), c2 (VAA, Sept 2022), c3 (VAA, Nov 2018), and either
+  side of 1 April 2026 (no 2026-27 VAA rate in the seed): c4 (VAA, 31 Mar 2026), c5 (VAA,
+  1 Apr 2026, fee paid May 2026), c6 (LA, 1 Apr 2026).
 """
 
 from __future__ import annotations
@@ -100,6 +103,9 @@ def _ledger() -> list[tuple]:
         ("F2", "BBB", D(2022, 9, 1), "interagency_fees", "SPEND", "31620.00", "c2", "VAA"),
         ("F3", "AAA", D(2022, 8, 1), "interagency_fees", "INCOME", "27000.00", "x9", "LA_RAA"),
         ("F4", "CCC", D(2018, 12, 1), "interagency_fees", "SPEND", "27000.00", "c3", "VAA"),
+        # 2026-27: the seed's latest VAA rate is April 2025's; the 2026-27 uplift is not entered
+        ("I2", None, D(2026, 4, 1), "interagency_fees", "BUDGET", "40000.00", None, None),
+        ("F5", "CCC", D(2026, 5, 1), "interagency_fees", "SPEND", "39245.00", "c5", "VAA"),
     ]
     return [(*r[:5], Decimal(r[5]), *r[6:]) for r in rows]
 
@@ -124,6 +130,10 @@ def _journeys() -> list[tuple]:
         ("CCC", "c3", None, D(2018, 11, 1), "VAA"),  # before April 2019: one fee for any agency
         ("AAA", "c1", None, D(2022, 6, 15), "LA"),
         ("BBB", "c2", None, D(2022, 9, 1), "VAA"),
+        # either side of 1 April 2026, the first April with no VAA rate in the seed
+        ("CCC", "c4", None, D(2026, 3, 31), "VAA"),
+        ("CCC", "c5", None, D(2026, 4, 1), "VAA"),
+        ("AAA", "c6", None, D(2026, 4, 1), "LA"),  # the LA/RAA fee is fixed: never awaiting
     ]
     return rows
 

@@ -61,6 +61,7 @@ def test_straddling_year_uses_the_version_in_force_on_1_april(finance_warehouse)
     )
     assert versions == [
         ("2021-22", "test-2019"), ("2022-23", "test-2019"), ("2023-24", "test-2022"),
+        ("2026-27", "test-2022"),  # the interagency fees budget only
     ]  # fmt: skip
     # ... and formula_comparison shows what test-2022 would have charged for 2022-23:
     #   demand 2019-22 (lag 1): orders 4/3/3 of 10 -> 0.4/0.3/0.3; approvals 2021-22 1/1/2
@@ -183,7 +184,7 @@ def test_interagency_recharges_use_the_rate_in_force(finance_warehouse):
     rows = finance_warehouse.query(
         "select child_key, council_code, fee_type, placement_date, is_london, fee_rate_gbp,"
         " fees_paid_gbp, fees_received_gbp, net_fees_gbp from marts.interagency_recharges"
-        " order by child_key"
+        " where financial_year < '2025-26' order by child_key"
     )
     assert rows == [
         ("c1", "AAA", "LA_RAA", dt.date(2022, 6, 15), False, Decimal(27000), Decimal(27000),
@@ -196,3 +197,26 @@ def test_interagency_recharges_use_the_rate_in_force(finance_warehouse):
         ("x9", "AAA", "LA_RAA", None, False, Decimal(27000), Decimal(0), Decimal(27000),
          Decimal(-27000)),
     ]  # fmt: skip
+
+
+def test_a_vaa_placement_after_the_latest_april_rate_is_flagged_awaiting_uplift(finance_warehouse):
+    # The seed's latest VAA rate took effect 1 April 2025 (£39,245); the VAA fee is uplifted each
+    # April and no 2026-27 row is entered. c4 (31 March 2026, last day of 2025-26) has its own
+    # year's rate; c5 (1 April 2026, first day of 2026-27) is priced at the 2025 rate for want of
+    # the 2026 one, flagged, its 39,245 - 39,245 = 0 difference provisional. c6 (LA adopters, 1
+    # April 2026): the LA/RAA fee is fixed since 2011, never awaiting an uplift; nor is any row
+    # before 2026-27 (c2's 2019 rate was the one in force in 2022, a later row exists).
+    rows = finance_warehouse.query(
+        "select child_key, financial_year, fee_type, placement_date, rate_effective_from,"
+        " fee_rate_gbp, paid_minus_rate_gbp, is_fee_rate_awaiting_uplift"
+        " from marts.interagency_recharges order by child_key"
+    )
+    assert [r for r in rows if r[0] in ("c4", "c5", "c6")] == [
+        ("c4", "2025-26", "VAA", dt.date(2026, 3, 31), dt.date(2025, 4, 1), Decimal(39245),
+         Decimal(-39245), False),
+        ("c5", "2026-27", "VAA", dt.date(2026, 4, 1), dt.date(2025, 4, 1), Decimal(39245),
+         Decimal(0), True),
+        ("c6", "2026-27", "LA_RAA", dt.date(2026, 4, 1), dt.date(2011, 4, 1), Decimal(27000),
+         Decimal(-27000), False),
+    ]  # fmt: skip
+    assert [r[0] for r in rows if r[-1]] == ["c5"]

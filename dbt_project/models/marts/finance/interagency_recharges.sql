@@ -3,6 +3,10 @@
 -- ledger: the fee rate in force on the placement date (seed interagency_fee_rates; the London
 -- rate for councils listed in var finance_london_councils), and the fees actually paid (SPEND)
 -- and received (INCOME) on the ledger for that child. Borne by the child's council.
+-- A fee uplifted each April (seed column uplifted_each_april: the VAA fee) whose latest recorded
+-- rate took effect in an earlier financial year than the placement's is priced at that latest
+-- rate and flagged is_fee_rate_awaiting_uplift: finance has not entered the year's rate yet, so
+-- the rate and paid_minus_rate_gbp are provisional.
 {% set london_councils = var('finance_london_councils', []) %}
 {% set london_list = "('" ~ (london_councils | join("', '")) ~ "')" %}
 
@@ -86,7 +90,8 @@ rates_ranged as (
         is_london,
         effective_from,
         lead(effective_from) over (partition by fee_type, is_london order by effective_from) as effective_until,
-        fee_gbp
+        fee_gbp,
+        uplifted_each_april
     from rates
 ),
 
@@ -106,7 +111,15 @@ final as (
         cast(flagged.fees_paid_gbp - flagged.fees_received_gbp as decimal(14, 2)) as net_fees_gbp,
         cast(flagged.fees_paid_gbp - rates_ranged.fee_gbp as decimal(14, 2)) as paid_minus_rate_gbp,
         flagged.has_placement,
-        flagged.has_ledger_fee
+        flagged.has_ledger_fee,
+        -- the latest rate recorded (no later row) is uplifted each April and took effect in an
+        -- earlier financial year than the one the rate is for: that year's rate is not entered yet
+        coalesce(
+            rates_ranged.uplifted_each_april
+            and rates_ranged.effective_until is null
+            and {{ fy_start_year('flagged.rate_date') }} > {{ fy_start_year('rates_ranged.effective_from') }},
+            false
+        ) as is_fee_rate_awaiting_uplift
     from flagged
     left join rates_ranged
         on
