@@ -96,14 +96,17 @@ def board_tables() -> list[BoardTable]:
             "Interagency fees",
             "Interagency fees by council and agency",
             "Children placed with another agency's adopters and the fees paid and received, "
-            "summed by council, fee type and agency (no child is listed here).",
+            "summed by council, fee type and agency (no child is listed here). 'Rate not entered "
+            "yet' yes: the fee is uplifted each April and this year's rate is not entered yet, so "
+            "these children's standard fee is the latest rate entered, for now (see the cover).",
             [Column("Council", "council_code"), Column("Fee type", "fee_type"),
              Column("Adopters' agency", "adopter_agency_code"),
+             Column("Rate not entered yet", "is_fee_rate_awaiting_uplift"),
              Column("Children", "children", "count"),
              Column("Fees paid (£)", "fees_paid_gbp", "money"),
              Column("Fees received (£)", "fees_received_gbp", "money"),
              Column("Net fees (£)", "net_fees_gbp", "money")],
-            """select council_code, fee_type, adopter_agency_code,
+            """select council_code, fee_type, adopter_agency_code, is_fee_rate_awaiting_uplift,
                       count(distinct child_key) as children, sum(fees_paid_gbp) as fees_paid_gbp,
                       sum(fees_received_gbp) as fees_received_gbp,
                       sum(net_fees_gbp) as net_fees_gbp

@@ -52,6 +52,8 @@ WORDS = {
     "RAA": "This partnership",
 }
 A4, INCH_MARGIN = 9, 0.4
+# Where finance enters each April's uplifted fee rate (a row per rate; the next night uses it)
+FEE_RATES_SEED = "dbt_project/seeds/finance/interagency_fee_rates.csv"
 
 
 class FinanceExportError(ValueError):
@@ -122,7 +124,34 @@ def _cover_facts(con, year: str) -> dict:
             f"{c} {s}" + (STALE_NOTE if (c, s) in stale else "") for c, s in used
         )
         or "none recorded",
+        "rates_awaiting_uplift": _rates_awaiting_uplift(con, year),
     }
+
+
+def _rates_awaiting_uplift(con, year: str) -> list[str]:
+    """A line per fee uplifted each April whose rate for the year finance has not entered yet:
+    its children are priced at the latest rate entered (interagency_recharges'
+    is_fee_rate_awaiting_uplift), and the line says where to enter the year's rate."""
+    rows = con.execute(
+        """select fee_type, is_london, rate_effective_from, fee_rate_gbp,
+                  count(distinct (council_code, child_key)) as children
+           from marts.interagency_recharges
+           where financial_year = $year and is_fee_rate_awaiting_uplift
+           group by all order by all""",
+        {"year": year},
+    ).fetchall()  # fmt: skip
+    return [
+        f"NOT ENTERED YET: the {WORDS.get(fee, fee).lower()} fee"
+        + (" (London)" if london else "")
+        + f" is uplifted each April and its {year} rate is not entered, so {children} "
+        + ("child placed" if children == 1 else "children placed")
+        + f" in {year} {'is' if children == 1 else 'are'} priced at the rate from "
+        f"{since:%d %B %Y}, £{rate:,.2f}, for now (the fee rate and paid-minus-rate in the "
+        f"restricted recharges file are provisional). Finance enters the {year} rate as a row "
+        f"in {FEE_RATES_SEED} (fee_type {fee}, is_london {str(london).lower()}, effective_from "
+        f"{year[:4]}-04-01, uplifted_each_april true); the next night's build uses it."
+        for fee, london, since, rate, children in rows
+    ]
 
 
 def _stale(con) -> set[tuple[str, str]]:
@@ -211,6 +240,7 @@ def _write_cover(workbook, year: str, cover: dict, tables: list[BoardTable], sty
         ("Figures from snapshot", cover["snapshot"]),
         ("Snapshot date", f"{snapshot_date:%d %B %Y %H:%M} UTC" if snapshot_date else "-"),
         ("Council submissions used", cover["submissions"]),
+        *(("Interagency fee rate", note) for note in cover["rates_awaiting_uplift"]),
         ("Workbook written", f"{dt.datetime.now():%d %B %Y %H:%M}"),
     ]  # fmt: skip
     row = 2

@@ -299,3 +299,45 @@ def test_the_summary_csv_names_each_pool(workbook_path):
         header = next(csv.reader(handle))
     assert header[0] == "council_code" and header[-1] == "total"
     assert all(not name.startswith("pool") for name in header) and "central_hub" in header
+
+
+def test_a_fee_rate_not_entered_for_the_year_is_named_on_the_cover_and_marked(
+    finance_warehouse, tmp_path
+):
+    """2026-27: the VAA fee is uplifted each April and the seed's latest VAA rate is April 2025's.
+    CCC's c5 (placed 1 April 2026) is priced at £39,245.00 for want of the 2026-27 rate: the cover
+    says so and where finance enters it; the Interagency fees sheet and CSV mark its row; the
+    restricted recharges flag the child. c6 (LA adopters, fixed fee) is not marked; 2022-23's
+    workbook has no such line."""
+    path = export_finance(finance_warehouse.database, "2026-27", tmp_path / "finance.xlsx")
+    cover = _cover_text(path)
+    assert (
+        "Interagency fee rate NOT ENTERED YET: the voluntary agency fee is uplifted each "
+        "April and its 2026-27 rate is not entered, so 1 child placed in 2026-27 is priced at the "
+        "rate from 01 April 2025, £39,245.00, for now"
+    ) in cover
+    assert "dbt_project/seeds/finance/interagency_fee_rates.csv" in cover
+    assert "effective_from 2026-04-01" in cover
+    fees = table(openpyxl.load_workbook(path, data_only=True)["Interagency fees"])
+    assert [
+        (r["Council"], r["Fee type"], r["Rate not entered yet"], r["Children"]) for r in fees
+    ] == [
+        ("AAA", "Another LA or RAA", "no", 1),
+        ("CCC", "Voluntary agency", "yes", 1),
+    ]
+    with path.with_name("finance_interagency_fees.csv").open(encoding="utf-8") as handle:
+        csv_rows = list(csv.DictReader(handle))
+    assert [(r["council_code"], r["is_fee_rate_awaiting_uplift"]) for r in csv_rows] == [
+        ("AAA", "False"), ("CCC", "True"),
+    ]  # fmt: skip
+    with (tmp_path / "restricted" / "finance_interagency_recharges.csv").open(
+        encoding="utf-8"
+    ) as f:
+        restricted = {r["child_key"]: r for r in csv.DictReader(f)}
+    assert {k: (r["fee_rate_gbp"], r["is_fee_rate_awaiting_uplift"]) for k, r in restricted.items()} == {
+        "c5": ("39245.00", "True"), "c6": ("27000.00", "False"),
+    }  # fmt: skip
+    earlier = _cover_text(
+        export_finance(finance_warehouse.database, "2022-23", tmp_path / "a.xlsx")
+    )
+    assert "Interagency fee rate" not in earlier and "NOT ENTERED" not in earlier
