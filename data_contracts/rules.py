@@ -53,6 +53,11 @@ RULES: dict[str, Rule] = {
         "kept; please correct it.",
         severity=QUERY,
     ),
+    "local_code_read_ignoring_case": Rule(
+        "{column} has '{value}': this layout writes the code '{upper}'. It was read as '{upper}' "
+        "and the row kept; please correct it.",
+        severity=QUERY,
+    ),
     "real_date": Rule("{column} has '{value}', which is not a real date written as {date_format}."),
     "text_length": Rule("{column} has '{value}', which is blank or too long."),
     "text_pattern": Rule("{column} has '{value}', which is not in the form this layout asks for."),

@@ -1,7 +1,8 @@
 """Map a raw export table onto its canonical table, using the dialect profile.
 
-Renames columns, recodes local values onto canonical codes, trims blanks to missing, and writes
-dates in ISO form. A date that does not parse *exactly* in the dialect's format is left as sent,
+Renames columns, recodes local values onto canonical codes (spelled exactly as the profile
+spells them: one in other letters is read, with a query, by validate._codes_in_capitals), trims
+blanks to missing, and writes dates in ISO form. A date that does not parse *exactly* in the dialect's format is left as sent,
 so the contract rejects it and the council sees its own value.
 """
 

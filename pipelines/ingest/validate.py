@@ -127,36 +127,77 @@ def validate_table(inputs: list[TableInput]) -> list[ValidationResult]:
 
 
 def _codes_in_capitals(one: TableInput, table) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The input's rows with each code sent in small letters whose capitals are on the list
-    (RNE 'p', REC 'x1') read in capitals, and a query line for each: the code is readable, so
-    the row is kept (the severity policy), not held back."""
+    """The input's rows with each code sent in other letters than the layout's read as the layout
+    writes it, and a query line for each: the code is readable, so the row is kept (the severity
+    policy), not held back. A canonical code in small letters whose capitals are on the list (RNE
+    'p', REC 'x1') is read in capitals (code_read_in_capitals); a dialect's own local code in
+    other letters than its profile's (Mosaic 'regional' for REGIONAL, 'female' for Female), which
+    the profile's exact recode (dialect.to_canonical) left as sent, is recoded as the profile's
+    spelling is (local_code_read_ignoring_case); a local code comes first, as in the recode. Such
+    a value is a code of the layout but for its letters' case, so the line names it as sent."""
     frame, lines = one.frame, []
     for column in table.columns:
         if not column.codes or column.name not in frame.columns:
             continue
         text = frame[column.name].astype("string")
         upper = text.str.upper()
-        fix = text.notna() & ~text.isin(column.codes) & upper.isin(column.codes)
-        fix = fix.fillna(False).to_numpy(bool)
-        if not fix.any():
+        off_list = (text.notna() & ~text.isin(column.codes)).fillna(False).to_numpy(bool)
+        if not off_list.any():
             continue
-        if frame is one.frame:
-            frame = frame.copy()
-        sent, read = text[fix].to_numpy(object), upper[fix].to_numpy(object)
-        frame.loc[fix, column.name] = read
+        local = _local_codes_by_capitals(one.mapping.recode.get(column.name, {}))
+        as_local = off_list & upper.isin(list(local)).fillna(False).to_numpy(bool)
+        as_code = off_list & ~as_local & upper.isin(column.codes).fillna(False).to_numpy(bool)
+        if not (as_local.any() or as_code.any()):
+            continue
+        frame = frame.copy() if frame is one.frame else frame
         source = one.mapping.source_column(column.name) or column.name
-        rule = explain("code_read_in_capitals")
-        told = {pair: rule.explanation.format(column=source, value=pair[0], upper=pair[1])
-                for pair in set(zip(sent, read, strict=True))}  # fmt: skip
-        rows = one.frame[fix]
-        lines.append(pd.DataFrame({
-            "file_name": rows["file_name"].to_numpy(), "canonical_table": table.name,
-            "source_row": rows["source_row"].to_numpy(), "source_column": source,
-            "rule": "code_read_in_capitals", "dfe_rule": None,
-            "message": [told[pair] for pair in zip(sent, read, strict=True)],
-            "offending_value": sent, PART: rows[PART].to_numpy(),
-        }, columns=[*REJECTION_COLUMNS, PART]))  # fmt: skip
+        if as_local.any():
+            spelled = upper[as_local].map({key: spelled for key, (spelled, _) in local.items()})
+            read = upper[as_local].map({key: code for key, (_, code) in local.items()})
+            frame.loc[as_local, column.name] = read.to_numpy(object)
+            lines.append(_case_lines(one, table.name, as_local, source,
+                                     "local_code_read_ignoring_case", text, spelled))  # fmt: skip
+        if as_code.any():
+            frame.loc[as_code, column.name] = upper[as_code].to_numpy(object)
+            lines.append(_case_lines(one, table.name, as_code, source, "code_read_in_capitals",
+                                     text, upper[as_code]))  # fmt: skip
     return frame, concat_rejections(lines)
+
+
+def _local_codes_by_capitals(recode: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """A profile's local codes by their capitals: {'REGIONAL': ('REGIONAL', 'RAA'), 'FEMALE':
+    ('Female', 'F')}. Two local codes that differ only in case but mean different codes are
+    left out: a value in other letters than both cannot be read as either."""
+    found: dict[str, set[tuple[str, str]]] = {}
+    for spelled, code in recode.items():
+        found.setdefault(spelled.upper(), set()).add((spelled, code))
+    return {
+        key: min(pairs) for key, pairs in found.items() if len({code for _, code in pairs}) == 1
+    }
+
+
+def _case_lines(
+    one: TableInput, table: str, fix: np.ndarray, source: str, rule: str,
+    text: pd.Series, shown: pd.Series,
+) -> pd.DataFrame:  # fmt: skip
+    """Query lines for the rows `fix` whose value (`text`, as sent) was read as `shown` (the
+    layout's spelling): each message written once per distinct value."""
+    sent = text[fix].to_numpy(object)
+    codes, distinct = pd.factorize(sent)
+    _, first = np.unique(codes, return_index=True)
+    shown = shown.to_numpy(object)
+    explanation = explain(rule).explanation
+    messages = np.array(
+        [explanation.format(column=source, value=v, upper=shown[i])
+         for v, i in zip(distinct.tolist(), first.tolist(), strict=True)], dtype=object,
+    )[codes]  # fmt: skip
+    rows = one.frame[fix]
+    return pd.DataFrame({
+        "file_name": rows["file_name"].to_numpy(), "canonical_table": table,
+        "source_row": rows["source_row"].to_numpy(), "source_column": source,
+        "rule": rule, "dfe_rule": None, "message": messages, "offending_value": sent,
+        PART: rows[PART].to_numpy(),
+    }, columns=[*REJECTION_COLUMNS, PART])  # fmt: skip
 
 
 def _split(

@@ -180,6 +180,49 @@ def test_lower_case_codes_are_read_in_capitals_and_unknown_codes_held_back(
     assert warehouse.sql("select rne from canonical.episodes").fetchall() == [("S",)]
 
 
+def test_local_codes_in_other_letters_are_recoded_and_queried(settings, registry, warehouse):
+    """A dialect's own local code in other letters than its profile's (Mosaic 'regional' for
+    REGIONAL, 'female' for Female) is recoded as the profile's spelling is and the row kept, with
+    a query naming the council's column and value as sent (it was held back as off the list)."""
+    matches = (
+        "PERSON_ID,ADM_DECISION_DATE,MATCH_DATE,ADOPTED_BY_FOSTER_CARER,NUMBER_OF_ADOPTERS,"
+        "ADOPTER_GENDERS,ADOPTER_LEGAL_STATUS,ADOPTIVE_HOUSEHOLD_ID,APPROVING_AGENCY_TYPE,"
+        "SIBLING_GROUP_REF\n"
+        "P1,2020-01-01,2020-03-01,Y,1,M1,L0,H1,regional,\n"
+        "P2,2020-01-01,2020-03-01,N,1,M1,L0,H2,Voluntary,\n"
+        "P3,2020-01-01,2020-03-01,N,1,M1,L0,H3,OTHER_LA,\n"
+    )
+    people = (
+        "PERSON_ID,GENDER,DATE_OF_BIRTH,ETHNICITY_CODE,DISABILITY_FLAG\n"
+        "P1,female,2019-02-01,WBRI,No\nP2,MALE,2019-03-01,WBRI,No\nP3,m,2019-03-01,WBRI,No\n"
+    )
+    outcome = ingest(warehouse, settings, registry, "ASH", drop(
+        settings.landing_dir, "ASH", "s1", {"matches.csv": matches, "people.csv": people}
+    ))  # fmt: skip
+    assert outcome.rejections.empty
+    queried = outcome.warnings.set_index(["file_name", "source_row"])
+    assert queried["rule"].to_dict() == {
+        ("matches.csv", 2): "local_code_read_ignoring_case",
+        ("matches.csv", 3): "local_code_read_ignoring_case",
+        ("people.csv", 2): "local_code_read_ignoring_case",
+        ("people.csv", 3): "local_code_read_ignoring_case",
+        ("people.csv", 4): "code_read_in_capitals",  # a canonical code in small letters
+    }
+    assert queried.loc[("matches.csv", 2), "message"] == (
+        "APPROVING_AGENCY_TYPE has 'regional': this layout writes the code 'REGIONAL'. It was "
+        "read as 'REGIONAL' and the row kept; please correct it."
+    )
+    assert (
+        "GENDER has 'female': this layout writes the code 'Female'"
+        in (queried.loc[("people.csv", 2), "message"])
+    )
+    agencies = warehouse.sql("select adopter_agency from canonical.adoption_matches order by 1")
+    assert agencies.fetchall() == [("LA",), ("RAA",), ("VAA",)]
+    sexes = warehouse.sql("select sex from canonical.children order by 1").fetchall()
+    assert sexes == [("F",), ("M",), ("M",)]
+    assert_accounted(outcome)
+
+
 def test_sex_codes_of_another_collection_year_are_kept_and_queried(settings, registry, warehouse):
     """As DfE reads them: M in a 2023-24 file (1/2 that year), or 1 in a 2024-25 file (M/F/U
     that year), is the same sex in the year's codes; the row is kept and the council asked."""
