@@ -59,6 +59,12 @@ RULES: dict[str, Rule] = {
         severity=QUERY,
     ),
     "real_date": Rule("{column} has '{value}', which is not a real date written as {date_format}."),
+    "date_format_iso": Rule(
+        "{column} has a date written as yyyy-mm-dd, but this layout writes dates as {date_format}. "
+        "The date is unambiguous, so it was read and the row kept; please export dates as "
+        "{date_format}.",
+        severity=QUERY,
+    ),
     "text_length": Rule("{column} has '{value}', which is blank or too long."),
     "text_pattern": Rule("{column} has '{value}', which is not in the form this layout asks for."),
     "money": Rule("{column} has '{value}': amounts are pounds like 1234.50, no £ or commas."),

@@ -77,6 +77,7 @@ class TableGroup:
     mapping: TableMapping
     raw_frame: pd.DataFrame  # values as sent, for the messages
     canonical: pd.DataFrame  # same index
+    from_text: np.ndarray  # per row: read from a text file (CSV), not a workbook's sheet
 
 
 @dataclass
@@ -175,7 +176,9 @@ def _prepare_parts(
         frame = group.canonical
         frame["reference_date"] = frame[PART].map(references)
         frame["collection_year"] = frame[PART].map(years)
-        inputs.append(TableInput(group.mapping, group.raw_frame, frame, group.profile))
+        inputs.append(
+            TableInput(group.mapping, group.raw_frame, frame, group.profile, group.from_text)
+        )
         of_table.setdefault(group.mapping.table, []).append(position)
     del groups
     results = [None] * len(inputs)
@@ -340,9 +343,10 @@ def _table_groups(parts: list[Part]) -> list[TableGroup]:
     for found in members.values():
         profile, mapping = found[0][0].profile, found[0][1].mapping
         raw_frame = pd.concat([raw.frame for _, raw in found], ignore_index=True)
-        groups.append(
-            TableGroup(profile, mapping, raw_frame, to_canonical(mapping, raw_frame, profile))
-        )
+        # A CSV's table has no sheet (read.RawTable.sheet); rows stacked in `found`'s order.
+        from_text = np.concatenate([np.full(len(raw.frame), raw.sheet is None) for _, raw in found])
+        groups.append(TableGroup(profile, mapping, raw_frame,
+                                 to_canonical(mapping, raw_frame, profile), from_text))  # fmt: skip
     return groups
 
 

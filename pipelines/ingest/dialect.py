@@ -2,8 +2,9 @@
 
 Renames columns, recodes local values onto canonical codes (spelled exactly as the profile
 spells them: one in other letters is read, with a query, by validate._codes_in_capitals), trims
-blanks to missing, and writes dates in ISO form. A date that does not parse *exactly* in the dialect's format is left as sent,
-so the contract rejects it and the council sees its own value.
+blanks to missing, and writes dates in ISO form. A date that does not parse *exactly* in the
+dialect's format is left as sent, so the contract rejects it and the council sees its own value
+(unless it is ISO text already: see normalise_dates).
 """
 
 from __future__ import annotations
@@ -56,10 +57,12 @@ def _blank_to_missing(values: pd.Series) -> pd.Series:
 def normalise_dates(values: pd.Series, profile: Profile) -> pd.Series:
     """ISO text for dates written exactly in the dialect's format; anything else as sent.
 
-    Excel cells that held real dates arrive as ISO text already and are kept; a text date in
-    another shape stays as sent (and fails the contract), unless the dialect is ISO itself. A
-    midnight time after the date (`03/02/2015 00:00`, `2015-02-03 00:00:00`: a date cell saved
-    with its time) is dropped first: the date is readable.
+    Excel cells that held real dates arrive as ISO text already and are kept. So is a date a
+    CSV wrote yyyy-mm-dd though its dialect writes another format: the contract accepts it (it
+    is unambiguous) and validate._iso_dates_in_text asks the council to fix its export. A text
+    date in any other shape stays as sent and fails the contract. A midnight time after the
+    date (`03/02/2015 00:00`, `2015-02-03 00:00:00`: a date cell saved with its time) is dropped
+    first: the date is readable.
     """
     values = _without_midnight(values)
     text = values.astype("str")

@@ -19,8 +19,9 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow.compute as pc
 
-from data_contracts.checks import dates_parsed_once
+from data_contracts.checks import arrow_text, dates_parsed_once, parse_iso
 from data_contracts.profiles import Profile, TableMapping
 from data_contracts.rules import QUERY, explain
 from data_contracts.tables import TABLES
@@ -85,6 +86,9 @@ class TableInput:
     raw_frame: pd.DataFrame  # the rows as sent (same index as `frame`), for the messages
     frame: pd.DataFrame  # canonical rows with their part, reference_date and collection_year
     profile: Profile
+    # Per row: read from a text file (CSV), not from a workbook's cells; None when not known
+    # (then no row is queried for dates written yyyy-mm-dd: _iso_dates_in_text).
+    from_text: np.ndarray | None = None
 
 
 def validate_table(inputs: list[TableInput]) -> list[ValidationResult]:
@@ -93,6 +97,11 @@ def validate_table(inputs: list[TableInput]) -> list[ValidationResult]:
     gets its own result, its failures told in its own dialect's column names and date format."""
     table = TABLES[inputs[0].mapping.table]
     capitalised = [_codes_in_capitals(one, table) for one in inputs]
+    # Lines for what was read but asked about (codes in other letters, dates written ISO).
+    read_lines = [
+        concat_rejections([lines, _iso_dates_in_text(one, table)])
+        for one, (_, lines) in zip(inputs, capitalised, strict=True)
+    ]
     inputs = [
         replace(one, frame=frame) for one, (frame, _) in zip(inputs, capitalised, strict=True)
     ]
@@ -111,8 +120,8 @@ def validate_table(inputs: list[TableInput]) -> list[ValidationResult]:
         failures = failures[failures["index"].notna()]
     failing_row = failures["index"].astype("int64").to_numpy()
     results = []
-    for one, (_, read_in_capitals), start, stop in zip(
-        inputs, capitalised, bounds[:-1], bounds[1:], strict=True
+    for one, read_in_capitals, start, stop in zip(
+        inputs, read_lines, bounds[:-1], bounds[1:], strict=True
     ):
         # This input's rows and failures again, on its own index, as if validated alone.
         first, last = np.searchsorted(kept, [start, stop])
@@ -198,6 +207,55 @@ def _case_lines(
         "rule": rule, "dfe_rule": None, "message": messages, "offending_value": sent,
         PART: rows[PART].to_numpy(),
     }, columns=[*REJECTION_COLUMNS, PART])  # fmt: skip
+
+
+def _iso_dates_in_text(one: TableInput, table) -> pd.DataFrame:
+    """A query line for each date a text file (CSV) wrote yyyy-mm-dd where its dialect writes
+    another format (dd/mm/yyyy): the date is unambiguous, so it is read (dialect.normalise_dates
+    leaves it as sent, already ISO) and the row kept, but the council is asked to fix its export.
+
+    Rows read from a workbook are never queried: a cell holding a real date reaches this step as
+    ISO text (read._cell_text), the same text as a cell typed 2015-02-03, and the reader keeps
+    no cell's type; only a text file's dates are certainly written as the council wrote them.
+    The line names the column, not the date (which may be a date of birth)."""
+    empty = pd.DataFrame(columns=[*REJECTION_COLUMNS, PART])
+    from_text = one.from_text
+    if (
+        from_text is None
+        or not from_text.any()
+        or re.fullmatch(one.profile.date_pattern, "2000-01-01")
+    ):
+        return empty
+    protected, typed = protected_sources(one.mapping), typed_sources(one.mapping)
+    rule = explain("date_format_iso")
+    lines = []
+    for column in table.columns:
+        source = one.mapping.source_column(column.name)
+        if column.sql_type != "DATE" or source not in one.raw_frame.columns:
+            continue
+        read = arrow_text(one.frame[column.name])
+        sent = pc.utf8_trim_whitespace(arrow_text(one.raw_frame[source]))
+        # Kept as sent (with at most a midnight time after it): the ISO text read is what was
+        # sent. A date written in the dialect's format was rearranged, so it never is.
+        as_sent = pc.fill_null(pc.equal(pc.utf8_slice_codeunits(sent, 0, 10), read), False)
+        iso = from_text & as_sent.to_numpy(zero_copy_only=False)
+        if not iso.any():
+            continue
+        iso[iso] = parse_iso(one.frame[column.name][iso]).notna().to_numpy()  # a real date
+        if not iso.any():
+            continue
+        rows = one.frame[iso]
+        message = rule.explanation.format(column=source, date_format=one.profile.date_display)
+        lines.append(pd.DataFrame({
+            "file_name": rows["file_name"].to_numpy(), "canonical_table": table.name,
+            "source_row": rows["source_row"].to_numpy(), "source_column": source,
+            "rule": "date_format_iso", "dfe_rule": None, "message": message,
+            "offending_value": _values(
+                one.raw_frame, rows.index, [source], protected, typed
+            ).to_numpy(),
+            PART: rows[PART].to_numpy(),
+        }, columns=[*REJECTION_COLUMNS, PART]))  # fmt: skip
+    return concat_rejections(lines) if lines else empty
 
 
 def _split(

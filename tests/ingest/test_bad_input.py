@@ -152,6 +152,58 @@ def test_dates_saved_with_a_midnight_time_are_read(settings, registry, warehouse
     assert_accounted(outcome)
 
 
+def test_iso_dates_in_a_dd_mm_yyyy_csv_are_read_and_queried(settings, registry, warehouse):
+    """2019-02-01 in a CSV whose layout writes dd/mm/yyyy is unambiguous: read and kept, with a
+    query asking the council to export dd/mm/yyyy. The line names the column, never the date."""
+    text = HEADER + (
+        "C1,M,2019-02-01,WBRI,,,\nC2,F,2020-06-15 00:00:00,BAFR,,,\nC3,F,15/06/2020,BAFR,,,\n"
+    )
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", {"h.csv": text}))  # fmt: skip
+    assert outcome.status == "loaded" and outcome.rejections.empty
+    queried = outcome.warnings.set_index("source_row")
+    assert queried["rule"].to_dict() == {2: "date_format_iso", 3: "date_format_iso"}
+    assert queried.loc[2, "message"] == (
+        "DOB has a date written as yyyy-mm-dd, but this layout writes dates as dd/mm/yyyy. The "
+        "date is unambiguous, so it was read and the row kept; please export dates as dd/mm/yyyy."
+    )
+    months = warehouse.sql("select birth_month from canonical.children order by 1").fetchall()
+    assert [str(m) for (m,) in months] == ["2019-02-01", "2020-06-01", "2020-06-01"]
+    assert_accounted(outcome)
+
+
+def test_iso_dates_are_queried_in_text_files_only(settings, registry, warehouse):
+    """A workbook's date cells reach the contract as ISO text: never queried. The same layout's
+    rows sent as CSV are text as the council wrote them: queried."""
+    import datetime as dt
+
+    data = workbook({"Children": [
+        ["Person ID", "Gender", "Date of Birth", "Ethnicity"],
+        [101, "M", dt.datetime(2019, 2, 1), "WBRI"],
+        [102, "F", "2019-03-01", "WBRI"],
+    ]})  # fmt: skip
+    outcome = ingest(warehouse, settings, registry, "FEN",
+                     drop(settings.landing_dir, "FEN", "s1", {"export.xlsx": data}))  # fmt: skip
+    assert outcome.status == "loaded" and outcome.rejections.empty and outcome.warnings.empty
+    text = (
+        "Person ID,Gender,Date of Birth,Ethnicity\n101,M,2019-02-01,WBRI\n102,F,01/03/2019,WBRI\n"
+    )
+    outcome = ingest(warehouse, settings, registry, "FEN",
+                     drop(settings.landing_dir, "FEN", "s2", {"children.csv": text}))  # fmt: skip
+    assert outcome.status == "loaded" and outcome.rejections.empty
+    assert outcome.warnings.set_index("source_row")["rule"].to_dict() == {2: "date_format_iso"}
+
+
+def test_an_iso_dialect_does_not_query_its_own_dates(settings, registry, warehouse):
+    text = (
+        "PERSON_ID,GENDER,DATE_OF_BIRTH,ETHNICITY_CODE,DISABILITY_FLAG\n"
+        "P1,Female,2019-02-01,WBRI,No\n"
+    )
+    outcome = ingest(warehouse, settings, registry, "ASH",
+                     drop(settings.landing_dir, "ASH", "s1", {"people.csv": text}))  # fmt: skip
+    assert outcome.rejections.empty and outcome.warnings.empty
+
+
 def test_future_dates_and_dec_before_decom(settings, registry, warehouse):
     text = EPISODES + (
         "C1,01/03/2020,S,C1,N1,U4,PR1,01/02/2020,X1,,,,\n"  # ends before it starts
