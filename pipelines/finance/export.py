@@ -81,6 +81,10 @@ def export_finance(database: Path, year: str, out: Path | None = None) -> Path:
             tables, pools = read_tables(con, year)
         except duckdb.CatalogException as exc:
             raise FinanceExportError(f"the finance marts are not built yet ({exc})") from exc
+        except duckdb.BinderException as exc:  # a column this code reads is newer than the build
+            raise FinanceExportError(
+                f"the finance marts were built by an older version: run `raa run` first ({exc})"
+            ) from exc
         cover = _cover_facts(con, year)
         budgets = pool_budgets(con, year)
         recharges = con.execute(

@@ -341,3 +341,17 @@ def test_a_fee_rate_not_entered_for_the_year_is_named_on_the_cover_and_marked(
         export_finance(finance_warehouse.database, "2022-23", tmp_path / "a.xlsx")
     )
     assert "Interagency fee rate" not in earlier and "NOT ENTERED" not in earlier
+
+
+def test_marts_built_before_the_awaiting_uplift_flag_are_refused_in_words(
+    finance_warehouse, tmp_path
+):
+    """A warehouse built by the code before is_fee_rate_awaiting_uplift (export run after a
+    deploy, before the night's build): the export says to run the build, no traceback."""
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copy(finance_warehouse.database, database)
+    con = duckdb.connect(str(database))
+    con.execute("alter table marts.interagency_recharges drop column is_fee_rate_awaiting_uplift")
+    con.close()
+    with pytest.raises(FinanceExportError, match="built by an older version: run `raa run` first"):
+        export_finance(database, "2022-23", tmp_path / "old.xlsx")
