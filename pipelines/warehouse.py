@@ -120,6 +120,8 @@ def canonical_ddl() -> str:
         " hub varchar, is_partnership boolean not null default false);",
         # Added after the first release: warehouses created before it gain the column here.
         "alter table canonical.councils add column if not exists launched_on date;",
+        "alter table canonical.councils add column if not exists joined_on date;",
+        "alter table canonical.councils add column if not exists left_on date;",
     ]
     for table in TABLES.values():
         cols = ",\n    ".join(f"{name} {sql_type}" for name, sql_type in stored_columns(table))

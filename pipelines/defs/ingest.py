@@ -48,15 +48,16 @@ def council_partitions(registry: Registry) -> dg.StaticPartitionsDefinition:
 )
 def council_reference(warehouse: WarehouseResource) -> dg.MaterializeResult:
     registry = warehouse.registry()
-    rows = [(c.code, c.name, c.dialect, c.role, c.hub, False, None) for c in registry.councils]
+    rows = [(c.code, c.name, c.dialect, c.role, c.hub, False, None, c.joined, c.left)
+            for c in registry.councils]  # fmt: skip
     rows.append((registry.partnership_code, registry.partnership_name, "none", "partnership",
-                 None, True, registry.partnership_launched))  # fmt: skip
+                 None, True, registry.partnership_launched, None, None))  # fmt: skip
     with warehouse.connection() as con:
         con.execute("begin transaction")
         con.execute("delete from canonical.councils")
         con.executemany(
             "insert into canonical.councils (council_code, council_name, dialect, role, hub,"
-            " is_partnership, launched_on) values (?, ?, ?, ?, ?, ?, ?)",
+            " is_partnership, launched_on, joined_on, left_on) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         con.execute("commit")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -77,6 +78,31 @@ def test_stale_council_raises_warn_check_and_email(smtp, copied, region):
     (message,) = smtp.wait(1)
     assert "Council: KIL" in message and "10.0 days old" in message
     assert "the limit is 3 days" in message and "What to do:" in message
+
+
+def test_a_council_that_has_left_is_not_chased_for_submissions(
+    smtp, copied, region, tmp_path, monkeypatch
+):
+    registry = (Path(__file__).parents[2] / "config" / "councils.yaml").read_text()
+    left = registry.replace("    contact: data.team@ashbury.example\n",
+                            "    contact: data.team@ashbury.example\n    left: 2026-03-31\n")  # fmt: skip
+    assert left != registry
+    (tmp_path / "councils.yaml").write_text(left)
+    monkeypatch.setenv("RAA_COUNCILS_FILE", str(tmp_path / "councils.yaml"))
+    old = datetime.now() - timedelta(days=10)
+    with duckdb.connect(str(copied.database)) as con:
+        con.execute("update audit.submissions set received_at = ? where council_code in ('ASH', 'KIL')",
+                    [old])  # fmt: skip
+    settings = Settings.from_env()
+    result = build_definitions(settings).resolve_job_def(FRESHNESS_JOB).execute_in_process()
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert evaluations["fresh_submission_ASH"].passed
+    assert (
+        "ASH left the partnership on 31/03/2026" in evaluations["fresh_submission_ASH"].description
+    )
+    assert not evaluations["fresh_submission_KIL"].passed
+    (message,) = smtp.wait(1)
+    assert "Council: KIL" in message
 
 
 def test_no_smtp_settings_means_no_alert_and_a_log_line(monkeypatch, caplog):

@@ -12,7 +12,9 @@ partnership_fallback as (
         'partnership' as council_role,
         cast(null as varchar) as hub_name,
         true as is_partnership,
-        cast(null as date) as partnership_launched_on
+        cast(null as date) as partnership_launched_on,
+        cast(null as date) as partner_from,
+        cast(null as date) as partner_until
     where not exists (
         select 1 from councils
         where is_partnership
@@ -35,7 +37,9 @@ final as (
         is_partnership,
         not is_partnership and council_role = 'partner' as is_partner_council,
         -- the partnership's launch date on every row, so a council's row can be split at it
-        max(partnership_launched_on) over () as partnership_launched_on
+        max(partnership_launched_on) over () as partnership_launched_on,
+        partner_from,
+        partner_until
     from combined
 )
 

@@ -36,7 +36,10 @@ pooled_events as (
         events.event_date,
         events.is_early_permanence
     from events
-    inner join reporting_units on events.council_code = reporting_units.council_code
+    inner join reporting_units
+        on
+            events.council_code = reporting_units.council_code
+            and {{ counts_in_reporting_unit('reporting_units', 'events.event_date') }}
 ),
 
 pooled_households as (
@@ -50,7 +53,10 @@ pooled_households as (
         households.first_match_date,
         households.withdrawal_date
     from households
-    inner join reporting_units on households.council_code = reporting_units.council_code
+    inner join reporting_units
+        on
+            households.council_code = reporting_units.council_code
+            and {{ counts_in_reporting_unit('reporting_units', 'households.approval_date') }}
 ),
 
 bounds as (

@@ -14,7 +14,10 @@ pooled as (
         events.quarter_start,
         events.withdrawal_reason
     from events
-    inner join reporting_units on events.council_code = reporting_units.council_code
+    inner join reporting_units
+        on
+            events.council_code = reporting_units.council_code
+            and {{ counts_in_reporting_unit('reporting_units', 'events.event_date') }}
     where events.event_type = 'WITHDRAWAL'
 ),
 

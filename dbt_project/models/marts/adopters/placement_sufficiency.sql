@@ -17,7 +17,10 @@ pooled as (
         journeys.is_in_region,
         journeys.is_interagency
     from journeys
-    inner join reporting_units on journeys.council_code = reporting_units.council_code
+    inner join reporting_units
+        on
+            journeys.council_code = reporting_units.council_code
+            and {{ counts_in_reporting_unit('reporting_units', 'journeys.moved_in_date') }}
     where journeys.moved_in_date is not null
 ),
 

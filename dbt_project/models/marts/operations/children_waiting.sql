@@ -148,7 +148,10 @@ final as (
         end as child_key,
         child_rows.* exclude (council_code, child_key)  -- noqa: RF02
     from child_rows
-    left join reporting_units on child_rows.council_code = reporting_units.council_code
+    left join reporting_units
+        on
+            child_rows.council_code = reporting_units.council_code
+            and {{ counts_in_reporting_unit('reporting_units', 'child_rows.as_of_date') }}
 )
 
 select * from final

@@ -59,7 +59,10 @@ pooled_events as (
         events.order_to_match_days,
         events.care_to_match_days
     from events
-    inner join reporting_units on events.council_code = reporting_units.council_code
+    inner join reporting_units
+        on
+            events.council_code = reporting_units.council_code
+            and {{ counts_in_reporting_unit('reporting_units', 'events.event_date') }}
     union all
     select
         reporting_units.reporting_code as council_code,
@@ -68,7 +71,10 @@ pooled_events as (
         null as order_to_match_days,
         null as care_to_match_days
     from adopter_events
-    inner join reporting_units on adopter_events.council_code = reporting_units.council_code
+    inner join reporting_units
+        on
+            adopter_events.council_code = reporting_units.council_code
+            and {{ counts_in_reporting_unit('reporting_units', 'adopter_events.event_date') }}
     where adopter_events.event_type = 'APPROVAL'
 ),
 

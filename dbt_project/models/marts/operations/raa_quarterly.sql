@@ -32,7 +32,10 @@ pooled_events as (
         events.event_type,
         events.order_to_match_days
     from events
-    inner join reporting_units on events.council_code = reporting_units.council_code
+    inner join reporting_units
+        on
+            events.council_code = reporting_units.council_code
+            and {{ counts_in_reporting_unit('reporting_units', 'events.event_date') }}
 ),
 
 bounds as (
@@ -166,7 +169,10 @@ pooled_waiting as (
         waiting.period_start_date,
         waiting.placement_order_date
     from waiting
-    inner join reporting_units on waiting.council_code = reporting_units.council_code
+    inner join reporting_units
+        on
+            waiting.council_code = reporting_units.council_code
+            and {{ counts_in_reporting_unit('reporting_units', 'waiting.waiting_at') }}
 ),
 
 waiting_summary as (

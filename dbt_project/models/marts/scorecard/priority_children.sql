@@ -18,7 +18,10 @@ pooled as (
         journeys.is_ethnicity_unknown,
         journeys.is_disabled
     from journeys
-    inner join reporting_units on journeys.council_code = reporting_units.council_code
+    inner join reporting_units
+        on
+            journeys.council_code = reporting_units.council_code
+            and {{ counts_in_reporting_unit('reporting_units', 'journeys.adoption_order_date') }}
     where journeys.is_adopted
 ),
 

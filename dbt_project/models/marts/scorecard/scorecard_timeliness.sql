@@ -34,7 +34,10 @@ cohort as (
         journeys.a2_days,
         journeys.a3_within_14_months
     from journeys
-    inner join reporting_units on journeys.council_code = reporting_units.council_code
+    inner join reporting_units
+        on
+            journeys.council_code = reporting_units.council_code
+            and {{ counts_in_reporting_unit('reporting_units', 'journeys.adoption_order_date') }}
     where journeys.is_adopted
 ),
 

@@ -63,7 +63,10 @@ pooled as (
         activity.activity_type,
         activity.amount_gbp
     from activity
-    inner join reporting_units on activity.council_code = reporting_units.council_code
+    inner join reporting_units
+        on
+            activity.council_code = reporting_units.council_code
+            and {{ counts_in_reporting_unit('reporting_units', 'activity.activity_month') }}
 ),
 
 bounds as (
