@@ -22,6 +22,7 @@ import dagster as dg
 
 from pipelines.definitions import INGEST_JOB, TRANSFORM_JOB, WRITES_WAREHOUSE, build_definitions
 from pipelines.defs.operations import (
+    AD_HOC_JOB,
     RANGE_END,
     RANGE_START,
     council_blocks,
@@ -92,10 +93,6 @@ def wait_for_other_writers(
                 say(f"waiting for run {run.run_id[:8]} ({run.job_name}, {run.status.value}) to "
                     "finish: the warehouse takes one writer at a time")  # fmt: skip
         time.sleep(poll_seconds)
-
-
-# The run of a materialisation launched by hand from the asset graph (Dagster's implicit job).
-AD_HOC_JOB = "__ASSET_JOB"
 
 
 def _writers(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:

@@ -12,12 +12,13 @@ than when the sensor next looks (every RAA_SENSOR_INTERVAL_SECONDS) after it.
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
+from pipelines.defs.ingest import SUBMISSION_KEY
 from pipelines.defs.resources import AlertResource, WarehouseResource
 from pipelines.ingest.landing import (
     folder_state,
@@ -34,8 +35,14 @@ from pipelines.settings import DBT_PROJECT_DIR, warehouse_vars
 BATCH_TAG = "raa/batch"
 BATCH_LOADS_TAG = "raa/batch_loads"
 PARTITION_TAG = "dagster/partition"
+BACKFILL_TAG = "dagster/backfill"
+# The run of a materialisation launched by hand from the asset graph (Dagster's implicit job).
+AD_HOC_JOB = "__ASSET_JOB"
 RECENT_LOADS = 200
 REMEMBERED_BATCHES = 100
+# A load launched by hand (a backfill or a partition materialised from the UI) carries no batch
+# tag: it is its own batch, built after once it has finished, if it is this recent.
+HAND_LAUNCHED_WITHIN = timedelta(days=1)
 
 
 RANGE_START = "dagster/asset_partition_range_start"
@@ -181,10 +188,40 @@ def batch_states(runs) -> dict[str, bool]:
     """
     batches: dict[str, list] = {}
     for run in runs:
-        batch = run.tags.get(BATCH_TAG)
+        batch = run.tags.get(BATCH_TAG) or hand_launched_batch(run)
         if batch:
             batches.setdefault(batch, []).append(run)
     return {b: _all_loads_queued(rs) for b, rs in batches.items()}
+
+
+def hand_launched_batch(run) -> str | None:
+    """The batch of a load an operator launched from the UI: a backfill (`backfill-<id>`) or one
+    council's partition materialised (`run-<id>`). `raa run`'s own loads, which build in the
+    same command, carry neither tag."""
+    if run.tags.get(BACKFILL_TAG):
+        return f"backfill-{run.tags[BACKFILL_TAG]}"
+    if run.tags.get(PARTITION_TAG):
+        return f"run-{run.run_id}"
+    return None
+
+
+def _load_runs(instance, ingest_job_name: str) -> list:
+    """The recent load runs: the ingest job's, and the asset graph's that loaded councils."""
+    runs = list(instance.get_runs(filters=dg.RunsFilter(job_name=ingest_job_name),
+                                  limit=RECENT_LOADS))  # fmt: skip
+    since = datetime.now(UTC) - HAND_LAUNCHED_WITHIN
+    ad_hoc = instance.get_runs(
+        filters=dg.RunsFilter(job_name=AD_HOC_JOB, created_after=since), limit=RECENT_LOADS
+    )
+    runs += [run for run in ad_hoc if SUBMISSION_KEY in (run.asset_selection or ())]
+    return [run for run in runs if run.tags.get(BATCH_TAG) or _recent(instance, run, since)]
+
+
+def _recent(instance, run, since: datetime) -> bool:
+    if hand_launched_batch(run) is None:
+        return False
+    record = instance.get_run_record_by_id(run.run_id)
+    return record is not None and record.create_timestamp >= since
 
 
 def _all_loads_queued(loads) -> bool:
@@ -205,9 +242,7 @@ def build_sensor(ingest_job_name: str, transform_job, interval_seconds: int) -> 
     )
     def build_after_loads(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
         built: list[str] = json.loads(context.cursor or "[]")
-        runs = context.instance.get_runs(
-            filters=dg.RunsFilter(job_name=ingest_job_name), limit=RECENT_LOADS
-        )
+        runs = _load_runs(context.instance, ingest_job_name)
         states = {b: done for b, done in batch_states(runs).items() if b not in built}
         if states:  # a build is coming: dbt imports and parses while the loads run
             keep_one_waiting(DBT_PROJECT_DIR, warehouse_vars(warehouse.settings().database))

@@ -163,6 +163,38 @@ def test_build_sensor_waits_for_an_untold_batch_to_finish(ops):
         assert [r.run_key for r in ready.run_requests] == [f"build:{batch}"]
 
 
+def test_build_sensor_builds_after_a_load_launched_by_hand_from_the_ui(ops):
+    """A backfill, or one council's partition materialised from the asset graph, is its own
+    batch: the build is queued once it has finished. `raa run`'s loads (partition range tags,
+    no backfill) build in the command itself and queue nothing."""
+    from pipelines.defs.ingest import SUBMISSION_KEY
+
+    _, defs = ops
+    sensor = defs.resolve_sensor_def("build_after_loads")
+    one_council = {"dagster/partition": "KIL"}
+    with dg.instance_for_test() as instance, _stopped_after(warm_folder(os.getpid())):
+        instance.add_run(dg.DagsterRun(job_name=INGEST_JOB, run_id="raa-run", tags={
+            RANGE_START: "NTH", RANGE_END: "RAA"}, status=dg.DagsterRunStatus.SUCCESS))  # fmt: skip
+        instance.add_run(dg.DagsterRun(job_name="__ASSET_JOB", run_id="ui-1", tags=one_council,
+                                       asset_selection=frozenset({SUBMISSION_KEY}),
+                                       status=dg.DagsterRunStatus.STARTED))  # fmt: skip
+        assert sensor.evaluate_tick(context(instance)).run_requests == []  # still loading
+        instance.delete_run("ui-1")
+        instance.add_run(dg.DagsterRun(job_name="__ASSET_JOB", run_id="ui-1", tags=one_council,
+                                       asset_selection=frozenset({SUBMISSION_KEY}),
+                                       status=dg.DagsterRunStatus.SUCCESS))  # fmt: skip
+        instance.add_run(dg.DagsterRun(job_name="__ASSET_JOB", run_id="ui-marts", tags={},
+                                       asset_selection=frozenset({dg.AssetKey(["marts", "x"])}),
+                                       status=dg.DagsterRunStatus.SUCCESS))  # fmt: skip
+        instance.add_run(dg.DagsterRun(job_name=INGEST_JOB, run_id="bf-run", tags={
+            "dagster/backfill": "abcd", RANGE_START: "ASH", RANGE_END: "FEN"},
+            status=dg.DagsterRunStatus.FAILURE))  # fmt: skip
+        tick = sensor.evaluate_tick(context(instance))
+        assert sorted(r.run_key for r in tick.run_requests) == [
+            "build:backfill-abcd", "build:run-ui-1"]  # fmt: skip
+        assert sensor.evaluate_tick(context(instance, tick.cursor)).run_requests == []
+
+
 def _add_load(instance, run_id: str, status, batch: str, loads: int | None = None) -> None:
     tags = {BATCH_TAG: batch} | ({} if loads is None else {BATCH_LOADS_TAG: str(loads)})
     instance.add_run(dg.DagsterRun(job_name=INGEST_JOB, run_id=run_id, status=status, tags=tags))
