@@ -6,9 +6,14 @@ sent; '31/02/2019' -> '99/99/9999', 'AB1 2CD' -> 'AA9 9AA'. That tells a council
 what went wrong (a US-style date, a missing zero) without telling anyone else whose record it is.
 
 Any other column's rejected value is repeated as sent only when it is code-like (one short word,
-such as 'W BRI' is not but 'WBRI1' is), or, in a date or number column, a number or date of fewer
+such as 'W BRI' is not but 'WBRI1' is, and not shaped like a postcode: 'ZZ99ZZ' is a postcode sent
+without its space, shown as 'AA99AA'), or, in a date or number column, a number or date of fewer
 than ten digits; anything else may be a name, a note, a date of birth or an NHS number typed into
 the wrong column, and is shown by its shape too.
+
+Text a council controls that is not a value (a header, a file, folder or sheet name, a setting in
+submission.yaml) is quoted through `safe_text` (data_contracts/council_text.py): its ordinary words
+as sent, any token that could be an identifier by its shape.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from data_contracts.checks import arrow_text
+from data_contracts.council_text import safe_text as safe_text  # for the pipeline's messages
 from data_contracts.profiles import TableMapping
 from data_contracts.tables import TABLES
 
@@ -43,6 +49,9 @@ _SPACE = r"\s\v\p{Z}\x1c-\x1f\x85"
 CODE_LIKE = rf"^[^{_SPACE}]{{1,8}}$"
 NUMBER_LIKE = rf"^[\p{{Nd}}{_SPACE}.,:/+\-£]{{1,20}}$"
 DATE_LIKE = r"^\p{Nd}{1,4}[/.\-]\p{Nd}{1,2}[/.\-]\p{Nd}{1,4}$"
+# A UK postcode written as one word (ZZ99ZZ, SW1A1AA): short enough to pass for a code, so it is
+# excluded by name. (A UPN, a letter and 12 digits, or an NHS number is never one short word.)
+POSTCODE_LIKE = r"(?i)^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"
 SHOWN_DIGITS = 10
 _DIGIT = r"\p{Nd}"
 _NOT_DIGIT = r"\P{Nd}"
@@ -54,6 +63,7 @@ _ASCII = {
     CODE_LIKE: rf"^[^{_ASCII_SPACE}]{{1,8}}$",
     NUMBER_LIKE: rf"^[0-9{_ASCII_SPACE}.,:/+\-]{{1,20}}$",
     DATE_LIKE: r"^[0-9]{1,4}[/.\-][0-9]{1,2}[/.\-][0-9]{1,4}$",
+    POSTCODE_LIKE: POSTCODE_LIKE,
     _DIGIT: "[0-9]",
     _NOT_DIGIT: "[^0-9]",
     _LETTER: "[A-Za-z]",
@@ -76,7 +86,9 @@ def code_like_or_shape(values: pd.Series, numbers_and_dates: bool = False) -> pd
     def matches(pattern: str) -> pa.Array:
         return pc.match_substring_regex(text, _pattern(pattern, ascii_only))
 
-    code_like = pc.and_not(matches(CODE_LIKE), matches(DATE_LIKE))
+    code_like = pc.and_not(
+        pc.and_not(matches(CODE_LIKE), matches(DATE_LIKE)), matches(POSTCODE_LIKE)
+    )
     if numbers_and_dates:
         digits = pc.utf8_length(
             pc.replace_substring_regex(text, _pattern(_NOT_DIGIT, ascii_only), "")

@@ -1,0 +1,64 @@
+"""Text a council controls (a column header, a file, folder or sheet name, a setting in its
+note) as a message may quote it.
+
+Such text is not a value of any column, so the contracts do not protect it; but it is typed by
+the council and may hold anything, a child's NHS number or date of birth included. Messages go
+to the audit tables, the council's report, alerts, the terminal and Dagster's event log, so a
+message quotes it through `safe_text`: ordinary words stay as sent (a council must recognise
+its own header), and any token that could be a direct identifier is shown by its shape (9 for
+each digit, A for each letter, other characters as sent), as redact.py shows rejected values:
+
+- a run of 5 or more digits, or groups of 2 or more digits with a space, '-', '.' or '/' between
+  them (an NHS number, '9434765919' or '943 476 5919'; a phone number; a date);
+- a UPN-like letter followed by 12 digits;
+- a UK postcode, with or without its space ('ZZ9 9ZZ', 'zz99zz');
+- a date ('28/09/2010', '2010-09-28', '28-Sep-2010', '28 September 2010').
+
+Control characters and bytes that are not text show as '?', and long text is cut.
+"""
+
+from __future__ import annotations
+
+import re
+
+SHOWN_CHARACTERS = 80
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+# Not inside a longer word or number: a postcode is not the tail of 'WBRI1AB', nor a date the
+# middle of a longer run of digits. '_' joins words in file names, so it separates here.
+_START = r"(?<![A-Za-z0-9])"
+_END = r"(?![A-Za-z0-9])"
+IDENTIFIER_LIKE = re.compile(
+    "|".join([
+        rf"[A-Za-z]\s?\d{{12}}{_END}",  # a UPN (a letter and 12 digits)
+        rf"{_START}[A-Za-z]{{1,2}}\d[A-Za-z\d]?\s*\d[A-Za-z]{{2}}{_END}",  # a UK postcode
+        r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}",  # a date in digits
+        rf"\d{{1,2}}(?:st|nd|rd|th)?[\s/.\-]*{_MONTH}[\s/.,\-]*\d{{2,4}}",  # 28-Sep-2010
+        rf"{_START}{_MONTH}[\s/.\-]*\d{{1,2}}(?:st|nd|rd|th)?[\s/.,\-]*\d{{2,4}}",  # Sep 28 2010
+        r"\d{5,}",  # 5+ digits: an NHS number, a phone number, a date without separators
+        r"\d{2,}(?:[\s/.\-]\d{2,})+",  # groups of digits: an NHS number 3-3-4, a phone number
+    ]),
+    re.IGNORECASE,
+)  # fmt: skip
+_LETTER = re.compile(r"[^\W\d_]")
+_DIGIT = re.compile(r"\d")
+
+
+def shape_of(text: str) -> str:
+    """Digits as 9, letters as A, other characters as sent."""
+    return _LETTER.sub("A", _DIGIT.sub("9", text))
+
+
+def printable(text: str) -> str:
+    """Bytes that are not UTF-8 (a file name's, kept by surrogateescape) and characters that do
+    not print (control characters, a bell, a line break) as '?'."""
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
+def safe_text(text: object) -> str:
+    """Council text as a message may quote it: ordinary words as sent, anything that could be a
+    direct identifier (see the module's notes) by its shape, at most SHOWN_CHARACTERS long."""
+    shown = IDENTIFIER_LIKE.sub(lambda found: shape_of(found.group()), printable(str(text)))
+    if len(shown) > SHOWN_CHARACTERS:
+        shown = shown[:SHOWN_CHARACTERS] + "..."
+    return shown
