@@ -5,6 +5,11 @@
 
 Every problem is named at once, in words for the council's data officer; a submission whose note
 breaks the contract is refused as a whole (its dates would be judged against the wrong day).
+
+What the council typed is never repeated in clear: a date that is not a valid export date may be
+a date of birth typed in the wrong place, so it is shown by its shape ('99/99/9999'); any other
+value, and a setting the note cannot hold, through council_text.safe_text (an NHS number, a
+postcode or a date in it by its shape).
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from typing import Any
 
 import pydantic
 import yaml
+
+from data_contracts.council_text import printable, safe_text, shape_of
 
 META_FILE = "submission.yaml"
 MAX_META_BYTES = 64 * 1024  # a note of two settings; anything bigger is not one
@@ -57,14 +64,17 @@ class SubmissionMeta(pydantic.BaseModel):
             try:
                 return date.fromisoformat(text)
             except ValueError:
-                raise ValueError(f"'{text}' is not a real date") from None
-        raise ValueError(f"'{text}' is not a date written as yyyy-mm-dd (e.g. 2025-03-31)")
+                raise ValueError(f"'{_date_shown(text)}' is not a real date") from None
+        raise ValueError(
+            f"'{_date_shown(text)}' is not a valid export date (not a date written as "
+            "yyyy-mm-dd, e.g. 2025-03-31)"
+        )
 
     @pydantic.field_validator("reference_date")
     @classmethod
     def _plausible_date(cls, value: date | None) -> date | None:
         if value is not None and not date(2000, 1, 1) <= value <= date(2100, 12, 31):
-            raise ValueError(f"{value.isoformat()} is not a plausible export date")
+            raise ValueError(f"{_date_shown(value.isoformat())} is not a plausible export date")
         return value
 
     @pydantic.field_validator("collection_year", mode="before")
@@ -73,21 +83,21 @@ class SubmissionMeta(pydantic.BaseModel):
         if _blank(value):
             return None
         if isinstance(value, bool):
-            raise ValueError(f"'{value}' is not a year")
+            raise ValueError(f"'{value}' is not a year")  # True or False
         if isinstance(value, int):
             year = value
         else:
             found = YEAR_TEXT.match(str(value))
             if not found:
                 raise ValueError(
-                    f"'{value}' is not a collection year: write the year it starts, e.g. 2024 "
-                    "(or 2024-25)"
+                    f"'{safe_text(value)}' is not a collection year: write the year it starts, "
+                    "e.g. 2024 (or 2024-25)"
                 )
             year = int(found.group(1))
             end = found.group(2)
             if end and int(end[-2:]) != (year + 1) % 100:
-                raise ValueError(f"'{value}' is not a collection year: {year} is followed by "
-                                 f"{year + 1}")  # fmt: skip
+                raise ValueError(f"'{safe_text(value)}' is not a collection year: {year} is "
+                                 f"followed by {year + 1}")  # fmt: skip
         if not 2000 <= year <= 2100:
             raise ValueError(f"{year} is not a plausible collection year")
         return year
@@ -124,8 +134,14 @@ def read_meta(data: bytes) -> tuple[SubmissionMeta, list[str]]:
         return SubmissionMeta(), [_describe(error) for error in errors.errors()]
 
 
+def _date_shown(text: str) -> str:
+    """A reference_date that is not a valid export date, by its shape (and cut): it may be a
+    child's date of birth typed in the wrong place, or anything else."""
+    return safe_text(shape_of(printable(text)))
+
+
 def _describe(error: dict) -> str:
-    field = ".".join(str(part) for part in error["loc"]) or "the note"
+    field = safe_text(".".join(str(part) for part in error["loc"])) or "the note"
     if error["type"] == "extra_forbidden":
         known = ", ".join(SubmissionMeta.model_fields)
         return f"{META_FILE}: '{field}' is not a setting it can hold (it can hold {known})."

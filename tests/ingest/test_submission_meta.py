@@ -22,7 +22,7 @@ def test_every_problem_is_named_at_once():
     meta, problems = read_meta(b"reference_date: 31/10/2026\ncollection_year: 2024-26\nx: 1\n")
     assert meta.reference_date is None
     assert len(problems) == 3
-    assert any("'31/10/2026' is not a date written as yyyy-mm-dd" in p for p in problems)
+    assert any("'99/99/9999' is not a valid export date" in p for p in problems)
     assert any("2024 is followed by 2025" in p for p in problems)
     assert any("'x' is not a setting" in p for p in problems)
 

@@ -28,8 +28,8 @@ def test_a_failed_council_fails_raa_run_with_its_reason_and_shows_stale(
     out = capsys.readouterr()
     assert code == 1
     assert (
-        "NTH: FAILED: submission 9999-12-31: submission.yaml: reference_date: '31/12/2099' is "
-        "not a date written as yyyy-mm-dd"
+        "NTH: FAILED: submission 9999-12-31: submission.yaml: reference_date: '99/99/9999' is "
+        "not a valid export date (not a date written as yyyy-mm-dd"
     ) in out.out
     assert "not in the council registry, so not loaded: xyz" in out.out
     assert "1 council(s) failed to load (NTH)" in out.err
