@@ -41,6 +41,7 @@ from pipelines.ingest.privacy import (
     pseudonymise_all,
 )
 from pipelines.ingest.read import RawTable, read_submission_files
+from pipelines.ingest.redact import safe_text
 from pipelines.ingest.usable import nothing_loaded, why_unusable
 from pipelines.ingest.validate import (
     PART,
@@ -431,7 +432,8 @@ def _file_loads(parts: list[Part], rejections: pd.DataFrame) -> pd.DataFrame:
                 "rows_accepted": raw.rows_received - held_back, "rows_rejected": held_back,
                 "status": "loaded",
                 "message": "; ".join(raw.notes + (
-                    [f"ignored column(s) not in the layout: {', '.join(raw.ignored_columns)}"]
+                    ["ignored column(s) not in the layout: "
+                     f"{', '.join(map(safe_text, raw.ignored_columns))}"]
                     if raw.ignored_columns else [])) or None,
                 PART: part.index,
             })  # fmt: skip

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from data_contracts.council_text import safe_text
 from data_contracts.submission_meta import MAX_META_BYTES, META_FILE, read_meta
 
 MANIFEST_NAME = "manifest.json"
@@ -100,7 +101,13 @@ def open_regular(path: Path) -> BinaryIO:
 
 
 def submission_folders(landing_dir: Path, council_code: str) -> list[Path]:
+    """The council's submission folders, oldest name first. A council folder that is a link to
+    another place (another council's folder) is never looked into: it is its own one
+    "submission", which `read_submission` refuses, so that operators and the council hear why
+    nothing is loaded from it."""
     council_dir = landing_dir / council_code
+    if council_dir.is_symlink():
+        return [council_dir]
     if not council_dir.is_dir():
         return []
     return sorted(
@@ -124,13 +131,13 @@ def unregistered_folders(landing_dir: Path, codes: list[str]) -> list[str]:
             if entry.name.upper() in known
             else ""
         )
-        found.append(f"{_printable(entry.name)}{hint}")
+        found.append(f"{safe_text(entry.name)}{hint}")
     return found
 
 
 def is_stable(folder: Path, quiet_seconds: float) -> bool:
     """True when no file in the folder changed for `quiet_seconds` (so it is not mid-copy)."""
-    newest = max((p.lstat().st_mtime for p, kind in _walk(folder) if kind == "file"), default=0.0)
+    newest = max((p.lstat().st_mtime for p, kind in _walk(folder) if kind != "other"), default=0.0)
     return newest > 0 and time.time() - newest >= quiet_seconds
 
 
@@ -149,7 +156,11 @@ def folder_state(folder: Path) -> str:
 
 
 def _walk(folder: Path) -> Iterator[tuple[Path, str]]:
-    """Every entry under `folder`, never following a link: (path, file | link | other)."""
+    """Every entry under `folder`, never following a link: (path, file | link | other). A
+    folder that is itself a link is one entry, the link."""
+    if folder.is_symlink():
+        yield folder, "link"
+        return
     with os.scandir(folder) as entries:
         for entry in sorted(entries, key=lambda e: e.name):
             path = Path(entry.path)
@@ -187,10 +198,16 @@ def read_submission(council_code: str, folder: Path) -> Submission:
     if _printable(folder.name) != folder.name:
         problems.append(
             f"The submission folder's name is not plain text (shown here as "
-            f"'{_printable(folder.name)}'): rename it with letters, digits, '-', '_' and '.' "
+            f"'{safe_text(folder.name)}'): rename it with letters, digits, '-', '_' and '.' "
             "(e.g. starting yyyy-mm-dd), and send the submission again."
         )
-    if folder.is_symlink():
+    if folder.is_symlink() and folder.name == council_code:
+        problems.append(
+            f"The council's folder in the landing area ({council_code}) is a link to another "
+            "place (another council's folder, say); only a real folder in the landing area is "
+            "read, so nothing in it was loaded. Replace the link with a real folder."
+        )
+    elif folder.is_symlink():
         problems.append(
             "The submission folder is a link to another place; only a real folder in the "
             "landing area is read."
@@ -202,8 +219,8 @@ def read_submission(council_code: str, folder: Path) -> Submission:
             problems.append(f"The submission folder could not be read ({exc.strerror}).")
     for path, kind in entries:
         rel = path.relative_to(folder).as_posix()
-        shown = _printable(rel)
-        if shown != rel:
+        shown = safe_text(rel)
+        if _printable(rel) != rel:
             problems.append(
                 f"A file name is not plain text (shown here as '{shown}'): rename it with "
                 "letters, digits, '-', '_' and '.', and send the submission again."
@@ -211,21 +228,24 @@ def read_submission(council_code: str, folder: Path) -> Submission:
             continue
         if kind == "link":
             problems.append(
-                f"{rel} is a link to another file, not the file itself; links are never "
+                f"{shown} is a link to another file, not the file itself; links are never "
                 "followed. Put the file itself in the submission."
             )
             continue
         if kind == "other":
-            problems.append(f"{rel} is not an ordinary file (a pipe, socket or device).")
+            problems.append(f"{shown} is not an ordinary file (a pipe, socket or device).")
             continue
         if not path.resolve().is_relative_to(folder.resolve()):  # never, short of a race
-            problems.append(f"{rel} resolves to a place outside the submission folder.")
+            problems.append(f"{shown} resolves to a place outside the submission folder.")
             continue
         why_ignored = _system_file(path.name)
         if why_ignored:
             ignored.append((rel, f"not read: {why_ignored}"))
             continue
         try:
+            if path.lstat().st_nlink > 1:
+                problems.append(hard_link_problem(shown))
+                continue
             if rel == SUBMISSION_META:
                 with open_regular(path) as handle:
                     data = handle.read(MAX_META_BYTES + 1)
@@ -236,7 +256,7 @@ def read_submission(council_code: str, folder: Path) -> Submission:
                 continue
             files.append(SubmissionFile(rel, path, sha256_file(path), path.lstat().st_size))
         except OSError as exc:
-            problems.append(f"{rel} could not be opened ({exc.strerror or exc}).")
+            problems.append(f"{shown} could not be opened ({exc.strerror or exc}).")
     try:
         newest = max((f.path.lstat().st_mtime for f in files), default=folder.lstat().st_mtime)
     except OSError:
@@ -254,6 +274,17 @@ def read_submission(council_code: str, folder: Path) -> Submission:
     )
 
 
+def hard_link_problem(shown: str) -> str:
+    """Why a file with other (hard) links to it is refused: nothing says which copy is the
+    council's, and a link may be to a file of another council's that the council cannot read."""
+    return (
+        f"{shown} has other links to it (a hard link: the same file is also elsewhere on the "
+        "disk, perhaps in another council's folder), so it cannot be proven to be this "
+        "council's own copy; it was not read. Put a plain copy of the file in the submission "
+        "and send it again."
+    )
+
+
 def arrived_after_the_current(landing_dir: Path, council_code: str) -> list[str]:
     """Folders that sort before the current (last-named) submission but arrived after it (by
     the folders' modification times): a newer export its name puts out of turn."""
@@ -265,7 +296,7 @@ def arrived_after_the_current(landing_dir: Path, council_code: str) -> list[str]
     except OSError:
         return []
     current = folders[-1]
-    return [_printable(f.name) for f in folders[:-1] if arrived[f] > arrived[current]]
+    return [safe_text(f.name) for f in folders[:-1] if arrived[f] > arrived[current]]
 
 
 def latest_submission(landing_dir: Path, council_code: str) -> Submission | None:

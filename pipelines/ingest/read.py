@@ -19,6 +19,7 @@ import html
 import io
 import logging
 import lzma
+import os
 import re
 import zipfile
 import zlib
@@ -36,8 +37,13 @@ import pyarrow.csv as pacsv
 from python_calamine import CalamineError, CalamineWorkbook
 
 from data_contracts.profiles import Profile, TableMapping
-from pipelines.ingest.landing import Submission, SubmissionFile, open_regular
-from pipelines.ingest.redact import shape_text
+from pipelines.ingest.landing import (
+    Submission,
+    SubmissionFile,
+    hard_link_problem,
+    open_regular,
+)
+from pipelines.ingest.redact import SPREADSHEET_ERRORS, safe_text, shape_text
 
 BOM = b"\xef\xbb\xbf"
 # Bounds on what one file may hold: bigger is refused whole, never loaded half-way. The largest
@@ -51,11 +57,15 @@ COMPRESSED = {
     b"\xfd7zXZ\x00": lzma.LZMAFile,
 }
 HEADER_SEARCH_ROWS = 20  # a workbook's header may sit below a title or blank rows
+# A cell's attributes are separated by white space: `t="e"` (an error cell) is not the tail of
+# another attribute (`data-t="e"`), nor `r="D2"` of `data-r="D2"`.
 ERROR_CELL = re.compile(
-    rb'<(?:\w+:)?c\b(?=[^>]*\bt="e")[^>]*\br="([A-Z]+\d+)"[^>]*?(?<!/)>(.*?)</(?:\w+:)?c>', re.S
+    rb'<(?:\w+:)?c\b(?=[^>]*\st="e")[^>]*\sr="([A-Z]+\d+)"[^>]*?(?<!/)>(.*?)</(?:\w+:)?c>', re.S
 )
 CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)<")
-CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*\br="([A-Z]+\d+)"[^>]*?(?<!/)>(.*?)</(?:\w+:)?c>', re.S)
+CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*\sr="([A-Z]+\d+)"[^>]*?(?<!/)>(.*?)</(?:\w+:)?c>', re.S)
+EXCEL_ERROR = re.compile(SPREADSHEET_ERRORS)
+ERROR_CELLS_NAMED = 10
 FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 UNICODE_LINE_ENDS = ("\u2028".encode(), "\u2029".encode(), "\x85".encode())
 # fastexcel warns for every column it finds no value in (blank padding columns): expected here.
@@ -96,7 +106,13 @@ class RawTable:
 
     @property
     def location(self) -> str:
-        return f"{self.file_name} (sheet '{self.sheet}')" if self.sheet else self.file_name
+        return where(self.file_name, self.sheet)
+
+
+def where(file_name: str, sheet: str | None = None) -> str:
+    """A file (and sheet) as a message names it: names are the council's text, shown safely."""
+    shown = safe_text(file_name)
+    return f"{shown} (sheet '{safe_text(sheet)}')" if sheet else shown
 
 
 def read_submission_files(
@@ -130,23 +146,26 @@ def _duplicate_tables(raws: list[RawTable]) -> list[tuple[str, str | None, str]]
 
 
 def read_file(file: SubmissionFile, profile: Profile) -> list[RawTable]:
+    shown = where(file.name)
     if file.size > MAX_FILE_BYTES:
-        raise FileProblem(f"{file.name} is {file.size / 2**20:,.0f} MB; files over "
+        raise FileProblem(f"{shown} is {file.size / 2**20:,.0f} MB; files over "
                           f"{MAX_FILE_BYTES / 2**20:,.0f} MB are not loaded.")  # fmt: skip
     try:
         with open_regular(file.path) as handle:
+            if os.fstat(handle.fileno()).st_nlink > 1:  # linked since the folder was read
+                raise FileProblem(hard_link_problem(shown))
             data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise FileProblem(f"{file.name} could not be opened ({exc.strerror or exc}).") from exc
-    data = _decompressed(file.name, data)
+        raise FileProblem(f"{shown} could not be opened ({exc.strerror or exc}).") from exc
+    data = _decompressed(shown, data)
     if not data.strip():
-        raise FileProblem(f"{file.name} is empty.")
+        raise FileProblem(f"{shown} is empty.")
     if data[:4] == b"PK\x03\x04":
         return _read_workbook(file.name, data, profile)
-    text, note = _as_utf8(file.name, data, profile)
+    text, note = _as_utf8(shown, data, profile)
     if _looks_binary(text):
         raise FileProblem(
-            f"{file.name} is not a CSV or XLSX file (it holds binary data, or is damaged). "
+            f"{shown} is not a CSV or XLSX file (it holds binary data, or is damaged). "
             f"Please send {profile.label} files."
         )
     raw = _read_csv(file.name, _normalise_line_ends(text), profile)
@@ -243,19 +262,20 @@ def _lines(data: bytes) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _read_csv(name: str, data: bytes, profile: Profile) -> RawTable:
+    shown = where(name)
     starts, line_numbers = _lines(data)
     if not len(starts):
-        raise FileProblem(f"{name} is empty.")
+        raise FileProblem(f"{shown} is empty.")
     whole, data = data, data[starts[0] :]  # blank lines above the header
     # a byte-order mark below blank lines (files joined together) is no part of the first header
     header_line = data.split(b"\n", 1)[0].decode(profile.encoding).removeprefix("\ufeff")
     if profile.delimiter not in header_line and ";" in header_line:
         raise FileProblem(
-            f"{name} separates values with ';' but the {profile.label} layout uses "
+            f"{shown} separates values with ';' but the {profile.label} layout uses "
             f"'{profile.delimiter}'. Please export it as comma-separated CSV."
         )
     headers = [h.strip() for h in next(iter(_csv_rows(header_line, profile.delimiter)))]
-    mapping = recognise(name, headers, profile)
+    mapping = recognise(shown, headers, profile)
     ragged: list[RaggedRow] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -276,11 +296,11 @@ def _read_csv(name: str, data: bytes, profile: Profile) -> RawTable:
             ),
         )
     except pa.ArrowInvalid as exc:
-        raise FileProblem(f"{name} could not be read as CSV: {_arrow_reason(exc)}") from exc
+        raise FileProblem(f"{shown} could not be read as CSV: {_arrow_reason(exc)}") from exc
     records = len(line_numbers) - 1
     if table.num_rows + len(ragged) != records:
-        raise FileProblem(_miscount(name, whole, records, table.num_rows + len(ragged)))
-    _check_field_sizes(name, table, ragged, line_numbers)
+        raise FileProblem(_miscount(shown, whole, records, table.num_rows + len(ragged)))
+    _check_field_sizes(shown, table, ragged, line_numbers)
     frame = table.to_pandas()
     frame.columns = [h.strip() for h in frame.columns]
     # Records are numbered by the parser (header = 1, blank lines skipped); the council sees
@@ -336,7 +356,8 @@ def _check_field_sizes(
             index = pc.index(lengths, longest).as_py()
             line = lines[_good_record_ordinals(index + 1, ragged)[-1] - 1]
             raise FileProblem(
-                f"{name}: the value in column {table.column_names[position]} on line {line} is "
+                f"{name}: the value in column {position + 1} "
+                f"({safe_text(table.column_names[position].strip())}) on line {line} is "
                 f"{longest:,} characters long; values over {MAX_FIELD_CHARS:,} characters are "
                 "not loaded (it may be several rows run together)."
             )
@@ -353,14 +374,14 @@ def _row_numbers(n_good: int, bad_rows: list[int]) -> list[int]:
 
 
 def _read_workbook(name: str, data: bytes, profile: Profile) -> list[RawTable]:
-    _check_unpacked_size(name, data)
+    _check_unpacked_size(where(name), data)
     errors = functools.cache(lambda: _error_cells(data))
     unsaved = functools.cache(lambda: _unsaved_formulas(data))
     try:
         workbook = fastexcel.read_excel(data)
         sheet_names = workbook.sheet_names
     except Exception:  # whatever fastexcel trips on, the cell-by-cell reader decides
-        by_cell = _calamine_workbook(name, data)
+        by_cell = _calamine_workbook(where(name), data)
         return _sheet_tables(name, profile, by_cell.sheet_names,
                              lambda sheet: _sheet_by_cell(by_cell, sheet), errors,
                              unsaved)  # fmt: skip
@@ -370,7 +391,7 @@ def _read_workbook(name: str, data: bytes, profile: Profile) -> list[RawTable]:
         nonlocal by_cell
         cells = _text_sheet(workbook, sheet_name)
         if cells is None:  # typed cells: read this sheet cell by cell
-            by_cell = by_cell or _calamine_workbook(name, data)
+            by_cell = by_cell or _calamine_workbook(where(name), data)
             cells = _sheet_by_cell(by_cell, sheet_name)
         return cells
 
@@ -397,8 +418,11 @@ def _sheet_tables(
 ) -> list[RawTable]:
     tables = []
     for sheet_name in sheet_names:
-        location = f"{name} (sheet '{sheet_name}')"
-        cells = read_sheet(sheet_name)
+        location = where(name, sheet_name)
+        try:
+            cells = read_sheet(sheet_name)
+        except (CalamineError, ValueError) as exc:  # its text may quote a cell: never shown
+            raise FileProblem(_unreadable_sheet(location, errors().get(sheet_name, {}))) from exc
         found = errors().get(sheet_name, {}) if cells and len(cells[0]) else {}
         cells = _with_error_cells(cells, found)
         text = _sheet_frame(location, cells, profile)
@@ -408,9 +432,9 @@ def _sheet_tables(
         mapping = recognise(location, headers, profile)
         raw = _finish(name, sheet_name, mapping, frame, [])
         if found:
-            shown = ", ".join(sorted(set(found.values())))
-            raw.notes.append(f"{len(found)} cell(s) hold a spreadsheet error ({shown}), read as "
-                             "that text: a formula did not find its value")  # fmt: skip
+            raw.notes.append(f"{len(found)} cell(s) hold a spreadsheet error "
+                             f"({_error_cells_named(found)}), read as that text: a formula did "
+                             "not find its value")  # fmt: skip
         unsaved = unsaved_formulas().get(sheet_name, [])
         if unsaved:
             cells_named = ", ".join(unsaved[:10]) + (" ..." if len(unsaved) > 10 else "")
@@ -419,8 +443,19 @@ def _sheet_tables(
                              "Excel, or paste the values in, and send it again")  # fmt: skip
         tables.append(raw)
     if not tables:
-        raise FileProblem(f"{name} has no sheet with data.")
+        raise FileProblem(f"{where(name)} has no sheet with data.")
     return tables
+
+
+def _unreadable_sheet(location: str, found: dict[tuple[int, int], str]) -> str:
+    odd = {cell: text for cell, text in found.items() if not EXCEL_ERROR.fullmatch(text)}
+    if odd:
+        return (f"{location} could not be read: cell(s) {_error_cells_named(odd)} are marked as "
+                "a spreadsheet error but hold text that is not one of Excel's errors (#N/A, "
+                "#REF! ...). Open and save the workbook in Excel, or paste the values in, and "
+                "send it again.")  # fmt: skip
+    return (f"{location} could not be read: the sheet is damaged or was not written by a "
+            "spreadsheet program. Open and save the workbook in Excel and send it again.")  # fmt: skip
 
 
 def _sheet_frame(
@@ -484,7 +519,9 @@ def _calamine_workbook(name: str, data: bytes) -> CalamineWorkbook:
     try:
         return CalamineWorkbook.from_filelike(io.BytesIO(data))
     except (CalamineError, ValueError, OSError) as exc:
-        raise FileProblem(f"{name} is not a readable XLSX workbook ({exc}).") from exc
+        # (the reader's own words are not repeated: they may quote the workbook's content)
+        raise FileProblem(f"{name} is not a readable XLSX workbook (it is damaged, or not an "
+                          "XLSX file).") from exc  # fmt: skip
 
 
 def _sheet_by_cell(workbook: CalamineWorkbook, sheet_name: str) -> list[pa.Array]:
@@ -516,6 +553,28 @@ def _with_error_cells(cells: list[pa.Array], errors: dict[tuple[int, int], str])
                 values[row] = text
         cells[column] = pa.array(values, pa.string())
     return cells
+
+
+def _error_cells_named(found: dict[tuple[int, int], str]) -> str:
+    """Error cells by reference, each with its error when it is one of Excel's own (#N/A, #REF!
+    ...): a cell marked as an error may hold any text (a workbook written by another program),
+    and a note never repeats a cell's text."""
+    named = [
+        f"{_cell_reference(row, column)}{f' {text}' if EXCEL_ERROR.fullmatch(text) else ''}"
+        for (row, column), text in sorted(found.items())
+    ]
+    more = len(named) - ERROR_CELLS_NAMED
+    return ", ".join(named[:ERROR_CELLS_NAMED]) + (f" and {more:,} more" if more > 0 else "")
+
+
+def _cell_reference(row: int, column: int) -> str:
+    """'D2' for (1, 3): row and column from 0."""
+    letters = ""
+    column += 1
+    while column:
+        column, remainder = divmod(column - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return f"{letters}{row + 1}"
 
 
 def _sheet_xml(data: bytes) -> Iterator[tuple[str, bytes]]:
@@ -652,22 +711,38 @@ def _header_shown(header: str, profile: Profile) -> str:
 def _finish(
     name: str, sheet: str | None, mapping: TableMapping, frame: pd.DataFrame, ragged: list
 ) -> RawTable:
+    identifying = _identifying_headers(frame, mapping)
     frame, notes = _without_unnamed_columns(frame)
     unknown = [c for c in frame.columns if c != "source_row" and c not in mapping.known_headers]
-    identifying = [c for c in unknown if IDENTIFIER_HEADER.search(CAMEL_CASE_WORD.sub(" ", c))]
-    where = f"{name} (sheet '{sheet}')" if sheet else name
+    location = where(name, sheet)
     if identifying:
+        # The header itself is never repeated: a column named after a child is the very thing
+        # the check is for. Its position, and the word that gave it away, are enough to find it.
         raise FileProblem(
-            f"{where} has column(s) {', '.join(identifying)} that look like names, addresses or "
-            "contact details and are not part of the agreed layout. Personal details must not be "
-            "sent: remove the column(s) and send the file again."
+            f"{location} has column(s) that look like names, addresses or contact details and "
+            f"are not part of the agreed layout ({'; '.join(identifying)}). Personal details "
+            "must not be sent: remove the column(s) and send the file again."
         )
     duplicated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
     if duplicated:
-        raise FileProblem(f"{where} has the column(s) {', '.join(duplicated)} more than once.")
+        raise FileProblem(f"{location} has the column(s) "
+                          f"{', '.join(map(safe_text, duplicated))} more than once.")  # fmt: skip
     frame = frame.copy()
     frame["file_name"] = name
     return RawTable(name, sheet, mapping, frame, ragged, unknown, notes)
+
+
+def _identifying_headers(frame: pd.DataFrame, mapping: TableMapping) -> list[str]:
+    """Each column not in the layout whose header looks like a personal detail, named by its
+    position (from 1, as the council counts columns) and the word that makes it look so."""
+    found = []
+    for position, header in enumerate(frame.columns, start=1):
+        if header in ("", "source_row") or header in mapping.known_headers:
+            continue
+        word = IDENTIFIER_HEADER.search(CAMEL_CASE_WORD.sub(" ", header))
+        if word:
+            found.append(f"column {position}, by the word '{word.group(2).strip(' _-')}'")
+    return found
 
 
 def _without_unnamed_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:

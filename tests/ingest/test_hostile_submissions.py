@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import os
+import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,9 +26,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from data_contracts.profiles import load_profile
 from pipelines.ingest import batch as batch_module
 from pipelines.ingest import read as read_module
-from pipelines.ingest.landing import latest_submission
+from pipelines.ingest.landing import (
+    SubmissionFile,
+    folder_state,
+    is_stable,
+    latest_submission,
+    submission_folders,
+    unregistered_folders,
+)
 from pipelines.ingest.submission import ingest_submissions
 from tests.ingest.helpers import (
     CHILDREN,
@@ -37,6 +48,7 @@ from tests.ingest.helpers import (
     workbook,
     write,
 )
+from tests.privacy_scan import leaks
 
 NEW_META = META.replace("10-31", "11-30")  # the same files, exported later: read again
 GOOD_ROWS = {"children": 3, "episodes": 4}
@@ -77,6 +89,14 @@ def link_out(folder: Path) -> None:
     (outside / "stolen.csv").write_text(EPISODES + "ZQX79999,01/03/2020,S,C1,N1,U4,PR1,,,,,,\n")
     write(folder, {"header.csv": GOOD["header.csv"]})
     (folder / "episodes.csv").symlink_to(outside / "stolen.csv")
+
+
+def hard_link_out(folder: Path) -> None:
+    """header.csv is a hard link to another council's file: the same bytes under two names."""
+    other = folder.parents[1] / "ASH" / "2026-10-31"
+    write(other, {"children.csv": HEADER + "ZQX79998,F,30/01/2020,WBRI,,,\n"})
+    write(folder, {"episodes.csv": GOOD["episodes.csv"]})
+    os.link(other / "children.csv", folder / "header.csv")
 
 
 def link_within(folder: Path) -> None:
@@ -221,14 +241,14 @@ CASES = [
         "crash",
         with_meta("reference_date: 31/10/2026\n"),
         "failed",
-        "reference_date: '31/10/2026' is not a date written as yyyy-mm-dd",
+        "reference_date: '99/99/9999' is not a valid export date (not a date written as yyyy-mm-dd",
     ),
     Case(
         "yaml_impossible_date",
         "crash",
         with_meta("reference_date: 2026-02-30\n"),
         "failed",
-        "'2026-02-30' is not a real date",
+        "'9999-99-99' is not a real date",
     ),
     Case(
         "yaml_year_as_words",
@@ -420,6 +440,13 @@ CASES = [
         "The submission folder is a link",
     ),
     Case("named_pipe", "security", named_pipe, "failed", "not an ordinary file"),
+    Case(
+        "hard_link_to_another_councils_file",
+        "security",
+        hard_link_out,
+        "failed",
+        "header.csv has other links to it (a hard link",
+    ),
     Case(
         "us_format_dates_of_birth",
         "privacy",
@@ -700,3 +727,132 @@ def test_the_corpus_covers_every_class_of_the_issue():
     kinds = {c.kind for c in CASES}
     assert {"crash", "silent loss", "wrong place", "security", "privacy", "careless"} <= kinds
     assert len({c.name for c in CASES}) == len(CASES)
+
+
+# Text a council controls (headers, settings in its note, file, sheet and folder names) holding
+# identifiers: the messages (audit, report, log) quote it only through redact.safe_text.
+SENTINELS = ("Zebedee", "Quux", "9434765919", "943 476 5919", "A123456789012", "ZZ9 9ZZ", "ZZ99ZZ",
+             "28/09/2010")  # fmt: skip
+
+
+def sentinels_in(text: str) -> list[str]:
+    """Sentinels in the text as sent, in any case, with or without their spaces."""
+    low, bare = text.lower(), "".join(text.lower().split())
+    return [s for s in SENTINELS if s.lower() in low or "".join(s.lower().split()) in bare]
+
+
+def with_extra_columns(headers: str, values: str) -> Callable[[Path], None]:
+    lines = GOOD["header.csv"].splitlines()
+    text = "\n".join([f"{lines[0]},{headers}", *(f"{line},{values}" for line in lines[1:])])
+    return with_files(header__csv=text + "\n")
+
+
+def error_in_c2(book: bytes, text: str) -> bytes:
+    """The workbook with its first sheet's cell C2 an error cell (t="e") holding `text`, as a
+    program other than Excel may write one."""
+    source, out = zipfile.ZipFile(io.BytesIO(book)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                cell = f'<c r="C2" t="e"><v>{text}</v></c>'.encode()
+                changed = re.sub(rb'<c r="C2"[^>]*>.*?</c>', cell, content, flags=re.S)
+                assert changed != content
+                content = changed
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+@dataclass
+class Quoted:
+    name: str
+    build: Callable[[Path], None]
+    expect: str
+    says: str
+    folder: str = "s2-case"
+    # The sentinels are in a file, sheet or folder name, which the audit tables keep as the
+    # submission's key: only the messages are searched. Otherwise the warehouse, the reports and
+    # the log are (tests.privacy_scan.leaks).
+    in_names: bool = False
+
+
+QUOTED = [
+    Quoted("unknown_headers", with_extra_columns("Ref 9434765919,ZZ9 9ZZ,Born 28/09/2010", "a,b,c"),
+           "loaded", "ignored column(s) not in the layout: Ref 9999999999, AA9 9AA, Born 99/99/9999"),
+    Quoted("name_like_headers", with_extra_columns("Child Name Zebedee Quux,NHS 943 476 5919", "a,b"),
+           "failed", "(column 8, by the word 'Child Name'; column 9, by the word 'NHS')"),
+    Quoted("repeated_header", with_extra_columns("A123456789012,A123456789012", "a,b"),
+           "failed", "has the column(s) A999999999999 more than once"),
+    Quoted("overlong_value", with_extra_columns("ZZ99ZZ 28/09/2010", "x" * 5000),
+           "failed", "the value in column 8 (AA99AA 99/99/9999) on line 2 is 5,000 characters"),
+    Quoted("note_values", with_meta("reference_date: Zebedee Quux 9434765919\n"
+                                    "collection_year: ZZ9 9ZZ\nA123456789012: 28/09/2010\n"),
+           "failed", "reference_date: 'AAAAAAA AAAA 9999999999' is not a valid export date"),
+    Quoted("note_birth_date", with_meta("reference_date: 28/09/2010\n"
+                                        "collection_year: '943 476 5919'\n"),
+           "failed", "collection_year: '999 999 9999' is not a collection year"),
+    Quoted("note_lists", with_meta("reference_date: [9434765919, Zebedee Quux]\n"
+                                   "collection_year: {a: ZZ9 9ZZ}\n"),
+           "failed", "reference_date: '[9999999999, 'AAAAAAA AAAA']' is not a valid export date"),
+    Quoted("error_cell", with_files(header__csv=None, header__xlsx=error_in_c2(
+               workbook({"Header": [*csv_rows(HEADER), ["ZQX70004", "F", "x", "WBRI"]]}),
+               "#Quux 9434765919 ZZ9 9ZZ")),
+           "failed", "cell(s) C2 are marked as a spreadsheet error"),
+    Quoted("sheet_name", with_files(notes__xlsx=workbook({"ZZ9 9ZZ 9434765919": [["a"], ["b"]]})),
+           "failed", "notes.xlsx (sheet 'AA9 9AA 9999999999') is not a table", in_names=True),
+    Quoted("file_name", with_files(**{"ZZ9 9ZZ 9434765919__csv": ""}),
+           "failed", "AA9 9AA 9999999999.csv is empty", in_names=True),
+    Quoted("folder_name", with_files(), "failed",
+           "shown here as 's3_AA9 9AA_999 999 9999_A999999999999?'",
+           folder="s3_ZZ9 9ZZ_943 476 5919_A123456789012\x07", in_names=True),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", QUOTED, ids=[c.name for c in QUOTED])
+def test_council_text_in_messages_is_shown_by_shape(case, settings, registry, warehouse, caplog):
+    council = settings.landing_dir / "NTH"
+    write(council / "s1-good", GOOD)
+    assert load_latest(settings, registry, warehouse).status == "loaded"
+    case.build(council / case.folder)
+
+    outcome = load_latest(settings, registry, warehouse)
+
+    assert outcome.status == case.expect, told(outcome)
+    assert case.says in told(outcome)
+    assert not sentinels_in(told(outcome)), told(outcome)
+    if not case.in_names:
+        words = {s for s in SENTINELS if s != "943 476 5919"} | {"943 476", "476 5919"}
+        assert not leaks(words, warehouse, settings.outbox_dir, caplog.text)
+
+
+def test_an_unregistered_landing_folder_is_named_by_shape(settings, registry):
+    write(settings.landing_dir / "Zebedee Quux 9434765919" / "2026-11-01", GOOD)
+    assert unregistered_folders(settings.landing_dir, registry.codes) == ["Zebedee Quux 9999999999"]
+
+
+def test_a_council_folder_that_is_a_link_is_not_followed(settings, registry, warehouse):
+    """landing/FEN -> landing/NTH: FEN's loads would read NTH's files as FEN's. It is one refused
+    "submission", told to the council and the operators as a linked submission folder is."""
+    landing = settings.landing_dir
+    write(landing / "NTH" / "s1-good", GOOD)
+    (landing / "FEN").symlink_to(landing / "NTH", target_is_directory=True)
+
+    assert submission_folders(landing, "FEN") == [landing / "FEN"]
+    assert folder_state(landing / "FEN").startswith("FEN@")
+    assert is_stable(landing / "FEN", 0)
+    submission = latest_submission(landing, "FEN")
+    assert submission.files == () and submission.submission_id == "FEN"
+    outcome = ingest_submissions(warehouse, settings, registry, [(registry.get("FEN"), submission)])
+    assert outcome[0].status == "failed"
+    assert "The council's folder in the landing area (FEN) is a link" in outcome[0].message
+    assert warehouse.sql("select count(*) from canonical.children").fetchone()[0] == 0
+
+
+def test_a_file_linked_after_the_folder_was_read_is_not_read(tmp_path):
+    """Between the folder being read and the file, a hard link may appear: the reader checks
+    again on the file it opened."""
+    (tmp_path / "elsewhere.csv").write_text(GOOD["header.csv"])
+    os.link(tmp_path / "elsewhere.csv", tmp_path / "header.csv")
+    file = SubmissionFile("header.csv", tmp_path / "header.csv", "", 10)
+    with pytest.raises(read_module.FileProblem, match=r"header\.csv has other links to it"):
+        read_module.read_file(file, load_profile("ssda903"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import zipfile
 
 import fastexcel
 import pandas as pd
@@ -73,7 +75,7 @@ def test_typed_cells_read_as_the_text_a_council_sees():
         ["1e-05", "09:30:00", "#DIV/0!", "False", "", "", 5],
     ]
     assert table.ignored_columns == ["Note"]
-    assert "1 cell(s) hold a spreadsheet error (#DIV/0!)" in table.notes[0]
+    assert "1 cell(s) hold a spreadsheet error (C5 #DIV/0!)" in table.notes[0]
     assert [str(t) for t in table.frame.dtypes] == ["str"] * 6 + ["int64", "str"]
 
 
@@ -138,3 +140,52 @@ def test_text_cells_read_the_same_on_both_paths():
     fast, by_cell = _both_paths(data, "Children")
     assert fast[1].values.tolist() == [["101", "line1\nline2\r\n\t", "01/02/2019", "é😀\u00a0", 2]]
     pd.testing.assert_frame_equal(fast[1], by_cell[1], check_exact=True)
+
+
+def _with_cell(data: bytes, cell: bytes) -> bytes:
+    """The workbook with its first sheet's cell D2 replaced by `cell` (XML as another program
+    might write it)."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                changed = re.sub(rb'<c r="D2"[^>]*>.*?</c>', cell, content, flags=re.S)
+                assert changed != content
+                content = changed
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+def _children_sheet(book):
+    sheet = book.add_worksheet("Children")
+    sheet.write_row(0, 0, HEADER[:4])
+    sheet.write_row(1, 0, ["101", "M", "01/02/2019", "WBRI"])
+
+
+def test_an_error_cell_is_named_by_its_reference_and_never_by_arbitrary_text():
+    """A cell marked as an error (t="e") by a program other than Excel may hold any text: the
+    note names the cell, and the error only when it is one of Excel's own."""
+    data = _workbook(_children_sheet)
+    arbitrary = _with_cell(data, b'<c r="D2" t="e"><v>#Zebedee Quux 943 476 5919 ZZ9 9ZZ</v></c>')
+    with pytest.raises(read.FileProblem) as refused:  # the cell reader will not read it
+        _read(arbitrary)
+    assert "cell(s) D2 are marked as a spreadsheet error but hold text that is not" in str(
+        refused.value
+    )
+    assert not any(s in str(refused.value) for s in ("Zebedee", "943 476", "ZZ9"))
+    notes = read._error_cells_named({(1, 3): "#Zebedee 9434765919", (4, 27): "#REF!"})
+    assert notes == "D2, AB5 #REF!"
+    excel = _with_cell(data, b'<c r="D2" t="e"><v>#N/A</v></c>')
+    assert "1 cell(s) hold a spreadsheet error (D2 #N/A)" in _read(excel)["Children"].notes[0]
+
+
+def test_only_the_cells_type_attribute_marks_an_error():
+    """`data-t="e"` (or any attribute ending in t="e") is not the cell's type."""
+    data = _with_cell(
+        _workbook(_children_sheet),
+        b'<c r="D2" t="inlineStr" data-t="e"><is><t>WBRI</t></is><v>Zebedee 9434765919</v></c>',
+    )
+    table = _read(data)["Children"]
+    assert table.notes == []
+    assert "Zebedee 9434765919" not in _rows(table)[0]
