@@ -296,7 +296,8 @@ def arrived_after_the_current(landing_dir: Path, council_code: str) -> list[str]
     except OSError:
         return []
     current = folders[-1]
-    return [safe_text(f.name) for f in folders[:-1] if arrived[f] > arrived[current]]
+    # (submission ids, as the warning names the current one: an export date is what they hold)
+    return [_printable(f.name) for f in folders[:-1] if arrived[f] > arrived[current]]
 
 
 def latest_submission(landing_dir: Path, council_code: str) -> Submission | None:
