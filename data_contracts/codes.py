@@ -60,6 +60,14 @@ ADOPTER_AGENCY = ("RAA", "LA", "VAA")  # in-region RAA, another LA/RAA, voluntar
 ADOPTER_EVENTS = (
     "ENQUIRY", "REGISTRATION", "STAGE1", "STAGE2", "APPROVAL", "MATCH", "WITHDRAWAL",
 )  # fmt: skip
+# Why a household left the process: the partnership's list, in words (the marts show them). A
+# case system's own wording is recoded onto it in its profile; free text is not kept (it may
+# name anyone), so a reason off the list is left blank and queried.
+WITHDRAWAL_REASONS = (
+    "Personal circumstances changed", "Health", "Chose to foster instead", "Moved out of the area",
+    "Assessment concerns", "Chose another agency", "Relationship changes", "Pregnancy",
+    "Financial reasons", "Work commitments", "Other",
+)  # fmt: skip
 SUPPORT_CASE_TYPES = ("ADOPTION", "SGO", "OTHER")
 ASF_STATUS = ("PENDING", "APPROVED", "DECLINED")
 LETTERBOX_DIRECTION = ("IN", "OUT")

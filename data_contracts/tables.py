@@ -103,14 +103,18 @@ def stored_name(column: CanonicalColumn) -> str | None:
         return f"{column.name}_district"
     if column.name == "date_of_birth":  # repeated in secondary tables: the Header's is enough
         return None
+    if column.privacy == "free_text":
+        return None
     return column.name
 
 
 def stored_columns(table: CanonicalTable) -> list[tuple[str, str]]:
     """(name, SQL type) of the columns as stored in the warehouse, after privacy treatment.
 
-    Child ids become `child_key` (keyed hash); dates of birth become `birth_month`; postcodes
-    become `<name>_district`; other dates of birth repeated in secondary tables are dropped.
+    Child ids become `child_key` (keyed hash); a case system's own references keep their name,
+    holding a keyed hash; dates of birth become `birth_month`; postcodes become
+    `<name>_district`; other dates of birth repeated in secondary tables, and free text, are
+    dropped.
     Every table also carries `council_code` (whose child/case the row is), `submitted_by` (the
     registry entry whose submission held it), `submission_id` and `source_row`.
     """

@@ -111,6 +111,9 @@ create table if not exists audit.publishes (
 """
 
 
+DROPPED_COLUMNS = [("finance_ledger", "description")]
+
+
 def canonical_ddl() -> str:
     statements = [
         "create schema if not exists canonical;",
@@ -123,6 +126,9 @@ def canonical_ddl() -> str:
         "alter table canonical.councils add column if not exists joined_on date;",
         "alter table canonical.councils add column if not exists left_on date;",
     ]
+    # Columns a release stopped keeping (free text that may name anyone): gone from older files.
+    statements += [f"alter table if exists canonical.{table} drop column if exists {column};"
+                   for table, column in DROPPED_COLUMNS]  # fmt: skip
     for table in TABLES.values():
         cols = ",\n    ".join(f"{name} {sql_type}" for name, sql_type in stored_columns(table))
         statements.append(f"create table if not exists canonical.{table.name} (\n    {cols}\n);")
@@ -131,6 +137,8 @@ def canonical_ddl() -> str:
 
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(AUDIT_DDL)
+    # Added after the first release: which protection release stored the submission's rows.
+    con.execute("alter table audit.submissions add column if not exists stored_as integer")
     con.execute(canonical_ddl())
 
 

@@ -57,7 +57,7 @@ def test_a_writer_waits_for_another_process_to_let_go_of_the_warehouse(tmp_path)
         holder.kill()
 
 
-def test_a_warehouse_from_before_the_launch_date_gains_its_column(tmp_path):
+def test_a_warehouse_from_before_the_launch_and_membership_dates_gains_their_columns(tmp_path):
     database = tmp_path / "old.duckdb"
     with duckdb.connect(str(database)) as con:
         con.execute("create schema canonical")
@@ -72,8 +72,17 @@ def test_a_warehouse_from_before_the_launch_date_gains_its_column(tmp_path):
         ensure_schemas(con)
         columns = [c for (c,) in con.execute(
             "select column_name from duckdb_columns() where table_name = 'councils'").fetchall()]  # fmt: skip
-        assert columns[-1] == "launched_on"
+        assert columns[-3:] == ["launched_on", "joined_on", "left_on"]
         assert con.execute("select count(*) from canonical.councils").fetchone() == (1,)
+        con.execute("alter table canonical.finance_ledger add column description varchar")
+        con.execute("insert into audit.submissions (council_code, submission_id, received_at,"
+                    " dialect, reference_date, collection_year, manifest_sha256, status,"
+                    " loaded_at) values ('AAA', 's', now(), 'x', today(), 2025, 'h', 'loaded',"
+                    " now())")  # fmt: skip
+        ensure_schemas(con)  # the next night: free text gone, the release column there
+        ledger = [c for (c, *_) in con.execute("describe canonical.finance_ledger").fetchall()]
+        assert "description" not in ledger
+        assert con.execute("select stored_as from audit.submissions").fetchall() == [(None,)]
 
 
 def test_the_builds_own_records_wait_for_a_reader_too(tmp_path):

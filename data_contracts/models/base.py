@@ -3,8 +3,9 @@
 Every value arrives as text (dates already in ISO form, see data_contracts.checks); the
 contracts decide what is acceptable, and the loader casts accepted rows to the `sql` type
 recorded in each field's metadata. `privacy` metadata tells the loader how a column is
-protected before it reaches the warehouse: `child_id` (keyed hash), `postcode` (district only),
-`birth_date` (month only).
+protected before it reaches the warehouse: `child_id` (keyed hash), `record_id` (a case
+system's own reference: keyed hash, the same in every table), `postcode` (district only),
+`birth_date` (month only), `free_text` (checked, never stored).
 """
 
 from __future__ import annotations
@@ -82,6 +83,12 @@ def count(description: str, *, required: bool = False) -> Any:
 
 def child_id(description: str = "The council's own identifier for the child.") -> Any:
     return text(description, required=True, max_length=40, privacy="child_id")
+
+
+def record_id(description: str, *, required: bool = False) -> Any:
+    """A case system's reference for a household, case, ledger line... Whatever was typed into
+    it (an NHS number, a name) is stored as a keyed hash: joins between tables still hold."""
+    return text(description, required=required, max_length=40, privacy="record_id")
 
 
 class CanonicalModel(pa.DataFrameModel):

@@ -8,7 +8,7 @@ from pandera.typing import Series
 
 from data_contracts import codes
 from data_contracts.checks import not_after_reference, on_or_before, parse_iso
-from data_contracts.models.base import CanonicalModel, child_id, code, date, text
+from data_contracts.models.base import CanonicalModel, child_id, code, date, record_id, text
 
 
 class Children(CanonicalModel):
@@ -181,14 +181,12 @@ class AdoptionMatches(CanonicalModel):
     adopter_legal_status: Series[str] = code(
         "Adopters' legal status (LS_ADOPTR).", codes.LS_ADOPTR, blank_if_unknown=True
     )
-    adopter_household_id: Series[str] = text("The agency's adopter household id.", max_length=40)
+    adopter_household_id: Series[str] = record_id("The agency's adopter household id.")
     adopter_agency: Series[str] = code(
         "Who approved the adopters: RAA (this partnership), LA (another LA/RAA), VAA (voluntary).",
         codes.ADOPTER_AGENCY,
     )
-    sibling_group_id: Series[str] = text(
-        "Shared by brothers and sisters placed together.", max_length=40
-    )
+    sibling_group_id: Series[str] = record_id("Shared by brothers and sisters placed together.")
 
     class Config:
         unique = ["child_id", "decision_date", "match_date"]

@@ -7,13 +7,13 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from data_contracts import codes
-from data_contracts.models.base import CanonicalModel, code, date, money, text
+from data_contracts.models.base import CanonicalModel, code, date, money, record_id, text
 
 
 class FinanceLedger(CanonicalModel):
     """One ledger line. Central costs leave council_code blank; locality costs name their council."""
 
-    entry_id: Series[str] = text("Ledger line id.", required=True, max_length=40)
+    entry_id: Series[str] = record_id("Ledger line id.", required=True)
     period_month: Series[str] = date("First day of the month the line belongs to.", required=True)
     cost_pool: Series[str] = text("Cost pool, e.g. central_hub.", required=True, max_length=40)
     council_code: Series[str] = text("Council the line belongs to; blank = central.", max_length=10)
@@ -27,7 +27,10 @@ class FinanceLedger(CanonicalModel):
     fee_type: Series[str] = code(
         "Interagency fee type: LA_RAA or VAA.", codes.INTERAGENCY_FEE_TYPES
     )
-    description: Series[str] = text("Free-text description.", max_length=200)
+    description: Series[str] = text(
+        "Free-text description: checked, never stored (it may name anyone).",
+        max_length=200, privacy="free_text",
+    )  # fmt: skip
 
     class Config:
         unique = ["entry_id"]

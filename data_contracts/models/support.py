@@ -8,13 +8,13 @@ from pandera.typing import Series
 
 from data_contracts import codes
 from data_contracts.checks import not_after_reference, on_or_before
-from data_contracts.models.base import CanonicalModel, code, date, money, text
+from data_contracts.models.base import CanonicalModel, code, date, money, record_id, text
 
 
 class SupportCases(CanonicalModel):
     """One row per adoption-support case (a family asking for support)."""
 
-    case_id: Series[str] = text("The agency's support case id.", required=True, max_length=40)
+    case_id: Series[str] = record_id("The agency's support case id.", required=True)
     council_code: Series[str] = text("Council responsible for the support.", max_length=10)
     child_id: Series[str] = text("Child id, where known.", max_length=40, privacy="child_id")
     case_type: Series[str] = code(
@@ -39,9 +39,9 @@ class SupportCases(CanonicalModel):
 class SupportFundApplications(CanonicalModel):
     """Applications to the Adoption and Special Guardianship Support Fund (ASF)."""
 
-    application_id: Series[str] = text("The agency's application id.", required=True, max_length=40)
+    application_id: Series[str] = record_id("The agency's application id.", required=True)
     council_code: Series[str] = text("Council that applied.", max_length=10)
-    case_id: Series[str] = text("Support case the application belongs to.", max_length=40)
+    case_id: Series[str] = record_id("Support case the application belongs to.")
     application_date: Series[str] = date("Date the application was made.", required=True)
     amount_applied_gbp: Series[str] = money("Amount applied for, in pounds.", required=True)
     decision_date: Series[str] = date("Date the fund decided.")
@@ -65,9 +65,9 @@ class SupportFundApplications(CanonicalModel):
 class LetterboxExchanges(CanonicalModel):
     """Letterbox ("post box") exchanges between adoptive and birth families."""
 
-    exchange_id: Series[str] = text("The agency's exchange id.", required=True, max_length=40)
+    exchange_id: Series[str] = record_id("The agency's exchange id.", required=True)
     council_code: Series[str] = text("Council that ran the exchange.", max_length=10)
-    case_id: Series[str] = text("Support case, where recorded.", max_length=40)
+    case_id: Series[str] = record_id("Support case, where recorded.")
     exchange_date: Series[str] = date("Date of the exchange.", required=True)
     direction: Series[str] = code(
         "IN from the birth family, OUT to it.", codes.LETTERBOX_DIRECTION, required=True

@@ -16,6 +16,11 @@ import pyarrow as pa
 
 from data_contracts.tables import TABLES, stored_columns
 
+# Raised whenever a release changes what is kept of a submission (2: a case system's references
+# hashed, free text no longer stored): every council's submission in use is then loaded again
+# once, from the same files, so nothing stored the old way stays.
+PROTECTION_RELEASE = 2
+
 
 @dataclass
 class AuditRecord:
@@ -52,10 +57,13 @@ def _audit_rows(con: duckdb.DuckDBPyConnection, records: list[AuditRecord]) -> N
             f"delete from audit.{table} where council_code = ? and submission_id = ?", keys
         )
     con.executemany(
-        "insert into audit.submissions values (?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+        """insert into audit.submissions (council_code, submission_id, received_at, dialect,
+               reference_date, collection_year, manifest_sha256, status, message, loaded_at,
+               stored_as)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)""",
         [
             [r.council_code, r.submission_id, r.received_at, r.dialect, r.reference_date,
-             r.collection_year, r.manifest_sha256, r.status, r.message]
+             r.collection_year, r.manifest_sha256, r.status, r.message, PROTECTION_RELEASE]
             for r in records
         ],
     )  # fmt: skip
@@ -179,4 +187,9 @@ def current_table_rows(con: duckdb.DuckDBPyConnection, council_code: str) -> dic
 
 
 def current_manifest(con: duckdb.DuckDBPyConnection, council_code: str) -> str | None:
+    """The fingerprint of the council's submission in use; None when its rows were stored by an
+    earlier protection release (PROTECTION_RELEASE), so the same files are loaded again."""
+    columns = {row[0] for row in con.execute("describe audit.submissions").fetchall()}
+    if "stored_as" not in columns or _in_use(con, council_code, "stored_as") != PROTECTION_RELEASE:
+        return None
     return _in_use(con, council_code, "manifest_sha256")

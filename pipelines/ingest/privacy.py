@@ -2,8 +2,11 @@
 
 - Child ids become a keyed hash (HMAC-SHA256 with RAA_PSEUDONYM_KEY) of council code and id, so
   the same child keeps the same key across loads, and nobody without the key can reverse it.
+- A case system's own references (household, case, ledger line ids) become a keyed hash too,
+  the same in every table, so joins hold but an NHS number or a name typed into one is not kept.
 - Dates of birth become the month of birth; postcodes become the postcode district.
-- Identifier columns the profiles list under `ignore` (UPN, names) are never read at all.
+- Free text is checked but never stored; identifier columns the profiles list under `ignore`
+  (UPN, names) are never read at all.
 """
 
 from __future__ import annotations
@@ -48,6 +51,16 @@ def pseudonymise_all(columns: list[tuple[pd.Series, pd.Series]], key: str) -> li
     return out
 
 
+def record_key(ids: pd.Series, key: str) -> pd.Series:
+    """A case system's reference as a keyed hash, scoped to no council: a household's id is the
+    same in the agency's households, events and the councils' matches."""
+    return pseudonymise(pd.Series(RECORD_SCOPE, index=ids.index), ids, key)
+
+
+# Not a council code (2-10 capitals and digits), so no record key equals a child key.
+RECORD_SCOPE = "record-id"
+
+
 def postcode_district(values: pd.Series) -> pd.Series:
     """'EG19 7TT' -> 'EG19'; 'EG197TT' -> 'EG19'; anything shorter than a district -> missing.
 
@@ -88,6 +101,8 @@ def protect(
             out[name] = pseudonyms[column.name]
         elif column.privacy == "child_id":
             out[name] = pseudonymise(frame["council_code"], values, key)
+        elif column.privacy == "record_id":
+            out[name] = record_key(values, key)
         elif column.privacy == "birth_date":
             out[name] = birth_month(values)
         elif column.privacy == "postcode":

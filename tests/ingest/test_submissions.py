@@ -291,6 +291,55 @@ def test_agency_rows_must_name_a_partner_council(settings, registry, warehouse):
     ]
 
 
+def test_a_case_systems_references_are_hashed_and_free_text_is_not_kept(
+    settings, registry, warehouse
+):
+    """Whatever was typed into a household, case or ledger reference (here an NHS number and a
+    name) is stored as a keyed hash, the same in every table, so the household's events still
+    join it; the ledger's free-text narrative is checked but never stored."""
+    from pipelines.ingest.privacy import record_key
+
+    households = (
+        "HouseholdRef,LocalAuthority,AdopterCount,LegalStatus,EarlyPermanence\n"
+        "9434765919,NTH,2,L11,N\n"
+    )
+    events = "HouseholdRef,LocalAuthority,Stage,StageDate\n9434765919,NTH,Enquiry,01-Feb-2022\n"
+    ledger = (
+        "LedgerRef,Period,CostPool,LocalAuthority,LineType,Amount,Narrative\n"
+        "Zebedee Quux,01-Apr-2022,central_hub,,BUDGET,2500000.00,Fee for Zebedee Quux ZZ9 9ZZ\n"
+    )
+    folder = drop(settings.landing_dir, "RAA", "s1",
+                  {"households.csv": households, "events.csv": events, "ledger.csv": ledger})  # fmt: skip
+    assert ingest(warehouse, settings, registry, "RAA", folder).status == "loaded"
+    hashed = record_key(pd.Series(["9434765919"]), settings.pseudonym_key.get_secret_value())[0]
+    assert warehouse.sql(
+        "select h.household_id from canonical.adopter_households h"
+        " join canonical.adopter_events e using (household_id)"
+    ).fetchall() == [(hashed,)]
+    ledger_columns = [
+        c for (c, *_) in warehouse.sql("describe canonical.finance_ledger").fetchall()
+    ]
+    assert "description" not in ledger_columns
+    dump = str(warehouse.sql("select * from canonical.finance_ledger").fetchall())
+    assert "Zebedee" not in dump and "ZZ9" not in dump
+
+
+def test_a_submission_stored_by_an_earlier_protection_release_is_loaded_again(
+    settings, registry, warehouse
+):
+    """A release that changes what is kept of a submission loads every council's submission in
+    use again, from the same files, rather than calling it unchanged."""
+    files = {"h.csv": GOOD_HEADER, "e.csv": GOOD_EPISODES}
+    folder = drop(settings.landing_dir, "NTH", "s1", files)
+    assert ingest(warehouse, settings, registry, "NTH", folder).status == "loaded"
+    assert ingest(warehouse, settings, registry, "NTH", folder).status == "unchanged"
+    warehouse.execute(
+        "update audit.submissions set stored_as = null"
+    )  # as an older release left it
+    assert ingest(warehouse, settings, registry, "NTH", folder).status == "loaded"
+    assert ingest(warehouse, settings, registry, "NTH", folder).status == "unchanged"
+
+
 def test_an_agency_submission_holding_a_councils_children_is_refused(settings, registry, warehouse):
     """Children's records name no council in their rows: in the agency's folder (a partner's
     files dropped there by mistake) they would be filed as children of the agency itself.

@@ -13,8 +13,7 @@ final as (
         entry_type,
         amount_gbp,
         child_key,
-        fee_type,
-        description
+        fee_type
     from ledger
 )
 

@@ -12,7 +12,6 @@ renamed as (
         cast(amount_gbp as decimal(14, 2)) as amount_gbp,
         child_key,
         fee_type,
-        description,
         submission_id
     from source
 )
