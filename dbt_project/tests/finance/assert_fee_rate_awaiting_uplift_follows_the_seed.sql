@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'interagency_recharges'}}}) }}
 -- is_fee_rate_awaiting_uplift is true exactly when the latest rate recorded for the fee type and
 -- London flag is uplifted each April and took effect in an earlier financial year than the row's;
 -- a flagged row is priced at that latest rate.
