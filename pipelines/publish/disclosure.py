@@ -67,24 +67,36 @@ def _secondary_across_councils(frame, hidden, rule: DisclosureRule, total_code: 
     """Where exactly one council cell of a cell group is withheld and the partnership total is
     shown, withhold the smallest other visible council cell (a positive one first; the
     earliest row on ties), or the total when no council cell is left. Groups and columns are
-    independent, so each column is done for all groups at once."""
+    independent, so each column is done for all groups at once.
+
+    The total is not always the sum of the council rows: a council that joined or left during
+    the period counts in the partnership only for its days as a partner. The difference is then
+    a count nobody is shown, but anyone can work it out (total minus the councils): when it is
+    small (1-5) and no council cell is withheld, it is treated as one withheld cell."""
     if not rule.cell_group or "council_code" not in frame:
         return False
     group = frame.groupby(list(rule.cell_group), dropna=False, sort=False).ngroup().to_numpy()
     is_total = (frame["council_code"] == total_code).fillna(False).to_numpy(bool)
     groups = group.max() + 1 if len(group) else 0
-    has_total = np.bincount(group[is_total], minlength=groups) > 0
+    totals = np.bincount(group[is_total], minlength=groups)
+    has_total = totals > 0
     changed = False
     for column in rule.counts:
         shown = ~hidden[column].to_numpy(bool)
+        values = pd.to_numeric(frame[column], errors="coerce").fillna(0).to_numpy(float)
         total_shown = np.bincount(group[is_total & shown], minlength=groups) > 0
         councils_hidden = np.bincount(group[~is_total & ~shown], minlength=groups)
-        due = has_total & total_shown & (councils_hidden == 1)
+        difference = np.abs(
+            np.bincount(group[is_total], weights=values[is_total], minlength=groups)
+            - np.bincount(group[~is_total], weights=values[~is_total], minlength=groups)
+        )
+        small_difference = (totals == 1) & (difference >= 1) & (difference < SMALLEST_SHOWN)
+        withheld = (councils_hidden == 1) | ((councils_hidden == 0) & small_difference)
+        due = has_total & total_shown & withheld
         if not due.any():
             continue
         changed = True
         candidates = ~is_total & shown & due[group]
-        values = pd.to_numeric(frame[column], errors="coerce").fillna(0).to_numpy(float)
         positive = candidates & (values > 0)
         group_has_positive = np.bincount(group[positive], minlength=groups) > 0
         candidates &= positive | ~group_has_positive[group]
