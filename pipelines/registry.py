@@ -49,6 +49,10 @@ class Registry:
     # The day the partnership started (marts compare before and since); None when not given.
     partnership_launched: dt.date | None = None
 
+    def membership(self) -> dict[str, tuple[dt.date | None, dt.date | None]]:
+        """Each partner council's first and last day in the partnership (None: no bound)."""
+        return {c.code: (c.joined, c.left) for c in self.councils if c.is_partner}
+
     def get(self, code: str) -> Council:
         for council in self.councils:
             if council.code == code:

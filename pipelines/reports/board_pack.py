@@ -57,6 +57,22 @@ class Pack:
     published_at: str
     submissions: str
     formula_versions: str
+    not_shown: str = ""
+
+
+# A partner council's first and last day in the partnership (registry `joined` / `left`).
+Membership = dict[str, tuple[date | None, date | None]]
+
+
+def not_partners(membership: Membership | None, start: date, end: date) -> dict[str, str]:
+    """The councils that were not partners on any day from `start` to `end`, and why."""
+    gone = {}
+    for code, (joined, left) in (membership or {}).items():
+        if left is not None and left < start:
+            gone[code] = f"left the partnership on {left:%-d %B %Y}"
+        elif joined is not None and joined > end:
+            gone[code] = f"joined the partnership on {joined:%-d %B %Y}"
+    return gone
 
 
 def quarter_bounds(quarter: str) -> tuple[date, date]:
@@ -163,7 +179,8 @@ def england_windows(con, window_end: date) -> dict[str, str]:
             for key, label in zip(("a1", "a10", "a2"), labels, strict=True)}  # fmt: skip
 
 
-def scorecard_tables(con, quarter_end: date, partnership: str) -> list[Table]:
+def scorecard_tables(con, quarter_end: date, partnership: str,
+                     hidden: frozenset[str] = frozenset()) -> list[Table]:  # fmt: skip
     window = con.execute(
         "select max(window_end) from marts.scorecard_timeliness "
         "where window_years = 3 and not is_partial and window_end <= ?", [quarter_end]
@@ -208,6 +225,8 @@ def scorecard_tables(con, quarter_end: date, partnership: str) -> list[Table]:
     labels = list(dict.fromkeys(r[1] for r in trend))
     series: dict[str, list] = {}
     for council, label, days, withheld, *_ in trend:
+        if council in hidden:
+            continue
         series.setdefault(council, [None] * len(labels))[labels.index(label)] = (
             None if withheld else days
         )
@@ -376,8 +395,14 @@ def finance_tables(con, end: date) -> tuple[list[Table], str]:
     )], versions  # fmt: skip
 
 
-def build_pack(published_db: Path, quarter: str, partnership: str, partnership_name: str) -> Pack:
+def build_pack(published_db: Path, quarter: str, partnership: str, partnership_name: str,
+               membership: Membership | None = None) -> Pack:  # fmt: skip
+    """`membership`: the partner councils' days in the partnership; a council that was not a
+    partner in the quarter (in the financial year so far, for the finance table) is left out
+    of the pack, and its footer says so."""
     start, end = quarter_bounds(quarter)
+    gone = not_partners(membership, start, end)
+    gone_this_year = not_partners(membership, date(end.year - (end.month < 4), 4, 1), end)
     with duckdb.connect(str(published_db), read_only=True) as con:
         known, partial_as_of = con.execute(
             "select count(*), max(partial_as_of) from marts.raa_quarterly where quarter_start = ?",
@@ -400,11 +425,17 @@ def build_pack(published_db: Path, quarter: str, partnership: str, partnership_n
                 "where run_id = ? order by council_code", [run]).fetchall()
         )  # fmt: skip
         finance, versions = finance_tables(con, end)
-        tables = [*scorecard_tables(con, end, partnership), quarterly_table(con, start, partnership),
+        tables = [*scorecard_tables(con, end, partnership, frozenset(gone)),
+                  quarterly_table(con, start, partnership),
                   *launch_tables(con, partnership), *adopter_tables(con, start, partnership),
                   support_table(con, start, end, partnership), *finance]  # fmt: skip
+    for table in tables:
+        hidden = gone_this_year if table.id == "finance" else gone
+        table.rows = [row for row in table.rows if row[0] not in hidden]
+    not_shown = "; ".join(f"{code} ({why})" for code, why in sorted(gone.items()))
     return Pack(quarter, start, end, partnership_name, partnership, tables, snapshot,
-                f"{published:%d %B %Y %H:%M} UTC", submissions, versions)  # fmt: skip
+                f"{published:%d %B %Y %H:%M} UTC", submissions, versions,
+                f"Not shown, not a partner this quarter: {not_shown}." if not_shown else "")  # fmt: skip
 
 
 def render_html(pack: Pack) -> str:
@@ -416,9 +447,10 @@ def render_html(pack: Pack) -> str:
 
 
 def write_board_pack(published_db: Path, quarter: str, out_dir: Path, partnership: str,
-                     partnership_name: str) -> tuple[Path, Path]:  # fmt: skip
+                     partnership_name: str,
+                     membership: Membership | None = None) -> tuple[Path, Path]:  # fmt: skip
     """Write the pack's HTML and PDF into `out_dir`; return their paths."""
-    pack = build_pack(published_db, quarter, partnership, partnership_name)
+    pack = build_pack(published_db, quarter, partnership, partnership_name, membership)
     out_dir.mkdir(parents=True, exist_ok=True)
     html = out_dir / f"board_pack_{quarter}.html"
     html.write_text(render_html(pack), encoding="utf-8")

@@ -289,3 +289,25 @@ def test_each_series_of_a_chart_has_its_own_marker_and_gridlines_fall_on_round_v
     svg = line_chart(["2019-22", "2020-23"], {"A": [504.0, 420.0], "B": [380.0, None]}, "days")
     ticks = [int(t.replace(",", "")) for t in re.findall(r'text-anchor="end">([\d,]+)<', svg)]
     assert ticks == [0, 100, 200, 300, 400, 500, 600]
+
+
+def test_a_council_not_a_partner_in_the_quarter_is_left_out_and_named(region, quarter):
+    """ASH left before the financial year of the quarter: none of the pack's tables or charts
+    shows it (the finance table keeps a council that was a partner earlier in the year), and
+    the footer says why; FEN, a partner throughout, stays."""
+    from datetime import timedelta
+
+    from pipelines.reports.board_pack import build_pack, render_html
+
+    snapshot = published_database(region.settings.published_dir)
+    start = quarter[1]
+    left = date(start.year - (start.month < 4), 4, 1) - timedelta(days=1)
+    membership = {"ASH": (None, left), "FEN": (None, None)}
+    pack = build_pack(snapshot, quarter[0], "REGION", "Demo", membership)
+    councils = {row[0] for table in pack.tables for row in table.rows}
+    assert "ASH" not in councils and "FEN" in councils
+    assert pack.not_shown == (
+        f"Not shown, not a partner this quarter: ASH (left the partnership on {left:%-d %B %Y})."
+    )
+    page = render_html(pack)
+    assert pack.not_shown in page and ">ASH<" not in page
