@@ -6,6 +6,7 @@ import argparse
 import gc
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 from pipelines.settings import Settings
@@ -103,7 +104,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     registry = load_registry(settings.councils_file)
-    print(status(settings.database, registry.codes, settings.landing_dir))
+    today = date.today()
+    left = {c.code: c.left for c in registry.councils if c.left is not None and c.left < today}
+    print(status(settings.database, registry.codes, settings.landing_dir, left))
     return 0
 
 

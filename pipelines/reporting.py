@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -216,7 +216,10 @@ def load_results(settings, council_codes: list[str]) -> dict[str, str]:
     return results
 
 
-def status(database: Path, council_codes: list[str], landing_dir: Path | None = None) -> str:
+def status(database: Path, council_codes: list[str], landing_dir: Path | None = None,
+           left: dict[str, date] | None = None) -> str:  # fmt: skip
+    """`left`: the councils that have left the partnership, with their last day (their state
+    says so: no more submissions are expected from them)."""
     if not database.exists():
         return f"No warehouse at {database} yet: run `raa run`."
     con = connect(database, read_only=True)
@@ -246,6 +249,8 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
         _, current, received, stale, accepted, rejected, queried, reason = row
         age = f"{(now - received).days}d" if received else "-"
         note = "STALE" if stale else ("ok" if state != "failed" else f"last failure {submission}")
+        if code in (left or {}) and note == "ok":
+            note = f"left {left[code]:%d/%m/%Y}"
         if stale:
             notes.append(f"{code}: {reason}")
         if code in held_now:

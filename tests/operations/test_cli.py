@@ -286,3 +286,18 @@ def test_figures_of_a_build_that_did_not_publish_are_said_to_be_unpublished(
                         lambda *a, **k: RunReport(ingested={}, built=True))  # fmt: skip
     assert cli.main(["run"]) == 0
     assert "NOT published" not in capsys.readouterr().out
+
+
+def test_raa_status_says_which_councils_have_left(copied, region, tmp_path, monkeypatch, capsys):
+    registry = (region.settings.councils_file).read_text()
+    left = registry.replace("    contact: data.team@ashbury.example\n",
+                            "    contact: data.team@ashbury.example\n    left: 2024-03-31\n")  # fmt: skip
+    assert left != registry
+    (tmp_path / "councils.yaml").write_text(left)
+    monkeypatch.setenv("RAA_COUNCILS_FILE", str(tmp_path / "councils.yaml"))
+    assert cli.main(["status"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert (
+        next(line for line in lines if line.startswith("ASH ")).rstrip().endswith("left 31/03/2024")
+    )
+    assert next(line for line in lines if line.startswith("FEN ")).rstrip().endswith("ok")
