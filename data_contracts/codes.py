@@ -45,6 +45,7 @@ REASON_PLACE_CHANGE = (
 )  # fmt: skip
 # An Ofsted URN: two letters (SC for social care) and six digits, six or seven digits, or
 # XXXXXXX where the placement has none.
+LA_PERM = r"\d{3}|[A-Z]{3}"  # an LA code, or 3 capitals (WAL, SCO, NIR, ...)
 OFSTED_URN = r"[A-Z]{2}\d{6}|\d{6,7}|XXXXXXX"
 FOSTER_CARE = ("0", "1")
 NB_ADOPTR = ("1", "2")

@@ -85,10 +85,10 @@ def child_id(description: str = "The council's own identifier for the child.") -
     return text(description, required=True, max_length=40, privacy="child_id")
 
 
-def record_id(description: str, *, required: bool = False) -> Any:
-    """A case system's reference for a household, case, ledger line... Whatever was typed into
-    it (an NHS number, a name) is stored as a keyed hash: joins between tables still hold."""
-    return text(description, required=required, max_length=40, privacy="record_id")
+def record_id(description: str, *, required: bool = False, max_length: int = 40) -> Any:
+    """A case system's reference for a household, case, ledger line, social worker... Whatever
+    was typed into it (an NHS number, a name) is stored as a keyed hash: joins still hold."""
+    return text(description, required=required, max_length=max_length, privacy="record_id")
 
 
 class CanonicalModel(pa.DataFrameModel):

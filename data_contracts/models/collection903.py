@@ -10,7 +10,7 @@ from pandera.typing import Series
 
 from data_contracts import codes
 from data_contracts.checks import not_after_reference, on_or_before
-from data_contracts.models.base import CanonicalModel, child_id, code, count, date, text
+from data_contracts.models.base import CanonicalModel, child_id, code, count, date, record_id, text
 
 
 def flag(description: str):
@@ -61,7 +61,11 @@ class PreviousPermanence(CanonicalModel):
     child_id: Series[str] = child_id()
     date_of_birth: Series[str] = date("Date of birth as repeated in this table (not stored).")
     previous_permanence: Series[str] = text("PREV_PERM code.", max_length=4)
-    previous_permanence_la: Series[str] = text("LA_PERM: the LA that granted it.", max_length=10)
+    previous_permanence_la: Series[str] = text(
+        "LA_PERM: the LA that granted it (a 3-digit LA code, or 3 capitals such as WAL); "
+        "anything else is left blank and queried.",
+        max_length=10, pattern=codes.LA_PERM, blank_if_invalid=True,
+    )  # fmt: skip
     previous_permanence_date: Series[str] = text("DATE_PERM, possibly partial.", max_length=10)
 
     class Config:
@@ -125,7 +129,9 @@ class SocialWorkerEpisodes(CanonicalModel):
 
     child_id: Series[str] = child_id()
     date_of_birth: Series[str] = date("Date of birth as repeated in this table (not stored).")
-    social_worker_id: Series[str] = text("Social worker id (SW_ID).", required=True, max_length=20)
+    social_worker_id: Series[str] = record_id(
+        "Social worker id (SW_ID), stored as a keyed hash.", required=True, max_length=20
+    )
     start_date: Series[str] = date("Start of the allocation (SW_DECOM).", required=True)
     end_date: Series[str] = date("End of the allocation (SW_DEC).")
     reason: Series[str] = code(

@@ -15,7 +15,11 @@ class FinanceLedger(CanonicalModel):
 
     entry_id: Series[str] = record_id("Ledger line id.", required=True)
     period_month: Series[str] = date("First day of the month the line belongs to.", required=True)
-    cost_pool: Series[str] = text("Cost pool, e.g. central_hub.", required=True, max_length=40)
+    cost_pool: Series[str] = text(
+        "Cost pool, a name like central_hub (small letters joined by _), as the funding "
+        "formula names its pools.",
+        required=True, max_length=40, pattern=r"[a-z]+(?:_[a-z]+)*",
+    )  # fmt: skip
     council_code: Series[str] = text("Council the line belongs to; blank = central.", max_length=10)
     entry_type: Series[str] = code(
         "BUDGET, SPEND or INCOME.", codes.LEDGER_ENTRY_TYPES, required=True

@@ -41,7 +41,7 @@ from pipelines.ingest.privacy import (
     pseudonymise_all,
 )
 from pipelines.ingest.read import RawTable, read_submission_files
-from pipelines.ingest.redact import safe_text
+from pipelines.ingest.redact import code_like_or_shape, safe_text
 from pipelines.ingest.usable import nothing_loaded, why_unusable
 from pipelines.ingest.validate import (
     PART,
@@ -395,14 +395,15 @@ def _apply_council_rule(
         rows = frame[bad]
         source = mapping.source_column("council_code") or "council_code"
         rules = np.where(partner[bad], "council_mismatch", "council_not_registered")
+        shown = code_like_or_shape(rows["council_code"])  # it may be anything typed there
         messages = [
             explain(rule).explanation.format(column=source, value=v if isinstance(v, str) else "")
-            for rule, v in zip(rules, rows["council_code"], strict=True)
+            for rule, v in zip(rules, shown, strict=True)
         ]
         extra = pd.DataFrame({
             "file_name": rows["file_name"], "canonical_table": table.name,
             "source_row": rows["source_row"], "source_column": source, "rule": rules,
-            "dfe_rule": None, "message": messages, "offending_value": rows["council_code"],
+            "dfe_rule": None, "message": messages, "offending_value": shown.to_numpy(),
             PART: rows[PART],
         })  # fmt: skip
         result.rejections = concat_rejections([result.rejections, extra])

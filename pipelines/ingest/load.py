@@ -17,8 +17,8 @@ import pyarrow as pa
 from data_contracts.tables import TABLES, stored_columns
 
 # Raised whenever a release changes what is kept of a submission (2: a case system's references
-# hashed, free text no longer stored): every council's submission in use is then loaded again
-# once, from the same files, so nothing stored the old way stays.
+# hashed, free text no longer stored); upgrade.protect_earlier_rows brings rows an earlier
+# release stored up to it, in place.
 PROTECTION_RELEASE = 2
 
 
@@ -187,9 +187,4 @@ def current_table_rows(con: duckdb.DuckDBPyConnection, council_code: str) -> dic
 
 
 def current_manifest(con: duckdb.DuckDBPyConnection, council_code: str) -> str | None:
-    """The fingerprint of the council's submission in use; None when its rows were stored by an
-    earlier protection release (PROTECTION_RELEASE), so the same files are loaded again."""
-    columns = {row[0] for row in con.execute("describe audit.submissions").fetchall()}
-    if "stored_as" not in columns or _in_use(con, council_code, "stored_as") != PROTECTION_RELEASE:
-        return None
     return _in_use(con, council_code, "manifest_sha256")

@@ -27,6 +27,7 @@ from pipelines.ingest.batch import PreparedBatch, prepare_batch, unexpected_fail
 from pipelines.ingest.feedback import write_feedback
 from pipelines.ingest.landing import SUBMISSION_META, Submission, archive_submission
 from pipelines.ingest.outcome import SubmissionOutcome
+from pipelines.ingest.upgrade import protect_earlier_rows
 from pipelines.registry import Council, Registry
 from pipelines.settings import Settings
 
@@ -59,6 +60,7 @@ def ingest_submissions(
     """Every submission in `due` ends `loaded`, `unchanged` or `failed`. `workers` overrides
     settings.ingest_workers (RAA_INGEST_WORKERS)."""
     report = on_outcome or (lambda outcome: None)
+    protect_earlier_rows(con, settings.pseudonym_key.get_secret_value())
     outcomes: list[SubmissionOutcome] = []
     changed: Due = []
     for council, submission in due:

@@ -155,7 +155,8 @@ def _codes_in_capitals(one: TableInput, table) -> tuple[pd.DataFrame, pd.DataFra
             continue
         local = _local_codes_by_capitals(one.mapping.recode.get(column.name, {}))
         as_local = off_list & upper.isin(list(local)).fillna(False).to_numpy(bool)
-        as_code = off_list & ~as_local & upper.isin(column.codes).fillna(False).to_numpy(bool)
+        canonical = {code.upper(): code for code in column.codes}  # most lists are in capitals
+        as_code = off_list & ~as_local & upper.isin(list(canonical)).fillna(False).to_numpy(bool)
         if not (as_local.any() or as_code.any()):
             continue
         frame = frame.copy() if frame is one.frame else frame
@@ -167,9 +168,16 @@ def _codes_in_capitals(one: TableInput, table) -> tuple[pd.DataFrame, pd.DataFra
             lines.append(_case_lines(one, table.name, as_local, source,
                                      "local_code_read_ignoring_case", text, spelled))  # fmt: skip
         if as_code.any():
-            frame.loc[as_code, column.name] = upper[as_code].to_numpy(object)
-            lines.append(_case_lines(one, table.name, as_code, source, "code_read_in_capitals",
-                                     text, upper[as_code]))  # fmt: skip
+            read = upper[as_code].map(canonical)
+            frame.loc[as_code, column.name] = read.to_numpy(object)
+            # a list spelled in words (leaving reasons) is told as a layout's own spelling is
+            capitals = as_code.copy()
+            capitals[as_code] = (read == upper[as_code]).to_numpy(bool)
+            for fix, rule in ((capitals, "code_read_in_capitals"),
+                              (as_code & ~capitals, "local_code_read_ignoring_case")):  # fmt: skip
+                if fix.any():
+                    lines.append(_case_lines(one, table.name, fix, source, rule, text,
+                                             upper[fix].map(canonical)))  # fmt: skip
     return frame, concat_rejections(lines)
 
 

@@ -582,3 +582,28 @@ def test_a_code_no_figure_needs_is_left_blank_and_queried(settings, registry, wa
     ).fetchall()
     assert [r[1] for r in reasons] == [None, None] and reasons[0][0] is not None
     assert_accounted(outcome)
+
+
+def test_a_leaving_reason_in_other_letters_is_read_as_the_lists_spelling(
+    settings, registry, warehouse
+):
+    """The leaving reasons are a list in words ('Chose to foster instead'): one sent in other
+    letters is read as the list spells it and queried, not blanked; one off the list is
+    blanked and queried by its shape (it may be free text naming anyone)."""
+    events = (
+        "HouseholdRef,LocalAuthority,Stage,StageDate,LeavingReason\n"
+        "H1,NTH,Withdrawn,01-Mar-2022,chose to foster instead\n"
+        "H2,NTH,Withdrawn,01-Mar-2022,Zebedee moved away\n"
+    )
+    outcome = ingest(warehouse, settings, registry, "RAA",
+                     drop(settings.landing_dir, "RAA", "s1", {"events.csv": events}))  # fmt: skip
+    assert outcome.rejections.empty
+    reasons = warehouse.sql(
+        "select reason from canonical.adopter_events order by source_row"
+    ).fetchall()
+    assert reasons == [("Chose to foster instead",), (None,)]
+    queried = outcome.warnings.set_index("source_row")
+    assert queried.loc[2, "rule"] == "local_code_read_ignoring_case"
+    assert "It was read as 'Chose to foster instead'" in queried.loc[2, "message"]
+    assert queried.loc[3, "rule"] == "code_not_on_list_left_blank"
+    assert "Zebedee" not in queried.loc[3, "message"]

@@ -324,20 +324,48 @@ def test_a_case_systems_references_are_hashed_and_free_text_is_not_kept(
     assert "Zebedee" not in dump and "ZZ9" not in dump
 
 
-def test_a_submission_stored_by_an_earlier_protection_release_is_loaded_again(
+def test_rows_an_earlier_release_stored_are_protected_in_place_even_if_the_reload_fails(
     settings, registry, warehouse
 ):
-    """A release that changes what is kept of a submission loads every council's submission in
-    use again, from the same files, rather than calling it unchanged."""
-    files = {"h.csv": GOOD_HEADER, "e.csv": GOOD_EPISODES}
-    folder = drop(settings.landing_dir, "NTH", "s1", files)
-    assert ingest(warehouse, settings, registry, "NTH", folder).status == "loaded"
-    assert ingest(warehouse, settings, registry, "NTH", folder).status == "unchanged"
-    warehouse.execute(
-        "update audit.submissions set stored_as = null"
-    )  # as an older release left it
-    assert ingest(warehouse, settings, registry, "NTH", folder).status == "loaded"
-    assert ingest(warehouse, settings, registry, "NTH", folder).status == "unchanged"
+    """An upgrade from a release that kept a case system's references as sent: the rows in use
+    are hashed in place before anything loads, so a council whose next export is refused does
+    not keep (and publish again) references in clear; a reason off the list is blanked."""
+    from pipelines.ingest.privacy import record_key
+
+    households = (
+        "HouseholdRef,LocalAuthority,AdopterCount,LegalStatus,EarlyPermanence\nH1,NTH,2,L11,N\n"
+    )
+    events = (
+        "HouseholdRef,LocalAuthority,Stage,StageDate,LeavingReason\n"
+        "H1,NTH,Enquiry,01-Feb-2022,\nH1,NTH,Withdrawn,01-Mar-2022,Health\n"
+    )
+    folder = drop(
+        settings.landing_dir, "RAA", "s1", {"households.csv": households, "events.csv": events}
+    )
+    assert ingest(warehouse, settings, registry, "RAA", folder).status == "loaded"
+    # as the earlier release left it: references as sent, a free-text reason, no release mark
+    warehouse.execute("update canonical.adopter_households set household_id = '9434765919'")
+    warehouse.execute("update canonical.adopter_events set household_id = '9434765919'")
+    warehouse.execute("update canonical.adopter_events set reason = 'Zebedee Quux moved'"
+                      " where reason is not null")  # fmt: skip
+    assert warehouse.sql("select count(reason) from canonical.adopter_events").fetchone() == (1,)
+    warehouse.execute("update audit.submissions set stored_as = null")
+    refused = drop(settings.landing_dir, "RAA", "s2", {"households.csv": households[:-1] + "X"})
+    (refused / "submission.yaml").write_text("reference_date: 2006-10-31\n")  # older: refused
+    assert ingest(warehouse, settings, registry, "RAA", refused).status == "failed"
+    hashed = record_key(pd.Series(["9434765919"]), settings.pseudonym_key.get_secret_value())[0]
+    assert warehouse.sql("select distinct household_id from canonical.adopter_events"
+                         ).fetchall() == [(hashed,)]  # fmt: skip
+    assert warehouse.sql("select household_id from canonical.adopter_households").fetchall() == [
+        (hashed,)
+    ]
+    assert warehouse.sql("select count(reason) from canonical.adopter_events").fetchone() == (0,)
+    assert warehouse.sql("select stored_as from audit.submissions where submission_id = 's1'"
+                         ).fetchall() == [(2,)]  # fmt: skip
+    # the next night finds nothing left to protect
+    from pipelines.ingest.upgrade import protect_earlier_rows
+
+    assert protect_earlier_rows(warehouse, settings.pseudonym_key.get_secret_value()) == 0
 
 
 def test_an_agency_submission_holding_a_councils_children_is_refused(settings, registry, warehouse):
@@ -392,3 +420,17 @@ def test_public_903_files_load_and_every_row_is_accounted_for(
     episodes = loads.set_index("canonical_table").loc["episodes"]
     assert stored == episodes["rows_accepted"] > 0
     assert outcome.rejections["message"].str.len().min() > 20
+
+
+def test_a_council_column_holding_anything_else_is_told_by_its_shape(settings, registry, warehouse):
+    households = (
+        "HouseholdRef,LocalAuthority,AdopterCount,LegalStatus,EarlyPermanence\n"
+        "H1,9434765919,2,L11,N\nH2,ZZ99ZZ,1,L0,N\nH3,XYZ,1,L0,N\n"
+    )
+    outcome = ingest(warehouse, settings, registry, "RAA",
+                     drop(settings.landing_dir, "RAA", "s1", {"households.csv": households}))  # fmt: skip
+    told = outcome.rejections.set_index("source_row")
+    assert told["offending_value"].to_dict() == {2: "9999999999", 3: "AA99AA", 4: "XYZ"}
+    assert "'9999999999', which is not a partner council" in told.loc[2, "message"]
+    dump = str(warehouse.sql("select * from audit.rejections").fetchall())
+    assert "9434765919" not in dump and "ZZ99ZZ" not in dump
