@@ -36,7 +36,8 @@ from pipelines.ingest.outcome import (
 )
 from pipelines.ingest.privacy import (
     age_at_decision,
-    child_id_columns,
+    hash_scope,
+    keyed_columns,
     protect,
     pseudonymise_all,
 )
@@ -446,13 +447,13 @@ def _stored_frames(
 ) -> dict[str, pd.DataFrame]:
     submitters = {p.index: p.council.code for p in parts}
     submission_ids = {p.index: p.submission.submission_id for p in parts}
-    # Every table's child ids in one go: each child is hashed once per batch, not per table.
-    columns = [(name, c) for name in accepted for c in child_id_columns(TABLES[name])]
+    # Every keyed column of the batch at once: a child (or a household) is in several tables.
+    columns = [(name, c, child) for name in accepted for c, child in keyed_columns(TABLES[name])]
     hashed = pseudonymise_all(
-        [(accepted[n]["council_code"], accepted[n][c]) for n, c in columns], key
+        [(hash_scope(accepted[n], child), accepted[n][c]) for n, c, child in columns], key
     )
     pseudonyms: dict[str, dict] = {}
-    for (name, column), values in zip(columns, hashed, strict=True):
+    for (name, column, _), values in zip(columns, hashed, strict=True):
         pseudonyms.setdefault(name, {})[column] = values
     stored = {}
     for name, frame in accepted.items():

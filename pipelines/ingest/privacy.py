@@ -77,19 +77,25 @@ def birth_month(values: pd.Series) -> pd.Series:
     return values.astype("str").str.slice(0, 7) + "-01"
 
 
-def child_id_columns(table: CanonicalTable) -> list[str]:
-    """The columns `protect` pseudonymises."""
+def keyed_columns(table: CanonicalTable) -> list[tuple[str, bool]]:
+    """The columns `protect` replaces by a keyed hash, each with whether it is a child id
+    (scoped to the council) rather than a case system's reference (scoped to none)."""
     return [
-        c.name for c in table.columns
-        if c.privacy == "child_id" and stored_name(c) is not None and c.name != "council_code"
+        (c.name, c.privacy == "child_id") for c in table.columns
+        if c.privacy in ("child_id", "record_id") and c.name != "council_code"
     ]  # fmt: skip
+
+
+def hash_scope(frame: pd.DataFrame, is_child_id: bool) -> pd.Series:
+    """What a keyed column's values are hashed with: the council for a child, else no council."""
+    return frame["council_code"] if is_child_id else pd.Series(RECORD_SCOPE, index=frame.index)
 
 
 def protect(
     table: CanonicalTable, frame: pd.DataFrame, key: str, pseudonyms: dict | None = None
 ) -> pd.DataFrame:
     """The frame as stored: protected columns replaced, repeated dates of birth dropped.
-    `pseudonyms` may hold the child_id columns already pseudonymised, by column name."""
+    `pseudonyms` may hold the keyed columns already hashed (keyed_columns), by column name."""
     out = pd.DataFrame(index=frame.index)
     out["council_code"] = frame["council_code"]
     for column in table.columns:
@@ -97,7 +103,7 @@ def protect(
         if name is None or column.name == "council_code":
             continue
         values = frame[column.name]
-        if column.privacy == "child_id" and pseudonyms and column.name in pseudonyms:
+        if pseudonyms and column.name in pseudonyms:
             out[name] = pseudonyms[column.name]
         elif column.privacy == "child_id":
             out[name] = pseudonymise(frame["council_code"], values, key)
