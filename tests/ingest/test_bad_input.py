@@ -607,3 +607,49 @@ def test_a_leaving_reason_in_other_letters_is_read_as_the_lists_spelling(
     assert "It was read as 'Chose to foster instead'" in queried.loc[2, "message"]
     assert queried.loc[3, "rule"] == "code_not_on_list_left_blank"
     assert "Zebedee" not in queried.loc[3, "message"]
+
+
+def test_what_else_is_typed_into_a_code_or_reference_column_is_not_kept(
+    settings, registry, warehouse
+):
+    """An LA_PERM that is no LA code is left blank and queried; a social worker's SW_ID is kept
+    only as a keyed hash; neither is repeated in clear."""
+    import pandas as pd
+
+    from pipelines.ingest.privacy import record_key
+
+    files = {
+        "prev.csv": "CHILD,DOB,PREV_PERM,LA_PERM,DATE_PERM\n"
+                    "C1,01/02/2019,Z1,9434765919,\nC2,15/06/2020,Z1,820,\n",
+        "sw.csv": "CHILD,DOB,SW_ID,SW_DECOM,SW_DEC,SW_REASON\n"
+                  "C1,01/02/2019,9434765919,01/03/2020,,\n",
+    }  # fmt: skip
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", files))  # fmt: skip
+    assert outcome.status == "loaded"
+    assert warehouse.sql(
+        "select previous_permanence_la from canonical.previous_permanence order by source_row"
+    ).fetchall() == [(None,), ("820",)]
+    queried = outcome.warnings.set_index(["file_name", "source_row"])["rule"].to_dict()
+    assert queried[("prev.csv", 2)] == "value_not_valid_left_blank"
+    hashed = record_key(pd.Series(["9434765919"]), settings.pseudonym_key.get_secret_value())[0]
+    assert warehouse.sql("select social_worker_id from canonical.social_worker_episodes"
+                         ).fetchall() == [(hashed,)]  # fmt: skip
+    dump = str(warehouse.sql("select * from audit.warnings").fetchall())
+    assert "9434765919" not in dump
+
+
+def test_a_ledger_line_whose_cost_pool_is_no_pool_name_is_held_back(settings, registry, warehouse):
+    ledger = (
+        "LedgerRef,Period,CostPool,LocalAuthority,LineType,Amount\n"
+        "L1,01-Apr-2022,central_hub,,BUDGET,2500000.00\n"
+        "L2,01-Apr-2022,Zebedee Quux 9434765919,,SPEND,10.00\n"
+    )
+    outcome = ingest(warehouse, settings, registry, "RAA",
+                     drop(settings.landing_dir, "RAA", "s1", {"ledger.csv": ledger}))  # fmt: skip
+    assert warehouse.sql("select cost_pool from canonical.finance_ledger").fetchall() == [
+        ("central_hub",)
+    ]
+    (held,) = outcome.rejections.itertuples()
+    assert held.source_row == 3 and held.source_column == "CostPool"
+    assert "Zebedee" not in held.message and "9434765919" not in str(held.offending_value)
