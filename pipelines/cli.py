@@ -104,8 +104,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     registry = load_registry(settings.councils_file)
-    today = date.today()
-    left = {c.code: c.left for c in registry.councils if c.left is not None and c.left < today}
+    left = registry.departed(date.today())
     print(status(settings.database, registry.codes, settings.landing_dir, left))
     return 0
 

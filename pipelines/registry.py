@@ -53,6 +53,10 @@ class Registry:
         """Each partner council's first and last day in the partnership (None: no bound)."""
         return {c.code: (c.joined, c.left) for c in self.councils if c.is_partner}
 
+    def departed(self, day: dt.date) -> dict[str, dt.date]:
+        """The councils that left the partnership before `day`, with their last day."""
+        return {c.code: c.left for c in self.councils if c.left is not None and c.left < day}
+
     def get(self, code: str) -> Council:
         for council in self.councils:
             if council.code == code:

@@ -206,22 +206,21 @@ def hand_launched_batch(run) -> str | None:
 
 
 def _load_runs(instance, ingest_job_name: str) -> list:
-    """The recent load runs: the ingest job's, and the asset graph's that loaded councils."""
-    runs = list(instance.get_runs(filters=dg.RunsFilter(job_name=ingest_job_name),
-                                  limit=RECENT_LOADS))  # fmt: skip
+    """The recent load runs: the ingest job's, and the asset graph's that loaded councils; a
+    load with no batch tag only when launched by hand within HAND_LAUNCHED_WITHIN."""
     since = datetime.now(UTC) - HAND_LAUNCHED_WITHIN
-    ad_hoc = instance.get_runs(
-        filters=dg.RunsFilter(job_name=AD_HOC_JOB, created_after=since), limit=RECENT_LOADS
-    )
-    runs += [run for run in ad_hoc if SUBMISSION_KEY in (run.asset_selection or ())]
-    return [run for run in runs if run.tags.get(BATCH_TAG) or _recent(instance, run, since)]
-
-
-def _recent(instance, run, since: datetime) -> bool:
-    if hand_launched_batch(run) is None:
-        return False
-    record = instance.get_run_record_by_id(run.run_id)
-    return record is not None and record.create_timestamp >= since
+    records = [*instance.get_run_records(filters=dg.RunsFilter(job_name=ingest_job_name),
+                                         limit=RECENT_LOADS)]  # fmt: skip
+    records += [
+        record for record in instance.get_run_records(
+            filters=dg.RunsFilter(job_name=AD_HOC_JOB, created_after=since), limit=RECENT_LOADS)
+        if SUBMISSION_KEY in (record.dagster_run.asset_selection or ())
+    ]  # fmt: skip
+    return [
+        record.dagster_run for record in records
+        if record.dagster_run.tags.get(BATCH_TAG)
+        or (hand_launched_batch(record.dagster_run) and record.create_timestamp >= since)
+    ]  # fmt: skip
 
 
 def _all_loads_queued(loads) -> bool:

@@ -109,13 +109,13 @@ def build_freshness_checks(registry: Registry) -> dg.AssetChecksDefinition:
         selected = {key.name for key in context.selected_asset_check_keys}
         with warehouse.connection() as con:
             found = council_freshness(con, codes, limit, datetime.now())
-        today = datetime.now().date()
+        departed = registry.departed(datetime.now().date())
         for council in found:
             name = freshness_check_name(council.council_code)
             if name not in selected:
                 continue
-            left = registry.get(council.council_code).left
-            if left is not None and left < today:  # no more exports are expected
+            left = departed.get(council.council_code)
+            if left is not None:  # no more exports are expected
                 yield dg.AssetCheckResult(
                     asset_key=canonical_key("councils"), check_name=name, passed=True,
                     description=f"{council.council_code} left the partnership on {left:%d/%m/%Y}: "
