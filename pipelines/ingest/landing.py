@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from data_contracts.council_text import safe_text
+from data_contracts.council_text import printable, safe_text
 from data_contracts.submission_meta import MAX_META_BYTES, META_FILE, read_meta
 
 MANIFEST_NAME = "manifest.json"
@@ -174,12 +174,6 @@ def _walk(folder: Path) -> Iterator[tuple[Path, str]]:
                 yield path, "other"
 
 
-def _printable(name: str) -> str:
-    """A file name as it can be shown: bytes that are not UTF-8 and control characters as '?'."""
-    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return "".join("?" if not ch.isprintable() else ch for ch in text)
-
-
 def _system_file(name: str) -> str | None:
     if name in SYSTEM_FILES:
         return SYSTEM_FILES[name]
@@ -195,7 +189,7 @@ def read_submission(council_code: str, folder: Path) -> Submission:
     meta: dict = {}
     meta_sha256 = None
     entries: list[tuple[Path, str]] = []
-    if _printable(folder.name) != folder.name:
+    if printable(folder.name) != folder.name:
         problems.append(
             f"The submission folder's name is not plain text (shown here as "
             f"'{safe_text(folder.name)}'): rename it with letters, digits, '-', '_' and '.' "
@@ -220,7 +214,7 @@ def read_submission(council_code: str, folder: Path) -> Submission:
     for path, kind in entries:
         rel = path.relative_to(folder).as_posix()
         shown = safe_text(rel)
-        if _printable(rel) != rel:
+        if printable(rel) != rel:
             problems.append(
                 f"A file name is not plain text (shown here as '{shown}'): rename it with "
                 "letters, digits, '-', '_' and '.', and send the submission again."
@@ -263,7 +257,7 @@ def read_submission(council_code: str, folder: Path) -> Submission:
         newest = time.time()
     return Submission(
         council_code=council_code,
-        submission_id=_printable(folder.name),
+        submission_id=printable(folder.name),
         folder=folder,
         files=tuple(files),
         received_at=datetime.fromtimestamp(newest, tz=UTC).replace(tzinfo=None),
@@ -297,7 +291,7 @@ def arrived_after_the_current(landing_dir: Path, council_code: str) -> list[str]
         return []
     current = folders[-1]
     # (submission ids, as the warning names the current one: an export date is what they hold)
-    return [_printable(f.name) for f in folders[:-1] if arrived[f] > arrived[current]]
+    return [printable(f.name) for f in folders[:-1] if arrived[f] > arrived[current]]
 
 
 def latest_submission(landing_dir: Path, council_code: str) -> Submission | None:
