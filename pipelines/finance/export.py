@@ -117,13 +117,14 @@ def _cover_facts(con, year: str) -> dict:
            where a.financial_year = $year order by v.effective_from""",
         {"year": year},
     ).fetchall()
-    snapshot, when, used = _figures_source(con)
+    snapshot, when, used, published = _figures_source(con)
     stale = _stale(con)
     return {
         "partnership": partnership[0] if partnership else "the partnership",
         "versions": versions,
         "snapshot": snapshot,
         "snapshot_date": when,
+        "published": published,
         "submissions": ", ".join(
             f"{c} {s}" + (STALE_NOTE if (c, s) in stale else "") for c, s in used
         )
@@ -168,11 +169,12 @@ def _stale(con) -> set[tuple[str, str]]:
         return set()
 
 
-def _figures_source(con) -> tuple[str, dt.datetime | None, list[tuple[str, str]]]:
+def _figures_source(con) -> tuple[str, dt.datetime | None, list[tuple[str, str]], bool]:
     """Where the workbook's figures come from: the warehouse's latest build. That is the
-    published snapshot when the build was published; otherwise the cover says it was not (the
-    release gate refused it, or it is not published yet), so a board never reads a snapshot's
-    name over figures it does not hold."""
+    published snapshot when the build was published (with the time it was published);
+    otherwise the cover says it was not (the release gate refused it, or it is not published
+    yet) and gives the build's time as that, so a board never reads a snapshot's name, or a
+    snapshot date, over figures no snapshot holds. The last item: published or not."""
     try:
         build = con.execute(
             "select run_id, built_at from audit.builds order by built_at desc limit 1"
@@ -186,7 +188,7 @@ def _figures_source(con) -> tuple[str, dt.datetime | None, list[tuple[str, str]]
         build = publish = None
     if publish and publish[0] == "published":
         used = [(s["council_code"], s["submission_id"]) for s in json.loads(publish[4] or "[]")]
-        return publish[1], publish[2], used
+        return publish[1], publish[2], used, True
     try:
         in_use = con.execute(
             "select council_code, submission_id from audit.current_submissions order by all"
@@ -196,11 +198,12 @@ def _figures_source(con) -> tuple[str, dt.datetime | None, list[tuple[str, str]]
     if publish:
         why = f"the release gate refused it: {publish[3]}" if publish[3] else "refused"
     else:
-        why = "not published yet"
+        why = "not published yet: no publish is recorded for it"
     return (
         f"the warehouse's latest build, NOT published ({why})",
         build[1] if build else None,
         in_use,
+        False,
     )
 
 
@@ -236,16 +239,21 @@ def _write_cover(workbook, year: str, cover: dict, tables: list[BoardTable], sty
     sheet.set_column(0, 0, 28)
     sheet.set_column(1, 1, 90, styles["text"])
     sheet.write(0, 0, f"{cover['partnership']}: cost apportionment {year}", styles["title"])
-    snapshot_date = cover["snapshot_date"]
+    when = cover["snapshot_date"]  # the publish's time, or the unpublished build's
+    if cover["published"]:
+        source = [("Figures from snapshot", cover["snapshot"]),
+                  ("Snapshot date", f"{when:%-d %B %Y %H:%M} UTC")]  # fmt: skip
+    else:  # no snapshot holds these figures: no snapshot date either, the build's time as such
+        built = f"{when:%-d %B %Y %H:%M} UTC, NOT published" if when else "not recorded"
+        source = [("Figures from", cover["snapshot"]), ("Built", built)]
     facts = [
         ("Financial year", f"{year} (1 April {year[:4]} to 31 March {int(year[:4]) + 1})"),
         *(("Formula version", f"{v[0]}: {v[1]}, effective from {v[2]:%d %B %Y}"
            + (f" to {v[3]:%d %B %Y}" if v[3] else "")) for v in cover["versions"]),
-        ("Figures from snapshot", cover["snapshot"]),
-        ("Snapshot date", f"{snapshot_date:%d %B %Y %H:%M} UTC" if snapshot_date else "-"),
+        *source,
         ("Council submissions used", cover["submissions"]),
         *(("Interagency fee rate", note) for note in cover["rates_awaiting_uplift"]),
-        ("Workbook written", f"{dt.datetime.now():%d %B %Y %H:%M}"),
+        ("Workbook written", f"{dt.datetime.now(dt.UTC):%-d %B %Y %H:%M} UTC"),
     ]  # fmt: skip
     row = 2
     for label, value in facts:

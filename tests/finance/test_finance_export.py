@@ -61,7 +61,9 @@ def test_workbook_has_a_cover_and_a_sheet_per_board_table(book):
     assert "cost apportionment 2022-23" in cover[0]
     assert "2022-23 (1 April 2022 to 31 March 2023)" in text
     assert "test-2019" in text and "effective from 01 April 2019" in text
-    assert "Figures from snapshot" in text and "Snapshot date" in text
+    # the scenario's warehouse records no build or publish: no snapshot, and no snapshot date
+    assert "Figures from the warehouse's latest build, NOT published (not published yet" in text
+    assert "Built not recorded" in text and "Snapshot date" not in text
     for name in SHEETS[1:]:
         assert any(line.startswith(name) for line in cover), name
 
@@ -268,6 +270,36 @@ def test_the_cover_names_the_snapshot_only_when_the_figures_were_published(
     refused = _cover_text(export_finance(database, "2022-23", tmp_path / "b.xlsx"))
     assert "NOT published (the release gate refused it: expectation failed" in refused
     assert "snap-1" not in refused
+
+
+def test_the_cover_dates_a_snapshot_by_its_publish_and_an_unpublished_build_as_such(
+    finance_warehouse, tmp_path
+):
+    """Published: "Snapshot date" is when the snapshot was published (not when it was built).
+    Built but not published yet (the publish has not run): no snapshot date at all, the
+    build's time labelled as a build NOT published, never passed off as a snapshot's date."""
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copy(finance_warehouse.database, database)
+    con = duckdb.connect(str(database))
+    ensure_schemas(con)
+    con.execute("insert into audit.builds values ('run-1', '2023-04-02 01:00')")
+    con.execute(
+        "insert into audit.publishes values ('run-1', '2023-04-02 01:05', 'published', 'snap-1',"
+        " null, '[]', '{}', 1, 1)"
+    )
+    con.close()
+    published = _cover_text(export_finance(database, "2022-23", tmp_path / "a.xlsx"))
+    assert "Snapshot date 2 April 2023 01:05 UTC" in published and "Built" not in published
+
+    con = duckdb.connect(str(database))
+    con.execute("insert into audit.builds values ('run-2', '2023-04-03 01:00')")
+    con.close()
+    built = _cover_text(export_finance(database, "2022-23", tmp_path / "b.xlsx"))
+    assert "Snapshot date" not in built and "snap-1" not in built
+    assert "Figures from the warehouse's latest build, NOT published (not published yet" in built
+    assert "Built 3 April 2023 01:00 UTC, NOT published" in built
+    written = [line for line in built.splitlines() if line.startswith("Workbook written")]
+    assert written and written[0].endswith(" UTC")
 
 
 def test_each_share_is_traced_to_its_driver_counts(book, finance_warehouse):
