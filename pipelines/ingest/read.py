@@ -56,6 +56,7 @@ COMPRESSED = {
     b"BZh": bz2.BZ2File,
     b"\xfd7zXZ\x00": lzma.LZMAFile,
 }
+HEADERS_NAMED = 8  # headers read ignoring capitals named in the note
 HEADER_SEARCH_ROWS = 20  # a workbook's header may sit below a title or blank rows
 # A cell's attributes are separated by white space: `t="e"` (an error cell) is not the tail of
 # another attribute (`data-t="e"`), nor `r="D2"` of `data-r="D2"`.
@@ -275,7 +276,7 @@ def _read_csv(name: str, data: bytes, profile: Profile) -> RawTable:
             f"'{profile.delimiter}'. Please export it as comma-separated CSV."
         )
     headers = [h.strip() for h in next(iter(_csv_rows(header_line, profile.delimiter)))]
-    mapping = recognise(shown, headers, profile)
+    mapping, read_as, note = recognise(shown, headers, profile)
     ragged: list[RaggedRow] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -302,13 +303,13 @@ def _read_csv(name: str, data: bytes, profile: Profile) -> RawTable:
         raise FileProblem(_miscount(shown, whole, records, table.num_rows + len(ragged)))
     _check_field_sizes(shown, table, ragged, line_numbers)
     frame = table.to_pandas()
-    frame.columns = [h.strip() for h in frame.columns]
+    frame.columns = read_as
     # Records are numbered by the parser (header = 1, blank lines skipped); the council sees
     # the file's own line numbers, blank lines included.
     frame["source_row"] = line_numbers[_good_record_ordinals(len(frame), ragged) - 1]
     for r in ragged:
         r.source_row = int(line_numbers[r.source_row - 1]) if r.source_row > 0 else -1
-    return _finish(name, None, mapping, frame, ragged)
+    return _finish(name, None, mapping, frame, ragged, [note] if note else [])
 
 
 def _arrow_reason(exc: Exception) -> str:
@@ -429,8 +430,9 @@ def _sheet_tables(
         if text is None:
             continue
         headers, frame = text
-        mapping = recognise(location, headers, profile)
-        raw = _finish(name, sheet_name, mapping, frame, [])
+        mapping, read_as, note = recognise(location, headers, profile)
+        frame.columns = [*read_as, "source_row"]
+        raw = _finish(name, sheet_name, mapping, frame, [], [note] if note else [])
         if found:
             raw.notes.append(f"{len(found)} cell(s) hold a spreadsheet error "
                              f"({_error_cells_named(found)}), read as that text: a formula did "
@@ -649,31 +651,97 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def recognise(location: str, headers: list[str], profile: Profile) -> TableMapping:
-    """The canonical table a file holds, recognised by its set of column headers."""
+def recognise(
+    location: str, headers: list[str], profile: Profile
+) -> tuple[TableMapping, list[str], str | None]:
+    """The canonical table a file holds, recognised by its set of column headers; the headers as
+    read (one sent in other capitals than the layout's, `child` for CHILD, as the layout's); and
+    a note naming those, for the council. Headers as sent are preferred: the capitals are ignored
+    only when they decide nothing (no two headers, and no two tables, become one)."""
     present = set(headers)
-    complete = [m for m in profile.tables.values() if m.required_headers <= present]
-    if complete:
-        best = max(len(m.required_headers) for m in complete)
-        winners = [m for m in complete if len(m.required_headers) == best]
-        if len(winners) > 1:
-            names = " and ".join(m.table for m in winners)
-            raise FileProblem(f"{location} could be either {names}; its columns are ambiguous.")
-        return winners[0]
-    scored = sorted(
-        profile.tables.values(),
-        key=lambda m: len(m.required_headers & present) / len(m.required_headers),
-        reverse=True,
+    mapping = _best_fit(location, profile, lambda m: m.required_headers <= present)
+    if mapping is None:
+        folded = {h.casefold() for h in headers}
+        mapping = _best_fit(
+            location,
+            profile,
+            lambda m: {r.casefold() for r in m.required_headers} <= folded,
+            " ignoring capitals",
+        )
+    if mapping is None:
+        _refuse_unrecognised(location, headers, profile)
+    return (mapping, *_read_ignoring_case(location, mapping, headers))
+
+
+def _best_fit(
+    location: str, profile: Profile, fits: Callable[[TableMapping], bool], how: str = ""
+) -> TableMapping | None:
+    """Of the tables whose required headers the file has, the one needing the most of them."""
+    complete = [m for m in profile.tables.values() if fits(m)]
+    if not complete:
+        return None
+    best = max(len(m.required_headers) for m in complete)
+    winners = [m for m in complete if len(m.required_headers) == best]
+    if len(winners) > 1:
+        names = " and ".join(m.table for m in winners)
+        raise FileProblem(f"{location} could be either {names}{how}; its columns are ambiguous.")
+    return winners[0]
+
+
+def _read_ignoring_case(
+    location: str, mapping: TableMapping, headers: list[str]
+) -> tuple[list[str], str | None]:
+    """The headers, each the layout's header it matches ignoring capitals when it is not one of
+    the layout's as sent; and the note naming them. A layout header sent as it is keeps its
+    column (another header matching it ignoring capitals stays a column the layout does not
+    know); two headers that match the same layout header only ignoring capitals are refused:
+    which of them holds its values is not for us to guess."""
+    known = {h.casefold(): h for h in mapping.known_headers}
+    claims: dict[str, list[str]] = {}
+    for header in headers:
+        layout = known.get(header.casefold())
+        if layout is not None and header != layout and layout not in headers:
+            claims.setdefault(layout, []).append(header)
+    twice = {layout: sent for layout, sent in claims.items() if len(sent) > 1}
+    if twice:
+        named = "; ".join(
+            f"{' and '.join(map(safe_text, sent))} for {layout}"
+            for layout, sent in sorted(twice.items())
+        )
+        raise FileProblem(
+            f"{location} looks like the {mapping.table} table, but more than one of its headers "
+            f"is a header of the layout in other capitals ({named}): which column holds its "
+            "values is not clear. Please use the layout's headers exactly, once each."
+        )
+    if not claims:
+        return headers, None
+    read_as = {sent[0]: layout for layout, sent in claims.items()}
+    renamed = [f"{safe_text(h)} as {read_as[h]}" for h in headers if h in read_as]
+    shown = ", ".join(renamed[:HEADERS_NAMED]) + (
+        f" and {len(renamed) - HEADERS_NAMED} more" if len(renamed) > HEADERS_NAMED else ""
     )
-    nearest = scored[0]
-    overlap = len(nearest.required_headers & present) / len(nearest.required_headers)
-    if overlap >= 0.5:
-        missing = sorted(nearest.required_headers - present)
+    note = (
+        f"{len(renamed)} header(s) read ignoring capitals ({shown}); please use the layout's "
+        "headers exactly"
+    )
+    return [read_as.get(h, h) for h in headers], note
+
+
+def _refuse_unrecognised(location: str, headers: list[str], profile: Profile) -> None:
+    """Why no table of the layout fits the headers: the nearest one's missing columns (its
+    headers in other capitals count as sent), or the tables the layout has."""
+    folded = {h.casefold() for h in headers}
+
+    def found(m: TableMapping) -> int:
+        return sum(r.casefold() in folded for r in m.required_headers)
+
+    nearest = max(profile.tables.values(), key=lambda m: found(m) / len(m.required_headers))
+    if found(nearest) / len(nearest.required_headers) >= 0.5:
+        missing = sorted(r for r in nearest.required_headers if r.casefold() not in folded)
         raise FileProblem(
             f"{location} looks like the {nearest.table} table but is missing the required "
             f"column(s) {', '.join(missing)}."
         )
-    _refuse_if_only_the_case_differs(location, headers, profile)
     expected = "; ".join(
         f"{m.table}{f' (sheet {m.sheet})' if m.sheet else ''}: {', '.join(sorted(m.required_headers)[:4])}..."
         for m in profile.tables.values()
@@ -686,20 +754,6 @@ def recognise(location: str, headers: list[str], profile: Profile) -> TableMappi
     )
 
 
-def _refuse_if_only_the_case_differs(location: str, headers: list[str], profile: Profile) -> None:
-    """Headers that name a table of the layout but in other capitals: say exactly that."""
-    sent = {h.casefold(): h for h in headers}
-    for mapping in profile.tables.values():
-        if all(r.casefold() in sent for r in mapping.required_headers):
-            wrong = [f"{sent[r.casefold()]} should be {r}" for r in sorted(mapping.required_headers)
-                     if sent[r.casefold()] != r]  # fmt: skip
-            raise FileProblem(
-                f"{location} looks like the {mapping.table} table, but its headers are not in the "
-                f"layout's capitals ({', '.join(wrong[:4])}{'...' if len(wrong) > 4 else ''}). "
-                "Please use the layout's headers exactly."
-            )
-
-
 def _header_shown(header: str, profile: Profile) -> str:
     """A header as it may be repeated: one of the layout's own in clear; anything else by its
     shape, since a sheet of notes or a file sent without its header row starts with someone's
@@ -709,10 +763,16 @@ def _header_shown(header: str, profile: Profile) -> str:
 
 
 def _finish(
-    name: str, sheet: str | None, mapping: TableMapping, frame: pd.DataFrame, ragged: list
+    name: str,
+    sheet: str | None,
+    mapping: TableMapping,
+    frame: pd.DataFrame,
+    ragged: list,
+    notes: list[str],
 ) -> RawTable:
     identifying = _identifying_headers(frame, mapping)
-    frame, notes = _without_unnamed_columns(frame)
+    frame, unnamed = _without_unnamed_columns(frame)
+    notes = notes + unnamed
     unknown = [c for c in frame.columns if c != "source_row" and c not in mapping.known_headers]
     location = where(name, sheet)
     if identifying:

@@ -360,15 +360,6 @@ def test_a_byte_order_mark_is_no_promise_and_no_header(data, settings, registry,
         assert "read as Windows-1252 text" in outcome.file_loads.loc[0, "message"]
 
 
-def test_headers_in_other_capitals_are_named_as_such(settings, registry, warehouse):
-    text = HEADER.lower() + "C1,1,01/02/2019,WBRI,,,\n"
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"h.csv": text}))  # fmt: skip
-    assert outcome.status == "failed"
-    assert "h.csv looks like the children table, but its headers are not in the layout's " \
-        "capitals (child should be CHILD, dob should be DOB" in outcome.message  # fmt: skip
-
-
 def test_names_in_the_wrong_place_are_never_repeated(settings, registry, warehouse):
     """A name typed into a coded column, or heading a sheet of notes, reaches no message, report
     or audit table in clear: only its shape. A short code-like mistake is still shown as sent."""
