@@ -1,7 +1,7 @@
 """The finance board's tables for one financial year, read from the finance marts.
 
 Each table is a `BoardTable`: a title, one line on how to read it, columns with words for
-headers and a kind (text, money, percent, count, date), its rows, and which columns a totals
+headers and a kind (text, money, percent, count, date, month), its rows, and which columns a totals
 row adds up. No table holds a child: interagency recharges are summed by council and agency
 (the child-level rows go only to the restricted export).
 """
@@ -17,7 +17,7 @@ import duckdb
 class Column:
     header: str
     name: str  # the SQL column (and the CSV header)
-    kind: str = "text"  # text | money | percent | points | count | date
+    kind: str = "text"  # text | money | percent | points | count | date | month
 
 
 @dataclass
@@ -83,7 +83,7 @@ def board_tables() -> list[BoardTable]:
             "name no council, so that each pool adds up (a negative amount there is income "
             "received centrally, such as interagency fees other agencies paid the partnership). "
             "A positive variance is an overspend.",
-            [Column("Month", "period_month", "date"), Column("Cost pool", "cost_pool"),
+            [Column("Month", "period_month", "month"), Column("Cost pool", "cost_pool"),
              Column("Council", "council_code"),
              Column("Budget for the year (£)", "budget_gbp", "money"),
              Column("Budget to date (£)", "budget_ytd_gbp", "money"),

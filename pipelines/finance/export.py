@@ -34,6 +34,7 @@ FORMATS = {
     "points": "+0.0%;-0.0%;0.0%",
     "count": "#,##0",
     "date": "d mmm yyyy",
+    "month": "mmmm yyyy",  # a ledger month: "March 2026", not the 1st of it
 }
 TITLE_ROW, NOTE_ROW, HEADER_ROW = 0, 1, 3
 CODED = ("cost_pool", "split_method", "part", "name")  # shown in words: central_hub -> Central hub
@@ -52,6 +53,7 @@ WORDS = {
     "RAA": "This partnership",
 }
 A4, INCH_MARGIN = 9, 0.4
+LINE, MIN_WIDTH, TEXT_WIDTH = 15, 10, 50  # a row's height per line of text; column widths
 # Where finance enters each April's uplifted fee rate (a row per rate; the next night uses it)
 FEE_RATES_SEED = "dbt_project/seeds/finance/interagency_fee_rates.csv"
 
@@ -211,12 +213,21 @@ def _write_workbook(out: Path, year: str, cover: dict, tables: list[BoardTable],
                     budgets: list[float]) -> None:  # fmt: skip
     # text is never read as a formula or a number: a name in the formula file could start with =
     workbook = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False})
-    styles = {kind: workbook.add_format({"num_format": f}) for kind, f in FORMATS.items()}
+    # top-aligned, as wrapped text is: a row made taller by it keeps its figures on its line
+    styles = {kind: workbook.add_format({"num_format": f, "valign": "top"})
+              for kind, f in FORMATS.items()}  # fmt: skip
     styles["text"] = workbook.add_format({"text_wrap": True, "valign": "top"})
     styles["title"] = workbook.add_format({"bold": True, "font_size": 14})
     styles["note"] = workbook.add_format({"italic": True, "text_wrap": True, "valign": "top"})
     styles["header"] = workbook.add_format({"bold": True, "bottom": 1, "text_wrap": True,
                                             "valign": "bottom", "bg_color": "#DDDDDD"})  # fmt: skip
+    # a cover line's label beside its first line of text
+    styles["label"] = workbook.add_format({"bold": True, "bottom": 1, "valign": "top",
+                                           "bg_color": "#DDDDDD"})  # fmt: skip
+    # a figure's header sits over it, on the right as the figures are, not over the next column's
+    styles["header_figures"] = workbook.add_format({"bold": True, "bottom": 1, "text_wrap": True,
+                                                    "valign": "bottom", "align": "right",
+                                                    "bg_color": "#DDDDDD"})  # fmt: skip
     total = {kind: workbook.add_format({"num_format": f, "bold": True, "top": 1})
              for kind, f in FORMATS.items()}  # fmt: skip
     total["text"] = workbook.add_format({"bold": True, "top": 1})
@@ -248,8 +259,8 @@ def _write_cover(workbook, year: str, cover: dict, tables: list[BoardTable], sty
         source = [("Figures from", cover["snapshot"]), ("Built", built)]
     facts = [
         ("Financial year", f"{year} (1 April {year[:4]} to 31 March {int(year[:4]) + 1})"),
-        *(("Formula version", f"{v[0]}: {v[1]}, effective from {v[2]:%d %B %Y}"
-           + (f" to {v[3]:%d %B %Y}" if v[3] else "")) for v in cover["versions"]),
+        *(("Formula version", f"{v[0]}: {v[1]}, effective from {v[2]:%-d %B %Y}"
+           + (f" to {v[3]:%-d %B %Y}" if v[3] else "")) for v in cover["versions"]),
         *source,
         ("Council submissions used", cover["submissions"]),
         *(("Interagency fee rate", note) for note in cover["rates_awaiting_uplift"]),
@@ -257,8 +268,8 @@ def _write_cover(workbook, year: str, cover: dict, tables: list[BoardTable], sty
     ]  # fmt: skip
     row = 2
     for label, value in facts:
-        sheet.set_row(row, 15 * (1 + len(value) // 100))  # wrapped text needs its height
-        sheet.write(row, 0, label, styles["header"])
+        sheet.set_row(row, LINE * _lines(value, 90))  # wrapped text needs its height
+        sheet.write(row, 0, label, styles["label"])
         sheet.write(row, 1, value, styles["text"])
         row += 1
     row += 1
@@ -266,28 +277,40 @@ def _write_cover(workbook, year: str, cover: dict, tables: list[BoardTable], sty
     for table in tables:
         row += 1
         text = f"{table.title}. {table.how_to_read}"
-        sheet.set_row(row, 15 * (1 + len(text) // 100))
-        sheet.write(row, 0, table.sheet, styles["header"])
+        sheet.set_row(row, LINE * _lines(text, 90))
+        sheet.write(row, 0, table.sheet, styles["label"])
         sheet.write(row, 1, text, styles["text"])
     _print_setup(sheet, f"{cover['partnership']}: cost apportionment {year}", 2, landscape=False)
 
 
 def _write_table(sheet, table: BoardTable, styles, total) -> tuple[int, dict[int, float]]:
     """Title, how to read, header and rows, then the totals row; returns the totals row and its
-    values by column."""
-    width = len(table.columns)
-    sheet.merge_range(TITLE_ROW, 0, TITLE_ROW, width - 1, table.title, styles["title"])
-    sheet.merge_range(NOTE_ROW, 0, NOTE_ROW + 1, width - 1, table.how_to_read, styles["note"])
-    sheet.set_row(HEADER_ROW, 30)
-    for c, column in enumerate(table.columns):
-        sheet.write(HEADER_ROW, c, column.header, styles["header"])
-        sheet.set_column(c, c, 14 if column.kind != "text" else 18, styles.get(column.kind))
-    for r, row in enumerate(table.rows, start=HEADER_ROW + 1):
+    values by column. Each column is as wide as its values (text up to TEXT_WIDTH, wrapped
+    beyond), and each row as high as its wrapped text: no value is cut off or written over the
+    next row, in Excel or LibreOffice (neither sizes rows to wrapped text on opening)."""
+    rows = [[_shown(column, value) for column, value in zip(table.columns, row, strict=True)]
+            for row in table.rows]  # fmt: skip
+    widths = [_column_width(column, [row[c] for row in rows], first=c == 0,
+                            totalled=column.name in table.total_columns)
+              for c, column in enumerate(table.columns)]  # fmt: skip
+    last_column = len(table.columns) - 1
+    sheet.merge_range(TITLE_ROW, 0, TITLE_ROW, last_column, table.title, styles["title"])
+    sheet.merge_range(NOTE_ROW, 0, NOTE_ROW + 1, last_column, table.how_to_read, styles["note"])
+    sheet.set_row(NOTE_ROW, LINE * _lines(table.how_to_read, sum(widths)))
+    sheet.set_row(NOTE_ROW + 1, 6)  # a gap above the header
+    header_lines = [_lines(column.header, width, bold=True)
+                    for column, width in zip(table.columns, widths, strict=True)]  # fmt: skip
+    sheet.set_row(HEADER_ROW, LINE * max(2, *header_lines))
+    for c, (column, width) in enumerate(zip(table.columns, widths, strict=True)):
+        header = styles["header" if column.kind == "text" else "header_figures"]
+        sheet.write(HEADER_ROW, c, column.header, header)
+        sheet.set_column(c, c, width, styles.get(column.kind))
+    for r, row in enumerate(rows, start=HEADER_ROW + 1):
+        texts = [(v, w) for v, w in zip(row, widths, strict=True) if isinstance(v, str)]
+        high = max((_lines(v, w) for v, w in texts), default=1)
+        if high > 1:
+            sheet.set_row(r, LINE * high)
         for c, (column, value) in enumerate(zip(table.columns, row, strict=True)):
-            if column.name in CODED and isinstance(value, str):
-                value = WORDS.get(value) or value.replace("_", " ").capitalize()
-            elif column.name in NAMED and isinstance(value, str):
-                value = WORDS.get(value, value)
             _write_cell(sheet, r, c, value, styles.get(column.kind))
     last = HEADER_ROW + len(table.rows) + 1
     totals: dict[int, float] = {}
@@ -302,6 +325,43 @@ def _write_table(sheet, table: BoardTable, styles, total) -> tuple[int, dict[int
                 sheet.write_blank(last, c, None, total["text"])
     sheet.freeze_panes(HEADER_ROW + 1, 0)
     return last, totals
+
+
+def _shown(column, value):
+    """A cell's value as the sheet shows it: codes in words."""
+    if column.name in CODED and isinstance(value, str):
+        return WORDS.get(value) or value.replace("_", " ").capitalize()
+    if column.name in NAMED and isinstance(value, str):
+        return WORDS.get(value, value)
+    return value
+
+
+def _lines(text: str, width: float, bold: bool = False) -> int:
+    """How many lines `text` wraps to, word by word, in a column `width` characters wide (a
+    bold character taken as 1.1 of one, with a character's margin)."""
+    room = max(1.0, width / (1.1 if bold else 1.0) - 1)
+    lines, used = 1, 0.0
+    for word in str(text).split():
+        if used and used + 1 + len(word) > room:
+            lines, used = lines + 1 + int(len(word) // room), len(word) % room
+        else:
+            used += (1 if used else 0) + len(word)
+    return lines
+
+
+def _column_width(column, values: list, first: bool = False, totalled: bool = False) -> float:
+    """Wide enough for the column's longest value as shown (text: up to TEXT_WIDTH, then it
+    wraps; a totalled column's total too) and for its header's longest word; the first also for
+    the labels Total, Pool budget, Difference."""
+    header = max(len(word) for word in column.header.split()) * 1.1 + 2
+    if column.kind == "text":
+        longest = max((len(str(v)) for v in values if v is not None), default=0)
+        return min(TEXT_WIDTH, max(MIN_WIDTH + 4 * first, header, longest + 2))
+    numbers = [abs(float(v)) for v in values if isinstance(v, int | float | Decimal)]
+    top = sum(numbers) if totalled else max(numbers, default=0.0)
+    shown = {"money": f"-£{top:,.2f}", "count": f"{top:,.0f}", "percent": "-100.0%",
+             "points": "+100.0%", "date": "30 Sep 2026", "month": "September 2026"}  # fmt: skip
+    return max(MIN_WIDTH, header, len(shown.get(column.kind, "")) + 2)
 
 
 def _write_reconciliation(sheet, budgets: list[float], last: int, totals: dict[int, float],

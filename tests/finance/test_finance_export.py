@@ -60,7 +60,7 @@ def test_workbook_has_a_cover_and_a_sheet_per_board_table(book):
     text = "\n".join(cover)
     assert "cost apportionment 2022-23" in cover[0]
     assert "2022-23 (1 April 2022 to 31 March 2023)" in text
-    assert "test-2019" in text and "effective from 01 April 2019" in text
+    assert "test-2019" in text and "effective from 1 April 2019" in text
     # the scenario's warehouse records no build or publish: no snapshot, and no snapshot date
     assert "Figures from the warehouse's latest build, NOT published (not published yet" in text
     assert "Built not recorded" in text and "Snapshot date" not in text
@@ -225,6 +225,38 @@ def test_it_prints_as_a_board_document(workbook_path, tmp_path):
         if name != "Cover":
             last_header = [c.value for c in book[name][HEADER_ROW]][-1]
             assert last_header.split()[0] in page, (name, last_header)
+
+
+def _width(sheet, column: int) -> float:
+    for dimension in sheet.column_dimensions.values():
+        if dimension.min <= column <= dimension.max and dimension.width:
+            return dimension.width
+    return 8.43  # Excel's default
+
+
+def test_every_value_and_note_has_room_and_headers_sit_over_their_figures(workbook_path):
+    """As Excel and LibreOffice show it (neither sizes a row to its wrapped text on opening):
+    each text cell's column, times its row's lines, holds the text; the how-to-read note's rows
+    hold the note across the table's width; a figure's header is right-aligned over it (not
+    left, over the next column's figures); a ledger month reads "March 2023", not "1 Mar 2023"."""
+    book = openpyxl.load_workbook(workbook_path)
+    for sheet in book.worksheets[1:]:
+        columns = range(1, sheet.max_column + 1)
+        widths = {c: _width(sheet, c) for c in columns}
+        note = sheet.cell(2, 1).value
+        note_lines = sum((sheet.row_dimensions[r].height or 15) for r in (2, 3)) / 15
+        assert len(note) <= note_lines * sum(widths.values()) * 0.9, sheet.title
+        for row in sheet.iter_rows(HEADER_ROW + 1):
+            lines = (sheet.row_dimensions[row[0].row].height or 15) / 15
+            for cell in row:
+                if isinstance(cell.value, str) and not cell.value.startswith("="):
+                    room = lines * (widths[cell.column] - 1)
+                    assert len(cell.value) <= room, (sheet.title, cell.coordinate, cell.value)
+                elif cell.value is not None:
+                    header = sheet.cell(HEADER_ROW, cell.column)
+                    assert header.alignment.horizontal == "right", (sheet.title, header.value)
+    month = book["Budget variance"].cell(HEADER_ROW + 1, 1)
+    assert month.number_format == "mmmm yyyy" and month.value.day == 1
 
 
 def _cover_text(path) -> str:
