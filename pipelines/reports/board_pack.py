@@ -7,7 +7,8 @@ printed by headless Chromium, `board_pack_2025-26-Q2.pdf`:
 - the RAA quarterly figures and children waiting; the adopter pipeline funnel and timeliness;
   adoption support; contributions per council and budget variance.
 Every table and chart has one line on how to read it; the footer names the snapshot, the
-submissions it was built from and the formula version. A withheld figure (1-5 children) shows *.
+submissions it was built from and the formula version. A withheld figure shows * (a count of 1-5,
+a mean or share from one, or a count withheld with it so that none can be worked out from a total).
 """
 
 from __future__ import annotations
@@ -179,6 +180,29 @@ def england_windows(con, window_end: date) -> dict[str, str]:
             for key, label in zip(("a1", "a10", "a2"), labels, strict=True)}  # fmt: skip
 
 
+def trend_series(trend: list[tuple], partnership: str, hidden: frozenset[str] = frozenset()
+                 ) -> tuple[list[str], dict[str, list]]:  # fmt: skip
+    """The A10 trend's window labels and one series per council, in the tables' order (the
+    councils by code, then the partnership), then England's: a council keeps its colour,
+    marker and place in the legend from one pack to the next, whatever order the rows came in.
+    `trend`: (council, window label, days, withheld, England's days, England's window label)
+    rows in window order."""
+    labels = list(dict.fromkeys(r[1] for r in trend))
+    series: dict[str, list] = {}
+    for council, label, days, withheld, *_ in sorted(
+        trend, key=lambda r: (r[0] == partnership, r[0])
+    ):
+        if council in hidden:
+            continue
+        series.setdefault(council, [None] * len(labels))[labels.index(label)] = (
+            None if withheld else days
+        )
+    england = {r[1]: r[4] for r in trend if r[5] == r[1]}  # England's own window only
+    if england:
+        series["England"] = [england.get(label) for label in labels]
+    return labels, series
+
+
 def scorecard_tables(con, quarter_end: date, partnership: str,
                      hidden: frozenset[str] = frozenset()) -> list[Table]:  # fmt: skip
     window = con.execute(
@@ -222,17 +246,7 @@ def scorecard_tables(con, quarter_end: date, partnership: str,
            order by window_end""",
         [quarter_end],
     ).fetchall()
-    labels = list(dict.fromkeys(r[1] for r in trend))
-    series: dict[str, list] = {}
-    for council, label, days, withheld, *_ in trend:
-        if council in hidden:
-            continue
-        series.setdefault(council, [None] * len(labels))[labels.index(label)] = (
-            None if withheld else days
-        )
-    england = {r[1]: r[4] for r in trend if r[5] == r[1]}  # England's own window only
-    if england:
-        series["England"] = [england.get(label) for label in labels]
+    labels, series = trend_series(trend, partnership, hidden)
     trend_table = Table(
         "a10_trend", "A10 over the three-year scorecard windows (to 31 March)",
         "Days from entering care to moving in with the adoptive family (foster-carer adoptions "
@@ -341,7 +355,9 @@ def support_table(con, start: date, end: date, partnership: str) -> Table:
     return Table(
         "adoption_support", "Adoption support this quarter",
         "Referrals and assessments for support, Adoption Support Fund applications (and the "
-        "money applied for and approved), and letterbox exchanges, summed over the quarter.",
+        "money applied for and approved), and letterbox exchanges, summed over the quarter's "
+        "three months. A council's quarter is withheld (*) when any of its months was, so a * "
+        "here may stand for more than 5; the partnership's row is its own months' sum.",
         ["Council", "Referrals", "Assessments", "ASF applications", "ASF approved",
          "Letterbox exchanges", "ASF applied for (£)", "ASF approved (£)"],
         table,

@@ -311,3 +311,59 @@ def test_a_council_not_a_partner_in_the_quarter_is_left_out_and_named(region, qu
     )
     page = render_html(pack)
     assert pack.not_shown in page and ">ASH<" not in page
+
+
+def test_the_trend_keeps_each_councils_colour_and_legend_place_whatever_the_row_order():
+    """Councils by code, then the partnership, then England: the order of the tables, the same
+    in every quarter's pack (it followed the rows' order, so a council's colour and marker
+    changed between packs, and the partnership sat between two councils in the legend)."""
+    from pipelines.reports.board_pack import trend_series
+
+    rows = [("REGION", "2018-21", 430.0, False, 438.0, "2018-21"),
+            ("BBB", "2018-21", 410.0, False, 438.0, "2018-21"),
+            ("AAA", "2018-21", None, True, 438.0, "2018-21"),
+            ("BBB", "2019-22", 420.0, False, 445.0, "2019-22"),
+            ("AAA", "2019-22", 400.0, False, 445.0, "2019-22"),
+            ("REGION", "2019-22", 415.0, False, 445.0, "2019-22")]  # fmt: skip
+    labels, series = trend_series(rows, "REGION")
+    assert labels == ["2018-21", "2019-22"]
+    assert list(series) == ["AAA", "BBB", "REGION", "England"]
+    assert series["AAA"] == [None, 400.0] and series["England"] == [438.0, 445.0]
+    assert list(trend_series(list(reversed(rows[:3])) + rows[3:], "REGION")[1]) == list(series)
+    assert list(trend_series(rows, "REGION", frozenset({"BBB"}))[1]) == ["AAA", "REGION", "England"]
+
+
+def test_a_star_is_explained_as_published_including_counts_over_5():
+    """Disclosure control withholds a second count beside a 1-5 one so that neither can be
+    worked out from the total, and a council's support quarter when any of its months was:
+    a * may stand for more than 5 (ASF approvals 45 + 43 + * + * = 150), and the pack says so
+    rather than calling every * a count of 1 to 5."""
+    import duckdb
+
+    from pipelines.reports.board_pack import Pack, render_html, support_table
+
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    columns = ["support_referrals", "support_assessments", "asf_applications",
+               "asf_applications_approved", "letterbox_exchanges", "asf_amount_applied_gbp",
+               "asf_amount_approved_gbp"]  # fmt: skip
+    con.execute(
+        "create table marts.adoption_support as select * from (values "
+        "('AAA', date '2026-07-01', 20, false), ('AAA', date '2026-08-01', null, true), "
+        "('BBB', date '2026-07-01', 9, false), ('BBB', date '2026-08-01', 8, false), "
+        "('REGION', date '2026-07-01', 29, false), ('REGION', date '2026-08-01', 11, false)) "
+        "t(council_code, month_start, support_referrals, support_referrals_suppressed)"
+    )
+    for column in columns[1:]:
+        con.execute(f"alter table marts.adoption_support add column {column} integer default 1")
+        con.execute(f"alter table marts.adoption_support add column {column}_suppressed "
+                    "boolean default false")  # fmt: skip
+    table = support_table(con, date(2026, 7, 1), date(2026, 9, 30), "REGION")
+    assert [row[:2] for row in table.rows] == [["AAA", "*"], ["BBB", "17"], ["REGION", "40"]]
+    assert "withheld (*) when any of its months was" in table.how_to_read
+    assert "may stand for more than 5" in table.how_to_read
+    pack = Pack("2026-27-Q2", date(2026, 7, 1), date(2026, 9, 30), "Demo", "REGION", [table],
+                "snap", "7 December 2026 00:13 UTC", "AAA s1", "v1")  # fmt: skip
+    page = " ".join(render_html(pack).split())
+    assert "a count of 1 to 5, a mean or share worked out from one, or another count" in page
+    assert "(so a * may stand for more than 5)" in page
