@@ -78,6 +78,11 @@ RULES: dict[str, Rule] = {
         "This row has {value} values but the header has more or fewer: the file may be cut "
         "short or a value may contain an unquoted comma."
     ),
+    "value_spans_lines": Rule(
+        "A value in quotes runs from line {first} onto line {last}: no value of the layout spans "
+        "lines, so lines {first} to {last} were held back as this one row. Take the line break "
+        "out of the value (or close the quote where the value ends) and send the row again."
+    ),
     "council_not_registered": Rule(
         "{column} is '{value}', which is not a partner council in the registry."
     ),

@@ -87,8 +87,12 @@ class FileProblem(Exception):
 
 @dataclass
 class RaggedRow:
+    """A CSV record that cannot be read as a row: too many or too few values, or a value in
+    quotes running from `source_row` onto `last_line` (no value of a layout spans lines)."""
+
     source_row: int
     values: int
+    last_line: int | None = None
 
 
 @dataclass
@@ -298,17 +302,32 @@ def _read_csv(name: str, data: bytes, profile: Profile) -> RawTable:
         )
     except pa.ArrowInvalid as exc:
         raise FileProblem(f"{shown} could not be read as CSV: {_arrow_reason(exc)}") from exc
-    records = len(line_numbers) - 1
-    if table.num_rows + len(ragged) != records:
-        raise FileProblem(_miscount(shown, whole, records, table.num_rows + len(ragged)))
-    _check_field_sizes(shown, table, ragged, line_numbers)
+    records, read = len(line_numbers) - 1, table.num_rows + len(ragged)
+    first_lines = last_lines = line_numbers  # of each record (the header's first)
+    if read != records:  # a value in quotes spans lines: only its own record is held back
+        spans = _record_lines(whole, read)
+        if spans is None:
+            raise FileProblem(_miscount(shown, whole, records, read))
+        first_lines, last_lines, extents = spans
+        _check_record_sizes(shown, whole, first_lines, last_lines, extents)
+    _check_field_sizes(shown, table, ragged, first_lines)
     frame = table.to_pandas()
     frame.columns = read_as
     # Records are numbered by the parser (header = 1, blank lines skipped); the council sees
     # the file's own line numbers, blank lines included.
-    frame["source_row"] = line_numbers[_good_record_ordinals(len(frame), ragged) - 1]
+    ordinals = _good_record_ordinals(len(frame), ragged) - 1
+    frame["source_row"] = first_lines[ordinals]
     for r in ragged:
-        r.source_row = int(line_numbers[r.source_row - 1]) if r.source_row > 0 else -1
+        at = r.source_row - 1
+        r.source_row = int(first_lines[at]) if r.source_row > 0 else -1
+        if r.source_row > 0 and last_lines[at] != first_lines[at]:
+            r.last_line = int(last_lines[at])
+    if last_lines is not first_lines:
+        spanning = last_lines[ordinals] != first_lines[ordinals]
+        held = ordinals[spanning]
+        ragged += [RaggedRow(int(first_lines[i]), len(headers), int(last_lines[i])) for i in held]
+        ragged.sort(key=lambda r: r.source_row)
+        frame = frame[~spanning].reset_index(drop=True)
     return _finish(name, None, mapping, frame, ragged, [note] if note else [])
 
 
@@ -319,6 +338,48 @@ def _arrow_reason(exc: Exception) -> str:
 
 def _good_record_ordinals(n_good: int, ragged: list[RaggedRow]) -> np.ndarray:
     return np.asarray(_row_numbers(n_good, sorted(r.source_row for r in ragged)), dtype=np.int64)
+
+
+def _record_lines(data: bytes, read: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The line (from 1) each record of LF-ended text starts on, the line it ends on, and its
+    [start, stop) bytes (one row each), the header's first, when the quotes tell the same story
+    as the parser: every value in quotes that runs over a line break is closed, the header is on
+    one line, and a record starts on each filled line outside quotes, `read` of them below the
+    header. Otherwise None (a quote left open to the end, or one the parser took as part of a
+    value)."""
+    codes = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(codes == ord("\n"))
+    quotes = np.flatnonzero(codes == ord('"'))
+    per_line = np.bincount(np.searchsorted(ends, quotes), minlength=len(ends) + 1)
+    closed = np.cumsum(per_line) % 2 == 0  # no quote open at the end of the line
+    if not closed[-1]:
+        return None
+    starts, stops = np.concatenate(([0], ends + 1)), np.concatenate((ends, [len(data)]))
+    first = np.flatnonzero((stops > starts) & np.concatenate(([True], closed[:-1])))
+    shut = np.flatnonzero(closed)
+    last = shut[np.searchsorted(shut, first)]
+    if len(first) != read + 1 or last[0] != first[0]:
+        return None
+    return first + 1, last + 1, np.column_stack((starts[first], stops[last]))
+
+
+def _check_record_sizes(
+    name: str, data: bytes, first: np.ndarray, last: np.ndarray, extents: np.ndarray
+) -> None:
+    """A record over several lines longer than any value may be (rows run together between two
+    quotes) refuses the file, as a value that long on one line does: the parser may not have
+    read it as a row, so its values were never measured."""
+    sizes = np.where(last > first, extents[:, 1] - extents[:, 0], 0)
+    at = int(np.argmax(sizes))
+    if sizes[at] <= MAX_FIELD_CHARS:
+        return
+    length = len(data[extents[at, 0] : extents[at, 1]].decode("utf-8", "replace"))
+    if length > MAX_FIELD_CHARS:
+        raise FileProblem(
+            f"{name}: a value in quotes runs from line {first[at]} onto line {last[at]}, "
+            f"{length:,} characters in all; values over {MAX_FIELD_CHARS:,} characters are not "
+            "loaded (it may be several rows run together between two quotes)."
+        )
 
 
 def _miscount(name: str, data: bytes, records: int, read: int) -> str:

@@ -324,16 +324,23 @@ def concat_rejections(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def ragged_rejections(raw: RawTable, part: int) -> pd.DataFrame:
-    """Rows with too many or too few values never reach the contract."""
+    """Rows with too many or too few values, or a value in quotes running over several lines,
+    never reach the contract."""
     rows = [
         {
             "file_name": raw.file_name,
             "canonical_table": raw.mapping.table,
             "source_row": r.source_row,
             "source_column": None,
-            "rule": "ragged_row",
+            "rule": "ragged_row" if r.last_line is None else "value_spans_lines",
             "dfe_rule": None,
-            "message": explain("ragged_row").explanation.format(value=r.values),
+            "message": (
+                explain("ragged_row").explanation.format(value=r.values)
+                if r.last_line is None
+                else explain("value_spans_lines").explanation.format(
+                    first=r.source_row, last=r.last_line
+                )
+            ),
             "offending_value": None,
             PART: part,
         }

@@ -326,8 +326,8 @@ CASES = [
             + EPISODE_ROWS[0].replace("WV27 9FW", '"WV27\n9FW"')
             + "".join(EPISODE_ROWS[1:])
         ),
-        "failed",
-        "A value in quotes runs from line 2 onto line 3: a line break inside a value",
+        "loaded",
+        "A value in quotes runs from line 2 onto line 3: no value of the layout spans lines",
     ),
     Case(
         "hidden_file_name",
@@ -618,7 +618,8 @@ def counts(warehouse) -> dict[str, int]:
 
 
 def records_in(path: Path) -> int:
-    """Rows of data in a CSV, counted from its lines (blank lines apart), not by a CSV parser."""
+    """Rows of data in a CSV, counted from its lines (blank lines apart), not by a CSV parser: a
+    line inside a value in quotes (one opened on an earlier line) starts no row."""
     data = path.read_bytes()
     for magic, unpack in ((b"\x1f\x8b", gzip.decompress), (b"BZh", bz2.decompress)):
         if data.startswith(magic):
@@ -631,7 +632,11 @@ def records_in(path: Path) -> int:
         text = data.decode("utf-8", errors="replace")
     for end in ("\r\n", "\r", "\u2028"):
         text = text.replace(end, "\n")
-    return sum(1 for line in text.split("\n") if line) - 1
+    starts, quoted = 0, False
+    for line in text.split("\n"):
+        starts += bool(line) and not quoted
+        quoted ^= line.count('"') % 2 == 1
+    return starts - 1
 
 
 def told(outcome) -> str:

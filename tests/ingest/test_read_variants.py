@@ -139,3 +139,62 @@ def test_a_missing_column_is_named_even_when_the_others_differ_in_capitals():
                                           r"required column\(s\) RNE\.$"):  # fmt: skip
         recognise("e.csv", EPISODES.lower().replace("rne,", "").strip().split(","),
                   load_profile("ssda903"))  # fmt: skip
+
+
+# 2. Values in quotes over several lines
+
+
+def test_a_value_in_quotes_over_lines_holds_back_its_own_row_only(settings, registry, warehouse):
+    """Each record that spans lines is held back, naming its lines; every other row is read,
+    with the file's own line numbers (blank lines, and the lines a value spans, counted)."""
+    rows = GOOD_EPISODES.splitlines(keepends=True)
+    text = (
+        rows[0]
+        + rows[1].replace("WV27 9FW", '"WV27\n9FW"')  # lines 2-3
+        + "\n"  # line 4, blank
+        + rows[2]  # line 5
+        + rows[3].replace(",,AB1 2CD,", ',"a note,\n\nover lines",AB1 2CD,')  # lines 6-8
+        + "C3,01/07/2021,S,V2,N4,U1,PR1,,,,AB1 2CD\n"  # line 9: a value short
+        + "C4,31/02/2021,S,V2,N4,U1,PR1,,,,,,\n"  # line 10: not a date
+        + "C5,01/07/2021,S,V2,N4,U1,PR1,,,,,,\n"  # line 11
+        + 'C6,"cut\nshort"\n'  # lines 12-13: a value short too
+    )
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", {"e.csv": text}))  # fmt: skip
+    assert outcome.status == "loaded", outcome.message
+    held = outcome.rejections.set_index("source_row")
+    assert held["rule"].to_dict() == {
+        2: "value_spans_lines", 6: "value_spans_lines", 9: "ragged_row", 10: "real_date",
+        12: "value_spans_lines",
+    }  # fmt: skip
+    assert held.loc[2, "message"].startswith(
+        "A value in quotes runs from line 2 onto line 3: no value of the layout spans lines, so "
+        "lines 2 to 3 were held back as this one row."
+    )
+    assert "runs from line 6 onto line 8" in held.loc[6, "message"]
+    assert count(warehouse, "episodes") == 2
+    load = outcome.file_loads.iloc[0]
+    assert (load.rows_received, load.rows_accepted, load.rows_rejected) == (7, 2, 5)
+    report = (settings.outbox_dir / "NTH" / "s1" / "validation_report.html").read_text()
+    assert "A value in quotes runs from line 6 onto line 8" in report
+
+
+def test_a_value_over_lines_longer_than_any_value_still_refuses_the_file(
+    settings, registry, warehouse
+):
+    """A quote opened and closed far below (rows run together into one value): the value is
+    over the length limit, and the whole file is refused, as before."""
+    rows = GOOD_EPISODES.splitlines(keepends=True)
+    text = rows[0] + rows[1].replace("PR1", '"PR1') + "".join(rows[2:]) * 40 + 'x",,,,,,\n'
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", {"e.csv": text}))  # fmt: skip
+    assert outcome.status == "failed"
+    assert "e.csv: a value in quotes runs from line 2 onto line 83, 4,120 characters in all" in (
+        outcome.message
+    )
+    assert "values over 4,096 characters are not loaded" in outcome.message
+    short = rows[0] + rows[1].replace("PR1", '"PR1' + "x" * 5000 + '"')
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s2", {"e.csv": short}))  # fmt: skip
+    assert outcome.status == "failed"  # on one line, as before: the column is named
+    assert "e.csv: the value in column 7 (PLACE_PROVIDER) on line 2 is" in outcome.message
