@@ -17,6 +17,7 @@ import csv
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -97,8 +98,8 @@ def fmt(value, kind: str, withheld: bool = False) -> str:
         return charts.whole(value)
     if kind == "share":
         return f"{float(value):.0%}"
-    if kind == "gbp":
-        amount = charts.whole(value)
+    if kind in ("gbp", "pence"):  # whole pounds, or to the penny
+        amount = charts.whole(value) if kind == "gbp" else f"{Decimal(str(value)):,.2f}"
         return f"-£{amount[1:]}" if amount.startswith("-") else f"£{amount}"
     if kind == "count":
         return f"{int(value):,}"
@@ -390,12 +391,14 @@ def finance_tables(con, end: date) -> tuple[list[Table], str]:
     ).fetchone()[0]  # fmt: skip
     if unassigned:
         variance.append((NO_COUNCIL, None, unassigned, unassigned))
-    by_council = {c: [fmt(v, "gbp")] for c, v in contributions}
+    # to the penny, as apportioned: whole pounds rounded row by row did not add up to the
+    # Total row, nor spent minus budget to the variance (-£113,471.50 showed as -£113,472)
+    by_council = {c: [fmt(v, "pence")] for c, v in contributions}
     for council, *money in variance:
-        by_council.setdefault(council, [NONE]).extend(fmt(m, "gbp") for m in money)
+        by_council.setdefault(council, [NONE]).extend(fmt(m, "pence") for m in money)
     rows = [[c, *(v + [NONE] * (4 - len(v)))] for c, v in by_council.items()]
     if rows:
-        rows.append(["Total", *(fmt(sum(vs), "gbp") if vs else NONE for vs in (
+        rows.append(["Total", *(fmt(sum(vs), "pence") if vs else NONE for vs in (
             [v for _, v in contributions],
             *([m[i] for _, *m in variance if m[i] is not None] for i in range(3)),
         ))])  # fmt: skip
@@ -450,7 +453,7 @@ def build_pack(published_db: Path, quarter: str, partnership: str, partnership_n
         table.rows = [row for row in table.rows if row[0] not in hidden]
     not_shown = "; ".join(f"{code} ({why})" for code, why in sorted(gone.items()))
     return Pack(quarter, start, end, partnership_name, partnership, tables, snapshot,
-                f"{published:%d %B %Y %H:%M} UTC", submissions, versions,
+                f"{published:%-d %B %Y %H:%M} UTC", submissions, versions,
                 f"Not shown, not a partner this quarter: {not_shown}." if not_shown else "")  # fmt: skip
 
 

@@ -105,6 +105,15 @@ def test_the_pdf_pages_hold_each_table_whole(pack):
     pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
                            capture_output=True, text=True).stdout.split("\f")[:-1]  # fmt: skip
     assert 3 <= len(pages) <= 8, len(pages)
+    # every page says whose pack it is and which page (a page read or copied on its own)
+    for number, page in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in page, number
+        assert f"board pack {html.stem.removeprefix('board_pack_')}" in page, number
+    # the scorecard's trend stays under it on page 1 (the * explained above takes two lines)
+    assert "A10 over the three-year" in pages[0]
+    # the footer's publish date reads as the pack's other dates do: 7 December, not 07
+    published = " ".join(pages[-1].split()).split("published ", 1)[1]
+    assert not published.startswith("0"), published
     tables = Tables()
     tables.feed(html.read_text())
     for name, rows in tables.tables.items():
@@ -168,8 +177,8 @@ def test_every_figure_equals_its_mart(region, pack, quarter):
         assert got[8] == fmt(row[3], "days", row[4])
     finance = {r[0]: r[1] for r in rows_of(pack, "finance")}
     finance.pop("(lines naming no council)", None)  # spending only: no contribution
-    assert finance.pop("Total") == fmt(sum(contributions.values()), "gbp")
-    assert finance == {c: fmt(v, "gbp") for c, v in contributions.items()}
+    assert finance.pop("Total") == fmt(sum(contributions.values()), "pence")
+    assert finance == {c: fmt(v, "pence") for c, v in contributions.items()}
 
 
 def test_the_scorecard_rags_a1_and_a2_against_england_and_names_englands_windows(region, pack):
@@ -271,8 +280,8 @@ def test_finance_spending_adds_up_with_lines_naming_no_council():
           variance_ytd_gbp, pool_actual_ytd_gbp)""")
     (table,), _ = finance_tables(con, date(2022, 6, 30))
     rows = {row[0]: row[1:] for row in table.rows}
-    assert rows["(lines naming no council)"] == ["–", "–", "£100", "£100"]
-    assert rows["Total"] == ["£1,000", "£750", "£1,000", "£250"]
+    assert rows["(lines naming no council)"] == ["–", "–", "£100.00", "£100.00"]
+    assert rows["Total"] == ["£1,000.00", "£750.00", "£1,000.00", "£250.00"]
     assert set(rows) == {"AAA", "BBB", "(lines naming no council)", "Total"}
 
 
@@ -367,3 +376,41 @@ def test_a_star_is_explained_as_published_including_counts_over_5():
     page = " ".join(render_html(pack).split())
     assert "a count of 1 to 5, a mean or share worked out from one, or another count" in page
     assert "(so a * may stand for more than 5)" in page
+
+
+def test_the_finance_table_adds_up_as_shown():
+    """Money to the penny, as apportioned: each column's Total is the sum of the figures above
+    it as shown, and spent minus budget is the variance shown. In whole pounds AAA's and BBB's
+    variances of £0.50 each showed as £1 and £1 over a Total of £1, and -£113,471.50 showed as
+    -£113,472 under a spent minus budget of -£113,471."""
+    from decimal import Decimal
+
+    from pipelines.reports.board_pack import finance_tables
+
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute("""create table marts.cost_apportionment as
+        select * from (values ('2026-27', 'v1', 'AAA', 700.25), ('2026-27', 'v1', 'BBB', 300.25))
+        t(financial_year, formula_version, council_code, contribution_gbp)""")
+    con.execute("""create table marts.budget_variance as
+        select * from (values
+            ('2026-27', date '2026-09-01', 'hub', 'AAA', 350.00, 350.50, 0.50, 501.00),
+            ('2026-27', date '2026-09-01', 'hub', 'BBB', 150.00, 150.50, 0.50, 501.00),
+            ('2026-27', date '2026-09-01', 'fees', 'AAA', 0.00, 0.00, 0.00, -113972.00))
+        t(financial_year, period_month, cost_pool, council_code, budget_ytd_gbp, actual_ytd_gbp,
+          variance_ytd_gbp, pool_actual_ytd_gbp)""")
+    (table,), _ = finance_tables(con, date(2026, 9, 30))
+
+    def money(text: str) -> Decimal:
+        return Decimal(text.replace("£", "").replace(",", "")) if text != "–" else Decimal(0)
+
+    *rows, total = table.rows
+    assert total[0] == "Total"
+    for column in range(1, 5):
+        assert money(total[column]) == sum(money(row[column]) for row in rows), column
+    assert money(total[3]) - money(total[2]) == money(total[4]) == Decimal("-113971.00")
+    assert {row[0]: row[4] for row in rows} == {
+        "AAA": "£0.50",
+        "BBB": "£0.50",
+        "(lines naming no council)": "-£113,972.00",
+    }
