@@ -230,7 +230,8 @@ def scorecard_tables(con, quarter_end: date, partnership: str,
         "scorecard", f"Adoption scorecard over three years: {label}",
         f"Mean days per child adopted in the window (pooled, not a mean of means). RAG: green "
         f"meets the DfE threshold (A1 {a1[0]} days, A2 {a2[0]} days, {a1[1]}); amber misses it "
-        "but is no worse than England; red is worse than both. A3: moved in within 14 months. "
+        "but is no worse than England; red is worse than both, judged before rounding (so a "
+        "figure shown equal to England's can be red). A3: moved in within 14 months. "
         "England: the latest published England figure for a window up to this one (its window "
         "in brackets).",
         ["Council", "Window", "Adopted", "A1 days", "A1 RAG", "A10 days", "A2 days", "A2 RAG",

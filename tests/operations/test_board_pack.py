@@ -201,6 +201,8 @@ def test_the_scorecard_rags_a1_and_a2_against_england_and_names_englands_windows
     a1_window, a2_window = next(iter(marts.values()))[4:6]
     assert f"England A1 ({a1_window})" in header and f"England A2 ({a2_window})" in header
     thresholds = latest_thresholds()
+    # a figure shown equal to England's may be red (196.49 beside 196): the reader is told
+    assert "judged before rounding (so a figure shown equal to England" in pack[0].read_text()
     for row in rows:
         a1, a2, england_a1, england_a2, *_ = marts[row[0]]
         assert row[4] == rag((a1, False), thresholds["A1"][0], (england_a1, False)), row
