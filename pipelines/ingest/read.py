@@ -56,6 +56,8 @@ COMPRESSED = {
     b"BZh": bz2.BZ2File,
     b"\xfd7zXZ\x00": lzma.LZMAFile,
 }
+# What a file separated otherwise than its layout's delimiter is separated by, as a message says it
+OTHER_SEPARATORS = {";": "';'", "\t": "tabs", "|": "'|'"}
 HEADERS_NAMED = 8  # headers read ignoring capitals named in the note
 HEADER_SEARCH_ROWS = 20  # a workbook's header may sit below a title or blank rows
 # A cell's attributes are separated by white space: `t="e"` (an error cell) is not the tail of
@@ -274,17 +276,25 @@ def _read_csv(name: str, data: bytes, profile: Profile) -> RawTable:
     whole, data = data, data[starts[0] :]  # blank lines above the header
     # a byte-order mark below blank lines (files joined together) is no part of the first header
     header_line = data.split(b"\n", 1)[0].decode(profile.encoding).removeprefix("\ufeff")
-    if profile.delimiter not in header_line and ";" in header_line:
-        raise FileProblem(
-            f"{shown} separates values with ';' but the {profile.label} layout uses "
-            f"'{profile.delimiter}'. Please export it as comma-separated CSV."
-        )
+    if profile.delimiter not in header_line:
+        for other, named in OTHER_SEPARATORS.items():
+            if other in header_line:
+                raise FileProblem(
+                    f"{shown} separates values with {named} but the {profile.label} layout "
+                    f"uses '{profile.delimiter}'. Please export it as comma-separated CSV."
+                )
     headers = [h.strip() for h in next(iter(_csv_rows(header_line, profile.delimiter)))]
     mapping, read_as, note = recognise(shown, headers, profile)
     ragged: list[RaggedRow] = []
+    empty: set[int] = (
+        set()
+    )  # ragged rows holding no value (a row of commas shorter than the header)
+    no_value = str.maketrans("", "", f'{profile.delimiter}"')
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
         ragged.append(RaggedRow(source_row=row.number or -1, values=row.actual_columns))
+        if not row.text.translate(no_value).strip():
+            empty.add(id(ragged[-1]))
         return "skip"
 
     try:
@@ -322,13 +332,44 @@ def _read_csv(name: str, data: bytes, profile: Profile) -> RawTable:
         r.source_row = int(first_lines[at]) if r.source_row > 0 else -1
         if r.source_row > 0 and last_lines[at] != first_lines[at]:
             r.last_line = int(last_lines[at])
+    keep = np.ones(len(frame), dtype=bool)
     if last_lines is not first_lines:
         spanning = last_lines[ordinals] != first_lines[ordinals]
         held = ordinals[spanning]
         ragged += [RaggedRow(int(first_lines[i]), len(headers), int(last_lines[i])) for i in held]
         ragged.sort(key=lambda r: r.source_row)
-        frame = frame[~spanning].reset_index(drop=True)
-    return _finish(name, None, mapping, frame, ragged, [note] if note else [])
+        keep &= ~spanning
+    blank = _rows_without_values(table) & keep
+    keep &= ~blank
+    if not keep.all():
+        frame = frame[keep].reset_index(drop=True)
+    notes = [note] if note else []
+    left_out = int(blank.sum()) + sum(id(r) in empty and r.last_line is None for r in ragged)
+    if left_out:
+        ragged = [r for r in ragged if id(r) not in empty or r.last_line is not None]
+        notes.append(f"{left_out:,} row(s) holding no values (only '{profile.delimiter}') left "
+                     "out, as blank lines are")  # fmt: skip
+    return _finish(name, None, mapping, frame, ragged, notes)
+
+
+def _rows_without_values(table: pa.Table) -> np.ndarray:
+    """Rows whose every value is blank (a row of commas, as a spreadsheet saves a row it once
+    used): no more a row of data than a blank line. Only rows with a blank first value are
+    looked at further: usually none."""
+    blank = np.zeros(table.num_rows, dtype=bool)
+    if not table.num_columns or not table.num_rows:
+        return blank
+    first = pc.equal(pc.utf8_trim_whitespace(table.column(0)), "")
+    if not pc.any(first).as_py():
+        return blank
+    rows = pc.indices_nonzero(first)
+    found = functools.reduce(
+        pc.and_,
+        [pc.equal(pc.utf8_trim_whitespace(pc.take(c, rows)), "") for c in table.columns[1:]],
+        pc.take(first, rows),
+    )
+    blank[rows.to_numpy()[found.to_numpy(zero_copy_only=False)]] = True
+    return blank
 
 
 def _arrow_reason(exc: Exception) -> str:

@@ -198,3 +198,40 @@ def test_a_value_over_lines_longer_than_any_value_still_refuses_the_file(
                      drop(settings.landing_dir, "NTH", "s2", {"e.csv": short}))  # fmt: skip
     assert outcome.status == "failed"  # on one line, as before: the column is named
     assert "e.csv: the value in column 7 (PLACE_PROVIDER) on line 2 is" in outcome.message
+
+
+# 3. What other systems write
+
+
+def test_rows_holding_no_values_are_left_out_as_blank_lines_are(settings, registry, warehouse):
+    """A spreadsheet saves a row it once used as a row of commas, as wide as the header or not;
+    such a row holds nothing to accept or reject. It is left out, and the council told; a row
+    with any value is still read (and held back when it cannot be used)."""
+    text = (
+        GOOD_EPISODES  # lines 1-4
+        + ",,,,,,,,,,,,\n"  # line 5: as wide as the header
+        + ' , ,"",,,,,,,,,,\n'  # line 6: spaces and quotes, nothing else
+        + ",,,\r\n"  # line 7: shorter than the header
+        + "C3,,,,,,,,,,,,\n"  # line 8: a child and nothing else: held back
+        + ",,,,,,,,,,,,\n"  # line 9
+    )
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", {"e.csv": text}))  # fmt: skip
+    assert outcome.status == "loaded", outcome.message
+    assert set(outcome.rejections["source_row"]) == {8}
+    load = outcome.file_loads.iloc[0]
+    assert (load.rows_received, load.rows_accepted, load.rows_rejected) == (4, 3, 1)
+    assert load.message == "4 row(s) holding no values (only ',') left out, as blank lines are"
+    assert count(warehouse, "episodes") == 3
+
+
+@pytest.mark.parametrize(("separator", "named"), [("\t", "tabs"), ("|", "'|'"), (";", "';'")])
+def test_a_file_separated_otherwise_is_refused_saying_so(
+    separator, named, settings, registry, warehouse
+):
+    text = GOOD_HEADER.replace(",", separator)
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", {"h.csv": text}))  # fmt: skip
+    assert outcome.status == "failed"
+    assert f"h.csv separates values with {named} but the SSDA903 return" in outcome.message
+    assert "Please export it as comma-separated CSV." in outcome.message
