@@ -39,6 +39,19 @@ IDENTIFIER_LIKE = re.compile(
     ]),
     re.IGNORECASE,
 )  # fmt: skip
+# What a name that is kept (a submission folder's, a file's, a sheet's) may not hold in clear:
+# tokens that are a direct identifier whatever surrounds them. Dates and shorter runs of digits
+# are not among them: submissions are named by their date ('2026-11-07', '20261107T0230').
+DIRECT_IDENTIFIER = re.compile(
+    "|".join([
+        rf"[A-Za-z]\s?\d{{12}}{_END}",  # a UPN
+        rf"{_START}[A-Za-z]{{1,2}}\d[A-Za-z\d]?\s*\d[A-Za-z]{{2}}{_END}",  # a UK postcode
+        r"(?<!\d)\d{3}[\s\-]?\d{3}[\s\-]?\d{4}(?!\d)",  # an NHS number, 3-3-4 or 10 digits
+        r"(?<![\d+])(?:0|\+44[\s\-]?)(?:[\s\-]?\d){10}(?!\d)",  # a UK phone number
+        r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+",  # an email address
+    ]),
+    re.IGNORECASE,
+)  # fmt: skip
 _LETTER = re.compile(r"[^\W\d_]")
 _DIGIT = re.compile(r"\d")
 
@@ -53,6 +66,12 @@ def printable(text: str) -> str:
     not print (control characters, a bell, a line break) as '?'."""
     text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
+def without_identifiers(text: str) -> str:
+    """A name as it may be kept (an audit key, an archive folder): any direct identifier in it
+    by its shape, the rest as sent, so a council still knows its own submission."""
+    return DIRECT_IDENTIFIER.sub(lambda found: shape_of(found.group()), printable(text))
 
 
 def safe_text(text: object) -> str:

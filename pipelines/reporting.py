@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.landing import submission_folders, unregistered_folders
+from pipelines.ingest.landing import submission_folders, submission_id_of, unregistered_folders
 from pipelines.reports.charts import whole
 from pipelines.warehouse import connect
 
@@ -207,12 +207,13 @@ def load_results(settings, council_codes: list[str]) -> dict[str, str]:
             results[code] = f"no submission in {settings.landing_dir / code}"
             continue
         submission, state, message = latest.get(code, (None, None, None))
-        if state == "failed" and submission == folders[-1].name:
+        current = submission_id_of(folders[-1])
+        if state == "failed" and submission == current:
             results[code] = f"submission {submission}: {message}"
-        elif submission == folders[-1].name:
+        elif submission == current:
             results[code] = f"submission {submission} in use"
         else:
-            results[code] = f"submission {folders[-1].name} unchanged"
+            results[code] = f"submission {current} unchanged"
     return results
 
 

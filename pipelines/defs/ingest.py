@@ -128,6 +128,8 @@ def _ingest_asset(registry: Registry) -> dg.AssetsDefinition:
                 progress.warn(context, f"{code}: no submission in {settings.landing_dir}")
                 continue
             due.append((registry_now.get(code), submission))
+            for note in submission.notes:
+                progress.warn(context, f"{code}: {note}")
             behind = arrived_after_the_current(settings.landing_dir, code)
             if behind:
                 progress.warn(context, (

@@ -25,6 +25,7 @@ from pipelines.ingest.landing import (
     is_stable,
     read_submission,
     submission_folders,
+    submission_id_of,
     unregistered_folders,
 )
 from pipelines.ingest.load import current_manifest
@@ -122,15 +123,19 @@ def landing_sensor(ingest_job, interval_seconds: int) -> dg.SensorDefinition:
             if seen.get(code) == state:
                 continue
             if not is_stable(latest, quiet):
-                context.log.info(f"{code}/{latest.name} is still arriving; waiting")
+                context.log.info(f"{code}/{submission_id_of(latest)} is still arriving; waiting")
                 continue
             loaded = _is_loaded(settings.database, code, read_submission(code, latest))
             if loaded is None:
-                context.log.info(f"{code}/{latest.name}: the warehouse is busy; next tick")
+                context.log.info(
+                    f"{code}/{submission_id_of(latest)}: the warehouse is busy; next tick"
+                )
                 continue
             seen[code] = state
             if loaded:
-                context.log.info(f"{code}/{latest.name} is the submission already loaded")
+                context.log.info(
+                    f"{code}/{submission_id_of(latest)} is the submission already loaded"
+                )
                 continue
             new.append(code)
         # One run per stretch of neighbouring councils, as the schedule does: start-up is paid

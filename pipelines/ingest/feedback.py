@@ -181,6 +181,7 @@ td,th{{border:1px solid #bbb;padding:.3em .6em;text-align:left;vertical-align:to
 <h1>{html.escape(title)}</h1>
 <p>Layout: {html.escape(profile.label if profile else council.dialect)}. Dates are expected as {html.escape(profile.date_display if profile else "the layout says")}.
 Received {submission.received_at:%d %B %Y %H:%M}.</p>
+{"".join(f"<p>{html.escape(note)}</p>" for note in submission.notes)}
 {verdict}
 <h2>Files</h2>{_table(files)}
 <h2>Problems by rule</h2>{_table(by_rule)}

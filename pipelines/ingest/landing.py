@@ -1,7 +1,9 @@
 """Submissions in the landing folder, and their immutable, hashed archive.
 
 A submission is one folder `<landing>/<council code>/<submission id>/` holding one complete
-export. The latest submission (by folder name) is the council's current one. An optional
+export. The latest submission (by folder name) is the council's current one. A folder's or a
+file's name is kept (audit keys, archive, messages) with any direct identifier in it by its shape
+(`council_text.without_identifiers`), and the council is told. An optional
 `submission.yaml` in the folder may state `collection_year` (e.g. 2024 for 2024-25) and
 `reference_date` (the date the export was taken).
 """
@@ -17,10 +19,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from data_contracts.council_text import printable, safe_text
+from data_contracts.council_text import printable, safe_text, without_identifiers
 from data_contracts.submission_meta import MAX_META_BYTES, META_FILE, read_meta
 
 MANIFEST_NAME = "manifest.json"
@@ -59,6 +61,7 @@ class Submission:
     ignored: tuple[tuple[str, str], ...] = ()  # (file, why) not read, told to the council
     # rows per canonical table of the council's submission in use (what this one would replace)
     rows_in_use: tuple[tuple[str, int], ...] = ()
+    notes: tuple[str, ...] = ()  # told to the council: the submission is loaded all the same
 
     @property
     def sha256_by_file(self) -> dict[str, str]:
@@ -151,8 +154,36 @@ def folder_state(folder: Path) -> str:
             digest.update(f"{path.relative_to(folder)}\0{kind}\0{info.st_size}\0"
                           f"{info.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))  # fmt: skip
     except OSError:
-        return folder.name  # unreadable now: the load will say why
-    return f"{folder.name}@{digest.hexdigest()[:16]}"
+        return submission_id_of(folder)  # unreadable now: the load will say why
+    return f"{submission_id_of(folder)}@{digest.hexdigest()[:16]}"
+
+
+def submission_id_of(folder: Path) -> str:
+    """The submission's id as it is kept: its folder's name, any direct identifier by shape."""
+    return without_identifiers(folder.name)
+
+
+def _kept_names(names: list[str]) -> dict[str, str]:
+    """Each file's name as it is kept: any direct identifier by its shape, and made unique
+    with ' (2)', ' (3)', ... where two names would then read the same."""
+    kept = {name: without_identifiers(name) for name in names}
+    taken = {name for name in names if kept[name] == name}
+    for name in names:
+        if kept[name] == name:
+            continue
+        path, n = PurePosixPath(kept[name]), 1
+        while str(path) in taken:
+            n += 1
+            path = path.with_name(f"{PurePosixPath(kept[name]).stem} ({n}){path.suffix}")
+        kept[name] = str(path)
+        taken.add(kept[name])
+    return kept
+
+
+IDENTIFIER_IN_NAME = (
+    "holds what looks like a personal identifier (an NHS number, UPN, postcode, phone number or "
+    "email address), so it is kept and shown here as '{kept}'. Nothing else changes: {then}"
+)
 
 
 def _walk(folder: Path) -> Iterator[tuple[Path, str]]:
@@ -189,6 +220,15 @@ def read_submission(council_code: str, folder: Path) -> Submission:
     meta: dict = {}
     meta_sha256 = None
     entries: list[tuple[Path, str]] = []
+    notes: list[str] = []
+    submission_id = submission_id_of(folder)
+    if submission_id != printable(folder.name):
+        notes.append(
+            "The submission folder's name "
+            + IDENTIFIER_IN_NAME.format(
+                kept=submission_id, then="please name submission folders by date (e.g. 2026-11-07)."
+            )
+        )
     if printable(folder.name) != folder.name:
         problems.append(
             f"The submission folder's name is not plain text (shown here as "
@@ -211,9 +251,19 @@ def read_submission(council_code: str, folder: Path) -> Submission:
             entries = list(_walk(folder))
         except OSError as exc:
             problems.append(f"The submission folder could not be read ({exc.strerror}).")
+    kept_names = _kept_names([path.relative_to(folder).as_posix() for path, _ in entries])
     for path, kind in entries:
         rel = path.relative_to(folder).as_posix()
         shown = safe_text(rel)
+        if printable(rel) == rel and kept_names[rel] != rel:
+            notes.append(
+                "A file's name "
+                + IDENTIFIER_IN_NAME.format(
+                    kept=kept_names[rel],
+                    then="its rows are read as usual. Please name files by the table they hold.",
+                )
+            )
+            rel = kept_names[rel]
         if printable(rel) != rel:
             problems.append(
                 f"A file name is not plain text (shown here as '{shown}'): rename it with "
@@ -257,7 +307,7 @@ def read_submission(council_code: str, folder: Path) -> Submission:
         newest = time.time()
     return Submission(
         council_code=council_code,
-        submission_id=printable(folder.name),
+        submission_id=submission_id,
         folder=folder,
         files=tuple(files),
         received_at=datetime.fromtimestamp(newest, tz=UTC).replace(tzinfo=None),
@@ -265,6 +315,7 @@ def read_submission(council_code: str, folder: Path) -> Submission:
         meta_sha256=meta_sha256,
         problems=tuple(problems),
         ignored=tuple(ignored),
+        notes=tuple(notes),
     )
 
 
@@ -291,7 +342,7 @@ def arrived_after_the_current(landing_dir: Path, council_code: str) -> list[str]
         return []
     current = folders[-1]
     # (submission ids, as the warning names the current one: an export date is what they hold)
-    return [printable(f.name) for f in folders[:-1] if arrived[f] > arrived[current]]
+    return [submission_id_of(f) for f in folders[:-1] if arrived[f] > arrived[current]]
 
 
 def latest_submission(landing_dir: Path, council_code: str) -> Submission | None:

@@ -17,9 +17,9 @@ import pyarrow as pa
 from data_contracts.tables import TABLES, stored_columns
 
 # Raised whenever a release changes what is kept of a submission (2: a case system's references
-# hashed, free text no longer stored); upgrade.protect_earlier_rows brings rows an earlier
-# release stored up to it, in place.
-PROTECTION_RELEASE = 2
+# hashed, free text no longer stored; 3: no identifier kept in submission, file or sheet names);
+# upgrade.protect_earlier_rows brings rows an earlier release stored up to it, in place.
+PROTECTION_RELEASE = 3
 
 
 @dataclass

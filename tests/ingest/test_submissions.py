@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from pipelines.ingest.landing import archive_submission, read_submission, submission_from_archive
+from pipelines.ingest.load import PROTECTION_RELEASE
 from tests.conftest import PEER_DATA
 from tests.ingest.helpers import EPISODES, GOOD_EPISODES, GOOD_HEADER, drop, ingest
 
@@ -361,7 +362,7 @@ def test_rows_an_earlier_release_stored_are_protected_in_place_even_if_the_reloa
     ]
     assert warehouse.sql("select count(reason) from canonical.adopter_events").fetchone() == (0,)
     assert warehouse.sql("select stored_as from audit.submissions where submission_id = 's1'"
-                         ).fetchall() == [(2,)]  # fmt: skip
+                         ).fetchall() == [(PROTECTION_RELEASE,)]  # fmt: skip
     # the next night finds nothing left to protect
     from pipelines.ingest.upgrade import protect_earlier_rows
 

@@ -1,0 +1,116 @@
+"""Names a council chooses (its submission folder's, its files', its sheets') are kept without
+any direct identifier in them: they are audit keys, archive and outbox folders, and are quoted in
+every message and alert. The rows are loaded all the same, and the council is told."""
+
+from __future__ import annotations
+
+from data_contracts.council_text import without_identifiers
+from pipelines.ingest.landing import read_submission
+from pipelines.ingest.load import PROTECTION_RELEASE
+from pipelines.ingest.upgrade import protect_earlier_rows
+from tests.ingest.helpers import GOOD, ingest, workbook, write
+
+NHS_NUMBER = "9434765919"
+
+KEPT_NAME_COLUMNS = """
+select table_schema || '.' || table_name, column_name from information_schema.columns
+where table_schema in ('audit', 'canonical') and column_name in ('submission_id', 'file_name',
+  'sheet_name', 'message')
+"""
+
+
+def stored_anywhere(warehouse, text: str) -> list[str]:
+    return [
+        f"{table}.{column}"
+        for table, column in warehouse.execute(KEPT_NAME_COLUMNS).fetchall()
+        if warehouse.execute(
+            f"select count(*) from {table} where contains({column}, ?)", [text]
+        ).fetchone()[0]
+    ]
+
+
+def test_names_keep_dates_and_lose_identifiers():
+    kept = {
+        "2026-11-07": "2026-11-07",
+        "20261107T0230": "20261107T0230",  # a time stamp is no NHS number
+        "episodes_2024_25.csv": "episodes_2024_25.csv",
+        f"export {NHS_NUMBER}": "export 9999999999",
+        "943 476 5919 resend": "999 999 9999 resend",
+        "A123456789012.csv": "A999999999999.csv",  # a UPN
+        "child ZZ9 9ZZ": "child AA9 9AA",
+        "call 07700 900123": "call 99999 999999",
+        "from j.bloggs@council.gov.uk": "from A.AAAAAA@AAAAAAA.AAA.AA",
+    }
+    assert {name: without_identifiers(name) for name in kept} == kept
+
+
+def test_identifiers_in_folder_file_and_sheet_names_are_not_kept(settings, registry, warehouse):
+    council = settings.landing_dir / "NTH"
+    header, episodes = GOOD["header.csv"], GOOD["episodes.csv"]
+    rows = [line.split(",") for line in episodes.strip().splitlines()]
+    write(council / f"2026-11-07 {NHS_NUMBER}", {
+        f"header {NHS_NUMBER}.csv": header,
+        "episodes.xlsx": workbook({f"Episodes {NHS_NUMBER}": rows}),
+    })  # fmt: skip
+    submission = read_submission("NTH", council / f"2026-11-07 {NHS_NUMBER}")
+    assert submission.submission_id == "2026-11-07 9999999999"
+    assert sorted(f.name for f in submission.files) == ["episodes.xlsx", "header 9999999999.csv"]
+
+    outcome = ingest(warehouse, settings, registry, "NTH", council / f"2026-11-07 {NHS_NUMBER}")
+
+    assert outcome.status == "loaded" and outcome.rows_rejected == 0
+    assert (
+        warehouse.execute("select count(*) from canonical.episodes").fetchone()[0] == len(rows) - 1
+    )
+    assert stored_anywhere(warehouse, NHS_NUMBER) == []
+    sheets = warehouse.execute(
+        "select sheet_name from audit.file_loads where sheet_name is not null"
+    )
+    assert sheets.fetchall() == [("Episodes 9999999999",)]
+    outbox = [p for p in settings.outbox_dir.rglob("*")]
+    assert outbox and not any(NHS_NUMBER in str(p) for p in outbox)
+    assert not any(NHS_NUMBER in p.name for p in settings.archive_dir.rglob("*"))
+    report = settings.outbox_dir / "NTH" / "2026-11-07 9999999999" / "validation_report.html"
+    text = report.read_text(encoding="utf-8")
+    assert NHS_NUMBER not in text
+    assert "The submission folder&#x27;s name holds what looks like a personal identifier" in text
+    assert "A file&#x27;s name holds what looks like a personal identifier" in text
+
+
+def test_two_names_that_read_the_same_once_kept_stay_apart(settings):
+    council = settings.landing_dir / "NTH"
+    write(council / "s1", {f"{NHS_NUMBER}.csv": "a", "9434765920.csv": "b", "9999999999.csv": "c"})
+    names = sorted(f.name for f in read_submission("NTH", council / "s1").files)
+    assert names == ["9999999999 (2).csv", "9999999999 (3).csv", "9999999999.csv"]
+
+
+def test_names_an_earlier_release_kept_as_sent_are_rewritten_in_place(
+    settings, registry, warehouse
+):
+    """An upgrade: submission ids and file names stored in clear by an earlier release lose
+    their identifiers in every table, the same way, before anything else loads; the references
+    that release already hashed are not hashed again."""
+    council = settings.landing_dir / "NTH"
+    write(council / "s1", GOOD)
+    assert ingest(warehouse, settings, registry, "NTH", council / "s1").status == "loaded"
+    rows = "select * exclude (submission_id) from canonical.episodes order by all"
+    rows_before = warehouse.execute(rows).fetchall()
+    sent_as = f"s1 {NHS_NUMBER}"
+    for table, column in warehouse.execute(KEPT_NAME_COLUMNS).fetchall():
+        if column == "submission_id":
+            warehouse.execute(f"update {table} set {column} = ?", [sent_as])
+    warehouse.execute("update audit.file_loads set file_name = ?", [f"header {NHS_NUMBER}.csv"])
+    warehouse.execute("update audit.submissions set stored_as = 2")
+
+    assert protect_earlier_rows(warehouse, settings.pseudonym_key.get_secret_value()) == 1
+
+    assert stored_anywhere(warehouse, NHS_NUMBER) == []
+    ids = warehouse.execute(
+        "select distinct submission_id from canonical.episodes union "
+        "select distinct submission_id from audit.submissions"
+    ).fetchall()
+    assert ids == [("s1 9999999999",)]
+    assert warehouse.execute(rows).fetchall() == rows_before
+    stored_as = warehouse.execute("select distinct stored_as from audit.submissions").fetchall()
+    assert stored_as == [(PROTECTION_RELEASE,)]
+    assert protect_earlier_rows(warehouse, settings.pseudonym_key.get_secret_value()) == 0
