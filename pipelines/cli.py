@@ -130,7 +130,7 @@ def cmd_report_board(args: argparse.Namespace) -> int:
         raise UsageError(f"nothing is published yet at {snapshot}: run `raa run` first")
     out = Path(args.out) if args.out else settings.warehouse_dir / "reports"
     html, pdf = write_board_pack(snapshot, args.quarter, out, registry.partnership_code,
-                                 registry.partnership_name, registry.membership())  # fmt: skip
+                                 registry.partnership_name, registry.membership(), registry.names())  # fmt: skip
     print(f"board pack: {html}\n            {pdf}")
     return 0
 

@@ -53,6 +53,10 @@ class Registry:
         """Each partner council's first and last day in the partnership (None: no bound)."""
         return {c.code: (c.joined, c.left) for c in self.councils if c.is_partner}
 
+    def names(self) -> dict[str, str]:
+        """Each council's name by its code (the codes every table shows)."""
+        return {c.code: c.name for c in self.councils}
+
     def departed(self, day: dt.date) -> dict[str, dt.date]:
         """The councils that left the partnership before `day`, with their last day."""
         return {c.code: c.left for c in self.councils if c.left is not None and c.left < day}

@@ -48,7 +48,7 @@ def board_pack(context: dg.AssetExecutionContext, config: BoardPackConfig,
         quarter = config.quarter or latest_ended_quarter(snapshot, date.today())
         html, pdf = write_board_pack(snapshot, quarter, settings.warehouse_dir / "reports",
                                      registry.partnership_code, registry.partnership_name,
-                                     registry.membership())  # fmt: skip
+                                     registry.membership(), registry.names())  # fmt: skip
     except (ReportError, PdfError, duckdb.IOException) as problem:
         raise dg.Failure(description=str(problem), allow_retries=False) from problem
     context.log.info(f"board pack {quarter}: {html.name}, {pdf.name}")

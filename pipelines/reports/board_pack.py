@@ -60,6 +60,7 @@ class Pack:
     submissions: str
     formula_versions: str
     not_shown: str = ""
+    key: str = ""  # the councils' names behind the codes the tables show
 
 
 # A partner council's first and last day in the partnership (registry `joined` / `left`).
@@ -271,7 +272,7 @@ def quarterly_table(con, start: date, partnership: str) -> Table:
         "Activity in the quarter, and children waiting at its end (placement order made, not "
         "placed, plan live). RAA16: mean days from placement order to match, for the matches "
         "of the quarter. Every match counts in its quarter, also one that later disrupted.",
-        ["Council", "ADM decisions", "Placement orders", "Matches", "Children placed",
+        ["Council", "ADM decisions", "Placement orders", "Children matched", "Children placed",
          "Adoption orders", "Children waiting", "Waiting 18+ months in care", "RAA16 days"],
         shown(fetch(con, "raa_quarterly", QUARTERLY, "quarter_start = ?", [start], partnership),
               kinds(QUARTERLY)),
@@ -305,7 +306,8 @@ def launch_tables(con, partnership: str) -> list[Table]:
         "matches a year. Timeliness takes the match date in lieu of an adoption date: mean "
         "days from entering care, and from the placement order, to the match, over the "
         "period's matches.",
-        ["Council", "Period", "Matches a year", "Matches", "ADM decisions", "Placement orders",
+        ["Council", "Period", "Children matched a year", "Children matched", "ADM decisions",
+         "Placement orders",
          "Adopters approved", "Entered care to match, days", "Order to match, days"],
         shown(rows, kinds(LAUNCH)),
     )]  # fmt: skip
@@ -314,7 +316,7 @@ def launch_tables(con, partnership: str) -> list[Table]:
 def adopter_tables(con, start: date, partnership: str) -> list[Table]:
     stages = [("enquiries", "Enquiries"), ("registrations", "Registrations"),
               ("stage1_starts", "Stage 1 started"), ("stage2_starts", "Stage 2 started"),
-              ("approvals", "Approvals"), ("matches", "Matches")]  # fmt: skip
+              ("approvals", "Approvals"), ("matches", "Households matched")]  # fmt: skip
     columns = [("council_code", "text"), *((stage, "count") for stage, _ in stages),
                ("registration_to_approval_mean_days", "days"),
                ("approved_within_6_months_share", "share"), ("approved_households_waiting", "count")]  # fmt: skip
@@ -326,7 +328,8 @@ def adopter_tables(con, start: date, partnership: str) -> list[Table]:
     return [
         Table("adopter_funnel", "Adopter pipeline: the partnership's funnel this quarter",
               "Households at each stage in the quarter, from first enquiry to a match with a "
-              "child; each bar is labelled with its number.", [], [], charts.bar_chart(bars)),
+              "child; each bar is labelled with its number. A household matched with siblings "
+              "counts once here, where the RAA figures count each child matched.", [], [], charts.bar_chart(bars)),
         Table("adopter_pipeline", "Adopter pipeline and timeliness by council",
               "Households per stage in the quarter; days from registration to approval for those "
               "approved, the share approved within 6 months, and approved households waiting.",
@@ -416,10 +419,11 @@ def finance_tables(con, end: date) -> tuple[list[Table], str]:
 
 
 def build_pack(published_db: Path, quarter: str, partnership: str, partnership_name: str,
-               membership: Membership | None = None) -> Pack:  # fmt: skip
+               membership: Membership | None = None,
+               names: dict[str, str] | None = None) -> Pack:  # fmt: skip
     """`membership`: the partner councils' days in the partnership; a council that was not a
     partner in the quarter (in the financial year so far, for the finance table) is left out
-    of the pack, and its footer says so."""
+    of the pack, and its footer says so. `names`: the councils' names, by code."""
     start, end = quarter_bounds(quarter)
     gone = not_partners(membership, start, end)
     gone_this_year = not_partners(membership, date(end.year - (end.month < 4), 4, 1), end)
@@ -455,7 +459,16 @@ def build_pack(published_db: Path, quarter: str, partnership: str, partnership_n
     not_shown = "; ".join(f"{code} ({why})" for code, why in sorted(gone.items()))
     return Pack(quarter, start, end, partnership_name, partnership, tables, snapshot,
                 f"{published:%-d %B %Y %H:%M} UTC", submissions, versions,
-                f"Not shown, not a partner this quarter: {not_shown}." if not_shown else "")  # fmt: skip
+                f"Not shown, not a partner this quarter: {not_shown}." if not_shown else "",
+                council_key(tables, names or {}, partnership))  # fmt: skip
+
+
+def council_key(tables: list[Table], names: dict[str, str], partnership: str) -> str:
+    """Which council each code in the tables is, and what the partnership's row is."""
+    shown = {row[0] for table in tables for row in table.rows} & set(names) - {partnership}
+    councils = "; ".join(f"{code} {names[code]}" for code in sorted(shown))
+    pooled = f"{partnership}: the partnership, its partner councils pooled."
+    return f"Councils: {councils}. {pooled}" if councils else pooled
 
 
 def render_html(pack: Pack) -> str:
@@ -467,10 +480,10 @@ def render_html(pack: Pack) -> str:
 
 
 def write_board_pack(published_db: Path, quarter: str, out_dir: Path, partnership: str,
-                     partnership_name: str,
-                     membership: Membership | None = None) -> tuple[Path, Path]:  # fmt: skip
+                     partnership_name: str, membership: Membership | None = None,
+                     names: dict[str, str] | None = None) -> tuple[Path, Path]:  # fmt: skip
     """Write the pack's HTML and PDF into `out_dir`; return their paths."""
-    pack = build_pack(published_db, quarter, partnership, partnership_name, membership)
+    pack = build_pack(published_db, quarter, partnership, partnership_name, membership, names)
     out_dir.mkdir(parents=True, exist_ok=True)
     html = out_dir / f"board_pack_{quarter}.html"
     html.write_text(render_html(pack), encoding="utf-8")

@@ -324,6 +324,29 @@ def test_a_council_not_a_partner_in_the_quarter_is_left_out_and_named(region, qu
     assert pack.not_shown in page and ">ASH<" not in page
 
 
+def test_the_pack_names_the_councils_behind_its_codes(region, pack):
+    """Board members read council codes in every table: the footer names each council shown
+    (from the registry) and says what the partnership's row is (page 1 has no room left)."""
+    from pipelines.registry import load_registry
+
+    names = load_registry(region.settings.councils_file).names()
+    html, pdf = pack
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
+                           capture_output=True, text=True).stdout  # fmt: skip
+    text = " ".join(pages.split("\f")[-2].split())  # the last page
+    shown = {row[0] for rows in rows_by_table(html).values() for row in rows[1:]} & set(names)
+    assert shown
+    for code in shown - {"REGION"}:
+        assert f"{code} {names[code]}" in text, code
+    assert "REGION: the partnership, its partner councils pooled." in text
+
+
+def rows_by_table(html: Path) -> dict[str, list[list[str]]]:
+    tables = Tables()
+    tables.feed(html.read_text())
+    return tables.tables
+
+
 def test_the_trend_keeps_each_councils_colour_and_legend_place_whatever_the_row_order():
     """Councils by code, then the partnership, then England: the order of the tables, the same
     in every quarter's pack (it followed the rows' order, so a council's colour and marker
