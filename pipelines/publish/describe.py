@@ -41,6 +41,14 @@ META_DESCRIPTIONS = {
 }
 
 
+# The columns that identify a row of each meta table (meta.catalogue's grain column).
+META_GRAIN = {
+    "meta.publishes": ("run_id",),
+    "meta.publish_submissions": ("run_id", "council_code"),
+    "meta.publish_tables": ("run_id", "table_name"),
+    "meta.withheld_councils": ("run_id", "council_code"),
+}
+
 _RUN = "The publishing run (Dagster run id)."
 _COUNCIL = "Council code, as in the council registry."
 META_COLUMNS = {
@@ -99,13 +107,26 @@ def working_descriptions(con: duckdb.DuckDBPyConnection, mart: str) -> tuple[str
 
 
 def suppression_descriptions(mart: str) -> dict[str, str]:
-    """The flag columns disclosure control adds to an aggregate mart."""
+    """The flag columns disclosure control adds to an aggregate mart.
+
+    The counts are of children, households, applications or exchanges, so the words say "a
+    count", not "children"; and they say how a withheld cell differs from a zero or a figure
+    there is nothing to work out from (both shown with the flag false)."""
     rule = AGGREGATE_MARTS[mart]
-    withheld = f"fewer than {SMALLEST_SHOWN} children, or to protect such a cell"
+    small = f"a count of 1 to {SMALLEST_SHOWN - 1}"
     flags = {
-        flag_name(column): f"True when {column} is withheld ({withheld}); the value is then null."
-        for column in (*rule.counts, *rule.derived)
+        flag_name(column): f"True when {column} is withheld: {small}, or withheld with such a "
+        "cell so that it cannot be worked out from a total. The value is then null; a count of "
+        "0 is shown as 0, with the flag false."
+        for column in rule.counts
     }
+    for column, bases in rule.derived.items():
+        flags[flag_name(column)] = (
+            f"True when {column} is withheld because a count it is worked out from "
+            f"({' or '.join(bases)}) is withheld ({small}, or withheld with such a cell). The "
+            "value is then null; null with the flag false means there is nothing to work it out "
+            "from (none to average or share)."
+        )
     flags[ROW_FLAG] = "True when any value in this row is withheld."
     return flags
 
@@ -144,7 +165,7 @@ def write_catalogue(con, tables, snapshot_id: str, published_at: datetime,
         for t in tables
     ]  # fmt: skip
     rows += [
-        [name, "raa.duckdb", "as_is", "see description", text,
+        [name, "raa.duckdb", "as_is", ", ".join(META_GRAIN[name]), text,
          con.execute(f"select count(*) from {name}").fetchone()[0], published_at, snapshot_id,
          sources]
         for name, text in META_DESCRIPTIONS.items() if name != "meta.catalogue"

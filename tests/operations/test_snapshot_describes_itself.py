@@ -76,6 +76,36 @@ def test_catalogue_lists_every_table_with_a_grain_that_holds(region, snapshot):
         assert (location != "raa.duckdb") == (name in CHILD_LEVEL_MARTS)
 
 
+def test_meta_tables_have_a_grain_that_holds(snapshot):
+    rows = snapshot.execute(
+        "select table_name, grain from meta.catalogue where table_name like 'meta.%'"
+    ).fetchall()
+    assert {name for name, _ in rows} == {
+        "meta.publishes", "meta.publish_submissions", "meta.publish_tables",
+        "meta.withheld_councils",
+    }  # fmt: skip
+    for name, grain in rows:
+        total, distinct = snapshot.execute(
+            f"select count(*), count(distinct ({grain})) from {name}"
+        ).fetchone()
+        assert distinct == total, f"{name} is not unique on {grain}"
+
+
+def test_suppression_flags_say_how_a_withheld_cell_differs_from_zero(snapshot):
+    """Households, applications and exchanges are counted as well as children: the flags speak
+    of counts, and say what a zero and a null with the flag false are."""
+    comments = dict(snapshot.execute(
+        "select table_name || '.' || column_name, comment from duckdb_columns() "
+        "where schema_name = 'marts' and suffix(column_name, '_suppressed')"
+    ).fetchall())  # fmt: skip
+    assert comments
+    assert not [name for name, text in comments.items() if "6 children" in text]
+    count = comments["adopter_pipeline.enquiries_suppressed"]
+    assert "a count of 1 to 5" in count and "0 is shown as 0" in count
+    mean = comments["scorecard_timeliness.a2_mean_days_suppressed"]
+    assert "(a2_children)" in mean and "nothing to work it out from" in mean
+
+
 def readme_queries() -> list[str]:
     readme = (PROJECT_ROOT / "README.md").read_text()
     section = readme.split("### For analysts: the snapshot describes itself", 1)[1]
