@@ -65,6 +65,13 @@ RULES: dict[str, Rule] = {
         "{date_format}.",
         severity=QUERY,
     ),
+    "date_format_unpadded": Rule(
+        "{column} has a date written without its leading zeros (as 1/3/2020 for 01/03/2020), but "
+        "this layout writes dates as {date_format}. The date is unambiguous, so it was read and "
+        "the row kept; please export dates as {date_format} (a spreadsheet saving the file may "
+        "have changed them).",
+        severity=QUERY,
+    ),
     "text_length": Rule("{column} has '{value}', which is blank or too long."),
     "text_pattern": Rule("{column} has '{value}', which is not in the form this layout asks for."),
     "money": Rule("{column} has '{value}': amounts are pounds like 1234.50, no £ or commas."),

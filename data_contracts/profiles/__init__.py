@@ -6,6 +6,7 @@ entry; adding a dialect is a new YAML file here, with no code.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -56,6 +57,16 @@ class Profile:
     encoding: str
     delimiter: str
     tables: dict[str, TableMapping]
+
+    @property
+    def unpadded_date_pattern(self) -> str | None:
+        """The date shape with a one-digit day or month allowed (1/3/2020 for 01/03/2020, as
+        Excel saves a date column it formats itself into a CSV); None for a format holding other
+        parts than a day, a month number or name and a four-digit year."""
+        parts = {"%d": r"\d{1,2}", "%m": r"\d{1,2}", "%Y": r"\d{4}", "%b": r"[A-Z][a-z]{2}"}
+        pattern = re.sub(r"%[a-zA-Z]|[^%]+", lambda m: parts.get(m[0], re.escape(m[0])),
+                         self.date_format)  # fmt: skip
+        return None if "%" in pattern or "%d" not in self.date_format else pattern
 
 
 def _mapping(dialect: str, table: str, raw: dict) -> TableMapping:

@@ -66,7 +66,8 @@ def normalise_dates(values: pd.Series, profile: Profile) -> pd.Series:
     """
     values = _without_midnight(values)
     text = values.astype("str")
-    shaped = text.str.fullmatch(profile.date_pattern).fillna(False)
+    # a day or month of one digit is read too (validate._unpadded_dates queries it)
+    shaped = text.str.fullmatch(profile.unpadded_date_pattern or profile.date_pattern).fillna(False)
     # Series.where on text goes value by value; Arrow's if_else does not.
     shaped_text = text_series(
         pc.if_else(shaped.to_numpy(), arrow_text(text), _NO_TEXT), like=text
@@ -92,15 +93,16 @@ def _without_midnight(values: pd.Series) -> pd.Series:
     return text_series(pc.replace_substring_regex(text, _MIDNIGHT, r"\1"), like=values)
 
 
-_PARTS = {"%d": r"(?P<day>\d{2})", "%m": r"(?P<month>\d{2})", "%Y": r"(?P<year>\d{4})",
+_PARTS = {"%d": r"(?P<day>\d{1,2})", "%m": r"(?P<month>\d{1,2})", "%Y": r"(?P<year>\d{4})",
           "%b": r"(?P<month_name>[A-Za-z]{3})"}  # fmt: skip
 _MONTH_NAMES = pa.array(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
                          "Nov", "Dec"])  # fmt: skip
 
 
 def _rearranged_to_iso(text: pd.Series, date_format: str) -> pd.Series | None:
-    """yyyy-mm-dd text from dates in a day/month/year format such as %d/%m/%Y or %d-%b-%Y,
-    column-wise (parse_iso then decides which are real dates); None for other formats."""
+    """yyyy-mm-dd text from dates in a day/month/year format such as %d/%m/%Y or %d-%b-%Y (a
+    day or month of one digit padded), column-wise (parse_iso then decides which are real
+    dates); None for other formats."""
     pattern = re.sub(r"%[a-zA-Z]|[^%]+", lambda m: _PARTS.get(m[0], re.escape(m[0])), date_format)
     if "%" in pattern or "year" not in pattern or "day" not in pattern:
         return None
@@ -109,8 +111,7 @@ def _rearranged_to_iso(text: pd.Series, date_format: str) -> pd.Series | None:
         number = pc.add(pc.index_in(pc.struct_field(found, "month_name"), _MONTH_NAMES), 1)
         month = pc.utf8_lpad(pc.cast(number, pa.string()), 2, "0")
     else:
-        month = pc.struct_field(found, "month")
-    iso = pc.binary_join_element_wise(
-        pc.struct_field(found, "year"), month, pc.struct_field(found, "day"), "-"
-    )
+        month = pc.utf8_lpad(pc.struct_field(found, "month"), 2, "0")
+    day = pc.utf8_lpad(pc.struct_field(found, "day"), 2, "0")
+    iso = pc.binary_join_element_wise(pc.struct_field(found, "year"), month, day, "-")
     return text_series(iso, like=text)

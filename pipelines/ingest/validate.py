@@ -99,7 +99,7 @@ def validate_table(inputs: list[TableInput]) -> list[ValidationResult]:
     capitalised = [_codes_in_capitals(one, table) for one in inputs]
     # Lines for what was read but asked about (codes in other letters, dates written ISO).
     read_lines = [
-        concat_rejections([lines, _iso_dates_in_text(one, table)])
+        concat_rejections([lines, _iso_dates_in_text(one, table), _unpadded_dates(one, table)])
         for one, (_, lines) in zip(inputs, capitalised, strict=True)
     ]
     inputs = [
@@ -264,6 +264,51 @@ def _iso_dates_in_text(one: TableInput, table) -> pd.DataFrame:
             PART: rows[PART].to_numpy(),
         }, columns=[*REJECTION_COLUMNS, PART]))  # fmt: skip
     return concat_rejections(lines) if lines else empty
+
+
+def _unpadded_dates(one: TableInput, table) -> pd.DataFrame:
+    """A query line for each date written without its leading zeros (1/3/2020 where the dialect
+    writes 01/03/2020): dialect.normalise_dates reads it, as it is unambiguous, and the council
+    is asked to fix its export. The line names the column, not the date."""
+    empty = pd.DataFrame(columns=[*REJECTION_COLUMNS, PART])
+    unpadded = one.profile.unpadded_date_pattern
+    if unpadded is None:
+        return empty
+    protected, typed = protected_sources(one.mapping), typed_sources(one.mapping)
+    rule = explain("date_format_unpadded")
+    lines = []
+    for column in table.columns:
+        source = one.mapping.source_column(column.name)
+        if column.sql_type != "DATE" or source not in one.raw_frame.columns:
+            continue
+        sent = pc.replace_substring_regex(
+            pc.utf8_trim_whitespace(arrow_text(one.raw_frame[source])), _MIDNIGHT_AFTER, r"\1"
+        )
+        loose = pc.fill_null(pc.match_substring_regex(sent, f"^(?:{unpadded})$"), False)
+        if not pc.any(loose).as_py():
+            continue
+        exact = pc.fill_null(pc.match_substring_regex(sent, f"^(?:{one.profile.date_pattern})$"),
+                             False)  # fmt: skip
+        which = pc.and_(loose, pc.invert(exact)).to_numpy(zero_copy_only=False)
+        which[which] = parse_iso(one.frame[column.name][which]).notna().to_numpy()  # read
+        if not which.any():
+            continue
+        rows = one.frame[which]
+        message = rule.explanation.format(column=source, date_format=one.profile.date_display)
+        lines.append(pd.DataFrame({
+            "file_name": rows["file_name"].to_numpy(), "canonical_table": table.name,
+            "source_row": rows["source_row"].to_numpy(), "source_column": source,
+            "rule": "date_format_unpadded", "dfe_rule": None, "message": message,
+            "offending_value": _values(
+                one.raw_frame, rows.index, [source], protected, typed
+            ).to_numpy(),
+            PART: rows[PART].to_numpy(),
+        }, columns=[*REJECTION_COLUMNS, PART]))  # fmt: skip
+    return concat_rejections(lines) if lines else empty
+
+
+# a date cell saved with its midnight time (dialect._MIDNIGHT: the date is what was read)
+_MIDNIGHT_AFTER = r"^(.+?)[ T]00:00(?::00(?:\.0+)?)?$"
 
 
 def _split(

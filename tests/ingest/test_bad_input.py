@@ -135,11 +135,11 @@ def test_duplicate_keys_with_a_blank_part_or_wholly_blank(settings, registry, wa
 
 
 def test_impossible_dates_are_rejected_with_the_value_sent(settings, registry, warehouse):
-    text = HEADER + "C1,M,31/02/2020,WBRI,,,\nC2,F,2020-13-01,WBRI,,,\nC3,F,1/2/2020,WBRI,,,\n"
+    text = HEADER + "C1,M,31/02/2020,WBRI,,,\nC2,F,2020-13-01,WBRI,,,\nC3,F,1/2/20,WBRI,,,\n"
     outcome = ingest(warehouse, settings, registry, "NTH",
                      drop(settings.landing_dir, "NTH", "s1", {"h.csv": text}))  # fmt: skip
     bad = outcome.rejections.set_index("source_row")
-    assert set(bad.index) == {2, 3, 4}
+    assert set(bad.index) == {2, 3, 4}  # 1/2/20: a two-digit year is not read
     assert (bad["rule"] == "real_date").all()
     assert bad.loc[2, "offending_value"] == "99/99/9999"  # a date of birth: its shape only
     assert "not a real date written as dd/mm/yyyy" in bad.loc[3, "message"]
@@ -180,6 +180,46 @@ def test_iso_dates_in_a_dd_mm_yyyy_csv_are_read_and_queried(settings, registry, 
     months = warehouse.sql("select birth_month from canonical.children order by 1").fetchall()
     assert [str(m) for (m,) in months] == ["2019-02-01", "2020-06-01", "2020-06-01"]
     assert_accounted(outcome)
+
+
+def test_dates_without_leading_zeros_are_read_and_queried(settings, registry, warehouse):
+    """1/2/2019 for 01/02/2019 (Excel re-saving a 903 CSV writes its dates so) is unambiguous in
+    a dd/mm/yyyy layout: read and kept, each row queried naming the column, never the date. Not
+    a real date (31/2/2019) is rejected as before; 1/2/19 (a two-digit year) is not read."""
+    text = HEADER + (
+        "C1,M,1/2/2019,WBRI,,,\nC2,F,15/6/2020 00:00,BAFR,,,\nC3,F,15/06/2020,BAFR,,,\n"
+        "C4,F,31/2/2019,BAFR,,,\nC5,F,1/2/19,BAFR,,,\n"
+    )
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s1", {"h.csv": text}))  # fmt: skip
+    assert outcome.status == "loaded"
+    queried = outcome.warnings.set_index("source_row")
+    assert queried["rule"].to_dict() == {2: "date_format_unpadded", 3: "date_format_unpadded"}
+    assert queried.loc[2, "message"] == (
+        "DOB has a date written without its leading zeros (as 1/3/2020 for 01/03/2020), but this "
+        "layout writes dates as dd/mm/yyyy. The date is unambiguous, so it was read and the row "
+        "kept; please export dates as dd/mm/yyyy (a spreadsheet saving the file may have changed "
+        "them)."
+    )
+    assert outcome.rejections.set_index("source_row")["rule"].to_dict() == {
+        5: "real_date",
+        6: "real_date",
+    }
+    months = warehouse.sql("select birth_month from canonical.children order by 1").fetchall()
+    assert [str(m) for (m,) in months] == ["2019-02-01", "2020-06-01", "2020-06-01"]
+    assert_accounted(outcome)
+
+
+def test_unpadded_dates_read_in_a_month_name_layout():
+    """CHARMS writes 05-Mar-2020; 5-Mar-2020 is read as the same date."""
+    import pandas as pd
+
+    from data_contracts.profiles import load_profile
+    from pipelines.ingest.dialect import normalise_dates
+
+    read = normalise_dates(pd.Series(["5-Mar-2020", "05-Mar-2020", "5-MAR-2020"]),
+                           load_profile("charms"))  # fmt: skip
+    assert read.tolist() == ["2020-03-05", "2020-03-05", "5-MAR-2020"]
 
 
 def test_iso_dates_are_queried_in_text_files_only(settings, registry, warehouse):

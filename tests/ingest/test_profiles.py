@@ -33,8 +33,9 @@ def test_mosaic_local_words_are_recoded(settings, registry, warehouse):
     assert stored == [("F", "Y"), ("M", "N")]
 
 
-def test_iso_dialect_refuses_dates_not_written_in_full(settings, registry, warehouse):
-    """2019-2-1 is not yyyy-mm-dd: pandas' parser would take it; the contract does not."""
+def test_iso_dialect_reads_dates_without_leading_zeros_with_a_query(settings, registry, warehouse):
+    """2019-2-1 is unambiguous in a yyyy-mm-dd layout: read, with a query (as 1/2/2019 in a
+    dd/mm/yyyy one); 2019-02-29 is no real date and is rejected."""
     text = (
         "PERSON_ID,GENDER,DATE_OF_BIRTH,ETHNICITY_CODE,DISABILITY_FLAG\n"
         "P1,Female,2019-2-1,WBRI,Yes\nP2,Male,2019-02-29,WBRI,No\nP3,Male,2020-02-29,WBRI,No\n"
@@ -42,6 +43,8 @@ def test_iso_dialect_refuses_dates_not_written_in_full(settings, registry, wareh
     outcome = ingest(warehouse, settings, registry, "ASH",
                      drop(settings.landing_dir, "ASH", "s1", {"people.csv": text}))  # fmt: skip
     bad = outcome.rejections.set_index("source_row")
-    assert sorted(bad.index) == [2, 3]
+    assert sorted(bad.index) == [3]
     assert (bad["rule"] == "real_date").all()
-    assert bad.loc[2, "offending_value"] == "9999-9-9"  # a date of birth: its shape only
+    assert bad.loc[3, "offending_value"] == "9999-99-99"  # a date of birth: its shape only
+    queried = outcome.warnings.set_index("source_row")["rule"].to_dict()
+    assert queried == {2: "date_format_unpadded"}
