@@ -24,7 +24,7 @@ latest_window as (
     where window_years = 3 and is_financial_year_window and not is_partial
 ),
 scorecard as (
-    select council_code, a10_mean_days, a2_mean_days, children_adopted
+    select council_code, window_label, a10_mean_days, a2_mean_days, children_adopted
     from marts.scorecard_timeliness
     where window_years = 3 and window_end = (select window_end from latest_window)
 ),
@@ -38,7 +38,7 @@ waiting as (
 )
 select
     s.council_code as council,
-    (select strftime(window_end, '%Y') from latest_window) as window_to,
+    s.window_label as window,  -- 2023-26: the three financial years to 31 March 2026
     s.children_adopted as adopted_3y,
     round(s.a10_mean_days) as a10_days,
     round(s.a2_mean_days) as a2_days,

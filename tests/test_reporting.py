@@ -17,13 +17,13 @@ def test_headline_uses_the_registrys_partnership_row_and_latest_completed_window
     )
     con.execute(
         """create table marts.scorecard_timeliness as select * from (values
-           ('C1', date '2026-03-31', 3, true, false, 10, 400.4, 150.6),
-           ('C2', date '2026-03-31', 3, true, false, 30, 500.5, 200.0),
-           ('ENGLAND', date '2026-03-31', 3, true, false, 40, 475.1, 187.7),
-           ('ENGLAND', date '2026-09-30', 3, false, false, 2, 2.0, 2.0),
-           ('ENGLAND', date '2099-03-31', 3, true, true, 1, 1.0, 1.0))
-           t(council_code, window_end, window_years, is_financial_year_window, is_partial,
-             children_adopted, a10_mean_days, a2_mean_days)"""
+           ('C1', date '2026-03-31', '2023-26', 3, true, false, 10, 400.4, 150.6),
+           ('C2', date '2026-03-31', '2023-26', 3, true, false, 30, 500.5, 200.0),
+           ('ENGLAND', date '2026-03-31', '2023-26', 3, true, false, 40, 475.1, 187.7),
+           ('ENGLAND', date '2026-09-30', '3y to Sep 2026', 3, false, false, 2, 2.0, 2.0),
+           ('ENGLAND', date '2099-03-31', '2096-99', 3, true, true, 1, 1.0, 1.0))
+           t(council_code, window_end, window_label, window_years, is_financial_year_window,
+             is_partial, children_adopted, a10_mean_days, a2_mean_days)"""
     )  # the 2099 window is partial, the September one no scorecard window: neither is shown
     con.execute(
         """create table marts.children_waiting as select * from (values
@@ -45,10 +45,10 @@ def test_headline_uses_the_registrys_partnership_row_and_latest_completed_window
     con.close()
     lines = headline(path).splitlines()
     assert lines[0].split() == [
-        "council", "window_to", "adopted_3y", "a10_days", "a2_days", "waiting",
+        "council", "window", "adopted_3y", "a10_days", "a2_days", "waiting",
         "contribution_2025-26_gbp", "data",
     ]  # fmt: skip
-    assert lines[2].split() == ["C1", "2026", "10", "400", "151", "2", "100"]
+    assert lines[2].split() == ["C1", "2023-26", "10", "400", "151", "2", "100"]
     assert lines[3].split()[3] == "501"  # a half rounds up, as in the board pack
     assert lines[3].split()[-1] == "stale"
-    assert lines[-1].split() == ["ENGLAND", "2026", "40", "475", "188", "3", "301"]
+    assert lines[-1].split() == ["ENGLAND", "2023-26", "40", "475", "188", "3", "301"]
