@@ -19,6 +19,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
 import pyarrow.compute as pc
 
 from data_contracts.checks import arrow_text, dates_parsed_once, parse_iso
@@ -87,7 +88,7 @@ class TableInput:
     frame: pd.DataFrame  # canonical rows with their part, reference_date and collection_year
     profile: Profile
     # Per row: read from a text file (CSV), not from a workbook's cells; None when not known
-    # (then no row is queried for dates written yyyy-mm-dd: _iso_dates_in_text).
+    # (then no row is queried for dates written yyyy-mm-dd: _iso_in_text).
     from_text: np.ndarray | None = None
 
 
@@ -99,7 +100,7 @@ def validate_table(inputs: list[TableInput]) -> list[ValidationResult]:
     capitalised = [_codes_in_capitals(one, table) for one in inputs]
     # Lines for what was read but asked about (codes in other letters, dates written ISO).
     read_lines = [
-        concat_rejections([lines, _iso_dates_in_text(one, table), _unpadded_dates(one, table)])
+        concat_rejections([lines, _dates_read_but_queried(one, table)])
         for one, (_, lines) in zip(inputs, capitalised, strict=True)
     ]
     inputs = [
@@ -217,94 +218,67 @@ def _case_lines(
     }, columns=[*REJECTION_COLUMNS, PART])  # fmt: skip
 
 
-def _iso_dates_in_text(one: TableInput, table) -> pd.DataFrame:
-    """A query line for each date a text file (CSV) wrote yyyy-mm-dd where its dialect writes
-    another format (dd/mm/yyyy): the date is unambiguous, so it is read (dialect.normalise_dates
-    leaves it as sent, already ISO) and the row kept, but the council is asked to fix its export.
-
-    Rows read from a workbook are never queried: a cell holding a real date reaches this step as
-    ISO text (read._cell_text), the same text as a cell typed 2015-02-03, and the reader keeps
-    no cell's type; only a text file's dates are certainly written as the council wrote them.
-    The line names the column, not the date (which may be a date of birth)."""
-    empty = pd.DataFrame(columns=[*REJECTION_COLUMNS, PART])
-    from_text = one.from_text
-    if (
-        from_text is None
-        or not from_text.any()
-        or re.fullmatch(one.profile.date_pattern, "2000-01-01")
-    ):
-        return empty
+def _dates_read_but_queried(one: TableInput, table) -> pd.DataFrame:
+    """A query line for each date read although not written in the dialect's format, as it is
+    unambiguous; the council is asked to fix its export. The line names the column, not the
+    date (which may be a date of birth):
+    - `date_format_iso`: yyyy-mm-dd in a text file whose dialect writes another format
+      (dialect.normalise_dates leaves it as sent, already ISO);
+    - `date_format_unpadded`: a day or month without its leading zero (1/3/2020 for 01/03/2020).
+    """
     protected, typed = protected_sources(one.mapping), typed_sources(one.mapping)
-    rule = explain("date_format_iso")
     lines = []
     for column in table.columns:
         source = one.mapping.source_column(column.name)
         if column.sql_type != "DATE" or source not in one.raw_frame.columns:
             continue
-        read = arrow_text(one.frame[column.name])
         sent = pc.utf8_trim_whitespace(arrow_text(one.raw_frame[source]))
-        # Kept as sent (with at most a midnight time after it): the ISO text read is what was
-        # sent. A date written in the dialect's format was rearranged, so it never is.
-        as_sent = pc.fill_null(pc.equal(pc.utf8_slice_codeunits(sent, 0, 10), read), False)
-        iso = from_text & as_sent.to_numpy(zero_copy_only=False)
-        if not iso.any():
-            continue
-        iso[iso] = parse_iso(one.frame[column.name][iso]).notna().to_numpy()  # a real date
-        if not iso.any():
-            continue
-        rows = one.frame[iso]
-        message = rule.explanation.format(column=source, date_format=one.profile.date_display)
-        lines.append(pd.DataFrame({
-            "file_name": rows["file_name"].to_numpy(), "canonical_table": table.name,
-            "source_row": rows["source_row"].to_numpy(), "source_column": source,
-            "rule": "date_format_iso", "dfe_rule": None, "message": message,
-            "offending_value": _values(
-                one.raw_frame, rows.index, [source], protected, typed
-            ).to_numpy(),
-            PART: rows[PART].to_numpy(),
-        }, columns=[*REJECTION_COLUMNS, PART]))  # fmt: skip
-    return concat_rejections(lines) if lines else empty
+        for rule, found in (("date_format_iso", _iso_in_text), ("date_format_unpadded", _unpadded)):
+            which = found(one, column.name, sent)
+            if which is None or not which.any():
+                continue
+            which[which] = parse_iso(one.frame[column.name][which]).notna().to_numpy()  # read
+            rows = one.frame[which]
+            message = explain(rule).explanation.format(column=source,
+                                                       date_format=one.profile.date_display)  # fmt: skip
+            lines.append(pd.DataFrame({
+                "file_name": rows["file_name"].to_numpy(), "canonical_table": table.name,
+                "source_row": rows["source_row"].to_numpy(), "source_column": source,
+                "rule": rule, "dfe_rule": None, "message": message,
+                "offending_value": _values(
+                    one.raw_frame, rows.index, [source], protected, typed
+                ).to_numpy(),
+                PART: rows[PART].to_numpy(),
+            }, columns=[*REJECTION_COLUMNS, PART]))  # fmt: skip
+    return concat_rejections(lines) if lines else pd.DataFrame(columns=[*REJECTION_COLUMNS, PART])
 
 
-def _unpadded_dates(one: TableInput, table) -> pd.DataFrame:
-    """A query line for each date written without its leading zeros (1/3/2020 where the dialect
-    writes 01/03/2020): dialect.normalise_dates reads it, as it is unambiguous, and the council
-    is asked to fix its export. The line names the column, not the date."""
-    empty = pd.DataFrame(columns=[*REJECTION_COLUMNS, PART])
+def _iso_in_text(one: TableInput, column: str, sent: pyarrow.Array) -> np.ndarray | None:
+    """Rows of a text file (CSV) whose date was kept as sent, ISO, in a dialect writing another
+    format. Rows read from a workbook are never so: a cell holding a real date reaches this step
+    as ISO text (read._cell_text), the same text as a cell typed 2015-02-03, and the reader keeps
+    no cell's type; only a text file's dates are certainly written as the council wrote them."""
+    if (one.from_text is None or not one.from_text.any()
+            or re.fullmatch(one.profile.date_pattern, "2000-01-01")):  # fmt: skip
+        return None
+    # Kept as sent (with at most a midnight time after it): the ISO text read is what was sent.
+    # A date written in the dialect's format was rearranged, so it never is.
+    read = arrow_text(one.frame[column])
+    as_sent = pc.fill_null(pc.equal(pc.utf8_slice_codeunits(sent, 0, 10), read), False)
+    return one.from_text & as_sent.to_numpy(zero_copy_only=False)
+
+
+def _unpadded(one: TableInput, column: str, sent: pyarrow.Array) -> np.ndarray | None:
+    """Rows whose date has the dialect's shape only with a one-digit day or month."""
     unpadded = one.profile.unpadded_date_pattern
     if unpadded is None:
-        return empty
-    protected, typed = protected_sources(one.mapping), typed_sources(one.mapping)
-    rule = explain("date_format_unpadded")
-    lines = []
-    for column in table.columns:
-        source = one.mapping.source_column(column.name)
-        if column.sql_type != "DATE" or source not in one.raw_frame.columns:
-            continue
-        sent = pc.replace_substring_regex(
-            pc.utf8_trim_whitespace(arrow_text(one.raw_frame[source])), _MIDNIGHT_AFTER, r"\1"
-        )
-        loose = pc.fill_null(pc.match_substring_regex(sent, f"^(?:{unpadded})$"), False)
-        if not pc.any(loose).as_py():
-            continue
-        exact = pc.fill_null(pc.match_substring_regex(sent, f"^(?:{one.profile.date_pattern})$"),
-                             False)  # fmt: skip
-        which = pc.and_(loose, pc.invert(exact)).to_numpy(zero_copy_only=False)
-        which[which] = parse_iso(one.frame[column.name][which]).notna().to_numpy()  # read
-        if not which.any():
-            continue
-        rows = one.frame[which]
-        message = rule.explanation.format(column=source, date_format=one.profile.date_display)
-        lines.append(pd.DataFrame({
-            "file_name": rows["file_name"].to_numpy(), "canonical_table": table.name,
-            "source_row": rows["source_row"].to_numpy(), "source_column": source,
-            "rule": "date_format_unpadded", "dfe_rule": None, "message": message,
-            "offending_value": _values(
-                one.raw_frame, rows.index, [source], protected, typed
-            ).to_numpy(),
-            PART: rows[PART].to_numpy(),
-        }, columns=[*REJECTION_COLUMNS, PART]))  # fmt: skip
-    return concat_rejections(lines) if lines else empty
+        return None
+    sent = pc.replace_substring_regex(sent, _MIDNIGHT_AFTER, r"\1")
+    loose = pc.fill_null(pc.match_substring_regex(sent, f"^(?:{unpadded})$"), False)
+    if not pc.any(loose).as_py():
+        return None
+    exact = pc.fill_null(pc.match_substring_regex(sent, f"^(?:{one.profile.date_pattern})$"), False)
+    return pc.and_(loose, pc.invert(exact)).to_numpy(zero_copy_only=False)
 
 
 # a date cell saved with its midnight time (dialect._MIDNIGHT: the date is what was read)
