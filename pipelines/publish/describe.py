@@ -1,7 +1,8 @@
 """A snapshot that describes itself.
 
 dbt writes every star and mart description as a DuckDB comment in the working database
-(persist_docs). Publishing copies them onto the snapshot's tables and columns, into each Parquet
+(persist_docs, in one batch at the end of the build: dbt_project/macros/persist_descriptions.sql).
+Publishing copies them onto the snapshot's tables and columns, into each Parquet
 file's key-value metadata (`description`, and `column_descriptions` as JSON), and lists every
 published table in `meta.catalogue` with its grain, refresh time and source submissions.
 """

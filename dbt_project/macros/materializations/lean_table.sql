@@ -51,10 +51,10 @@
 {% endmaterialization %}
 
 
-{#- After the main statement: post-hooks, comments (persist_docs), commit. -#}
+{#- After the main statement: post-hooks, commit. The descriptions (persist_docs) are written
+    for every model at once, at the end of the build (macros/persist_descriptions.sql). -#}
 {% macro finish_lean_build(relation, post_hooks) %}
   {{ run_hooks(post_hooks, inside_transaction=True) }}
-  {% do persist_docs(relation, model) %}
   {{ adapter.commit() }}
   {{ run_hooks(post_hooks, inside_transaction=False) }}
 {% endmacro %}
