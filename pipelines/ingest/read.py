@@ -568,14 +568,12 @@ def _sheet_frame(
     """(headers, body frame) of a sheet's text columns (from cell A1, blank as ""), with each
     row's spreadsheet number; None when the sheet is blank. The header is the first row that
     names a table of the layout among the first HEADER_SEARCH_ROWS filled ones (title rows or
-    blank rows may sit above it), else the first filled row."""
+    blank rows may sit above it), else the first filled row. A row whose cells hold nothing but
+    spaces looks blank in the spreadsheet and is left out as a blank row is."""
     if not cells or not len(cells[0]):
         return None
-    filled = (
-        pc.indices_nonzero(functools.reduce(pc.or_, [pc.not_equal(values, "") for values in cells]))
-        .to_numpy()
-        .astype(np.int64)
-    )
+    holding = [pc.not_equal(pc.utf8_trim_whitespace(values), "") for values in cells]
+    filled = pc.indices_nonzero(functools.reduce(pc.or_, holding)).to_numpy().astype(np.int64)
     if not len(filled):
         return None
     header_at = int(filled[0])

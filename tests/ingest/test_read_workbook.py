@@ -87,6 +87,7 @@ def test_text_sheet_from_cell_a1_blank_rows_and_stray_cells():
         sheet.write_row(3, 1, ["102", "F"])  # row 3 blank, row 4 short
         sheet.write_string(5, 2, "")  # an empty text cell only: a blank row
         sheet.write_string(6, 1, " 104 ")  # text is kept as sent, spaces and all
+        sheet.write_row(7, 1, ["  ", " "])  # cells of spaces only: as blank as row 6
         book.add_worksheet("Empty")
         late = book.add_worksheet("Blank first row")  # its header is on row 3, below a title
         late.write_string(0, 0, "Children looked after: export of 31/10/2026")
