@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, replace
+from datetime import date
 from functools import cache
 
 import numpy as np
@@ -273,7 +274,14 @@ def _unpadded(one: TableInput, column: str, sent: pyarrow.Array) -> np.ndarray |
     unpadded = one.profile.unpadded_date_pattern
     if unpadded is None:
         return None
-    sent = pc.replace_substring_regex(sent, _MIDNIGHT_AFTER, r"\1")
+    # Usually every date is written in full: shorter than the format's, or with a time after
+    # it, is all that needs the regexes (which cost ~10x these two passes).
+    short = pc.less(pc.utf8_length(sent), len(date(2000, 1, 1).strftime(one.profile.date_format)))
+    timed = pc.match_substring(sent, "00:00")
+    if not pc.any(pc.or_(short, timed)).as_py():
+        return None
+    if pc.any(timed).as_py():
+        sent = pc.replace_substring_regex(sent, _MIDNIGHT_AFTER, r"\1")
     loose = pc.fill_null(pc.match_substring_regex(sent, f"^(?:{unpadded})$"), False)
     if not pc.any(loose).as_py():
         return None
