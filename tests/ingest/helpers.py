@@ -78,3 +78,9 @@ def ingest(con, settings, registry, council: str, folder: Path, **kw):
 
 def rules(outcome) -> dict[str, int]:
     return outcome.rejections.groupby("rule").size().to_dict()
+
+
+def assert_accounted(outcome) -> None:
+    """Every row a file held is accepted or rejected: none lost."""
+    loads = outcome.file_loads
+    assert (loads["rows_received"] == loads["rows_accepted"] + loads["rows_rejected"]).all()

@@ -12,16 +12,12 @@ from tests.ingest.helpers import (
     GOOD_EPISODES,
     GOOD_HEADER,
     HEADER,
+    assert_accounted,
     drop,
     ingest,
     rules,
     workbook,
 )
-
-
-def assert_accounted(outcome) -> None:
-    loads = outcome.file_loads
-    assert (loads["rows_received"] == loads["rows_accepted"] + loads["rows_rejected"]).all()
 
 
 def test_clean_submission_loads_everything(settings, registry, warehouse):

@@ -14,15 +14,11 @@ from tests.ingest.helpers import (
     GOOD_EPISODES,
     GOOD_HEADER,
     HEADER,
+    assert_accounted,
     drop,
     ingest,
     workbook,
 )
-
-
-def assert_accounted(outcome) -> None:
-    loads = outcome.file_loads
-    assert (loads["rows_received"] == loads["rows_accepted"] + loads["rows_rejected"]).all()
 
 
 def count(warehouse, table: str) -> int:
