@@ -7,7 +7,9 @@
   comments into the snapshot and its Parquet files (pipelines/publish/describe.py).
 -#}
 {% macro persist_descriptions(results) %}
-  {%- if not execute -%}{{ return('') }}{%- endif -%}
+  {#- only a command that builds models (not compile or docs generate, whose results are
+      compiled nodes, the tables perhaps not there at all) -#}
+  {%- if not execute or flags.WHICH not in ('build', 'run') -%}{{ return('') }}{%- endif -%}
   {%- set statements = [] -%}
   {%- for result in results if result.node.resource_type == 'model' and result.status == 'success' -%}
     {%- set node = result.node -%}
