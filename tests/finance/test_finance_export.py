@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import openpyxl
@@ -264,22 +265,28 @@ def _cover_text(path) -> str:
     return "\n".join(" ".join(str(v) for v in row if v) for row in rows)
 
 
+def published_copy(finance_warehouse, tmp_path, submissions: str) -> Path:
+    """A copy of the finance warehouse whose build run-1 (2 April 2023 01:00 UTC) was published
+    as snapshot snap-1 at 01:05, with these submissions (JSON)."""
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copy(finance_warehouse.database, database)
+    with duckdb.connect(str(database)) as con:
+        ensure_schemas(con)
+        con.execute("insert into audit.builds values ('run-1', '2023-04-02 01:00')")
+        con.execute("insert into audit.publishes values ('run-1', '2023-04-02 01:05', "
+                    "'published', 'snap-1', null, ?, '{}', 1, 1)", [submissions])  # fmt: skip
+    return database
+
+
 def test_the_cover_names_the_snapshot_only_when_the_figures_were_published(
     finance_warehouse, tmp_path
 ):
     """The export reads the warehouse's latest build. Published: the cover names its snapshot
     and submissions. Refused by the release gate: the cover says the figures are not published,
     and why, rather than naming an older snapshot over figures it does not hold."""
-    database = tmp_path / "warehouse.duckdb"
-    shutil.copy(finance_warehouse.database, database)
-    con = duckdb.connect(str(database))
-    ensure_schemas(con)
-    con.execute("insert into audit.builds values ('run-1', '2023-04-02 01:00')")
-    con.execute(
-        "insert into audit.publishes values ('run-1', '2023-04-02 01:05', 'published', 'snap-1',"
-        ' null, \'[{"council_code": "AAA", "submission_id": "s1"}]\', \'{}\', 1, 1)'
+    database = published_copy(
+        finance_warehouse, tmp_path, '[{"council_code": "AAA", "submission_id": "s1"}]'
     )
-    con.close()
     published = _cover_text(export_finance(database, "2022-23", tmp_path / "a.xlsx"))
     assert "snap-1" in published and "AAA s1" in published and "NOT published" not in published
     assert "stale" not in published
@@ -310,16 +317,7 @@ def test_the_cover_dates_a_snapshot_by_its_publish_and_an_unpublished_build_as_s
     """Published: "Snapshot date" is when the snapshot was published (not when it was built).
     Built but not published yet (the publish has not run): no snapshot date at all, the
     build's time labelled as a build NOT published, never passed off as a snapshot's date."""
-    database = tmp_path / "warehouse.duckdb"
-    shutil.copy(finance_warehouse.database, database)
-    con = duckdb.connect(str(database))
-    ensure_schemas(con)
-    con.execute("insert into audit.builds values ('run-1', '2023-04-02 01:00')")
-    con.execute(
-        "insert into audit.publishes values ('run-1', '2023-04-02 01:05', 'published', 'snap-1',"
-        " null, '[]', '{}', 1, 1)"
-    )
-    con.close()
+    database = published_copy(finance_warehouse, tmp_path, "[]")
     published = _cover_text(export_finance(database, "2022-23", tmp_path / "a.xlsx"))
     assert "Snapshot date 2 April 2023 01:05 UTC" in published and "Built" not in published
 

@@ -261,25 +261,31 @@ def test_rag_is_judged_on_the_unrounded_mean():
     assert rag((None, True), 426) == "–"
 
 
+def finance_marts(contributions: str, variances: str) -> duckdb.DuckDBPyConnection:
+    """An in-memory warehouse holding only the two finance marts the pack reads, from SQL rows:
+    (financial_year, formula_version, council_code, contribution_gbp) and (financial_year,
+    period_month, cost_pool, council_code, budget, actual and variance to date, pool actual)."""
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute(f"""create table marts.cost_apportionment as select * from (values {contributions})
+        t(financial_year, formula_version, council_code, contribution_gbp)""")
+    con.execute(f"""create table marts.budget_variance as select * from (values {variances})
+        t(financial_year, period_month, cost_pool, council_code, budget_ytd_gbp, actual_ytd_gbp,
+          variance_ytd_gbp, pool_actual_ytd_gbp)""")
+    return con
+
+
 def test_finance_spending_adds_up_with_lines_naming_no_council():
     """A locally borne pool spent £1,000 to date: £600 on AAA's lines, £300 on BBB's and £100 on
     lines naming no council. The pack shows that £100 on its own row, so the spending column
     adds up to the pool's £1,000."""
-    import duckdb
-
     from pipelines.reports.board_pack import finance_tables
 
-    con = duckdb.connect()
-    con.execute("create schema marts")
-    con.execute("""create table marts.cost_apportionment as
-        select * from (values ('2022-23', 'v1', 'AAA', 700.0), ('2022-23', 'v1', 'BBB', 300.0))
-        t(financial_year, formula_version, council_code, contribution_gbp)""")
-    con.execute("""create table marts.budget_variance as
-        select * from (values
-            ('2022-23', date '2022-06-01', 'locality', 'AAA', 500.0, 600.0, 100.0, 1000.0),
-            ('2022-23', date '2022-06-01', 'locality', 'BBB', 250.0, 300.0, 50.0, 1000.0))
-        t(financial_year, period_month, cost_pool, council_code, budget_ytd_gbp, actual_ytd_gbp,
-          variance_ytd_gbp, pool_actual_ytd_gbp)""")
+    con = finance_marts(
+        "('2022-23', 'v1', 'AAA', 700.0), ('2022-23', 'v1', 'BBB', 300.0)",
+        "('2022-23', date '2022-06-01', 'locality', 'AAA', 500.0, 600.0, 100.0, 1000.0),"
+        " ('2022-23', date '2022-06-01', 'locality', 'BBB', 250.0, 300.0, 50.0, 1000.0)",
+    )
     (table,), _ = finance_tables(con, date(2022, 6, 30))
     rows = {row[0]: row[1:] for row in table.rows}
     assert rows["(lines naming no council)"] == ["–", "–", "£100.00", "£100.00"]
@@ -412,18 +418,12 @@ def test_the_finance_table_adds_up_as_shown():
 
     from pipelines.reports.board_pack import finance_tables
 
-    con = duckdb.connect()
-    con.execute("create schema marts")
-    con.execute("""create table marts.cost_apportionment as
-        select * from (values ('2026-27', 'v1', 'AAA', 700.25), ('2026-27', 'v1', 'BBB', 300.25))
-        t(financial_year, formula_version, council_code, contribution_gbp)""")
-    con.execute("""create table marts.budget_variance as
-        select * from (values
-            ('2026-27', date '2026-09-01', 'hub', 'AAA', 350.00, 350.50, 0.50, 501.00),
-            ('2026-27', date '2026-09-01', 'hub', 'BBB', 150.00, 150.50, 0.50, 501.00),
-            ('2026-27', date '2026-09-01', 'fees', 'AAA', 0.00, 0.00, 0.00, -113972.00))
-        t(financial_year, period_month, cost_pool, council_code, budget_ytd_gbp, actual_ytd_gbp,
-          variance_ytd_gbp, pool_actual_ytd_gbp)""")
+    con = finance_marts(
+        "('2026-27', 'v1', 'AAA', 700.25), ('2026-27', 'v1', 'BBB', 300.25)",
+        "('2026-27', date '2026-09-01', 'hub', 'AAA', 350.00, 350.50, 0.50, 501.00),"
+        " ('2026-27', date '2026-09-01', 'hub', 'BBB', 150.00, 150.50, 0.50, 501.00),"
+        " ('2026-27', date '2026-09-01', 'fees', 'AAA', 0.00, 0.00, 0.00, -113972.00)",
+    )
     (table,), _ = finance_tables(con, date(2026, 9, 30))
 
     def money(text: str) -> Decimal:
