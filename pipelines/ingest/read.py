@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bz2
 import csv
+import dataclasses
 import functools
 import gzip
 import html
@@ -276,13 +277,7 @@ def _read_csv(name: str, data: bytes, profile: Profile) -> RawTable:
     whole, data = data, data[starts[0] :]  # blank lines above the header
     # a byte-order mark below blank lines (files joined together) is no part of the first header
     header_line = data.split(b"\n", 1)[0].decode(profile.encoding).removeprefix("\ufeff")
-    if profile.delimiter not in header_line:
-        for other, named in OTHER_SEPARATORS.items():
-            if other in header_line:
-                raise FileProblem(
-                    f"{shown} separates values with {named} but the {profile.label} layout "
-                    f"uses '{profile.delimiter}'. Please export it as comma-separated CSV."
-                )
+    profile, separated = _separated_as_sent(shown, header_line, profile)
     headers = [h.strip() for h in next(iter(_csv_rows(header_line, profile.delimiter)))]
     mapping, read_as, note = recognise(shown, headers, profile)
     ragged: list[RaggedRow] = []
@@ -343,7 +338,7 @@ def _read_csv(name: str, data: bytes, profile: Profile) -> RawTable:
     keep &= ~blank
     if not keep.all():
         frame = frame[keep].reset_index(drop=True)
-    notes = [note] if note else []
+    notes = [n for n in (separated, note) if n]
     left_out = int(blank.sum()) + sum(id(r) in empty and r.last_line is None for r in ragged)
     if left_out:
         ragged = [r for r in ragged if id(r) not in empty or r.last_line is not None]
@@ -370,6 +365,21 @@ def _rows_without_values(table: pa.Table) -> np.ndarray:
     )
     blank[rows.to_numpy()[found.to_numpy(zero_copy_only=False)]] = True
     return blank
+
+
+def _separated_as_sent(shown: str, header_line: str, profile: Profile) -> tuple[Profile, str]:
+    """The file read with the separator its header uses, when that is one other separator
+    (';', a tab, '|': a spreadsheet saved in another locale or by another system) and not the
+    layout's, with a note asking for the layout's; as the layout says, with no note, otherwise."""
+    if profile.delimiter in header_line:
+        return profile, ""
+    others = [other for other in OTHER_SEPARATORS if other in header_line]
+    if len(others) != 1:
+        return profile, ""
+    return dataclasses.replace(profile, delimiter=others[0]), (
+        f"values separated by {OTHER_SEPARATORS[others[0]]} and read so, but the "
+        f"{profile.label} uses '{profile.delimiter}': please export comma-separated CSV"
+    )
 
 
 def _arrow_reason(exc: Exception) -> str:

@@ -49,12 +49,12 @@ def test_text_in_no_known_encoding_fails_the_submission_naming_the_file(
     assert "header.csv is not UTF-8" in outcome.message and "line 3" in outcome.message
 
 
-def test_semicolon_delimited_file_is_refused(settings, registry, warehouse):
+def test_semicolon_delimited_file_is_read_with_a_note(settings, registry, warehouse):
     text = GOOD_HEADER.replace(",", ";")
     outcome = ingest(warehouse, settings, registry, "NTH",
                      drop(settings.landing_dir, "NTH", "s1", {"h.csv": text}))  # fmt: skip
-    assert outcome.status == "failed"
-    assert "separates values with ';'" in outcome.message
+    assert outcome.status == "loaded" and outcome.rows_received == 2
+    assert "values separated by ';' and read so" in outcome.file_loads.iloc[0]["message"]
 
 
 def test_missing_required_column_names_it(settings, registry, warehouse):

@@ -222,12 +222,24 @@ def test_rows_holding_no_values_are_left_out_as_blank_lines_are(settings, regist
 
 
 @pytest.mark.parametrize(("separator", "named"), [("\t", "tabs"), ("|", "'|'"), (";", "';'")])
-def test_a_file_separated_otherwise_is_refused_saying_so(
+def test_a_file_separated_otherwise_is_read_saying_so(
     separator, named, settings, registry, warehouse
 ):
-    text = GOOD_HEADER.replace(",", separator)
+    """A system or a spreadsheet in another locale may separate values otherwise: the file is
+    read with the one separator its header uses, every row kept, and the council asked to send
+    the layout's commas. A header using two other separators is not guessed at."""
+    text = GOOD_EPISODES.replace(",", separator)
     outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"h.csv": text}))  # fmt: skip
-    assert outcome.status == "failed"
-    assert f"h.csv separates values with {named} but the SSDA903 return" in outcome.message
-    assert "Please export it as comma-separated CSV." in outcome.message
+                     drop(settings.landing_dir, "NTH", "s1", {"e.csv": text}))  # fmt: skip
+    assert outcome.status == "loaded", outcome.message
+    assert_accounted(outcome)
+    assert count(warehouse, "episodes") == GOOD_EPISODES.count("\n") - 1
+    assert outcome.file_loads.iloc[0]["message"] == (
+        f"values separated by {named} and read so, but the SSDA903 return (DfE CSV layout) uses "
+        "',': "
+        "please export comma-separated CSV"
+    )
+    mixed = GOOD_HEADER.replace(",", separator, 3).replace(",", ";" if separator != ";" else "|")
+    outcome = ingest(warehouse, settings, registry, "NTH",
+                     drop(settings.landing_dir, "NTH", "s2", {"h.csv": mixed}))  # fmt: skip
+    assert outcome.status == "failed" and "is not a table of the" in outcome.message
