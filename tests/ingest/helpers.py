@@ -76,6 +76,13 @@ def ingest(con, settings, registry, council: str, folder: Path, **kw):
     return ingest_submissions(con, settings, registry, due, **kw)[0]
 
 
+def ingest_files(con, settings, registry, council: str, files: dict[str, bytes | str],
+                 submission: str = "s1"):  # fmt: skip
+    """`files` dropped as one submission of `council` (drop), then loaded (ingest)."""
+    return ingest(con, settings, registry, council,
+                  drop(settings.landing_dir, council, submission, files))  # fmt: skip
+
+
 def rules(outcome) -> dict[str, int]:
     return outcome.rejections.groupby("rule").size().to_dict()
 

@@ -15,6 +15,7 @@ from tests.ingest.helpers import (
     assert_accounted,
     drop,
     ingest,
+    ingest_files,
     rules,
     workbook,
 )
@@ -51,16 +52,14 @@ def test_text_in_no_known_encoding_fails_the_submission_naming_the_file(
 
 def test_semicolon_delimited_file_is_read_with_a_note(settings, registry, warehouse):
     text = GOOD_HEADER.replace(",", ";")
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"h.csv": text}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"h.csv": text})
     assert outcome.status == "loaded" and outcome.rows_received == 2
     assert "values separated by ';' and read so" in outcome.file_loads.iloc[0]["message"]
 
 
 def test_missing_required_column_names_it(settings, registry, warehouse):
     text = GOOD_EPISODES.replace("RNE,", "").replace(",S,", ",").replace(",L,", ",")
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"eps.csv": text}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"eps.csv": text})
     assert outcome.status == "failed"
     assert "eps.csv looks like the episodes table but is missing the required column(s) RNE" in (
         outcome.message
@@ -69,8 +68,7 @@ def test_missing_required_column_names_it(settings, registry, warehouse):
 
 def test_extra_unknown_column_is_ignored_and_reported(settings, registry, warehouse):
     text = GOOD_HEADER.replace("MC_DOB\n", "MC_DOB,LOCAL_FLAG\n").replace(",,\n", ",,x\n")
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"h.csv": text}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"h.csv": text})
     assert outcome.status == "loaded"
     assert "LOCAL_FLAG" in outcome.file_loads.loc[0, "message"]
     columns = [r[0] for r in warehouse.sql("describe canonical.children").fetchall()]
@@ -90,8 +88,7 @@ def test_column_that_looks_like_a_name_is_refused_not_stored(
     """The column is named by its position and the word that gave it away, never by its header
     (which may hold the very name or number it is about)."""
     text = GOOD_HEADER.replace("MC_DOB\n", f"MC_DOB,{column}\n").replace(",,\n", ",,Amy\n")
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"h.csv": text}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"h.csv": text})
     assert outcome.status == "failed"
     assert f"(column 8, by the word '{word}')" in outcome.message
     assert "Personal details must not be sent" in outcome.message
@@ -105,8 +102,7 @@ def test_duplicate_keys_and_duplicate_rows(settings, registry, warehouse):
         "C2,01/07/2021,S,V2,N4,U1,PR1,,,,AB1 2CD,,\n"  # exact copy of row 4: the copy goes
         "C1,01/06/2020,L,C2,N1,U5,PR1,,,,EG19 7TT,WV27 9FW,SC123456\n"  # same key as row 3
     )
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"e.csv": text}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"e.csv": text})
     found = outcome.rejections.set_index("source_row")["rule"].to_dict()
     assert found == {5: "duplicate_row", 3: "duplicate_key", 6: "duplicate_key"}
     assert warehouse.sql("select count(*) from canonical.episodes").fetchone()[0] == 2
@@ -132,8 +128,7 @@ def test_duplicate_keys_with_a_blank_part_or_wholly_blank(settings, registry, wa
 
 def test_impossible_dates_are_rejected_with_the_value_sent(settings, registry, warehouse):
     text = HEADER + "C1,M,31/02/2020,WBRI,,,\nC2,F,2020-13-01,WBRI,,,\nC3,F,1/2/20,WBRI,,,\n"
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"h.csv": text}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"h.csv": text})
     bad = outcome.rejections.set_index("source_row")
     assert set(bad.index) == {2, 3, 4}  # 1/2/20: a two-digit year is not read
     assert (bad["rule"] == "real_date").all()
@@ -148,8 +143,7 @@ def test_dates_saved_with_a_midnight_time_are_read(settings, registry, warehouse
         "C1,M,01/02/2019 00:00,WBRI,,,\nC2,F,2020-06-15 00:00:00,BAFR,,,\n"
         "C3,F,2020-06-15T00:00:00.000,BAFR,,,\nC4,F,15/06/2020 13:45,BAFR,,,\n"
     )
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"h.csv": text}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"h.csv": text})
     assert outcome.status == "loaded"
     assert outcome.rejections["source_row"].tolist() == [5]
     assert outcome.rejections.loc[0, "offending_value"] == "99/99/9999 99:99"
@@ -164,8 +158,7 @@ def test_iso_dates_in_a_dd_mm_yyyy_csv_are_read_and_queried(settings, registry, 
     text = HEADER + (
         "C1,M,2019-02-01,WBRI,,,\nC2,F,2020-06-15 00:00:00,BAFR,,,\nC3,F,15/06/2020,BAFR,,,\n"
     )
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"h.csv": text}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"h.csv": text})
     assert outcome.status == "loaded" and outcome.rejections.empty
     queried = outcome.warnings.set_index("source_row")
     assert queried["rule"].to_dict() == {2: "date_format_iso", 3: "date_format_iso"}
@@ -186,8 +179,7 @@ def test_dates_without_leading_zeros_are_read_and_queried(settings, registry, wa
         "C1,M,1/2/2019,WBRI,,,\nC2,F,15/6/2020 00:00,BAFR,,,\nC3,F,15/06/2020,BAFR,,,\n"
         "C4,F,31/2/2019,BAFR,,,\nC5,F,1/2/19,BAFR,,,\n"
     )
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"h.csv": text}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"h.csv": text})
     assert outcome.status == "loaded"
     queried = outcome.warnings.set_index("source_row")
     assert queried["rule"].to_dict() == {2: "date_format_unpadded", 3: "date_format_unpadded"}
@@ -228,14 +220,12 @@ def test_iso_dates_are_queried_in_text_files_only(settings, registry, warehouse)
         [101, "M", dt.datetime(2019, 2, 1), "WBRI"],
         [102, "F", "2019-03-01", "WBRI"],
     ]})  # fmt: skip
-    outcome = ingest(warehouse, settings, registry, "FEN",
-                     drop(settings.landing_dir, "FEN", "s1", {"export.xlsx": data}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "FEN", {"export.xlsx": data})
     assert outcome.status == "loaded" and outcome.rejections.empty and outcome.warnings.empty
     text = (
         "Person ID,Gender,Date of Birth,Ethnicity\n101,M,2019-02-01,WBRI\n102,F,01/03/2019,WBRI\n"
     )
-    outcome = ingest(warehouse, settings, registry, "FEN",
-                     drop(settings.landing_dir, "FEN", "s2", {"children.csv": text}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "FEN", {"children.csv": text}, "s2")
     assert outcome.status == "loaded" and outcome.rejections.empty
     assert outcome.warnings.set_index("source_row")["rule"].to_dict() == {2: "date_format_iso"}
 
@@ -245,8 +235,7 @@ def test_an_iso_dialect_does_not_query_its_own_dates(settings, registry, warehou
         "PERSON_ID,GENDER,DATE_OF_BIRTH,ETHNICITY_CODE,DISABILITY_FLAG\n"
         "P1,Female,2019-02-01,WBRI,No\n"
     )
-    outcome = ingest(warehouse, settings, registry, "ASH",
-                     drop(settings.landing_dir, "ASH", "s1", {"people.csv": text}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "ASH", {"people.csv": text})
     assert outcome.rejections.empty and outcome.warnings.empty
 
 
@@ -255,8 +244,7 @@ def test_future_dates_and_dec_before_decom(settings, registry, warehouse):
         "C1,01/03/2020,S,C1,N1,U4,PR1,01/02/2020,X1,,,,\n"  # ends before it starts
         "C2,01/03/2027,S,C1,N1,U4,PR1,,,,,,\n"  # after the export date 31/10/2026
     )
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"e.csv": text}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"e.csv": text})
     assert rules(outcome) == {"dec_on_or_after_decom": 1, "no_future_dates": 1}
     assert_accounted(outcome)
 
@@ -267,8 +255,7 @@ def test_lower_case_codes_are_read_in_capitals_and_unknown_codes_held_back(
     """RNE 's' is readable as S: the row is kept and queried (held back, an adopted child's
     episode would take the adoption out of the figures); CIN N9 is no code at all."""
     text = EPISODES + "C1,01/03/2020,s,C1,N1,U4,PR1,,,,,,\nC2,01/03/2020,S,C1,N9,U4,PR1,,,,,,\n"
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"e.csv": text}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"e.csv": text})
     queried = outcome.warnings.set_index("source_row")
     assert queried.loc[2, "rule"] == "code_read_in_capitals"
     assert "RNE has 's': codes must be in capitals. It was read as 'S'" in queried.loc[2, "message"]
@@ -341,16 +328,16 @@ def test_sex_codes_of_another_collection_year_are_kept_and_queried(settings, reg
 
 
 def test_empty_file_fails_the_submission(settings, registry, warehouse):
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"e.csv": "", "h.csv": GOOD_HEADER}))  # fmt: skip
+    outcome = ingest_files(
+        warehouse, settings, registry, "NTH", {"e.csv": "", "h.csv": GOOD_HEADER}
+    )
     assert outcome.status == "failed" and "e.csv is empty" in outcome.message
     assert_accounted(outcome)
 
 
 def test_truncated_file_rejects_the_cut_row(settings, registry, warehouse):
     text = GOOD_EPISODES + "C3,01/07/2021,S,V2"  # the export stopped mid-row
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"e.csv": text}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"e.csv": text})
     bad = outcome.rejections.set_index("source_row")
     assert bad.loc[5, "rule"] == "ragged_row" and "cut short" in bad.loc[5, "message"]
     assert outcome.file_loads.loc[0, "rows_received"] == 4
@@ -369,8 +356,7 @@ def test_not_csv_or_xlsx_and_unknown_table(settings, registry, warehouse):
 
 def test_xlsx_with_the_wrong_sheet_names_it(settings, registry, warehouse):
     data = workbook({"Sheet1": [["Team", "Owner"], ["A", "B"]]})
-    outcome = ingest(warehouse, settings, registry, "FEN",
-                     drop(settings.landing_dir, "FEN", "s1", {"export.xlsx": data}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "FEN", {"export.xlsx": data})
     assert outcome.status == "failed"
     assert "export.xlsx (sheet 'Sheet1') is not a table of the Liquidlogic" in outcome.message
 
@@ -388,8 +374,7 @@ def test_xlsx_with_the_wrong_sheet_names_it(settings, registry, warehouse):
 def test_a_byte_order_mark_is_no_promise_and_no_header(data, settings, registry, warehouse):
     """Files joined or re-saved by hand: a UTF-8 mark before Windows-1252 text is read as
     Windows-1252, with the note; a mark below a blank line is not part of the first header."""
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"header.csv": data}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"header.csv": data})
     assert outcome.status == "loaded" and outcome.rejections.empty
     assert warehouse.sql("select count(*) from canonical.children").fetchone()[0] == 2
     if b"\xc9" in data:
@@ -403,13 +388,11 @@ def test_names_in_the_wrong_place_are_never_repeated(settings, registry, warehou
         HEADER
         + "C1,M,01/02/2019,Jane Zzplanted,,,\nC2,F,15/06/2020,W BRI,,,\nC3,F,15/06/2020,WBR1,,,\n"
     )
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"h.csv": header}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"h.csv": header})
     shown = outcome.rejections.set_index("source_row")["offending_value"].to_dict()
     assert shown == {2: "AAAA AAAAAAAAA", 3: "A AAA", 4: "WBR1"}
     notes = workbook({"Notes": [["Jane Zzplanted placed with aunt"], ["call back"]]})
-    failed = ingest(warehouse, settings, registry, "FEN",
-                    drop(settings.landing_dir, "FEN", "s1", {"export.xlsx": notes}))  # fmt: skip
+    failed = ingest_files(warehouse, settings, registry, "FEN", {"export.xlsx": notes})
     assert failed.status == "failed" and "AAAA AAAAAAAAA AAAAAA AAAA AAAA" in failed.message
     texts = [str(row) for row in warehouse.sql("select * from audit.rejections").fetchall()]
     texts += [str(row) for row in warehouse.sql("select * from audit.submissions").fetchall()]
@@ -425,8 +408,7 @@ def test_xlsx_sheet_loads_with_real_excel_dates(settings, registry, warehouse):
         [101, "M", dt.datetime(2019, 2, 1), "WBRI", "N"],
         [102, "F", "31/02/2019", "WBRI", "N"],
     ]})  # fmt: skip
-    outcome = ingest(warehouse, settings, registry, "FEN",
-                     drop(settings.landing_dir, "FEN", "s1", {"export.xlsx": data}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "FEN", {"export.xlsx": data})
     assert outcome.status == "loaded"
     assert outcome.rejections.set_index("source_row")["rule"].to_dict() == {3: "real_date"}
     assert warehouse.sql("select birth_month from canonical.children").fetchall() == [
@@ -443,8 +425,7 @@ def test_council_report_names_the_sheet_and_row_of_each_rejected_row(settings, r
             ]
         }
     )
-    ingest(warehouse, settings, registry, "FEN",
-           drop(settings.landing_dir, "FEN", "s1", {"export.xlsx": data}))  # fmt: skip
+    ingest_files(warehouse, settings, registry, "FEN", {"export.xlsx": data})
     folder = settings.outbox_dir / "FEN" / "s1"
     report = (folder / "validation_report.html").read_text()
     assert "<td>export.xlsx</td><td>Children</td><td>2</td><td>Gender</td>" in report
@@ -464,8 +445,7 @@ def test_the_councils_csv_files_run_no_formula_it_sent(settings, registry, wareh
         ["102", "F", "01/02/2019", "@SUM(A1)"],
         ["103", "F", "01/02/2019", "+WBRI"],
     ]})  # fmt: skip
-    ingest(warehouse, settings, registry, "FEN",
-           drop(settings.landing_dir, "FEN", "s1", {"export.xlsx": data}))  # fmt: skip
+    ingest_files(warehouse, settings, registry, "FEN", {"export.xlsx": data})
     folder = settings.outbox_dir / "FEN" / "s1"
     cells = [cell for name in ("rejected_rows.csv", "warnings.csv")
              for row in csv.reader(io.StringIO((folder / name).read_text())) for cell in row]  # fmt: skip
@@ -484,8 +464,7 @@ def test_an_nhs_number_or_a_date_of_birth_in_the_wrong_column_is_never_repeated(
     text = GOOD_EPISODES.replace("SC123456\n", "943 476 5911\n", 1).replace(
         "N4,U1,PR1,", "N4,U1,14/07/2013,", 1
     )
-    ingest(warehouse, settings, registry, "NTH",
-           drop(settings.landing_dir, "NTH", "s1", {"h.csv": GOOD_HEADER, "e.csv": text}))  # fmt: skip
+    ingest_files(warehouse, settings, registry, "NTH", {"h.csv": GOOD_HEADER, "e.csv": text})
     audit = " ".join(str(v) for row in warehouse.sql(
         "select * from audit.warnings union all by name select * from audit.rejections"
     ).fetchall() for v in row)  # fmt: skip
@@ -502,15 +481,13 @@ def test_blank_rows_in_a_sheet_keep_spreadsheet_row_numbers(settings, registry, 
         [None, None, None, None],
         ["103", "F", "30/02/2019", "WBRI"],
     ]})  # fmt: skip
-    outcome = ingest(warehouse, settings, registry, "FEN",
-                     drop(settings.landing_dir, "FEN", "s1", {"export.xlsx": data}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "FEN", {"export.xlsx": data})
     assert outcome.rejections.set_index("source_row")["rule"].to_dict() == {4: "real_date"}
 
 
 def test_damaged_workbook_is_refused_with_its_name(settings, registry, warehouse):
     damaged = workbook({"Children": [["Person ID"]]})[:200]  # a zip cut short
-    outcome = ingest(warehouse, settings, registry, "FEN",
-                     drop(settings.landing_dir, "FEN", "s1", {"export.xlsx": damaged}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "FEN", {"export.xlsx": damaged})
     assert outcome.status == "failed"
     assert "export.xlsx is not a readable XLSX workbook" in outcome.message
 
@@ -523,8 +500,7 @@ def test_every_problem_of_a_row_is_reported_even_beside_duplicate_keys(
         "C2,01/03/2020,S,C1,N1,U4,PR1,,,,,,\n"
         "C2,01/03/2020,S,C1,N1,U5,PR1,,,,,,\n"  # same key as row 3
     )
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"e.csv": text}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"e.csv": text})
     row2 = outcome.rejections[outcome.rejections["source_row"] == 2]
     assert sorted(row2["source_column"]) == ["CIN", "RNE"]
     assert sorted(outcome.rejections["source_row"]) == [2, 2, 3, 4]
@@ -541,8 +517,7 @@ def test_consistency_rules_keep_the_row_and_query_it(settings, registry, warehou
         "C4,01/03/2020,S,C2,N1,U4,PR1,01/05/2020,,,,,\n"  # an ended episode with no REC
     )
     header = HEADER + "".join(f"C{i},1,01/02/2019,WBRI,,,\n" for i in range(1, 5))
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"e.csv": text, "h.csv": header}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"e.csv": text, "h.csv": header})
     assert outcome.rejections.empty
     queried = outcome.warnings[outcome.warnings["file_name"] == "e.csv"]
     got = queried.groupby("source_row")["rule"].apply(set).to_dict()
@@ -568,8 +543,7 @@ def test_free_text_in_coded_episode_columns_is_left_blank_and_queried(
         "C1,01/06/2020,P,C2,N1,U4,PR1,01/07/2020,X1,CARPL,,,ZZURN1\n"
         "C1,01/07/2020,P,C2,N1,U4,PR1,,,Zzplanted,,,SC1234567890\n"
     )
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"e.csv": episodes}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"e.csv": episodes})
     assert outcome.rejections.empty
     queried = sorted(
         (row, message.split(" ")[0], rule)
@@ -598,8 +572,9 @@ def test_a_code_no_figure_needs_is_left_blank_and_queried(settings, registry, wa
     placed = ("CHILD,DOB,DATE_PLACED,DATE_PLACED_CEASED,REASON_PLACED_CEASED\n"
               "C1,01/02/2019,01/03/2020,01/09/2020,XXX\nC2,01/02/2019,01/04/2020,,\n")  # fmt: skip
     episodes = EPISODES + "C1,01/03/2020,S,C2,N1,Q9,PR1,,,,,,\n"
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"p.csv": placed, "e.csv": episodes}))  # fmt: skip
+    outcome = ingest_files(
+        warehouse, settings, registry, "NTH", {"p.csv": placed, "e.csv": episodes}
+    )
     assert outcome.rejections.set_index("file_name")["rule"].to_dict() == {"e.csv": "code_list"}
     queried = outcome.warnings[outcome.warnings["rule"] == "code_not_on_list_left_blank"]
     assert list(queried["source_row"]) == [2]
@@ -622,8 +597,7 @@ def test_a_leaving_reason_in_other_letters_is_read_as_the_lists_spelling(
         "H1,NTH,Withdrawn,01-Mar-2022,chose to foster instead\n"
         "H2,NTH,Withdrawn,01-Mar-2022,Zebedee moved away\n"
     )
-    outcome = ingest(warehouse, settings, registry, "RAA",
-                     drop(settings.landing_dir, "RAA", "s1", {"events.csv": events}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "RAA", {"events.csv": events})
     assert outcome.rejections.empty
     reasons = warehouse.sql(
         "select reason from canonical.adopter_events order by source_row"
@@ -672,8 +646,7 @@ def test_a_ledger_line_whose_cost_pool_is_no_pool_name_is_held_back(settings, re
         "L1,01-Apr-2022,central_hub,,BUDGET,2500000.00\n"
         "L2,01-Apr-2022,Zebedee Quux 9434765919,,SPEND,10.00\n"
     )
-    outcome = ingest(warehouse, settings, registry, "RAA",
-                     drop(settings.landing_dir, "RAA", "s1", {"ledger.csv": ledger}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "RAA", {"ledger.csv": ledger})
     assert warehouse.sql("select cost_pool from canonical.finance_ledger").fetchall() == [
         ("central_hub",)
     ]

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from data_contracts.profiles import ProfileError, _mapping, available_dialects, load_profile
-from tests.ingest.helpers import drop, ingest
+from tests.ingest.helpers import ingest_files
 
 
 @pytest.mark.parametrize("dialect", sorted(available_dialects()))
@@ -26,8 +26,7 @@ def test_mosaic_local_words_are_recoded(settings, registry, warehouse):
         "PERSON_ID,GENDER,DATE_OF_BIRTH,ETHNICITY_CODE,DISABILITY_FLAG\n"
         "P1,Female,2019-02-01,WBRI,Yes\nP2,Male,2019-03-01,WBRI,No\n"
     )
-    outcome = ingest(warehouse, settings, registry, "ASH",
-                     drop(settings.landing_dir, "ASH", "s1", {"people.csv": text}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "ASH", {"people.csv": text})
     assert outcome.rejections.empty
     stored = warehouse.sql("select sex, disability from canonical.children order by sex").fetchall()
     assert stored == [("F", "Y"), ("M", "N")]
@@ -40,8 +39,7 @@ def test_iso_dialect_reads_dates_without_leading_zeros_with_a_query(settings, re
         "PERSON_ID,GENDER,DATE_OF_BIRTH,ETHNICITY_CODE,DISABILITY_FLAG\n"
         "P1,Female,2019-2-1,WBRI,Yes\nP2,Male,2019-02-29,WBRI,No\nP3,Male,2020-02-29,WBRI,No\n"
     )
-    outcome = ingest(warehouse, settings, registry, "ASH",
-                     drop(settings.landing_dir, "ASH", "s1", {"people.csv": text}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "ASH", {"people.csv": text})
     bad = outcome.rejections.set_index("source_row")
     assert sorted(bad.index) == [3]
     assert (bad["rule"] == "real_date").all()

@@ -17,6 +17,7 @@ from tests.ingest.helpers import (
     assert_accounted,
     drop,
     ingest,
+    ingest_files,
     workbook,
 )
 
@@ -32,8 +33,7 @@ def test_headers_in_other_capitals_are_read_as_the_layouts_and_the_council_told(
     settings, registry, warehouse
 ):
     text = GOOD_EPISODES.replace(EPISODES, EPISODES.lower())
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"eps.csv": text}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"eps.csv": text})
     assert outcome.status == "loaded" and outcome.rejections.empty, outcome.message
     assert count(warehouse, "episodes") == 3
     note = outcome.file_loads.loc[0, "message"]
@@ -67,8 +67,14 @@ def test_headers_in_other_capitals_beside_the_layouts_own(settings, registry, wa
     assert urns == 2  # read from Urn, not left out as a column the layout does not know
 
     named = HEADER.lower().replace("mc_dob\n", "mc_dob,forename\n")
-    failed = ingest(warehouse, settings, registry, "NTH",
-                    drop(settings.landing_dir, "NTH", "s2", {"h.csv": named + "C1,1,01/02/2019,WBRI,,,Amy\n"}))  # fmt: skip
+    failed = ingest_files(
+        warehouse,
+        settings,
+        registry,
+        "NTH",
+        {"h.csv": named + "C1,1,01/02/2019,WBRI,,,Amy\n"},
+        "s2",
+    )
     assert failed.status == "failed"
     assert "(column 8, by the word 'forename')" in failed.message
 
@@ -85,8 +91,7 @@ def test_a_header_in_other_capitals_is_the_layouts_own_before_any_personal_detai
          "home postcode"],
         ["101", "01/03/2020", "S", "C1", "N1", "U4", "PR1", "", "", "EG19 7TT"],
     ]})  # fmt: skip
-    outcome = ingest(warehouse, settings, registry, "FEN",
-                     drop(settings.landing_dir, "FEN", "s1", {"export.xlsx": data}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "FEN", {"export.xlsx": data})
     assert outcome.status == "loaded" and outcome.rejections.empty, outcome.message
     assert count(warehouse, "episodes") == 1
     assert outcome.file_loads.loc[0, "sheet_name"] == "CLA Episodes"
@@ -100,8 +105,7 @@ def test_two_headers_that_are_one_of_the_layouts_ignoring_capitals_refuse_the_fi
     settings, registry, warehouse
 ):
     text = HEADER.lower().replace("child,", "child,Child,") + "C1,C1,1,01/02/2019,WBRI,,,\n"
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"h.csv": text}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"h.csv": text})
     assert outcome.status == "failed"
     assert (
         "h.csv looks like the children table, but more than one of its headers is a header of "
@@ -155,8 +159,7 @@ def test_a_value_in_quotes_over_lines_holds_back_its_own_row_only(settings, regi
         + "C5,01/07/2021,S,V2,N4,U1,PR1,,,,,,\n"  # line 11
         + 'C6,"cut\nshort"\n'  # lines 12-13: a value short too
     )
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"e.csv": text}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"e.csv": text})
     assert outcome.status == "loaded", outcome.message
     held = outcome.rejections.set_index("source_row")
     assert held["rule"].to_dict() == {
@@ -182,16 +185,14 @@ def test_a_value_over_lines_longer_than_any_value_still_refuses_the_file(
     over the length limit, and the whole file is refused, as before."""
     rows = GOOD_EPISODES.splitlines(keepends=True)
     text = rows[0] + rows[1].replace("PR1", '"PR1') + "".join(rows[2:]) * 40 + 'x",,,,,,\n'
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"e.csv": text}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"e.csv": text})
     assert outcome.status == "failed"
     assert "e.csv: a value in quotes runs from line 2 onto line 83, 4,120 characters in all" in (
         outcome.message
     )
     assert "values over 4,096 characters are not loaded" in outcome.message
     short = rows[0] + rows[1].replace("PR1", '"PR1' + "x" * 5000 + '"')
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s2", {"e.csv": short}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"e.csv": short}, "s2")
     assert outcome.status == "failed"  # on one line, as before: the column is named
     assert "e.csv: the value in column 7 (PLACE_PROVIDER) on line 2 is" in outcome.message
 
@@ -211,8 +212,7 @@ def test_rows_holding_no_values_are_left_out_as_blank_lines_are(settings, regist
         + "C3,,,,,,,,,,,,\n"  # line 8: a child and nothing else: held back
         + ",,,,,,,,,,,,\n"  # line 9
     )
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"e.csv": text}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"e.csv": text})
     assert outcome.status == "loaded", outcome.message
     assert set(outcome.rejections["source_row"]) == {8}
     load = outcome.file_loads.iloc[0]
@@ -229,8 +229,7 @@ def test_a_file_separated_otherwise_is_read_saying_so(
     read with the one separator its header uses, every row kept, and the council asked to send
     the layout's commas. A header using two other separators is not guessed at."""
     text = GOOD_EPISODES.replace(",", separator)
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s1", {"e.csv": text}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"e.csv": text})
     assert outcome.status == "loaded", outcome.message
     assert_accounted(outcome)
     assert count(warehouse, "episodes") == GOOD_EPISODES.count("\n") - 1
@@ -240,6 +239,5 @@ def test_a_file_separated_otherwise_is_read_saying_so(
         "please export comma-separated CSV"
     )
     mixed = GOOD_HEADER.replace(",", separator, 3).replace(",", ";" if separator != ";" else "|")
-    outcome = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s2", {"h.csv": mixed}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"h.csv": mixed}, "s2")
     assert outcome.status == "failed" and "is not a table of the" in outcome.message

@@ -13,7 +13,15 @@ import pytest
 from pipelines.ingest.landing import archive_submission, read_submission, submission_from_archive
 from pipelines.ingest.load import PROTECTION_RELEASE
 from tests.conftest import PEER_DATA
-from tests.ingest.helpers import EPISODES, GOOD_EPISODES, GOOD_HEADER, drop, ingest
+from tests.ingest.helpers import (
+    EPISODES,
+    GOOD_EPISODES,
+    GOOD_HEADER,
+    assert_accounted,
+    drop,
+    ingest,
+    ingest_files,
+)
 
 TABLE_DUMP = "select * exclude (submission_id) from canonical.{t} order by all"
 
@@ -179,8 +187,9 @@ def test_a_file_none_of_whose_rows_can_be_used_refuses_the_submission(
     timed = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n" + "".join(
         f"C{i},1,01/02/2019 10:30,WBRI,,,\n" for i in range(12)
     )
-    refused = ingest(warehouse, settings, registry, "NTH",
-                     drop(settings.landing_dir, "NTH", "s2", {"h.csv": timed, "e.csv": GOOD_EPISODES}))  # fmt: skip
+    refused = ingest_files(
+        warehouse, settings, registry, "NTH", {"h.csv": timed, "e.csv": GOOD_EPISODES}, "s2"
+    )
     assert refused.status == "failed"
     assert (
         "Every one of the 12 rows of h.csv was held back (most often: DOB has '99/99/9999 99:99'"
@@ -416,7 +425,7 @@ def test_public_903_files_load_and_every_row_is_accounted_for(
     assert outcome.status == "loaded"
     loads = outcome.file_loads
     assert len(loads) == len(list(source.iterdir()))
-    assert (loads["rows_received"] == loads["rows_accepted"] + loads["rows_rejected"]).all()
+    assert_accounted(outcome)
     stored = warehouse.sql("select count(*) from canonical.episodes").fetchone()[0]
     episodes = loads.set_index("canonical_table").loc["episodes"]
     assert stored == episodes["rows_accepted"] > 0
@@ -428,8 +437,7 @@ def test_a_council_column_holding_anything_else_is_told_by_its_shape(settings, r
         "HouseholdRef,LocalAuthority,AdopterCount,LegalStatus,EarlyPermanence\n"
         "H1,9434765919,2,L11,N\nH2,ZZ99ZZ,1,L0,N\nH3,XYZ,1,L0,N\n"
     )
-    outcome = ingest(warehouse, settings, registry, "RAA",
-                     drop(settings.landing_dir, "RAA", "s1", {"households.csv": households}))  # fmt: skip
+    outcome = ingest_files(warehouse, settings, registry, "RAA", {"households.csv": households})
     told = outcome.rejections.set_index("source_row")
     assert told["offending_value"].to_dict() == {2: "9999999999", 3: "AA99AA", 4: "XYZ"}
     assert "'9999999999', which is not a partner council" in told.loc[2, "message"]
