@@ -27,6 +27,18 @@ def arrow_text(series: pd.Series) -> pa.Array:
     return pa.array(series.astype("str"), from_pandas=True, type=pa.string())
 
 
+def without_midnight(text: pa.Array) -> pa.Array:
+    """Dates saved with a midnight time (`03/02/2015 00:00`, `2015-02-03T00:00:00.000`), without
+    it. The regex runs only when some value holds `00:00` (a plain search, ~1/10 of its cost):
+    most columns have none."""
+    if not pc.any(pc.match_substring(text, "00:00")).as_py():
+        return text
+    return pc.replace_substring_regex(text, _MIDNIGHT, r"\1")
+
+
+_MIDNIGHT = r"^(.+?)[ T]00:00(?::00(?:\.0+)?)?$"
+
+
 def text_series(values: pa.Array, like: pd.Series) -> pd.Series:
     """Arrow string results back as a pandas text column on `like`'s index (by position: a
     Series built from a Series would realign on the index instead)."""

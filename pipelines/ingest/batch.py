@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from data_contracts.council_text import without_identifiers
 from data_contracts.profiles import Profile, TableMapping, load_profile
 from data_contracts.rules import explain
 from data_contracts.tables import TABLES
@@ -116,7 +115,7 @@ def prepare_batch(
                 failed.append(_failed(council, submission, profile, [],
                                       [(SUBMISSION, None, p) for p in submission.problems]))  # fmt: skip
                 continue
-            raws, problems = _with_sheet_names_kept(*read_submission_files(submission, profile))
+            raws, problems = read_submission_files(submission, profile)
             problems += _unattributable(council, raws)
         except Exception as exc:
             failed.append(unexpected_failure(council, submission, exc, "reading it"))
@@ -252,18 +251,6 @@ def _unusable_parts(
         if why:
             found[part.index] = why
     return found
-
-
-def _with_sheet_names_kept(
-    raws: list[RawTable], problems: list[tuple[str, str | None, str]]
-) -> tuple[list[RawTable], list[tuple[str, str | None, str]]]:
-    """Sheet names as they are kept (audit rows, reports): any direct identifier by its shape,
-    as for a submission's folder and file names (landing.py)."""
-    for raw in raws:
-        raw.sheet = raw.sheet and without_identifiers(raw.sheet)
-    return raws, [
-        (name, sheet and without_identifiers(sheet), why) for name, sheet, why in problems
-    ]
 
 
 def _unattributable(council: Council, raws: list[RawTable]) -> list[tuple[str, str | None, str]]:

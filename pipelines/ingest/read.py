@@ -37,6 +37,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from python_calamine import CalamineError, CalamineWorkbook
 
+from data_contracts.council_text import without_identifiers
 from data_contracts.profiles import Profile, TableMapping
 from pipelines.ingest.landing import (
     Submission,
@@ -277,13 +278,12 @@ def _read_csv(name: str, data: bytes, profile: Profile) -> RawTable:
     whole, data = data, data[starts[0] :]  # blank lines above the header
     # a byte-order mark below blank lines (files joined together) is no part of the first header
     header_line = data.split(b"\n", 1)[0].decode(profile.encoding).removeprefix("\ufeff")
-    profile, separated = _separated_as_sent(shown, header_line, profile)
+    profile, separated = _separated_as_sent(header_line, profile)
     headers = [h.strip() for h in next(iter(_csv_rows(header_line, profile.delimiter)))]
     mapping, read_as, note = recognise(shown, headers, profile)
     ragged: list[RaggedRow] = []
-    empty: set[int] = (
-        set()
-    )  # ragged rows holding no value (a row of commas shorter than the header)
+    # ragged rows holding no value (a row of commas shorter than the header)
+    empty: set[int] = set()
     no_value = str.maketrans("", "", f'{profile.delimiter}"')
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -367,7 +367,7 @@ def _rows_without_values(table: pa.Table) -> np.ndarray:
     return blank
 
 
-def _separated_as_sent(shown: str, header_line: str, profile: Profile) -> tuple[Profile, str]:
+def _separated_as_sent(header_line: str, profile: Profile) -> tuple[Profile, str]:
     """The file read with the separator its header uses, when that is one other separator
     (';', a tab, '|': a spreadsheet saved in another locale or by another system) and not the
     layout's, with a note asking for the layout's; as the layout says, with no note, otherwise."""
@@ -899,7 +899,9 @@ def _finish(
                           f"{', '.join(map(safe_text, duplicated))} more than once.")  # fmt: skip
     frame = frame.copy()
     frame["file_name"] = name
-    return RawTable(name, sheet, mapping, frame, ragged, unknown, notes)
+    # a sheet's name is kept (audit rows, reports) as a file's is (landing.py): without identifiers
+    kept_sheet = sheet and without_identifiers(sheet)
+    return RawTable(name, kept_sheet, mapping, frame, ragged, unknown, notes)
 
 
 def _identifying_headers(frame: pd.DataFrame, mapping: TableMapping) -> list[str]:

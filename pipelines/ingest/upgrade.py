@@ -28,8 +28,7 @@ from pipelines.ingest.privacy import record_key
 
 log = logging.getLogger(__name__)
 
-RECORD_IDS_HASHED = 2
-NAMES_KEPT_WITHOUT_IDENTIFIERS = 3
+RECORD_IDS_HASHED = 2  # the release from which a case system's references are hashed
 EARLIER = """
 select council_code, submission_id from audit.submissions
 where status = 'loaded' and coalesce(stored_as, 1) < ?

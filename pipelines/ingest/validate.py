@@ -23,7 +23,7 @@ import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute as pc
 
-from data_contracts.checks import arrow_text, dates_parsed_once, parse_iso
+from data_contracts.checks import arrow_text, dates_parsed_once, parse_iso, without_midnight
 from data_contracts.profiles import Profile, TableMapping
 from data_contracts.rules import QUERY, explain
 from data_contracts.tables import TABLES
@@ -277,20 +277,14 @@ def _unpadded(one: TableInput, column: str, sent: pyarrow.Array) -> np.ndarray |
     # Usually every date is written in full: shorter than the format's, or with a time after
     # it, is all that needs the regexes (which cost ~10x these two passes).
     short = pc.less(pc.utf8_length(sent), len(date(2000, 1, 1).strftime(one.profile.date_format)))
-    timed = pc.match_substring(sent, "00:00")
-    if not pc.any(pc.or_(short, timed)).as_py():
+    if not pc.any(pc.or_(short, pc.match_substring(sent, "00:00"))).as_py():
         return None
-    if pc.any(timed).as_py():
-        sent = pc.replace_substring_regex(sent, _MIDNIGHT_AFTER, r"\1")
+    sent = without_midnight(sent)
     loose = pc.fill_null(pc.match_substring_regex(sent, f"^(?:{unpadded})$"), False)
     if not pc.any(loose).as_py():
         return None
     exact = pc.fill_null(pc.match_substring_regex(sent, f"^(?:{one.profile.date_pattern})$"), False)
     return pc.and_(loose, pc.invert(exact)).to_numpy(zero_copy_only=False)
-
-
-# a date cell saved with its midnight time (dialect._MIDNIGHT: the date is what was read)
-_MIDNIGHT_AFTER = r"^(.+?)[ T]00:00(?::00(?:\.0+)?)?$"
 
 
 def _split(
