@@ -72,6 +72,13 @@ RULES: dict[str, Rule] = {
         "have changed them).",
         severity=QUERY,
     ),
+    "date_format_two_digit_year": Rule(
+        "{column} has a date written with a two-digit year (as 1/3/20 for 01/03/2020), but this "
+        "layout writes dates as {date_format}. It was read in the century putting it nearest this "
+        "year (20 as 2020, 95 as 1995) and the row kept; please check the date and export dates as "
+        "{date_format} (a spreadsheet saving the file may have shortened the years).",
+        severity=QUERY,
+    ),
     "text_length": Rule("{column} has '{value}', which is blank or too long."),
     "text_pattern": Rule("{column} has '{value}', which is not in the form this layout asks for."),
     "money": Rule("{column} has '{value}': amounts are pounds like 1234.50, no £ or commas."),

@@ -63,7 +63,18 @@ class Profile:
         """The date shape with a one-digit day or month allowed (1/3/2020 for 01/03/2020, as
         Excel saves a date column it formats itself into a CSV); None for a format holding other
         parts than a day, a month number or name and a four-digit year."""
-        parts = {"%d": r"\d{1,2}", "%m": r"\d{1,2}", "%Y": r"\d{4}", "%b": r"[A-Z][a-z]{2}"}
+        return self._loose_date_pattern(r"\d{4}")
+
+    @property
+    def two_digit_year_pattern(self) -> str | None:
+        """The unpadded shape with a two-digit year (1/3/20, 5-Mar-20), for a format ending in
+        its year; None otherwise (20-3-1 in a year-first layout could be read two ways)."""
+        if not self.date_format.endswith("%Y"):
+            return None
+        return self._loose_date_pattern(r"\d{2}")
+
+    def _loose_date_pattern(self, year: str) -> str | None:
+        parts = {"%d": r"\d{1,2}", "%m": r"\d{1,2}", "%Y": year, "%b": r"[A-Z][a-z]{2}"}
         pattern = re.sub(r"%[a-zA-Z]|[^%]+", lambda m: parts.get(m[0], re.escape(m[0])),
                          self.date_format)  # fmt: skip
         return None if "%" in pattern or "%d" not in self.date_format else pattern

@@ -10,6 +10,7 @@ dialect's format is left as sent, so the contract rejects it and the council see
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pandas as pd
 import pyarrow as pa
@@ -65,8 +66,9 @@ def normalise_dates(values: pd.Series, profile: Profile) -> pd.Series:
     """
     values = _without_midnight(values)
     text = values.astype("str")
-    # a day or month of one digit is read too (validate._unpadded queries it)
-    shaped = text.str.fullmatch(profile.unpadded_date_pattern or profile.date_pattern).fillna(False)
+    # a day or month of one digit, or a two-digit year, is read too (validate queries each)
+    shapes = (profile.unpadded_date_pattern or profile.date_pattern, profile.two_digit_year_pattern)
+    shaped = text.str.fullmatch("|".join(f"(?:{s})" for s in shapes if s)).fillna(False)
     # Series.where on text goes value by value; Arrow's if_else does not.
     shaped_text = text_series(
         pc.if_else(shaped.to_numpy(), arrow_text(text), _NO_TEXT), like=text
@@ -89,7 +91,7 @@ def _without_midnight(values: pd.Series) -> pd.Series:
     return values if kept is text else text_series(kept, like=values)
 
 
-_PARTS = {"%d": r"(?P<day>\d{1,2})", "%m": r"(?P<month>\d{1,2})", "%Y": r"(?P<year>\d{4})",
+_PARTS = {"%d": r"(?P<day>\d{1,2})", "%m": r"(?P<month>\d{1,2})", "%Y": r"(?P<year>\d{4}|\d{2})",
           "%b": r"(?P<month_name>[A-Za-z]{3})"}  # fmt: skip
 _MONTH_NAMES = pa.array(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
                          "Nov", "Dec"])  # fmt: skip
@@ -109,5 +111,20 @@ def _rearranged_to_iso(text: pd.Series, date_format: str) -> pd.Series | None:
     else:
         month = pc.utf8_lpad(pc.struct_field(found, "month"), 2, "0")
     day = pc.utf8_lpad(pc.struct_field(found, "day"), 2, "0")
-    iso = pc.binary_join_element_wise(pc.struct_field(found, "year"), month, day, "-")
+    year = _four_digit_year(pc.struct_field(found, "year"))
+    iso = pc.binary_join_element_wise(year, month, day, "-")
     return text_series(iso, like=text)
+
+
+def _four_digit_year(year: pa.Array) -> pa.Array:
+    """A two-digit year in the century putting it nearest this year (in 2026: 99 as 1999, 27 as
+    2027, which the no-future-dates rule then holds back as it would 2027 written in full);
+    four-digit years as they are."""
+    this_year = date.today().year
+    short = pc.fill_null(pc.equal(pc.utf8_length(year), 2), False)
+    if not pc.any(short).as_py():
+        return year
+    guess = pc.add(pc.cast(pc.if_else(short, year, None), pa.int32()), this_year // 100 * 100)
+    guess = pc.if_else(pc.greater(guess, this_year + 50), pc.subtract(guess, 100), guess)
+    guess = pc.if_else(pc.less_equal(guess, this_year - 50), pc.add(guess, 100), guess)
+    return pc.if_else(short, pc.cast(guess, pa.string()), year)

@@ -225,7 +225,9 @@ def _dates_read_but_queried(one: TableInput, table) -> pd.DataFrame:
     date (which may be a date of birth):
     - `date_format_iso`: yyyy-mm-dd in a text file whose dialect writes another format
       (dialect.normalise_dates leaves it as sent, already ISO);
-    - `date_format_unpadded`: a day or month without its leading zero (1/3/2020 for 01/03/2020).
+    - `date_format_unpadded`: a day or month without its leading zero (1/3/2020 for 01/03/2020);
+    - `date_format_two_digit_year`: a two-digit year (1/3/20), read in the century putting it
+      nearest this year.
     """
     protected, typed = protected_sources(one.mapping), typed_sources(one.mapping)
     lines = []
@@ -234,7 +236,7 @@ def _dates_read_but_queried(one: TableInput, table) -> pd.DataFrame:
         if column.sql_type != "DATE" or source not in one.raw_frame.columns:
             continue
         sent = pc.utf8_trim_whitespace(arrow_text(one.raw_frame[source]))
-        for rule, found in (("date_format_iso", _iso_in_text), ("date_format_unpadded", _unpadded)):
+        for rule, found in _LOOSE_DATES:
             which = found(one, column.name, sent)
             if which is None or not which.any():
                 continue
@@ -271,8 +273,17 @@ def _iso_in_text(one: TableInput, column: str, sent: pyarrow.Array) -> np.ndarra
 
 def _unpadded(one: TableInput, column: str, sent: pyarrow.Array) -> np.ndarray | None:
     """Rows whose date has the dialect's shape only with a one-digit day or month."""
-    unpadded = one.profile.unpadded_date_pattern
-    if unpadded is None:
+    return _written_as(one, sent, one.profile.unpadded_date_pattern)
+
+
+def _two_digit_year(one: TableInput, column: str, sent: pyarrow.Array) -> np.ndarray | None:
+    """Rows whose date has a two-digit year (dialect._four_digit_year says which century)."""
+    return _written_as(one, sent, one.profile.two_digit_year_pattern)
+
+
+def _written_as(one: TableInput, sent: pyarrow.Array, loose: str | None) -> np.ndarray | None:
+    """Rows whose date has the shape `loose` but not exactly the dialect's."""
+    if loose is None:
         return None
     # Usually every date is written in full: shorter than the format's, or with a time after
     # it, is all that needs the regexes (which cost ~10x these two passes).
@@ -280,11 +291,15 @@ def _unpadded(one: TableInput, column: str, sent: pyarrow.Array) -> np.ndarray |
     if not pc.any(pc.or_(short, pc.match_substring(sent, "00:00"))).as_py():
         return None
     sent = without_midnight(sent)
-    loose = pc.fill_null(pc.match_substring_regex(sent, f"^(?:{unpadded})$"), False)
-    if not pc.any(loose).as_py():
+    shaped = pc.fill_null(pc.match_substring_regex(sent, f"^(?:{loose})$"), False)
+    if not pc.any(shaped).as_py():
         return None
     exact = pc.fill_null(pc.match_substring_regex(sent, f"^(?:{one.profile.date_pattern})$"), False)
-    return pc.and_(loose, pc.invert(exact)).to_numpy(zero_copy_only=False)
+    return pc.and_(shaped, pc.invert(exact)).to_numpy(zero_copy_only=False)
+
+
+_LOOSE_DATES = (("date_format_iso", _iso_in_text), ("date_format_unpadded", _unpadded),
+                ("date_format_two_digit_year", _two_digit_year))  # fmt: skip
 
 
 def _split(

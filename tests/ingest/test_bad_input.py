@@ -127,10 +127,10 @@ def test_duplicate_keys_with_a_blank_part_or_wholly_blank(settings, registry, wa
 
 
 def test_impossible_dates_are_rejected_with_the_value_sent(settings, registry, warehouse):
-    text = HEADER + "C1,M,31/02/2020,WBRI,,,\nC2,F,2020-13-01,WBRI,,,\nC3,F,1/2/20,WBRI,,,\n"
+    text = HEADER + "C1,M,31/02/2020,WBRI,,,\nC2,F,2020-13-01,WBRI,,,\nC3,F,1/2/202,WBRI,,,\n"
     outcome = ingest_files(warehouse, settings, registry, "NTH", {"h.csv": text})
     bad = outcome.rejections.set_index("source_row")
-    assert set(bad.index) == {2, 3, 4}  # 1/2/20: a two-digit year is not read
+    assert set(bad.index) == {2, 3, 4}  # 1/2/202: a three-digit year is not read
     assert (bad["rule"] == "real_date").all()
     assert bad.loc[2, "offending_value"] == "99/99/9999"  # a date of birth: its shape only
     assert "not a real date written as dd/mm/yyyy" in bad.loc[3, "message"]
@@ -174,10 +174,10 @@ def test_iso_dates_in_a_dd_mm_yyyy_csv_are_read_and_queried(settings, registry, 
 def test_dates_without_leading_zeros_are_read_and_queried(settings, registry, warehouse):
     """1/2/2019 for 01/02/2019 (Excel re-saving a 903 CSV writes its dates so) is unambiguous in
     a dd/mm/yyyy layout: read and kept, each row queried naming the column, never the date. Not
-    a real date (31/2/2019) is rejected as before; 1/2/19 (a two-digit year) is not read."""
+    a real date (31/2/2019) is rejected as before."""
     text = HEADER + (
         "C1,M,1/2/2019,WBRI,,,\nC2,F,15/6/2020 00:00,BAFR,,,\nC3,F,15/06/2020,BAFR,,,\n"
-        "C4,F,31/2/2019,BAFR,,,\nC5,F,1/2/19,BAFR,,,\n"
+        "C4,F,31/2/2019,BAFR,,,\nC5,F,31/2/19,BAFR,,,\n"
     )
     outcome = ingest_files(warehouse, settings, registry, "NTH", {"h.csv": text})
     assert outcome.status == "loaded"
@@ -196,6 +196,57 @@ def test_dates_without_leading_zeros_are_read_and_queried(settings, registry, wa
     months = warehouse.sql("select birth_month from canonical.children order by 1").fetchall()
     assert [str(m) for (m,) in months] == ["2019-02-01", "2020-06-01", "2020-06-01"]
     assert_accounted(outcome)
+
+
+def test_two_digit_years_are_read_in_the_century_nearest_this_year_and_queried(
+    settings, registry, warehouse
+):
+    """1/2/19 (Excel's short date, re-saved into a CSV) is read as 2019 with a query naming the
+    column, never the date; 15/06/99 as 1999. 1/2/2019 in the same file is queried as unpadded
+    only; 29/2/19 is no real date."""
+    text = HEADER + (
+        "C1,M,1/2/19,WBRI,,,\nC2,F,15/06/99,BAFR,,,\nC3,F,1/2/2019,BAFR,,,\nC4,F,29/2/19,BAFR,,,\n"
+    )
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"h.csv": text})
+    assert outcome.status == "loaded"
+    queried = outcome.warnings.set_index("source_row")
+    assert queried["rule"].to_dict() == {
+        2: "date_format_two_digit_year",
+        3: "date_format_two_digit_year",
+        4: "date_format_unpadded",
+    }
+    assert queried.loc[2, "message"] == (
+        "DOB has a date written with a two-digit year (as 1/3/20 for 01/03/2020), but this layout "
+        "writes dates as dd/mm/yyyy. It was read in the century putting it nearest this year (20 "
+        "as 2020, 95 as 1995) and the row kept; please check the date and export dates as "
+        "dd/mm/yyyy (a spreadsheet saving the file may have shortened the years)."
+    )
+    assert outcome.rejections.set_index("source_row")["rule"].to_dict() == {5: "real_date"}
+    months = warehouse.sql("select birth_month from canonical.children order by 1").fetchall()
+    assert [str(m) for (m,) in months] == ["1999-06-01", "2019-02-01", "2019-02-01"]
+    assert_accounted(outcome)
+
+
+def test_a_two_digit_year_is_read_within_fifty_years_of_this_one():
+    """Whatever this year: a year up to 50 after it is in its century or the next, one further
+    in the century before (a future date so written stays a future date, which is held back as
+    one written in full). A year-first layout never reads a two-digit year (20-3-1 could be read
+    two ways)."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from data_contracts.profiles import load_profile
+    from pipelines.ingest.dialect import normalise_dates
+
+    year = dt.date.today().year
+    sent = [f"1/3/{(year + ahead) % 100:02d}" for ahead in (0, 1, 50, 51, -49)]
+    read = normalise_dates(pd.Series(sent), load_profile("ssda903")).tolist()
+    expected = [year, year + 1, year + 50, year + 51 - 100, year - 49]
+    assert read == [f"{y}-03-01" for y in expected]
+    assert normalise_dates(pd.Series(["20-3-1"]), load_profile("mosaic")).tolist() == ["20-3-1"]
+    charms = normalise_dates(pd.Series([f"5-Mar-{year % 100:02d}"]), load_profile("charms"))
+    assert charms.tolist() == [f"{year}-03-05"]
 
 
 def test_unpadded_dates_read_in_a_month_name_layout():
