@@ -248,6 +248,14 @@ RULES: dict[str, Rule] = {
     "child_not_in_header": Rule(
         "There is no child record (Header) for this child.", severity=QUERY
     ),
+    "child_id_leading_zeros_lost": Rule(
+        "CHILD matches no child in the Header, but does once the zeros at the start of the ids "
+        "are left out: one file has the ids with their leading zeros and another without them. A "
+        "spreadsheet opening and saving a file may have removed them. The rows are not taken to "
+        "be the same child, so the child's records are not joined up; please send every file as "
+        "your case system exports it.",
+        severity=QUERY,
+    ),
 }
 
 

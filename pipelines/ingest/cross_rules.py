@@ -79,6 +79,20 @@ _WITH_NEXT_START = """
     from sent_episodes e"""
 
 
+def _zeros_lost(table: str) -> str:
+    """A child's first row in `table` whose CHILD is no Header child's, but is one once the zeros
+    at the start of both are left out: a spreadsheet saving one file may have read the ids as
+    numbers. The council is told; the two are never taken to be the same child."""
+    return f"""select x.part, min_by(x.file_name, x.source_row), min(x.source_row)
+           from {table} x
+           where not exists (select 1 from sent_children c
+                             where c.part = x.part and c.child_id = x.child_id)
+             and exists (select 1 from sent_children c
+                         where c.part = x.part
+                           and ltrim(c.child_id, '0') = ltrim(x.child_id, '0'))
+           group by x.part, x.child_id"""
+
+
 def _rows(alias: str, body: str) -> str:
     """The accepted rows of `alias` among a join's rows, once each."""
     return (
@@ -173,6 +187,10 @@ CROSS_RULES: dict[str, dict[str, str]] = {
            where e.part in (select part from sent_children) and not exists (
                select 1 from sent_children c where c.part = e.part and c.child_id = e.child_id)
            group by e.part, e.child_id""",
+    },
+    "child_id_leading_zeros_lost": {
+        table: _zeros_lost(table)
+        for table in ("episodes", "adoption_decisions", "adoption_matches")
     },
 }
 

@@ -146,6 +146,21 @@ def _located(rejections: pd.DataFrame, file_loads: pd.DataFrame) -> pd.DataFrame
                                             "source_column": "column", "offending_value": "value sent"})  # fmt: skip
 
 
+def _by_rule(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows per rule, largest first (a row once per rule, however many of its values broke it),
+    with one message as an example: every rule shows, however many rows the lists leave out."""
+    if rows.empty:
+        return pd.DataFrame()
+    return (
+        rows.drop_duplicates(["rule", "file_name", "source_row"])
+        .groupby(["rule", "dfe_rule"], dropna=False)
+        .agg(rows=("source_row", "size"), example=("message", "first"))
+        .reset_index()
+        .sort_values("rows", ascending=False, kind="stable")
+        .rename(columns=HEADINGS)
+    )
+
+
 def _html(council, submission, outcome, rejections, warnings, profile) -> str:
     title = f"Validation report: {council.name}, submission {submission.submission_id}"
     if outcome.status == "failed":
@@ -162,17 +177,7 @@ def _html(council, submission, outcome, rejections, warnings, profile) -> str:
             "(kept, but please check them).</p>" + POLICY
         )
     files = outcome.file_loads.rename(columns=HEADINGS)
-    by_rule = (
-        rejections.groupby(["rule", "dfe_rule"], dropna=False)
-        .agg(rows=("source_row", "nunique"), example=("message", "first"))
-        .reset_index()
-        .sort_values("rows", ascending=False)
-        .rename(columns=HEADINGS)
-        if len(rejections)
-        else pd.DataFrame()
-    )
     shown = _located(rejections, outcome.file_loads).head(ROWS_SHOWN).rename(columns=HEADINGS)
-    warnings = warnings.rename(columns=HEADINGS)
     more = len(rejections) - len(shown)
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:75em}}table{{border-collapse:collapse;margin:1em 0}}
@@ -184,9 +189,11 @@ Received {submission.received_at:%d %B %Y %H:%M}.</p>
 {"".join(f"<p>{html.escape(note)}</p>" for note in submission.notes)}
 {verdict}
 <h2>Files</h2>{_table(files)}
-<h2>Problems by rule</h2>{_table(by_rule)}
+<h2>Problems by rule</h2>{_table(_by_rule(rejections))}
 <h2>Rows held back</h2>
 <p>Row numbers are as a spreadsheet shows them (the header is row 1).{f" The first {ROWS_SHOWN} are shown; all {len(rejections):,} are in rejected_rows.csv." if more > 0 else ""}</p>
 {_table(shown)}
-<h2>Rows to check (kept)</h2>{_table(warnings.head(ROWS_SHOWN))}
+<h2>Rows to check (kept)</h2>{_table(_by_rule(warnings))}
+{f"<p>The first {ROWS_SHOWN} are listed; all {len(warnings):,} are in warnings.csv.</p>" if len(warnings) > ROWS_SHOWN else ""}
+{_table(warnings.head(ROWS_SHOWN).rename(columns=HEADINGS))}
 </body></html>"""
