@@ -229,7 +229,8 @@ def _prepare_parts(
         )  # fmt: skip
         record = audit_record(part.submission, part.council, years[part.index], status, why,
                               mine["file_loads"], mine["rejections"], mine["warnings"])  # fmt: skip
-        report = render_feedback(part.council, part.submission, outcome, part.profile)
+        report = render_feedback(part.council, part.submission, outcome, part.profile,
+                                 years[part.index])  # fmt: skip
         prepared.append(PreparedSubmission(part.council, part.submission, part.profile,
                                            outcome, record, report))  # fmt: skip
     return prepared, as_stored(stored)
@@ -347,8 +348,9 @@ def _table_groups(parts: list[Part]) -> list[TableGroup]:
         raw_frame = pd.concat([raw.frame for _, raw in found], ignore_index=True)
         # A CSV's table has no sheet (read.RawTable.sheet); rows stacked in `found`'s order.
         from_text = np.concatenate([np.full(len(raw.frame), raw.sheet is None) for _, raw in found])
-        groups.append(TableGroup(profile, mapping, raw_frame,
-                                 to_canonical(mapping, raw_frame, profile), from_text))  # fmt: skip
+        comma = np.concatenate([np.full(len(raw.frame), raw.decimal_comma) for _, raw in found])
+        canonical = to_canonical(mapping, raw_frame, profile, decimal_comma=comma)
+        groups.append(TableGroup(profile, mapping, raw_frame, canonical, from_text))
     return groups
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -24,9 +25,15 @@ from pipelines.ingest.validate import PART
 CARRIED_COLUMNS = ("source_row", "file_name", PART)
 
 
-def to_canonical(mapping: TableMapping, frame: pd.DataFrame, profile: Profile) -> pd.DataFrame:
+def to_canonical(
+    mapping: TableMapping,
+    frame: pd.DataFrame,
+    profile: Profile,
+    decimal_comma: np.ndarray | None = None,
+) -> pd.DataFrame:
     """`frame` holds one table's rows as sent, from one file or from several submissions of the
-    same dialect stacked together (a column some files lack is missing in their rows)."""
+    same dialect stacked together (a column some files lack is missing in their rows).
+    `decimal_comma` marks the rows whose amounts may be written 1234,50 (read_amounts)."""
     table = TABLES[mapping.table]
     out = pd.DataFrame(index=frame.index)
     for column in table.columns:
@@ -39,6 +46,8 @@ def to_canonical(mapping: TableMapping, frame: pd.DataFrame, profile: Profile) -
             values = values.replace(mapping.recode[column.name])
         if column.sql_type == "DATE":
             values = normalise_dates(values, profile)
+        elif column.sql_type.startswith("DECIMAL"):
+            values = read_amounts(values, decimal_comma)
         out[column.name] = values
     for carried in CARRIED_COLUMNS:
         out[carried] = frame[carried].to_numpy()
@@ -82,6 +91,35 @@ def normalise_dates(values: pd.Series, profile: Profile) -> pd.Series:
     days = pa.array(parsed.to_numpy(), from_pandas=True).cast(pa.date32()).cast(pa.string())
     keep = (shaped & parsed.notna()).to_numpy()
     return text_series(pc.if_else(keep, days, arrow_text(values)), like=values)
+
+
+# An amount as a spreadsheet formats it: a £ sign, thousands separated by commas (1,234.50) or,
+# where decimals are written with a comma, by points or not at all (1.234,50 or 1234,50).
+_POUND_SIGN = r"^(-?)£ ?"
+_THOUSANDS = r"^-?\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?$"
+_DECIMAL_COMMA = r"^-?(?:\d{1,3}(?:\.\d{3})+|\d+),\d{1,2}$"
+
+
+def read_amounts(values: pd.Series, decimal_comma: np.ndarray | None = None) -> pd.Series:
+    """Amounts in pounds as the contract reads them (1234.50) from what a spreadsheet may have
+    made of them: the £ sign left out, thousands separators removed, and in rows marked
+    `decimal_comma` the comma read as the decimal point (never in other rows, where 1,234 is a
+    thousand and more). validate._amounts_reformatted queries each row so read; anything else
+    stays as sent, for the contract to judge."""
+    text = arrow_text(values)
+    if not pc.any(pc.match_substring_regex(text, "[£,]")).as_py():
+        return values
+    text = pc.replace_substring_regex(text, _POUND_SIGN, r"\1")
+    comma_rows = pa.array(np.zeros(len(text), bool) if decimal_comma is None else decimal_comma)
+    decimals = pc.and_(
+        comma_rows, pc.fill_null(pc.match_substring_regex(text, _DECIMAL_COMMA), False)
+    )
+    grouped = pc.and_(
+        pc.invert(comma_rows), pc.fill_null(pc.match_substring_regex(text, _THOUSANDS), False)
+    )
+    read = pc.if_else(grouped, pc.replace_substring(text, ",", ""), text)
+    from_comma = pc.replace_substring(pc.replace_substring(text, ".", ""), ",", ".")
+    return text_series(pc.if_else(decimals, from_comma, read), like=values)
 
 
 def _without_midnight(values: pd.Series) -> pd.Series:

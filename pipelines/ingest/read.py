@@ -108,6 +108,8 @@ class RawTable:
     ragged: list[RaggedRow] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # told to the council beside the file
+    # read ';'-separated, as a spreadsheet in a locale writing decimal commas saves a CSV
+    decimal_comma: bool = False
 
     @property
     def rows_received(self) -> int:
@@ -344,7 +346,9 @@ def _read_csv(name: str, data: bytes, profile: Profile) -> RawTable:
         ragged = [r for r in ragged if id(r) not in empty or r.last_line is not None]
         notes.append(f"{left_out:,} row(s) holding no values (only '{profile.delimiter}') left "
                      "out, as blank lines are")  # fmt: skip
-    return _finish(name, None, mapping, frame, ragged, notes)
+    raw = _finish(name, None, mapping, frame, ragged, notes)
+    raw.decimal_comma = profile.delimiter == ";"
+    return raw
 
 
 def _rows_without_values(table: pa.Table) -> np.ndarray:

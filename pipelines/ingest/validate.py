@@ -23,7 +23,13 @@ import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute as pc
 
-from data_contracts.checks import arrow_text, dates_parsed_once, parse_iso, without_midnight
+from data_contracts.checks import (
+    MONEY_PATTERN,
+    arrow_text,
+    dates_parsed_once,
+    parse_iso,
+    without_midnight,
+)
 from data_contracts.profiles import Profile, TableMapping
 from data_contracts.rules import QUERY, explain
 from data_contracts.tables import TABLES
@@ -99,9 +105,10 @@ def validate_table(inputs: list[TableInput]) -> list[ValidationResult]:
     gets its own result, its failures told in its own dialect's column names and date format."""
     table = TABLES[inputs[0].mapping.table]
     capitalised = [_codes_in_capitals(one, table) for one in inputs]
-    # Lines for what was read but asked about (codes in other letters, dates written ISO).
+    # Lines for what was read but asked about (codes in other letters, dates and amounts
+    # written otherwise than the dialect writes them).
     read_lines = [
-        concat_rejections([lines, _dates_read_but_queried(one, table)])
+        concat_rejections([lines, _read_but_queried(one, table)])
         for one, (_, lines) in zip(inputs, capitalised, strict=True)
     ]
     inputs = [
@@ -219,41 +226,53 @@ def _case_lines(
     }, columns=[*REJECTION_COLUMNS, PART])  # fmt: skip
 
 
-def _dates_read_but_queried(one: TableInput, table) -> pd.DataFrame:
-    """A query line for each date read although not written in the dialect's format, as it is
-    unambiguous; the council is asked to fix its export. The line names the column, not the
+def _read_but_queried(one: TableInput, table) -> pd.DataFrame:
+    """A query line for each value read although not written as the dialect writes it, as it is
+    unambiguous; the council is asked to fix its export. The line names the column, never a
     date (which may be a date of birth):
     - `date_format_iso`: yyyy-mm-dd in a text file whose dialect writes another format
       (dialect.normalise_dates leaves it as sent, already ISO);
     - `date_format_unpadded`: a day or month without its leading zero (1/3/2020 for 01/03/2020);
     - `date_format_two_digit_year`: a two-digit year (1/3/20), read in the century putting it
-      nearest this year.
+      nearest this year;
+    - `amount_formatted`: an amount with a £ sign, thousands separators or a decimal comma
+      (dialect.read_amounts).
     """
-    protected, typed = protected_sources(one.mapping), typed_sources(one.mapping)
     lines = []
     for column in table.columns:
         source = one.mapping.source_column(column.name)
-        if column.sql_type != "DATE" or source not in one.raw_frame.columns:
+        if source not in one.raw_frame.columns:
             continue
         sent = pc.utf8_trim_whitespace(arrow_text(one.raw_frame[source]))
-        for rule, found in _LOOSE_DATES:
-            which = found(one, column.name, sent)
-            if which is None or not which.any():
-                continue
-            which[which] = parse_iso(one.frame[column.name][which]).notna().to_numpy()  # read
-            rows = one.frame[which]
-            message = explain(rule).explanation.format(column=source,
-                                                       date_format=one.profile.date_display)  # fmt: skip
-            lines.append(pd.DataFrame({
-                "file_name": rows["file_name"].to_numpy(), "canonical_table": table.name,
-                "source_row": rows["source_row"].to_numpy(), "source_column": source,
-                "rule": rule, "dfe_rule": None, "message": message,
-                "offending_value": _values(
-                    one.raw_frame, rows.index, [source], protected, typed
-                ).to_numpy(),
-                PART: rows[PART].to_numpy(),
-            }, columns=[*REJECTION_COLUMNS, PART]))  # fmt: skip
+        if column.sql_type == "DATE":
+            for rule, found in _LOOSE_DATES:
+                which = found(one, column.name, sent)
+                if which is None or not which.any():
+                    continue
+                which[which] = parse_iso(one.frame[column.name][which]).notna().to_numpy()  # read
+                lines.append(_query_lines(one, table.name, which, source, rule))
+        elif column.sql_type.startswith("DECIMAL"):
+            read = arrow_text(one.frame[column.name])
+            reformatted = pc.and_(
+                pc.not_equal(read, sent), pc.match_substring_regex(read, MONEY_PATTERN)
+            )
+            which = pc.fill_null(reformatted, False).to_numpy(zero_copy_only=False)
+            if which.any():
+                lines.append(_query_lines(one, table.name, which, source, "amount_formatted"))
     return concat_rejections(lines) if lines else pd.DataFrame(columns=[*REJECTION_COLUMNS, PART])
+
+
+def _query_lines(one: TableInput, table: str, which: np.ndarray, source: str, rule: str):
+    rows = one.frame[which]
+    protected, typed = protected_sources(one.mapping), typed_sources(one.mapping)
+    message = explain(rule).explanation.format(column=source, date_format=one.profile.date_display)
+    return pd.DataFrame({
+        "file_name": rows["file_name"].to_numpy(), "canonical_table": table,
+        "source_row": rows["source_row"].to_numpy(), "source_column": source,
+        "rule": rule, "dfe_rule": None, "message": message,
+        "offending_value": _values(one.raw_frame, rows.index, [source], protected, typed).to_numpy(),
+        PART: rows[PART].to_numpy(),
+    }, columns=[*REJECTION_COLUMNS, PART])  # fmt: skip
 
 
 def _iso_in_text(one: TableInput, column: str, sent: pyarrow.Array) -> np.ndarray | None:
