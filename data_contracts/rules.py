@@ -118,7 +118,22 @@ RULES: dict[str, Rule] = {
         columns=("sex",),
         severity=QUERY,
     ),
-    "no_future_dates": Rule("A date in this row is after the date of the export.", None),
+    "no_future_dates": Rule(
+        "A date in this row is after the export date (given at the top of the validation report).",
+        # the dates each table's check reads (a date of birth is never shown)
+        columns=(
+            "decom",
+            "dec",
+            "decision_date",
+            "decision_ceased_date",
+            "match_date",
+            "review_date",
+            "event_date",
+            "referral_date",
+            "assessment_date",
+            "exchange_date",
+        ),
+    ),
     "dec_on_or_after_decom": Rule(
         "The episode ends (DEC) before it starts (DECOM).", columns=("decom", "dec")
     ),

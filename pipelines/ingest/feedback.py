@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from data_contracts.rules import QUERY, explain
 from pipelines.ingest.load import rows_named
 
 if TYPE_CHECKING:
@@ -38,9 +39,14 @@ POLICY = (
 
 
 def render_feedback(
-    council: Council, submission: Submission, outcome: SubmissionOutcome, profile: Profile
+    council: Council,
+    submission: Submission,
+    outcome: SubmissionOutcome,
+    profile: Profile,
+    collection_year: int | None = None,
 ) -> dict[str, str]:
-    """The report's files by name (rendered where the batch is prepared, written later)."""
+    """The report's files by name (rendered where the batch is prepared, written later).
+    `collection_year` is the one the rows were checked in, when they were read."""
     rejections = outcome.rejections
     warnings = outcome.warnings
     return {
@@ -49,7 +55,7 @@ def render_feedback(
         ).to_csv(index=False),
         "warnings.csv": spreadsheet_safe(warnings).to_csv(index=False),
         "validation_report.html": _html(
-            council, submission, outcome, rejections, warnings, profile
+            council, submission, outcome, rejections, warnings, profile, collection_year
         ),
     }
 
@@ -146,22 +152,75 @@ def _located(rejections: pd.DataFrame, file_loads: pd.DataFrame) -> pd.DataFrame
                                             "source_column": "column", "offending_value": "value sent"})  # fmt: skip
 
 
-def _by_rule(rows: pd.DataFrame) -> pd.DataFrame:
+HOLDS_BACK = "yes"
+ONLY_QUERIED = "no: only queried (these rows are held back by another check)"
+
+
+def _by_rule(rows: pd.DataFrame, held_back: bool = False) -> pd.DataFrame:
     """Rows per rule, largest first (a row once per rule, however many of its values broke it),
-    with one message as an example: every rule shows, however many rows the lists leave out."""
+    with one message as an example: every rule shows, however many rows the lists leave out.
+    Rows held back also carry their queries: `held_back` says which rules held them back, those
+    first."""
     if rows.empty:
         return pd.DataFrame()
-    return (
+    counts = (
         rows.drop_duplicates(["rule", "file_name", "source_row"])
         .groupby(["rule", "dfe_rule"], dropna=False)
         .agg(rows=("source_row", "size"), example=("message", "first"))
         .reset_index()
-        .sort_values("rows", ascending=False, kind="stable")
+    )
+    order = ["rows"]
+    if held_back:
+        queried = counts["rule"].map(lambda r: explain(r).severity == QUERY)
+        counts.insert(
+            2, "held back by this check", queried.map({False: HOLDS_BACK, True: ONLY_QUERIED})
+        )
+        counts["queried"], order = queried, ["queried", "rows"]
+    return (
+        counts.sort_values(order, ascending=[True] * (len(order) - 1) + [False], kind="stable")
+        .drop(columns=["queried"], errors="ignore")
         .rename(columns=HEADINGS)
     )
 
 
-def _html(council, submission, outcome, rejections, warnings, profile) -> str:
+def _without_blank_sheet(frame: pd.DataFrame) -> pd.DataFrame:
+    """A CSV has no sheet: the column shows only for a submission holding a workbook."""
+    if "sheet" in frame.columns and frame["sheet"].isna().all():
+        return frame.drop(columns=["sheet"])
+    return frame
+
+
+def _lines_in(name: str, lines: pd.DataFrame, kind: str) -> str:
+    """Where the whole list is, when the report shows only its start."""
+    if len(lines) <= ROWS_SHOWN:
+        return ""
+    return (
+        f"<p>The first {ROWS_SHOWN} lines are shown; all {len(lines):,} lines, for "
+        f"{rows_named(lines):,} {kind} rows (a line per row and check: a row can break several), "
+        f"are in {name}.</p>"
+    )
+
+
+def _dates_used(submission: Submission, collection_year: int | None) -> str:
+    """The export date and collection year the rows were checked against, and where each came
+    from: a date after the export date is held back, and the year decides which codes are valid."""
+    given = submission.meta.get("reference_date") is not None
+    text = f"Export date: {submission.reference_date:%d/%m/%Y}" + (
+        "" if given else " (the day the files were received: submission.yaml gives no "
+        "reference_date)"
+    ) + "; a date after it is held back."  # fmt: skip
+    if collection_year is not None:
+        stated = submission.meta.get("collection_year") is not None
+        text += (
+            f" Collection year: {collection_year}-{(collection_year + 1) % 100:02d}"
+            + ("" if stated else " (worked out from the latest episode date sent: "
+               "submission.yaml gives no collection_year)")
+            + "; it decides which codes are valid (SEX 1/2 up to 2023-24, M/F/U from 2024-25)."
+        )  # fmt: skip
+    return f"<p>{html.escape(text)}</p>"
+
+
+def _html(council, submission, outcome, rejections, warnings, profile, collection_year) -> str:
     title = f"Validation report: {council.name}, submission {submission.submission_id}"
     if outcome.status == "failed":
         verdict = (
@@ -176,9 +235,9 @@ def _html(council, submission, outcome, rejections, warnings, profile) -> str:
             f"held back and are listed below with the reason. {rows_named(warnings):,} rows are queried "
             "(kept, but please check them).</p>" + POLICY
         )
-    files = outcome.file_loads.rename(columns=HEADINGS)
+    files = _without_blank_sheet(outcome.file_loads.rename(columns=HEADINGS))
     shown = _located(rejections, outcome.file_loads).head(ROWS_SHOWN).rename(columns=HEADINGS)
-    more = len(rejections) - len(shown)
+    shown = _without_blank_sheet(shown)
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:75em}}table{{border-collapse:collapse;margin:1em 0}}
 td,th{{border:1px solid #bbb;padding:.3em .6em;text-align:left;vertical-align:top}}th{{background:#eee}}
@@ -186,14 +245,19 @@ td,th{{border:1px solid #bbb;padding:.3em .6em;text-align:left;vertical-align:to
 <h1>{html.escape(title)}</h1>
 <p>Layout: {html.escape(profile.label if profile else council.dialect)}. Dates are expected as {html.escape(profile.date_display if profile else "the layout says")}.
 Received {submission.received_at:%d %B %Y %H:%M}.</p>
+{_dates_used(submission, collection_year)}
 {"".join(f"<p>{html.escape(note)}</p>" for note in submission.notes)}
 {verdict}
 <h2>Files</h2>{_table(files)}
-<h2>Problems by rule</h2>{_table(_by_rule(rejections))}
+<h2>Problems by rule</h2>
+<p>Each check is named as in the rule column of rejected_rows.csv and warnings.csv, with the DfE
+validation rule's number where the DfE has the same check; rows counts each row once per check.</p>
+{_table(_by_rule(rejections, held_back=True))}
 <h2>Rows held back</h2>
-<p>Row numbers are as a spreadsheet shows them (the header is row 1).{f" The first {ROWS_SHOWN} are shown; all {len(rejections):,} are in rejected_rows.csv." if more > 0 else ""}</p>
+<p>Row numbers are as a spreadsheet shows them (the header is row 1).</p>
+{_lines_in("rejected_rows.csv", rejections, "held-back")}
 {_table(shown)}
 <h2>Rows to check (kept)</h2>{_table(_by_rule(warnings))}
-{f"<p>The first {ROWS_SHOWN} are listed; all {len(warnings):,} are in warnings.csv.</p>" if len(warnings) > ROWS_SHOWN else ""}
-{_table(warnings.head(ROWS_SHOWN).rename(columns=HEADINGS))}
+{_lines_in("warnings.csv", warnings, "queried")}
+{_table(warnings.head(ROWS_SHOWN).rename(columns=HEADINGS)) if len(warnings) else ""}
 </body></html>"""

@@ -498,7 +498,8 @@ def _describe(
         index = group["index"].astype(int).to_numpy()
         shown = _shown_columns(rule, column, mapping, row_level)
         values = _values(raw_frame, index, shown, protected, typed)
-        label = key_sources if rule == "duplicate_key" else (shown[0] if shown else None)
+        # Every column a row rule looked at (DECOM, DEC): the one that broke it may be any.
+        label = key_sources if rule == "duplicate_key" else (", ".join(shown) or None)
         rows = {name: found[group.index.to_numpy()] for name, found in context.items()}
         parts.append(_lines(mapping, rows, rule, label, values, profile))
     # One frame for all the groups' lines: a frame per group cost more than the lines did.

@@ -1,0 +1,98 @@
+"""The council's validation report as its data officer reads it: what the rows were checked
+against, which checks held rows back, and counts that agree with the CSVs."""
+
+from __future__ import annotations
+
+from pipelines.ingest.landing import read_submission
+from tests.ingest.helpers import (
+    EPISODES,
+    GOOD_EPISODES,
+    GOOD_HEADER,
+    assert_accounted,
+    ingest,
+    ingest_files,
+    rules,
+    write,
+)
+
+
+def report_of(settings, submission: str = "s1") -> str:
+    return (settings.outbox_dir / "NTH" / submission / "validation_report.html").read_text()
+
+
+def test_the_report_states_the_export_date_and_year_and_names_the_future_date(
+    settings, registry, warehouse
+):
+    future = EPISODES + "C2,01/03/2027,S,C1,N1,U4,PR1,,,,,,\n"  # after the export date
+    files = {"h.csv": GOOD_HEADER, "e.csv": GOOD_EPISODES + future.removeprefix(EPISODES)}
+    outcome = ingest_files(warehouse, settings, registry, "NTH", files)
+    assert rules(outcome) == {"no_future_dates": 1}
+    assert_accounted(outcome)
+    report = report_of(settings)
+    # What "after the export date" and "not used in this collection year" are measured against.
+    assert "Export date: 31/10/2026; a date after it is held back." in report
+    assert "Collection year: 2021-22 (worked out from the latest episode date sent" in report
+    # Which dates of the row the check read, as sent (never a date of birth).
+    held = outcome.rejections.iloc[0]
+    assert held["source_column"] == "DECOM, DEC"
+    assert held["offending_value"] == "DECOM=01/03/2027; DEC="
+
+    # No submission.yaml: the export date is the day received, and the report says so.
+    folder = settings.landing_dir / "NTH" / "s2"
+    write(folder, {"h.csv": GOOD_HEADER, "e.csv": GOOD_EPISODES}, meta=None)
+    submission = read_submission("NTH", folder)
+    ingest(warehouse, settings, registry, "NTH", folder)
+    assert (
+        f"Export date: {submission.received_at:%d/%m/%Y} (the day the files were received: "
+        "submission.yaml gives no reference_date)" in report_of(settings, "s2")
+    )
+
+
+def test_checks_that_only_query_a_held_back_row_are_told_from_those_that_held_it_back(
+    settings, registry, warehouse
+):
+    # Two episodes with one key (held back) whose DEC has no REC (a query, told on the same rows).
+    rows = "C2,01/03/2022,S,C1,N1,U4,PR1,01/06/2022,,,,,\n"
+    files = {"h.csv": GOOD_HEADER, "e.csv": GOOD_EPISODES + rows + rows.replace("N1", "N2")}
+    outcome = ingest_files(warehouse, settings, registry, "NTH", files)
+    assert rules(outcome) == {"duplicate_key": 2, "dec_and_rec_together": 2}
+    report = report_of(settings)
+    problems = report.split("<h2>Problems by rule</h2>")[1].split("<h2>")[0]
+    assert "<th>held back by this check</th>" in problems
+    assert "<td>duplicate_key</td><td></td><td>yes</td><td>2</td>" in problems
+    assert (
+        "<td>dec_and_rec_together</td><td></td><td>no: only queried (these rows are held back by "
+        "another check)</td><td>2</td>" in problems
+    )
+    # Rules that held rows back come first.
+    assert problems.index("duplicate_key") < problems.index("dec_and_rec_together")
+
+
+def test_the_lists_cut_at_500_count_lines_and_rows_as_the_summary_does(
+    settings, registry, warehouse
+):
+    # 300 episodes ending before they start, with no REC: two lines each (the check holding the
+    # row back, and a query on the held row); the file's good rows keep it in use.
+    bad = "".join(f"D{n},01/03/2020,S,C1,N1,U4,PR1,01/02/2020,,,,,\n" for n in range(300))
+    files = {"h.csv": GOOD_HEADER, "e.csv": GOOD_EPISODES + bad}
+    outcome = ingest_files(warehouse, settings, registry, "NTH", files)
+    assert outcome.status == "loaded"
+    assert rules(outcome) == {"dec_on_or_after_decom": 300, "dec_and_rec_together": 300}
+    report = report_of(settings)
+    assert "300 rows were held back" in report
+    assert (
+        "The first 500 lines are shown; all 600 lines, for 300 held-back rows (a line per row "
+        "and check: a row can break several), are in rejected_rows.csv." in report
+    )
+
+
+def test_a_clean_csv_report_shows_no_empty_sheet_column_and_no_repeated_none(
+    settings, registry, warehouse
+):
+    files = {"h.csv": GOOD_HEADER, "e.csv": GOOD_EPISODES}
+    outcome = ingest_files(warehouse, settings, registry, "NTH", files)
+    assert outcome.status == "loaded" and outcome.rejections.empty and outcome.warnings.empty
+    report = report_of(settings)
+    assert "<th>sheet</th>" not in report  # CSV files have no sheet
+    checks = report.split("<h2>Rows to check (kept)</h2>")[1]
+    assert checks.count("<p>None.</p>") == 1
