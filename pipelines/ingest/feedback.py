@@ -47,12 +47,11 @@ def render_feedback(
 ) -> dict[str, str]:
     """The report's files by name (rendered where the batch is prepared, written later).
     `collection_year` is the one the rows were checked in, when they were read."""
-    rejections = outcome.rejections
-    warnings = outcome.warnings
+    # as a council works through them: file by file, row by row (a row's lines kept together)
+    rejections = outcome.rejections.sort_values(["file_name", "source_row"], kind="stable")
+    warnings = outcome.warnings.sort_values(["file_name", "source_row"], kind="stable")
     return {
-        "rejected_rows.csv": spreadsheet_safe(
-            rejections.sort_values(["file_name", "source_row"])
-        ).to_csv(index=False),
+        "rejected_rows.csv": spreadsheet_safe(rejections).to_csv(index=False),
         "warnings.csv": spreadsheet_safe(warnings).to_csv(index=False),
         "validation_report.html": _html(
             council, submission, outcome, rejections, warnings, profile, collection_year

@@ -96,3 +96,18 @@ def test_a_clean_csv_report_shows_no_empty_sheet_column_and_no_repeated_none(
     assert "<th>sheet</th>" not in report  # CSV files have no sheet
     checks = report.split("<h2>Rows to check (kept)</h2>")[1]
     assert checks.count("<p>None.</p>") == 1
+
+
+def test_rows_to_check_are_listed_file_by_file_and_row_by_row(settings, registry, warehouse):
+    """A row-level query (RNE in small letters, row 3) is found before a cross-table one (a
+    child with no Header, row 2): the officer still gets them in the file's order."""
+    episodes = EPISODES + (
+        "C9,01/03/2020,S,C1,N1,U4,PR1,,,,,,\n"  # no Header row for C9
+        "C1,01/03/2020,p,C1,N1,U4,PR1,,,,,,\n"  # RNE read in capitals
+    )
+    ingest_files(warehouse, settings, registry, "NTH", {"h.csv": GOOD_HEADER, "e.csv": episodes})
+    listed = (settings.outbox_dir / "NTH" / "s1" / "warnings.csv").read_text().splitlines()
+    rows = [line.split(",")[2] for line in listed[1:]]
+    assert rows == sorted(rows, key=int) and rows[0] == "2", listed
+    listing = report_of(settings).rsplit("Rows to check", 1)[1]  # the per-rule table, then the list
+    assert listing.rindex("child record (Header)") < listing.rindex("codes must be in capitals")
