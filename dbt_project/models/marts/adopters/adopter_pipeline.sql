@@ -173,11 +173,15 @@ final as (
         cast(
             approval_cohort.matched_within_3_months / nullif(approval_cohort.households_approved, 0) as double
         ) as matched_within_3_months_share,
-        -- every household approved in the quarter has had its 3 months by the as-of date; until
-        -- then the share can still rise (a household matched later in its 3 months)
-        cast(grid.quarter_end + interval 3 month as date) <= as_of.as_of_date as is_matched_within_3_months_final
+        -- every household approved in the quarter has had its 3 months by the as-of date (a
+        -- council that has left: its last export's); until then the share can still rise (a
+        -- household matched later in its 3 months)
+        cast(grid.quarter_end + interval 3 month as date) <= least(as_of.as_of_date, own_unit.data_until)
+            as is_matched_within_3_months_final
     from grid
     cross join as_of
+    left join reporting_units as own_unit
+        on grid.council_code = own_unit.reporting_code and not own_unit.is_partnership_total
     left join event_counts
         on grid.council_code = event_counts.council_code and grid.quarter_start = event_counts.quarter_start
     left join approval_cohort

@@ -1,4 +1,5 @@
--- Children waiting for an adoptive placement on the data's as-of date (int_data_as_of): an
+-- Children waiting for an adoptive placement on the data's as-of date (int_data_as_of; a
+-- council that has left, on its last export's date, and no longer in REGION): an
 -- ADM decision or a placement order made, still in care, not in an adoption placement, the
 -- latest plan not ceased (reversed) and not adopted. Each waiting child of a
 -- partner council also has a partnership (REGION) row. A match whose placement has since
@@ -45,14 +46,17 @@ latest_decisions as (
 ),
 
 open_periods as (
+    -- a council that has left is measured at its last export (data_until), where its data ends
     select
         periods.*,
-        as_of.as_of_date
+        least(as_of.as_of_date, own_unit.data_until) as as_of_date
     from periods
     cross join as_of
+    left join reporting_units as own_unit
+        on periods.council_code = own_unit.reporting_code and not own_unit.is_partnership_total
     where
-        periods.period_start_date <= as_of.as_of_date
-        and (periods.period_end_date is null or periods.period_end_date > as_of.as_of_date)
+        periods.period_start_date <= least(as_of.as_of_date, own_unit.data_until)
+        and (periods.period_end_date is null or periods.period_end_date > least(as_of.as_of_date, own_unit.data_until))
 ),
 
 candidates as (
@@ -148,10 +152,12 @@ final as (
         end as child_key,
         child_rows.* exclude (council_code, child_key)  -- noqa: RF02
     from child_rows
+    cross join as_of
     left join reporting_units
         on
             child_rows.council_code = reporting_units.council_code
-            and {{ counts_in_reporting_unit('reporting_units', 'child_rows.as_of_date') }}
+            -- REGION counts the councils that are partners on its as-of date
+            and {{ counts_in_reporting_unit('reporting_units', 'as_of.as_of_date') }}
 )
 
 select * from final

@@ -60,11 +60,14 @@ quarters as (
 ),
 
 grid as (
+    -- a council that has left stands at its last export (data_until); REGION, which no longer
+    -- counts it, at the partnership's as-of date
     select distinct
         reporting_units.reporting_code as council_code,
         quarters.quarter_start,
         quarters.quarter_end,
-        least(quarters.quarter_end, as_of.as_of_date) as waiting_at
+        least(as_of.as_of_date, reporting_units.data_until) as data_as_of,
+        least(quarters.quarter_end, as_of.as_of_date, reporting_units.data_until) as waiting_at
     from reporting_units
     cross join quarters
     cross join as_of
@@ -125,6 +128,7 @@ waiting as (
         ordered_periods.council_code,
         ordered_periods.child_key,
         grid.quarter_start,
+        grid.quarter_end,
         grid.waiting_at,
         ordered_periods.period_start_date,
         ordered_periods.placement_order_date
@@ -169,10 +173,13 @@ pooled_waiting as (
         waiting.period_start_date,
         waiting.placement_order_date
     from waiting
+    cross join as_of
     inner join reporting_units
         on
             waiting.council_code = reporting_units.council_code
-            and {{ counts_in_reporting_unit('reporting_units', 'waiting.waiting_at') }}
+            -- a partner on the day REGION's quarter is measured (a council that has left
+            -- is measured earlier, on its own)
+            and {{ counts_in_reporting_unit('reporting_units', 'least(waiting.quarter_end, as_of.as_of_date)') }}
 ),
 
 waiting_summary as (
@@ -203,8 +210,8 @@ final as (
         {{ fy_label('grid.quarter_start') }} as financial_year,
         cast(((month(grid.quarter_start) + 8) % 12) // 3 + 1 as integer) as financial_quarter,
         -- a quarter ending after the data's as-of date is not over (domain A.5): flagged
-        grid.quarter_end > as_of.as_of_date as is_partial,
-        case when grid.quarter_end > as_of.as_of_date then as_of.as_of_date end as partial_as_of,
+        grid.quarter_end > grid.data_as_of as is_partial,
+        case when grid.quarter_end > grid.data_as_of then grid.data_as_of end as partial_as_of,
         cast(counts.adm_decisions as integer) as adm_decisions,
         cast(counts.placement_orders as integer) as placement_orders,
         cast(counts.matches as integer) as matches,
@@ -224,7 +231,6 @@ final as (
         cast(coalesce(waiting_summary.waiting_12_months_since_order, 0) as integer) as waiting_12_months_since_order,
         cast(coalesce(waiting_summary.waiting_18_months_since_order, 0) as integer) as waiting_18_months_since_order
     from grid
-    cross join as_of
     left join counts
         on grid.council_code = counts.council_code and grid.quarter_start = counts.quarter_start
     left join rolling

@@ -2,8 +2,9 @@
 -- (all partner councils' children pooled), for the windows of int_scorecard_windows: one-year
 -- and three-year windows ending at every financial quarter's end. Means are pooled over
 -- children and stored unrounded. A window that ends after the data's as-of date is partial
--- (domain A.5). England comparators come from int_scorecard_comparators (the latest published
--- for a window of the same length ending no later than this one, named by its window label).
+-- (domain A.5); for a council that has left, one ending after its last export's date. England
+-- comparators come from int_scorecard_comparators (the latest published for a window of the
+-- same length ending no later than this one, named by its window label).
 with journeys as (
     select * from {{ ref('fct_adoption_journeys') }}
 ),
@@ -80,8 +81,11 @@ final as (
         aggregated.window_end,
         cast(aggregated.window_years as integer) as window_years,
         aggregated.is_financial_year_window,
-        aggregated.window_end > as_of.as_of_date as is_partial,
-        case when aggregated.window_end > as_of.as_of_date then as_of.as_of_date end as partial_as_of,
+        aggregated.window_end > least(as_of.as_of_date, own_unit.data_until) as is_partial,
+        case
+            when aggregated.window_end > least(as_of.as_of_date, own_unit.data_until)
+                then least(as_of.as_of_date, own_unit.data_until)
+        end as partial_as_of,
         cast(aggregated.children_adopted as integer) as children_adopted,
         cast(aggregated.a1_children as integer) as a1_children,
         cast(aggregated.a1_mean_days as double) as a1_mean_days,
@@ -103,6 +107,9 @@ final as (
         england_a2.comparator_window_label as england_a2_window_label
     from aggregated
     cross join as_of
+    -- a council that has left: its own figures stand at its last export (data_until)
+    left join reporting_units as own_unit
+        on aggregated.council_code = own_unit.reporting_code and not own_unit.is_partnership_total
     left join thresholds as a1_threshold
         on aggregated.window_label = a1_threshold.window_label and a1_threshold.indicator = 'A1'
     left join thresholds as a2_threshold
