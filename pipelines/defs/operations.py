@@ -37,10 +37,11 @@ BATCH_TAG = "raa/batch"
 BATCH_LOADS_TAG = "raa/batch_loads"
 PARTITION_TAG = "dagster/partition"
 BACKFILL_TAG = "dagster/backfill"
+# A re-execution (the UI's Re-execute) names the run it repeats, whose tags it copies.
+PARENT_RUN_TAG = "dagster/parent_run_id"
 # The run of a materialisation launched by hand from the asset graph (Dagster's implicit job).
 AD_HOC_JOB = "__ASSET_JOB"
 RECENT_LOADS = 200
-REMEMBERED_BATCHES = 100
 # A load launched by hand (a backfill or a partition materialised from the UI) carries no batch
 # tag: it is its own batch, built after once it has finished, if it is this recent.
 HAND_LAUNCHED_WITHIN = timedelta(days=1)
@@ -193,16 +194,19 @@ def batch_states(runs) -> dict[str, bool]:
     """
     batches: dict[str, list] = {}
     for run in runs:
-        batch = run.tags.get(BATCH_TAG) or hand_launched_batch(run)
+        batch = hand_launched_batch(run) or run.tags.get(BATCH_TAG)
         if batch:
             batches.setdefault(batch, []).append(run)
     return {b: _all_loads_queued(rs) for b, rs in batches.items()}
 
 
 def hand_launched_batch(run) -> str | None:
-    """The batch of a load an operator launched from the UI: a backfill (`backfill-<id>`) or one
-    council's partition materialised (`run-<id>`). `raa run`'s own loads, which build in the
-    same command, carry neither tag."""
+    """The batch of a load an operator launched from the UI: a re-execution of any load (its
+    batch, copied from the run it repeats, was built already) or one council's partition
+    materialised (`run-<id>`), or a backfill (`backfill-<id>`). `raa run`'s own loads, which
+    build in the same command, carry none of these tags."""
+    if run.tags.get(PARENT_RUN_TAG):
+        return f"run-{run.run_id}"
     if run.tags.get(BACKFILL_TAG):
         return f"backfill-{run.tags[BACKFILL_TAG]}"
     if run.tags.get(PARTITION_TAG):
@@ -230,7 +234,7 @@ def _load_runs(instance, ingest_job_name: str) -> list:
 
 def _all_loads_queued(loads) -> bool:
     expected = {run.tags.get(BATCH_LOADS_TAG) for run in loads}
-    if None in expected:
+    if None in expected or any(run.tags.get(PARENT_RUN_TAG) for run in loads):
         return all(run.is_finished for run in loads)
     return len({run.run_id for run in loads}) >= max(int(n) for n in expected)
 
@@ -247,14 +251,17 @@ def build_sensor(ingest_job_name: str, transform_job, interval_seconds: int) -> 
     def build_after_loads(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
         built: list[str] = json.loads(context.cursor or "[]")
         runs = _load_runs(context.instance, ingest_job_name)
-        states = {b: done for b, done in batch_states(runs).items() if b not in built}
+        every = batch_states(runs)
+        states = {b: done for b, done in every.items() if b not in built}
         if states:  # a build is coming: dbt imports and parses while the loads run
             keep_one_waiting(DBT_PROJECT_DIR, warehouse_vars(warehouse.settings().database))
         ready = [b for b, queued in states.items() if queued]
         if not ready:
             return dg.SensorResult(skip_reason="no new batch of loads to build after")
         requests = [dg.RunRequest(run_key=f"build:{b}", tags={BATCH_TAG: b}) for b in ready]
-        cursor = json.dumps((built + ready)[-REMEMBERED_BATCHES:])
+        # Remember every built batch still among the recent loads (a batch forgotten while its
+        # runs are still read would be built again on every tick), and none older.
+        cursor = json.dumps([b for b in built + ready if b in every])
         return dg.SensorResult(run_requests=requests, cursor=cursor)
 
     return build_after_loads

@@ -269,3 +269,46 @@ def test_landing_sensor_starts_nothing_for_the_submission_already_loaded(ops, mo
         dg.build_sensor_context(cursor=tick.cursor, resources=resources, definitions=defs)
     )
     assert again.run_requests == []
+
+
+def test_build_sensor_builds_each_batch_once_however_many_nights_have_passed(ops):
+    """Every batch still among the recent load runs stays remembered as built: after more
+    batches than the sensor once kept in its cursor (a hundred nights), an old one is not built
+    again (it was, on every tick, once the cursor had let it go)."""
+    _, defs = ops
+    sensor = defs.resolve_sensor_def("build_after_loads")
+    with dg.instance_for_test() as instance, _stopped_after(warm_folder(os.getpid())):
+        for night in range(101):
+            _add_load(instance, f"run-{night}", dg.DagsterRunStatus.SUCCESS,
+                      f"nightly-{night:03d}", loads=1)  # fmt: skip
+        first = sensor.evaluate_tick(context(instance))
+        assert len(first.run_requests) == 101
+        _add_load(instance, "run-new", dg.DagsterRunStatus.SUCCESS, "nightly-new", loads=1)
+        second = sensor.evaluate_tick(context(instance, first.cursor))
+        assert [r.run_key for r in second.run_requests] == ["build:nightly-new"]
+        assert sensor.evaluate_tick(context(instance, second.cursor)).run_requests == []
+
+
+def test_build_sensor_builds_after_a_failed_load_re_executed_from_the_ui(ops):
+    """Re-executing a failed load (the UI's Re-execute, which copies the run's tags, its batch
+    already built included) is its own batch: the build follows once it has finished, so the
+    council it loads is published that day, not at the next night's build."""
+    _, defs = ops
+    sensor = defs.resolve_sensor_def("build_after_loads")
+    batch = "landing-20261124T101500"
+    with dg.instance_for_test() as instance, _stopped_after(warm_folder(os.getpid())):
+        _add_load(instance, "run-0", dg.DagsterRunStatus.FAILURE, batch, loads=2)
+        _add_load(instance, "run-1", dg.DagsterRunStatus.SUCCESS, batch, loads=2)
+        built = sensor.evaluate_tick(context(instance))
+        assert [r.run_key for r in built.run_requests] == [f"build:{batch}"]
+        again = {BATCH_TAG: batch, BATCH_LOADS_TAG: "2", "dagster/parent_run_id": "run-0",
+                 "dagster/root_run_id": "run-0"}  # fmt: skip
+        instance.add_run(dg.DagsterRun(job_name=INGEST_JOB, run_id="rerun", tags=again,
+                                       status=dg.DagsterRunStatus.STARTED))  # fmt: skip
+        assert sensor.evaluate_tick(context(instance, built.cursor)).run_requests == []
+        instance.delete_run("rerun")
+        instance.add_run(dg.DagsterRun(job_name=INGEST_JOB, run_id="rerun", tags=again,
+                                       status=dg.DagsterRunStatus.SUCCESS))  # fmt: skip
+        after = sensor.evaluate_tick(context(instance, built.cursor))
+        assert [r.run_key for r in after.run_requests] == ["build:run-rerun"]
+        assert sensor.evaluate_tick(context(instance, after.cursor)).run_requests == []
