@@ -15,6 +15,7 @@ import smtplib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from pipelines.settings import Settings
@@ -93,6 +94,10 @@ def _deliver(subject: str, body: str, smtp: Settings) -> None:
     message["Subject"] = f"[RAA warehouse] {subject}"
     message["From"] = smtp.alert_from
     message["To"] = ", ".join(smtp.alert_to)
+    # A message needs its date (RFC 5322): without it mail readers sort and date the alert as
+    # they guess, and spam filters mark it down. The id's domain is the sender's, not a lookup.
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain=smtp.alert_from.rpartition("@")[2] or "localhost")
     message.set_content(body)
     with smtplib.SMTP(smtp.smtp_host, smtp.smtp_port, timeout=30) as server:
         server.ehlo()

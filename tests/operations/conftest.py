@@ -76,8 +76,10 @@ def copied(region: Region, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> S
 class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], str]] = []
+        self.raw: list[bytes] = []  # each message as it came, headers included
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        self.raw.append(envelope.content)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         text = f"Subject: {message['Subject']}\n{message.get_content()}"
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), text))

@@ -178,3 +178,23 @@ def test_a_failed_load_from_the_asset_graph_is_named_in_words():
     assert run_failure_alert("build_warehouse", "run-2", None, "x").subject == (
         "build_warehouse failed"
     )
+
+
+def test_an_alert_carries_its_date_and_a_message_id(monkeypatch):
+    """Mail readers date and thread an alert by its own headers: a message without `Date`
+    (RFC 5322 requires one) shows when the reader guesses, and spam filters mark it down."""
+    import email
+    import email.policy
+    from email.utils import parsedate_to_datetime
+
+    from tests.operations.conftest import smtp_server
+
+    with smtp_server(monkeypatch) as inbox:
+        assert send_alert(Alert("KIL failed", "a problem", "fix it", council="KIL"),
+                          Settings.from_env())  # fmt: skip
+        inbox.wait(1)
+    (raw,) = inbox.raw
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    sent = parsedate_to_datetime(message["Date"])
+    assert abs((datetime.now(sent.tzinfo) - sent).total_seconds()) < 60
+    assert message["Message-ID"].endswith("@raa.example>")
