@@ -6,6 +6,10 @@ be reached never stops what raised the alert (a night, a sensor): the alert is k
 under <outbox>/alerts_not_sent/ and an error line says so. The next alert that goes through
 sends the kept ones after it, oldest first, each marked late, and moves them to
 <outbox>/alerts_sent_late/.
+
+An alert about a standing problem (a stale or withheld council, a failed load) names it by its
+`once_a_day` key: the same problem is emailed once a day (UTC), however many builds meet it;
+<outbox>/alerts_sent_today.txt keeps the day's keys. Others are sent each time.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from pipelines.settings import Settings
 log = logging.getLogger(__name__)
 UNSENT = "alerts_not_sent"
 SENT_LATE = "alerts_sent_late"
+SENT_TODAY = "alerts_sent_today.txt"
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,8 @@ class Alert:
     problem: str
     what_to_do: str
     council: str | None = None
+    # what makes two alerts the same problem (none: every alert is sent)
+    once_a_day: str | None = None
 
     def body(self) -> str:
         lines = [f"Council: {self.council}"] if self.council else []
@@ -44,6 +51,11 @@ def send_alert(alert: Alert, smtp: Settings, logger: logging.Logger = log) -> bo
     if not smtp.email_configured:
         logger.warning(f"alert not sent (RAA_SMTP_HOST / RAA_ALERT_TO unset): {alert.subject}")
         return False
+    sent_at = _sent_today(alert, smtp.outbox_dir)
+    if sent_at is not None:
+        logger.info(f"alert not sent again (the same was sent at {sent_at} UTC today): "
+                    f"{alert.subject}")  # fmt: skip
+        return False
     try:
         _deliver(alert.subject, alert.body(), smtp)
     except (OSError, smtplib.SMTPException) as exc:
@@ -54,8 +66,38 @@ def send_alert(alert: Alert, smtp: Settings, logger: logging.Logger = log) -> bo
         )
         return False
     logger.info(f"alert sent to {', '.join(smtp.alert_to)}: {alert.subject}")
+    _record_sent(alert, smtp.outbox_dir)
     _send_kept(smtp, logger)
     return True
+
+
+def _sent_today(alert: Alert, outbox: Path) -> str | None:
+    """When (HH:MM UTC) an alert with the same `once_a_day` key went out today, if one did."""
+    path = outbox / SENT_TODAY
+    if alert.once_a_day is None or not path.exists():
+        return None
+    day, *lines = path.read_text(encoding="utf-8").splitlines()
+    if day != datetime.now(UTC).date().isoformat():
+        return None
+    return next((at for at, _, key in (line.partition("\t") for line in lines)
+                 if key == _one_line(alert.once_a_day)), None)  # fmt: skip
+
+
+def _record_sent(alert: Alert, outbox: Path) -> None:
+    if alert.once_a_day is None:
+        return
+    now = datetime.now(UTC)
+    path = outbox / SENT_TODAY
+    today = now.date().isoformat()
+    if not path.exists() or path.read_text(encoding="utf-8").partition("\n")[0] != today:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(today + "\n", encoding="utf-8")  # a new day starts a new list
+    with path.open("a", encoding="utf-8") as listed:
+        listed.write(f"{now:%H:%M}\t{_one_line(alert.once_a_day)}\n")
+
+
+def _one_line(key: str) -> str:
+    return " ".join(key.split())
 
 
 def _send_kept(smtp: Settings, logger: logging.Logger) -> None:
@@ -115,6 +157,7 @@ def stale_council_alert(council: str, problem: str, limit_days: float) -> Alert:
         subject=f"{council}: no fresh submission",
         council=council,
         problem=problem,
+        once_a_day=f"stale {council}",
         what_to_do=(
             f"Ask {council} to send this week's export (the limit is {limit_days:g} days), or "
             "check why their last one was refused: `raa status` and the validation report in "
@@ -127,7 +170,9 @@ def run_failure_alert(job: str, run_id: str, council: str | None, problem: str) 
     """One council's failed load (`council`), or a failed run of the whole warehouse."""
     what = f"Read the run log (Dagster UI, run {run_id}). " + (
         f"For {council}'s load see `raa status` and outbox/{council}/ for the validation "
-        f"report; once fixed, reload with `raa run --council {council}`. A failed load "
+        f"report. A corrected export, dropped as a new folder in landing/{council}/, is loaded "
+        f"by the landing sensor (under the daemon) or the next night, or now with "
+        f"`raa run --council {council}`. A failed load "
         f"publishes nothing itself: the build after it still publishes every other council, "
         f"and {council}'s previous figures stay in use, marked stale."
         if council
@@ -137,7 +182,11 @@ def run_failure_alert(job: str, run_id: str, council: str | None, problem: str) 
     # a materialisation launched from the asset graph or a backfill runs Dagster's own job
     job = "a materialisation from the asset graph" if job.startswith("__ASSET_JOB") else job
     subject = f"{job} failed" + (f" for {council}" if council else "")
-    return Alert(subject=subject, council=council, problem=problem, what_to_do=what)
+    # a council's load failing the same way again the same day (the 02:00 tick re-reading a
+    # refused submission, a re-execution) is that problem again
+    key = f"failed {council}: {problem}" if council else None
+    return Alert(subject=subject, council=council, problem=problem, what_to_do=what,
+                 once_a_day=key)  # fmt: skip
 
 
 def unregistered_folder_alert(folders: list[str], landing: str) -> Alert:
@@ -160,6 +209,7 @@ def withheld_council_alert(council: str, run_id: str, tests: list[str], message:
     return Alert(
         subject=f"{council} withheld from tonight's publish: its data breaks a dbt test",
         council=council,
+        once_a_day=f"withheld {council}: {', '.join(sorted(tests))}",
         problem=(
             f"{message} Failing test(s): {', '.join(tests)}. Every other council was built and "
             "published."

@@ -198,3 +198,48 @@ def test_an_alert_carries_its_date_and_a_message_id(monkeypatch):
     sent = parsedate_to_datetime(message["Date"])
     assert abs((datetime.now(sent.tzinfo) - sent).total_seconds()) < 60
     assert message["Message-ID"].endswith("@raa.example>")
+
+
+def test_a_standing_problem_is_emailed_once_a_day_however_many_builds_meet_it(
+    monkeypatch, caplog, tmp_path
+):
+    """Every build checks freshness and may withhold a council: a day with six builds sent the
+    same stale or withheld email six times. The same problem goes out once a day; another
+    council's, or another problem, still goes; the next day it goes again."""
+    from datetime import UTC, timedelta
+
+    from pipelines.operations.alerts import (
+        SENT_TODAY,
+        run_failure_alert,
+        stale_council_alert,
+        withheld_council_alert,
+    )
+    from tests.operations.conftest import smtp_server
+
+    monkeypatch.setenv("RAA_WAREHOUSE_DIR", str(tmp_path / "warehouse"))
+
+    def stale(council: str, age: float):
+        return stale_council_alert(council, f"{council}'s submission is {age:.1f} days old", 3)
+
+    with smtp_server(monkeypatch) as inbox, caplog.at_level(logging.INFO):
+        settings = Settings.from_env()
+        assert send_alert(stale("KIL", 3.2), settings)
+        assert not send_alert(stale("KIL", 3.4), settings)  # a later build, the same problem
+        assert send_alert(stale("NTH", 4.0), settings)
+        tests = ["unique_int_x_key"]
+        assert send_alert(withheld_council_alert("KIL", "run-1", tests, "Broken."), settings)
+        assert not send_alert(withheld_council_alert("KIL", "run-2", tests, "Broken."), settings)
+        assert send_alert(run_failure_alert("ingest_council", "run-3", "KIL", "unreadable"),
+                          settings)  # fmt: skip
+        assert send_alert(Alert("KIL failed", "a problem", "fix it", council="KIL"), settings)
+        assert send_alert(Alert("KIL failed", "a problem", "fix it", council="KIL"), settings)
+        # the next day
+        listed = settings.outbox_dir / SENT_TODAY
+        yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+        today, rest = listed.read_text().split("\n", 1)
+        listed.write_text(f"{yesterday}\n{rest}")
+        assert send_alert(stale("KIL", 4.2), settings)
+        messages = inbox.wait(7)
+    assert len(messages) == 7
+    assert "alert not sent again (the same was sent at " in caplog.text
+    assert listed.read_text().splitlines()[0] == today
