@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 import time
 from datetime import date
@@ -224,6 +225,11 @@ def main(argv: list[str] | None = None) -> int:
             PdfError) as problem:  # fmt: skip
         print(f"raa {args.command}: {problem}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader stopped reading (`raa status | head`): no traceback, and none at exit when
+        # Python flushes stdout (the Python docs' recipe)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     # Done: spare the exit its garbage collection over everything a run imported (~400k objects,
     # ~1 s). Finalizers and atexit handlers still run.
     gc.freeze()

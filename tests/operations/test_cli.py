@@ -301,3 +301,16 @@ def test_raa_status_says_which_councils_have_left(copied, region, tmp_path, monk
         next(line for line in lines if line.startswith("ASH ")).rstrip().endswith("left 31/03/2024")
     )
     assert next(line for line in lines if line.startswith("FEN ")).rstrip().endswith("ok")
+
+
+def test_raa_status_piped_into_a_reader_that_stops_ends_without_a_traceback(copied):
+    """`raa status | head -1`: the reader closes the pipe before raa has written everything."""
+    import subprocess
+    import sys
+
+    status = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "status"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    status.stdout.close()  # stopped reading before the first line
+    _, err = status.communicate(timeout=120)
+    assert "Traceback" not in err.decode(), err.decode()
+    assert status.returncode == 1
