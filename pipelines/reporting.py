@@ -171,12 +171,20 @@ def _withheld_by_run(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]
     return found
 
 
-def _figures_snapshot(code: str, publishes: list[tuple], withheld: dict) -> str | None:
-    """The latest snapshot published with `code`'s own figures (the one its rows come from)."""
-    for run_id, _, state, snapshot_id, *_ in publishes:
+def _figures_publish(code: str, publishes: list[tuple], withheld: dict) -> tuple | None:
+    """The latest publish with `code`'s own figures (the snapshot its rows come from)."""
+    for publish in publishes:
+        run_id, _, state = publish[:3]
         if state == "published" and code not in withheld.get(run_id, {}):
-            return snapshot_id
+            return publish
     return None
+
+
+def _submissions_in(publish: tuple | None) -> dict[str, str]:
+    """council -> submission id in a publish's snapshot."""
+    return (
+        {s["council_code"]: s["submission_id"] for s in json.loads(publish[5])} if publish else {}
+    )
 
 
 LATEST_SQL = """
@@ -233,9 +241,7 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
         con.close()
     last = next((p for p in publishes if p[2] == "published"), None)
     held_now = withheld.get(last[0], {}) if last else {}
-    in_snapshot = (
-        {s["council_code"]: s["submission_id"] for s in json.loads(last[5])} if last else {}
-    )
+    in_snapshot = _submissions_in(last)
     now = datetime.now()
     out, notes = [], []
     for code in council_codes:
@@ -254,12 +260,14 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
             note = f"left {left[code]:%d/%m/%Y}"
         if stale:
             notes.append(f"{code}: {reason}")
+        published = in_snapshot.get(code, "-")
         if code in held_now:
             note = "WITHHELD"
-            source = _figures_snapshot(code, publishes, withheld)
+            source = _figures_publish(code, publishes, withheld)
+            # its rows in the snapshot are the earlier one's: so is the submission they are of
+            published = _submissions_in(source).get(code, "-")
             notes.append(f"{code}: withheld: {held_now[code]} Its figures are from snapshot "
-                         f"{source or 'none (no earlier publish: no rows)'}.")  # fmt: skip
-        published = in_snapshot.get(code, "-")
+                         f"{source[3] if source else 'none (no earlier publish: no rows)'}.")  # fmt: skip
         out.append((code, current, age, accepted, rejected, queried, published, note))
     headers = ["council", "submission", "age", "accepted", "rejected", "queried", "published",
                "state"]  # fmt: skip

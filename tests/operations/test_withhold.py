@@ -98,6 +98,9 @@ def test_council_breaking_a_test_is_withheld_and_the_night_publishes(withheld_ni
     assert source == before_id and "withheld" in reason
     text = status(settings.database, region.registry.codes, settings.landing_dir)
     assert f"{WITHHELD}: withheld:" in text and before_id in text and "WITHHELD" in text
+    # its row names the submission its figures in the snapshot are of (the earlier publish's)
+    (row,) = [line.split() for line in text.splitlines() if line.startswith(WITHHELD + " ")]
+    assert row[6] == row[1] and row[7] == "WITHHELD", row
     (message,) = night.inbox.wait(1)
     assert f"{WITHHELD} withheld" in message and "unique_dim_child_child_id" in message
     report = sorted((settings.outbox_dir / WITHHELD).rglob("withheld.html"))
