@@ -30,6 +30,12 @@ class TableMapping:
     ignore: frozenset[str] = frozenset()
     recode: dict[str, dict[str, str]] = field(default_factory=dict)
     sheet: str | None = None
+    label: str | None = None  # the table's name in the council's own words (903: AD1, Header)
+
+    @property
+    def shown_name(self) -> str:
+        """The table as the council's report names it: its label, else the canonical name."""
+        return self.label or self.table.replace("_", " ")
 
     @property
     def required_headers(self) -> frozenset[str]:
@@ -103,6 +109,7 @@ def _mapping(dialect: str, table: str, raw: dict) -> TableMapping:
         ignore=frozenset(raw.get("ignore") or ()),
         recode=recode,
         sheet=raw.get("sheet"),
+        label=raw.get("label"),
     )
 
 

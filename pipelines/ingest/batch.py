@@ -248,6 +248,7 @@ def _unusable_parts(
             rejections[rejections[PART] == part.index],
             part.submission.reference_date,
             dict(part.submission.rows_in_use),
+            {table: mapping.shown_name for table, mapping in part.profile.tables.items()},
         )
         if why:
             found[part.index] = why
@@ -262,7 +263,7 @@ def _unattributable(council: Council, raws: list[RawTable]) -> list[tuple[str, s
         return []
     return [
         (raw.file_name, raw.sheet,
-         f"{raw.location} holds the {raw.mapping.table} table, whose rows do not say which council "
+         f"{raw.location} holds the {raw.mapping.shown_name} table, whose rows do not say which council "
          f"they belong to. {council.code} is the partnership's agency: its submission may only "
          "hold tables whose rows name their council (adopters, support, finance). Children's "
          "records come in each council's own submission: move the file there.")

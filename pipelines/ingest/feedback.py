@@ -219,6 +219,17 @@ def _dates_used(submission: Submission, collection_year: int | None) -> str:
     return f"<p>{html.escape(text)}</p>"
 
 
+def _tables_named(frame: pd.DataFrame, profile: Profile | None) -> pd.DataFrame:
+    """The frame with each canonical table named as the council's layout names it (903: AD1,
+    Header); the CSVs keep the canonical names, which scripts read."""
+    if frame.empty or "canonical_table" not in frame.columns:
+        return frame
+    names = {t: m.shown_name for t, m in profile.tables.items()} if profile else {}
+    tables = frame["canonical_table"]
+    shown = tables.map(names).fillna(tables.str.replace("_", " ", regex=False))
+    return frame.assign(canonical_table=shown)
+
+
 def _html(council, submission, outcome, rejections, warnings, profile, collection_year) -> str:
     title = f"Validation report: {council.name}, submission {submission.submission_id}"
     if outcome.status == "failed":
@@ -234,9 +245,12 @@ def _html(council, submission, outcome, rejections, warnings, profile, collectio
             f"held back and are listed below with the reason. {rows_named(warnings):,} rows are queried "
             "(kept, but please check them).</p>" + POLICY
         )
-    files = _without_blank_sheet(outcome.file_loads.rename(columns=HEADINGS))
-    shown = _located(rejections, outcome.file_loads).head(ROWS_SHOWN).rename(columns=HEADINGS)
-    shown = _without_blank_sheet(shown)
+    files = _without_blank_sheet(
+        _tables_named(outcome.file_loads, profile).rename(columns=HEADINGS)
+    )
+    shown = _located(rejections, outcome.file_loads).head(ROWS_SHOWN)
+    shown = _without_blank_sheet(_tables_named(shown, profile).rename(columns=HEADINGS))
+    listed = _tables_named(warnings.head(ROWS_SHOWN), profile).rename(columns=HEADINGS)
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:75em}}table{{border-collapse:collapse;margin:1em 0}}
 td,th{{border:1px solid #bbb;padding:.3em .6em;text-align:left;vertical-align:top}}th{{background:#eee}}
@@ -258,5 +272,5 @@ validation rule's number where the DfE has the same check; rows counts each row 
 {_table(shown)}
 <h2>Rows to check (kept)</h2>{_table(_by_rule(warnings))}
 {_lines_in("warnings.csv", warnings, "queried")}
-{_table(warnings.head(ROWS_SHOWN).rename(columns=HEADINGS)) if len(warnings) else ""}
+{_table(listed) if len(warnings) else ""}
 </body></html>"""

@@ -151,7 +151,7 @@ def _duplicate_tables(raws: list[RawTable]) -> list[tuple[str, str | None, str]]
             first = seen[raw.mapping.table]
             problems.append((raw.file_name, raw.sheet,
                              f"{raw.location} and {first.location} both hold the "
-                             f"{raw.mapping.table} table; send each table once."))  # fmt: skip
+                             f"{raw.mapping.shown_name} table; send each table once."))  # fmt: skip
         seen[raw.mapping.table] = raw
     return problems
 
@@ -823,7 +823,7 @@ def _read_ignoring_case(
             for layout, sent in sorted(twice.items())
         )
         raise FileProblem(
-            f"{location} looks like the {mapping.table} table, but more than one of its headers "
+            f"{location} looks like the {mapping.shown_name} table, but more than one of its headers "
             f"is a header of the layout in other capitals ({named}): which column holds its "
             "values is not clear. Please use the layout's headers exactly, once each."
         )
@@ -853,11 +853,11 @@ def _refuse_unrecognised(location: str, headers: list[str], profile: Profile) ->
     if found(nearest) / len(nearest.required_headers) >= 0.5:
         missing = sorted(r for r in nearest.required_headers if r.casefold() not in folded)
         raise FileProblem(
-            f"{location} looks like the {nearest.table} table but is missing the required "
+            f"{location} looks like the {nearest.shown_name} table but is missing the required "
             f"column(s) {', '.join(missing)}."
         )
     expected = "; ".join(
-        f"{m.table}{f' (sheet {m.sheet})' if m.sheet else ''}: {', '.join(sorted(m.required_headers)[:4])}..."
+        f"{m.shown_name}{f' (sheet {m.sheet})' if m.sheet else ''}: {', '.join(sorted(m.required_headers)[:4])}..."
         for m in profile.tables.values()
     )
     raise FileProblem(

@@ -23,15 +23,18 @@ def why_unusable(
     rejections: pd.DataFrame,
     reference_date,
     rows_in_use: dict[str, int] | None = None,
+    table_names: dict[str, str] | None = None,
 ) -> str | None:
     """The council's reason, or None when the submission can be used. `rows_in_use`: rows per
-    table of the submission it would replace."""
+    table of the submission it would replace; `table_names`: each table as the council's layout
+    names it (TableMapping.shown_name)."""
     reasons = []
     received_by_table = file_loads.groupby("canonical_table")["rows_received"].sum()
     for table, rows in sorted((rows_in_use or {}).items()):
         if rows >= MIN_ROWS and received_by_table.get(table, 0) == 0:
             reasons.append(
-                f"The return in use has {rows:,} rows of the {table} table; this one has none "
+                f"The return in use has {rows:,} rows of the {(table_names or {}).get(table, table)} "
+                "table; this one has none "
                 "(a file with its header only, or no file for the table). Loading it would "
                 "remove them from every figure: send the table, or tell the data team if it is "
                 "really empty now."

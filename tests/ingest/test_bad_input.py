@@ -61,7 +61,7 @@ def test_missing_required_column_names_it(settings, registry, warehouse):
     text = GOOD_EPISODES.replace("RNE,", "").replace(",S,", ",").replace(",L,", ",")
     outcome = ingest_files(warehouse, settings, registry, "NTH", {"eps.csv": text})
     assert outcome.status == "failed"
-    assert "eps.csv looks like the episodes table but is missing the required column(s) RNE" in (
+    assert "eps.csv looks like the Episodes table but is missing the required column(s) RNE" in (
         outcome.message
     )
 

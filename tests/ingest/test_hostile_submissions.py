@@ -572,7 +572,7 @@ CASES = [
         "careless",
         with_files(episodes_copy__csv=GOOD["episodes.csv"]),
         "failed",
-        "both hold the episodes table",
+        "both hold the Episodes table",
     ),
     Case("zero_byte_file", "careless", with_files(episodes__csv=""), "failed", "is empty"),
     Case(

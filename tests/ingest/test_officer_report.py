@@ -111,3 +111,16 @@ def test_rows_to_check_are_listed_file_by_file_and_row_by_row(settings, registry
     assert rows == sorted(rows, key=int) and rows[0] == "2", listed
     listing = report_of(settings).rsplit("Rows to check", 1)[1]  # the per-rule table, then the list
     assert listing.rindex("child record (Header)") < listing.rindex("codes must be in capitals")
+
+
+def test_the_report_names_each_table_as_the_903_does(settings, registry, warehouse):
+    """An officer knows AD1 and Header, not adoption_matches and children: the report's tables
+    say them; the CSVs keep the canonical names scripts read."""
+    matches = "CHILD,DOB,DATE_INT,DATE_MATCH,FOSTER_CARE,NB_ADOPTR,SEX_ADOPTR,LS_ADOPTR\n"
+    files = {"h.csv": GOOD_HEADER, "ad1.csv": matches + "C1,,01/02/2020,,,,,\n"}
+    ingest_files(warehouse, settings, registry, "NTH", files)
+    report = report_of(settings)
+    assert "<td>AD1</td>" in report and "<td>Header</td>" in report
+    assert "adoption_matches" not in report and "<td>children</td>" not in report
+    queried = (settings.outbox_dir / "NTH" / "s1" / "warnings.csv").read_text()
+    assert ",adoption_matches," in queried

@@ -108,7 +108,7 @@ def test_two_headers_that_are_one_of_the_layouts_ignoring_capitals_refuse_the_fi
     outcome = ingest_files(warehouse, settings, registry, "NTH", {"h.csv": text})
     assert outcome.status == "failed"
     assert (
-        "h.csv looks like the children table, but more than one of its headers is a header of "
+        "h.csv looks like the Header table, but more than one of its headers is a header of "
         "the layout in other capitals (child and Child for CHILD): which column holds its values "
         "is not clear."
     ) in outcome.message
@@ -135,7 +135,7 @@ def test_headers_that_fit_two_tables_ignoring_capitals_refuse_the_file():
 
 
 def test_a_missing_column_is_named_even_when_the_others_differ_in_capitals():
-    with pytest.raises(FileProblem, match=r"looks like the episodes table but is missing the "
+    with pytest.raises(FileProblem, match=r"looks like the Episodes table but is missing the "
                                           r"required column\(s\) RNE\.$"):  # fmt: skip
         recognise("e.csv", EPISODES.lower().replace("rne,", "").strip().split(","),
                   load_profile("ssda903"))  # fmt: skip

@@ -220,7 +220,7 @@ def test_a_table_emptied_since_the_return_in_use_refuses_the_submission(
     refused = ingest(warehouse, settings, registry, "NTH",
                      drop(settings.landing_dir, "NTH", "s2", emptied))  # fmt: skip
     assert refused.status == "failed"
-    assert "The return in use has 12 rows of the episodes table; this one has none" in (
+    assert "The return in use has 12 rows of the Episodes table; this one has none" in (
         refused.message
     )
     assert snapshot(warehouse) == before
