@@ -691,22 +691,26 @@ def test_what_else_is_typed_into_a_code_or_reference_column_is_not_kept(
     assert "9434765919" not in dump
 
 
+def load_ledger(warehouse, settings, registry, amounts: list[str], separator: str = ","):
+    """A ledger of SPEND lines with these amounts, as sent: its outcome and the amounts stored."""
+    header = ["LedgerRef", "Period", "CostPool", "LocalAuthority", "LineType", "Amount"]
+    lines = [separator.join(header)] + [
+        separator.join([f"L{n}", "01-Apr-2022", "central_hub", "", "SPEND", amount])
+        for n, amount in enumerate(amounts, start=1)
+    ]
+    ledger = "\n".join(lines) + "\n"
+    outcome = ingest_files(warehouse, settings, registry, "RAA", {"ledger.csv": ledger})
+    stored = warehouse.sql("select amount_gbp from canonical.finance_ledger order by 1")
+    return outcome, [str(a) for (a,) in stored.fetchall()]
+
+
 def test_amounts_as_a_spreadsheet_formats_them_are_read_with_a_query(settings, registry, warehouse):
     """£2,500,000.00 and 1,234 (a thousand and more: groups of three) are unambiguous in a
     comma-separated file: read and queried, naming the column. 12,34 and £1.2.3 are not
     read: held back as before."""
-    ledger = (
-        "LedgerRef,Period,CostPool,LocalAuthority,LineType,Amount\n"
-        'L1,01-Apr-2022,central_hub,,BUDGET,"£2,500,000.00"\n'
-        'L2,01-Apr-2022,central_hub,,SPEND,"1,234"\n'
-        "L3,01-Apr-2022,central_hub,,SPEND,£5\n"
-        "L4,01-Apr-2022,central_hub,,SPEND,10.50\n"
-        'L5,01-Apr-2022,central_hub,,SPEND,"12,34"\n'
-        "L6,01-Apr-2022,central_hub,,SPEND,£1.2.3\n"
-    )
-    outcome = ingest_files(warehouse, settings, registry, "RAA", {"ledger.csv": ledger})
-    amounts = warehouse.sql("select amount_gbp from canonical.finance_ledger order by 1")
-    assert [str(a) for (a,) in amounts.fetchall()] == ["5.00", "10.50", "1234.00", "2500000.00"]
+    sent = ['"£2,500,000.00"', '"1,234"', "£5", "10.50", '"12,34"', "£1.2.3"]
+    outcome, stored = load_ledger(warehouse, settings, registry, sent)
+    assert stored == ["5.00", "10.50", "1234.00", "2500000.00"]
     queried = outcome.warnings[outcome.warnings["rule"] == "amount_formatted"]
     assert sorted(queried["source_row"]) == [2, 3, 4]
     assert queried["message"].iloc[0] == (
@@ -725,16 +729,9 @@ def test_amounts_with_a_decimal_comma_are_read_in_a_file_separated_by_semicolons
 ):
     """A spreadsheet in a locale writing decimal commas saves a CSV with ';': there 1.234,50 and
     12,5 are 1234.50 and 12.50, and 1,234 (three decimals) is no amount in pounds."""
-    ledger = (
-        "LedgerRef;Period;CostPool;LocalAuthority;LineType;Amount\n"
-        "L1;01-Apr-2022;central_hub;;BUDGET;1.234,50\n"
-        "L2;01-Apr-2022;central_hub;;SPEND;12,5\n"
-        "L3;01-Apr-2022;central_hub;;SPEND;1,234\n"
-        "L4;01-Apr-2022;central_hub;;SPEND;7\n"
-    )
-    outcome = ingest_files(warehouse, settings, registry, "RAA", {"ledger.csv": ledger})
-    amounts = warehouse.sql("select amount_gbp from canonical.finance_ledger order by 1")
-    assert [str(a) for (a,) in amounts.fetchall()] == ["7.00", "12.50", "1234.50"]
+    sent = ["1.234,50", "12,5", "1,234", "7"]
+    outcome, stored = load_ledger(warehouse, settings, registry, sent, separator=";")
+    assert stored == ["7.00", "12.50", "1234.50"]
     queried = outcome.warnings.set_index("source_row")["rule"].to_dict()
     assert queried == {2: "amount_formatted", 3: "amount_formatted"}
     assert outcome.rejections.set_index("source_row")["rule"].to_dict() == {4: "money"}
