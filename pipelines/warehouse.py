@@ -139,6 +139,9 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(AUDIT_DDL)
     # Added after the first release: which protection release stored the submission's rows.
     con.execute("alter table audit.submissions add column if not exists stored_as integer")
+    # ... and a query's column and value sent (a cross-table query names neither)
+    for column in ("source_column", "offending_value"):
+        con.execute(f"alter table audit.warnings add column if not exists {column} varchar")
     con.execute(canonical_ddl())
 
 

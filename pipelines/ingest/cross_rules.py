@@ -17,7 +17,10 @@ import pyarrow as pa
 from data_contracts.rules import explain
 from pipelines.ingest.validate import PART
 
-WARNING_COLUMNS = ["file_name", "canonical_table", "source_row", "rule", "dfe_rule", "message"]
+# A query's column and value sent, where a row-level check raised it (its value shown as the
+# rejections' are: a protected column's by its shape only); a cross-table rule names neither.
+WARNING_COLUMNS = ["file_name", "canonical_table", "source_row", "rule", "dfe_rule", "message",
+                   "source_column", "offending_value"]  # fmt: skip
 
 # Each query may use, per table (children, episodes, adoption_decisions, adoption_matches), the
 # view of its accepted rows under the table's name and `sent_<table>`: every row sent (accepted or
@@ -240,8 +243,9 @@ def cross_table_warnings(
     finally:
         con.close()
     # Sorted as the council reads its file (DuckDB returns rows in no fixed order).
-    ordered = pd.DataFrame(found, columns=columns).sort_values([PART, "file_name", "source_row"])
-    return ordered.reset_index(drop=True)
+    named = ["file_name", "canonical_table", "source_row", "rule", "dfe_rule", "message", PART]
+    ordered = pd.DataFrame(found, columns=named).sort_values([PART, "file_name", "source_row"])
+    return ordered.reindex(columns=columns).reset_index(drop=True)
 
 
 def _arrow(frame: pd.DataFrame | None, columns: list[str]) -> pa.Table:

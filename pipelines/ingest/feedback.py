@@ -116,6 +116,10 @@ HEADINGS = {
 }  # fmt: skip
 
 
+# A query's column and value beside its row: a cross-table query, on no one column, has neither.
+QUERY_HEADINGS = {**HEADINGS, "source_column": "column", "offending_value": "value sent"}
+
+
 def _table(frame: pd.DataFrame) -> str:
     if frame.empty:
         return "<p>None.</p>"
@@ -250,7 +254,7 @@ def _html(council, submission, outcome, rejections, warnings, profile, collectio
     )
     shown = _located(rejections, outcome.file_loads).head(ROWS_SHOWN)
     shown = _without_blank_sheet(_tables_named(shown, profile).rename(columns=HEADINGS))
-    listed = _tables_named(warnings.head(ROWS_SHOWN), profile).rename(columns=HEADINGS)
+    listed = _tables_named(warnings.head(ROWS_SHOWN), profile).rename(columns=QUERY_HEADINGS)
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:75em}}table{{border-collapse:collapse;margin:1em 0}}
 td,th{{border:1px solid #bbb;padding:.3em .6em;text-align:left;vertical-align:top}}th{{background:#eee}}

@@ -124,3 +124,36 @@ def test_the_report_names_each_table_as_the_903_does(settings, registry, warehou
     assert "adoption_matches" not in report and "<td>children</td>" not in report
     queried = (settings.outbox_dir / "NTH" / "s1" / "warnings.csv").read_text()
     assert ",adoption_matches," in queried
+
+
+def test_a_query_names_its_column_and_the_value_sent(settings, registry, warehouse):
+    """RNE `p` (read as P) is queried with its column and value, in audit.warnings, warnings.csv
+    and the report; a child with no Header (a cross-table query) names neither."""
+    episodes = EPISODES + (
+        "C9,01/03/2020,S,C1,N1,U4,PR1,,,,,,\n"  # no Header row for C9
+        "C1,01/03/2020,p,C1,N1,U4,PR1,,,,,,\n"  # RNE read in capitals
+    )
+    ingest_files(warehouse, settings, registry, "NTH", {"h.csv": GOOD_HEADER, "e.csv": episodes})
+    stored = warehouse.sql(
+        "select source_row, rule, source_column, offending_value from audit.warnings order by 1"
+    ).fetchall()
+    assert stored == [
+        (2, "child_not_in_header", None, None),
+        (3, "code_read_in_capitals", "RNE", "p"),
+    ]
+    listed = (settings.outbox_dir / "NTH" / "s1" / "warnings.csv").read_text().splitlines()
+    assert listed[0].endswith(",source_column,offending_value") and listed[2].endswith(",RNE,p")
+    assert "<th>value sent</th>" in report_of(settings)
+
+
+def test_a_warehouse_from_before_gains_the_query_columns(settings, registry, warehouse):
+    from pipelines.warehouse import ensure_schemas
+
+    for column in ("source_column", "offending_value"):
+        warehouse.execute(f"alter table audit.warnings drop column {column}")
+    ensure_schemas(warehouse)
+    ingest_files(
+        warehouse, settings, registry, "NTH", {"h.csv": GOOD_HEADER, "e.csv": GOOD_EPISODES}
+    )
+    columns = [c for (c, *_) in warehouse.execute("describe audit.warnings").fetchall()]
+    assert columns[-2:] == ["source_column", "offending_value"]
