@@ -20,6 +20,8 @@ Control characters and bytes that are not text show as '?', and long text is cut
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from pathlib import PurePosixPath
 
 SHOWN_CHARACTERS = 80
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
@@ -72,6 +74,24 @@ def without_identifiers(text: str) -> str:
     """A name as it may be kept (an audit key, an archive folder): any direct identifier in it
     by its shape, the rest as sent, so a council still knows its own submission."""
     return DIRECT_IDENTIFIER.sub(lambda found: shape_of(found.group()), printable(text))
+
+
+def names_kept(names: Iterable[str]) -> dict[str, str]:
+    """Each name as it is kept (without_identifiers), kept apart with ' (2)', ' (3)', ... before
+    its extension where it would then read the same as another one kept, or as a name that
+    stays as it is."""
+    kept = {name: without_identifiers(name) for name in names}
+    taken = {name for name, as_kept in kept.items() if as_kept == name}
+    for name, as_kept in kept.items():
+        if as_kept == name:
+            continue
+        path, n = PurePosixPath(as_kept), 1
+        while str(path) in taken:
+            n += 1
+            path = path.with_name(f"{PurePosixPath(as_kept).stem} ({n}){path.suffix}")
+        kept[name] = str(path)
+        taken.add(kept[name])
+    return kept
 
 
 def safe_text(text: object) -> str:

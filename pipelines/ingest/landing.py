@@ -19,10 +19,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import BinaryIO
 
-from data_contracts.council_text import printable, safe_text, without_identifiers
+from data_contracts.council_text import names_kept, printable, safe_text, without_identifiers
 from data_contracts.submission_meta import MAX_META_BYTES, META_FILE, read_meta
 
 MANIFEST_NAME = "manifest.json"
@@ -163,23 +163,6 @@ def submission_id_of(folder: Path) -> str:
     return without_identifiers(folder.name)
 
 
-def _kept_names(names: list[str]) -> dict[str, str]:
-    """Each file's name as it is kept: any direct identifier by its shape, and made unique
-    with ' (2)', ' (3)', ... where two names would then read the same."""
-    kept = {name: without_identifiers(name) for name in names}
-    taken = {name for name in names if kept[name] == name}
-    for name in names:
-        if kept[name] == name:
-            continue
-        path, n = PurePosixPath(kept[name]), 1
-        while str(path) in taken:
-            n += 1
-            path = path.with_name(f"{PurePosixPath(kept[name]).stem} ({n}){path.suffix}")
-        kept[name] = str(path)
-        taken.add(kept[name])
-    return kept
-
-
 IDENTIFIER_IN_NAME = (
     "holds what looks like a personal identifier (an NHS number, UPN, postcode, phone number or "
     "email address), so it is kept and shown here as '{kept}'. Nothing else changes: {then}"
@@ -251,7 +234,7 @@ def read_submission(council_code: str, folder: Path) -> Submission:
             entries = list(_walk(folder))
         except OSError as exc:
             problems.append(f"The submission folder could not be read ({exc.strerror}).")
-    kept_names = _kept_names([path.relative_to(folder).as_posix() for path, _ in entries])
+    kept_names = names_kept([path.relative_to(folder).as_posix() for path, _ in entries])
     for path, kind in entries:
         rel = path.relative_to(folder).as_posix()
         shown = safe_text(rel)

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from data_contracts import codes
-from data_contracts.council_text import without_identifiers
+from data_contracts.council_text import names_kept
 from data_contracts.tables import TABLES, stored_name
 from pipelines.ingest.load import PROTECTION_RELEASE
 from pipelines.ingest.privacy import record_key
@@ -97,7 +97,8 @@ def _keep_names_without_identifiers(con: duckdb.DuckDBPyConnection) -> None:
     for column, tables in found:
         union = " union ".join(f"select {column} as name from {t}" for t in tables)
         names = con.execute(f"select name from ({union}) where name is not null").fetchall()
-        renamed = _renamed([name for (name,) in names])
+        renamed = {n: kept for n, kept in names_kept(sorted(n for (n,) in names)).items()
+                   if kept != n}  # fmt: skip
         if not renamed:
             continue
         con.register(
@@ -111,22 +112,6 @@ def _keep_names_without_identifiers(con: duckdb.DuckDBPyConnection) -> None:
                 )
         finally:
             con.unregister("kept_names")
-
-
-def _renamed(names: list[str]) -> dict[str, str]:
-    taken = set(names)
-    renamed = {}
-    for name in sorted(names):
-        kept = without_identifiers(name)
-        if kept == name:
-            continue
-        candidate, n = kept, 1
-        while candidate in taken:
-            n += 1
-            candidate = f"{kept} ({n})"
-        renamed[name] = candidate
-        taken.add(candidate)
-    return renamed
 
 
 # The submitter's code names the submission: an agency's rows carry each council's code.

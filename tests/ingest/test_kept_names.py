@@ -114,3 +114,19 @@ def test_names_an_earlier_release_kept_as_sent_are_rewritten_in_place(
     stored_as = warehouse.execute("select distinct stored_as from audit.submissions").fetchall()
     assert stored_as == [(PROTECTION_RELEASE,)]
     assert protect_earlier_rows(warehouse, settings.pseudonym_key.get_secret_value()) == 0
+
+
+def test_an_upgrade_keeps_two_names_apart_as_a_new_load_does():
+    """The name an upgrade rewrites onto one already in use gets ' (2)' before its extension,
+    as landing.read_submission names a new submission's files (one function, names_kept)."""
+    import duckdb
+
+    from pipelines.ingest.upgrade import _keep_names_without_identifiers
+
+    con = duckdb.connect()
+    con.execute("create schema audit; create table audit.file_loads (file_name varchar)")
+    con.execute("insert into audit.file_loads values (?), ('header 9999999999.csv')",
+                [f"header {NHS_NUMBER}.csv"])  # fmt: skip
+    _keep_names_without_identifiers(con)
+    names = sorted(n for (n,) in con.execute("select file_name from audit.file_loads").fetchall())
+    assert names == ["header 9999999999 (2).csv", "header 9999999999.csv"]
