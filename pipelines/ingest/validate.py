@@ -245,10 +245,7 @@ def _read_but_queried(one: TableInput, table) -> pd.DataFrame:
             continue
         sent = pc.utf8_trim_whitespace(arrow_text(one.raw_frame[source]))
         if column.sql_type == "DATE":
-            for rule, found in _LOOSE_DATES:
-                which = found(one, column.name, sent)
-                if which is None or not which.any():
-                    continue
+            for rule, which in _dates_read_loosely(one, column.name, sent):
                 which[which] = parse_iso(one.frame[column.name][which]).notna().to_numpy()  # read
                 lines.append(_query_lines(one, table.name, which, source, rule))
         elif column.sql_type.startswith("DECIMAL"):
@@ -290,35 +287,37 @@ def _iso_in_text(one: TableInput, column: str, sent: pyarrow.Array) -> np.ndarra
     return one.from_text & as_sent.to_numpy(zero_copy_only=False)
 
 
-def _unpadded(one: TableInput, column: str, sent: pyarrow.Array) -> np.ndarray | None:
-    """Rows whose date has the dialect's shape only with a one-digit day or month."""
-    return _written_as(one, sent, one.profile.unpadded_date_pattern)
+def _dates_read_loosely(one: TableInput, column: str, sent: pyarrow.Array) -> list:
+    """(rule, rows) for each way the column's dates were read though not written exactly in the
+    dialect's format: ISO in a text file, a one-digit day or month, a two-digit year."""
+    found = [("date_format_iso", _iso_in_text(one, column, sent))]
+    loose = _not_written_exactly(one, sent)
+    if loose is not None:
+        text, inexact = loose
+        patterns = {
+            "date_format_unpadded": one.profile.unpadded_date_pattern,
+            "date_format_two_digit_year": one.profile.two_digit_year_pattern,
+        }
+        for rule, pattern in patterns.items():
+            if pattern is not None:
+                shaped = pc.fill_null(pc.match_substring_regex(text, f"^(?:{pattern})$"), False)
+                found.append((rule, pc.and_(shaped, inexact).to_numpy(zero_copy_only=False)))
+    return [(rule, which) for rule, which in found if which is not None and which.any()]
 
 
-def _two_digit_year(one: TableInput, column: str, sent: pyarrow.Array) -> np.ndarray | None:
-    """Rows whose date has a two-digit year (dialect._four_digit_year says which century)."""
-    return _written_as(one, sent, one.profile.two_digit_year_pattern)
-
-
-def _written_as(one: TableInput, sent: pyarrow.Array, loose: str | None) -> np.ndarray | None:
-    """Rows whose date has the shape `loose` but not exactly the dialect's."""
-    if loose is None:
-        return None
-    # Usually every date is written in full: shorter than the format's, or with a time after
-    # it, is all that needs the regexes (which cost ~10x these two passes).
+def _not_written_exactly(
+    one: TableInput, sent: pyarrow.Array
+) -> tuple[pyarrow.Array, pyarrow.Array] | None:
+    """The dates as sent without a midnight time, and which of them are not exactly in the
+    dialect's shape; None when every date is written in full."""
+    # Usually every date is: shorter than the format's, or with a time after it, is all that
+    # needs the regexes (which cost ~10x these two passes).
     short = pc.less(pc.utf8_length(sent), len(date(2000, 1, 1).strftime(one.profile.date_format)))
     if not pc.any(pc.or_(short, pc.match_substring(sent, "00:00"))).as_py():
         return None
-    sent = without_midnight(sent)
-    shaped = pc.fill_null(pc.match_substring_regex(sent, f"^(?:{loose})$"), False)
-    if not pc.any(shaped).as_py():
-        return None
-    exact = pc.fill_null(pc.match_substring_regex(sent, f"^(?:{one.profile.date_pattern})$"), False)
-    return pc.and_(shaped, pc.invert(exact)).to_numpy(zero_copy_only=False)
-
-
-_LOOSE_DATES = (("date_format_iso", _iso_in_text), ("date_format_unpadded", _unpadded),
-                ("date_format_two_digit_year", _two_digit_year))  # fmt: skip
+    text = without_midnight(sent)
+    exact = pc.fill_null(pc.match_substring_regex(text, f"^(?:{one.profile.date_pattern})$"), False)
+    return text, pc.invert(exact)
 
 
 def _split(
