@@ -51,9 +51,10 @@ def send_alert(alert: Alert, smtp: Settings, logger: logging.Logger = log) -> bo
     if not smtp.email_configured:
         logger.warning(f"alert not sent (RAA_SMTP_HOST / RAA_ALERT_TO unset): {alert.subject}")
         return False
-    sent_at = _sent_today(alert, smtp.outbox_dir)
-    if sent_at is not None:
-        logger.info(f"alert not sent again (the same was sent at {sent_at} UTC today): "
+    key = _one_line(alert.once_a_day) if alert.once_a_day else None
+    sent_today = _sent_today(smtp.outbox_dir) if key else {}
+    if key in sent_today:
+        logger.info(f"alert not sent again (the same was sent at {sent_today[key]} UTC today): "
                     f"{alert.subject}")  # fmt: skip
         return False
     try:
@@ -66,34 +67,31 @@ def send_alert(alert: Alert, smtp: Settings, logger: logging.Logger = log) -> bo
         )
         return False
     logger.info(f"alert sent to {', '.join(smtp.alert_to)}: {alert.subject}")
-    _record_sent(alert, smtp.outbox_dir)
+    if key:
+        _record_sent(key, smtp.outbox_dir, first_today=not sent_today)
     _send_kept(smtp, logger)
     return True
 
 
-def _sent_today(alert: Alert, outbox: Path) -> str | None:
-    """When (HH:MM UTC) an alert with the same `once_a_day` key went out today, if one did."""
+def _sent_today(outbox: Path) -> dict[str, str]:
+    """The `once_a_day` keys emailed today (UTC), each with the time (HH:MM) it went."""
     path = outbox / SENT_TODAY
-    if alert.once_a_day is None or not path.exists():
-        return None
-    day, *lines = path.read_text(encoding="utf-8").splitlines()
+    if not path.exists():
+        return {}
+    day, *lines = path.read_text(encoding="utf-8").splitlines() or [""]
     if day != datetime.now(UTC).date().isoformat():
-        return None
-    return next((at for at, _, key in (line.partition("\t") for line in lines)
-                 if key == _one_line(alert.once_a_day)), None)  # fmt: skip
+        return {}
+    return {key: at for at, _, key in (line.partition("\t") for line in lines)}
 
 
-def _record_sent(alert: Alert, outbox: Path) -> None:
-    if alert.once_a_day is None:
-        return
+def _record_sent(key: str, outbox: Path, first_today: bool) -> None:
     now = datetime.now(UTC)
     path = outbox / SENT_TODAY
-    today = now.date().isoformat()
-    if not path.exists() or path.read_text(encoding="utf-8").partition("\n")[0] != today:
+    if first_today:  # a new day starts a new list
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(today + "\n", encoding="utf-8")  # a new day starts a new list
+        path.write_text(f"{now.date().isoformat()}\n", encoding="utf-8")
     with path.open("a", encoding="utf-8") as listed:
-        listed.write(f"{now:%H:%M}\t{_one_line(alert.once_a_day)}\n")
+        listed.write(f"{now:%H:%M}\t{key}\n")
 
 
 def _one_line(key: str) -> str:
