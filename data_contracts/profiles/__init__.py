@@ -65,6 +65,11 @@ class Profile:
     tables: dict[str, TableMapping]
 
     @property
+    def table_names(self) -> dict[str, str]:
+        """Each canonical table as the council's report names it (TableMapping.shown_name)."""
+        return {table: mapping.shown_name for table, mapping in self.tables.items()}
+
+    @property
     def unpadded_date_pattern(self) -> str | None:
         """The date shape with a one-digit day or month allowed (1/3/2020 for 01/03/2020, as
         Excel saves a date column it formats itself into a CSV); None for a format holding other

@@ -248,7 +248,7 @@ def _unusable_parts(
             rejections[rejections[PART] == part.index],
             part.submission.reference_date,
             dict(part.submission.rows_in_use),
-            {table: mapping.shown_name for table, mapping in part.profile.tables.items()},
+            part.profile.table_names,
         )
         if why:
             found[part.index] = why

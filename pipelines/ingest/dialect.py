@@ -104,7 +104,7 @@ def read_amounts(values: pd.Series, decimal_comma: np.ndarray | None = None) -> 
     """Amounts in pounds as the contract reads them (1234.50) from what a spreadsheet may have
     made of them: the £ sign left out, thousands separators removed, and in rows marked
     `decimal_comma` the comma read as the decimal point (never in other rows, where 1,234 is a
-    thousand and more). validate._amounts_reformatted queries each row so read; anything else
+    thousand and more). validate._read_but_queried queries each row so read; anything else
     stays as sent, for the contract to judge."""
     text = arrow_text(values)
     if not pc.any(pc.match_substring_regex(text, "[£,]")).as_py():

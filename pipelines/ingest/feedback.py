@@ -228,9 +228,10 @@ def _tables_named(frame: pd.DataFrame, profile: Profile | None) -> pd.DataFrame:
     Header); the CSVs keep the canonical names, which scripts read."""
     if frame.empty or "canonical_table" not in frame.columns:
         return frame
-    names = {t: m.shown_name for t, m in profile.tables.items()} if profile else {}
     tables = frame["canonical_table"]
-    shown = tables.map(names).fillna(tables.str.replace("_", " ", regex=False))
+    shown = tables.map(profile.table_names if profile else {}).fillna(
+        tables.str.replace("_", " ", regex=False)
+    )
     return frame.assign(canonical_table=shown)
 
 

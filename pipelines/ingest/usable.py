@@ -27,7 +27,7 @@ def why_unusable(
 ) -> str | None:
     """The council's reason, or None when the submission can be used. `rows_in_use`: rows per
     table of the submission it would replace; `table_names`: each table as the council's layout
-    names it (TableMapping.shown_name)."""
+    names it (Profile.table_names)."""
     reasons = []
     received_by_table = file_loads.groupby("canonical_table")["rows_received"].sum()
     for table, rows in sorted((rows_in_use or {}).items()):
