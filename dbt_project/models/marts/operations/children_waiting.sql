@@ -45,7 +45,7 @@ latest_decisions as (
     group by decisions.period_key
 ),
 
-open_periods as (
+periods_as_of as (
     -- a council that has left is measured at its last export (data_until), where its data ends
     select
         periods.*,
@@ -54,9 +54,13 @@ open_periods as (
     cross join as_of
     left join reporting_units as own_unit
         on periods.council_code = own_unit.reporting_code and not own_unit.is_partnership_total
+),
+
+open_periods as (
+    select * from periods_as_of
     where
-        periods.period_start_date <= least(as_of.as_of_date, own_unit.data_until)
-        and (periods.period_end_date is null or periods.period_end_date > least(as_of.as_of_date, own_unit.data_until))
+        period_start_date <= as_of_date
+        and (period_end_date is null or period_end_date > as_of_date)
 ),
 
 candidates as (

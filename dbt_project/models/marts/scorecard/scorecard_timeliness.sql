@@ -73,6 +73,17 @@ aggregated as (
         grid.is_financial_year_window
 ),
 
+unit_as_of as (
+    -- the date each unit's figures stand at: a council that has left, its last export's
+    select distinct
+        grid.council_code,
+        least(as_of.as_of_date, own_unit.data_until) as as_of_date
+    from grid
+    cross join as_of
+    left join reporting_units as own_unit
+        on grid.council_code = own_unit.reporting_code and not own_unit.is_partnership_total
+),
+
 final as (
     select
         aggregated.council_code,
@@ -81,11 +92,8 @@ final as (
         aggregated.window_end,
         cast(aggregated.window_years as integer) as window_years,
         aggregated.is_financial_year_window,
-        aggregated.window_end > least(as_of.as_of_date, own_unit.data_until) as is_partial,
-        case
-            when aggregated.window_end > least(as_of.as_of_date, own_unit.data_until)
-                then least(as_of.as_of_date, own_unit.data_until)
-        end as partial_as_of,
+        aggregated.window_end > unit_as_of.as_of_date as is_partial,
+        case when aggregated.window_end > unit_as_of.as_of_date then unit_as_of.as_of_date end as partial_as_of,
         cast(aggregated.children_adopted as integer) as children_adopted,
         cast(aggregated.a1_children as integer) as a1_children,
         cast(aggregated.a1_mean_days as double) as a1_mean_days,
@@ -106,10 +114,7 @@ final as (
         england_a2.comparator_mean_days as england_a2_mean_days,
         england_a2.comparator_window_label as england_a2_window_label
     from aggregated
-    cross join as_of
-    -- a council that has left: its own figures stand at its last export (data_until)
-    left join reporting_units as own_unit
-        on aggregated.council_code = own_unit.reporting_code and not own_unit.is_partnership_total
+    inner join unit_as_of on aggregated.council_code = unit_as_of.council_code
     left join thresholds as a1_threshold
         on aggregated.window_label = a1_threshold.window_label and a1_threshold.indicator = 'A1'
     left join thresholds as a2_threshold
