@@ -25,6 +25,7 @@ import duckdb
 import xlsxwriter
 
 from pipelines.finance.board_tables import STALE_NOTE, BoardTable, pool_budgets, read_tables
+from pipelines.publish.layout import SNAPSHOTS
 
 YEAR_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 FORMATS = {
@@ -54,6 +55,10 @@ WORDS = {
 }
 A4, INCH_MARGIN = 9, 0.4
 LINE, MIN_WIDTH, TEXT_WIDTH = 15, 10, 50  # a row's height per line of text; column widths
+# The money marts a withheld night carries over whole (pipelines/publish/snapshot.py
+# WHOLE_WHEN_WITHHOLDING), read from the published snapshot; and the restricted marts read there.
+PUBLISHED_MONEY_MARTS = ("cost_apportionment", "budget_variance", "formula_comparison")
+RESTRICTED_MARTS = ("interagency_recharges",)
 # Where finance enters each April's uplifted fee rate (a row per rate; the next night uses it)
 FEE_RATES_SEED = "dbt_project/seeds/finance/interagency_fee_rates.csv"
 
@@ -72,7 +77,7 @@ def export_finance(database: Path, year: str, out: Path | None = None) -> Path:
         raise FinanceExportError(f"no warehouse at {database} yet: run `raa run` first")
     out = Path(out) if out else database.parent / "outbox" / f"finance_{year}.xlsx"
     out.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(database), read_only=True)
+    con = _connect(database)
     try:
         try:
             apportioned = con.execute(
@@ -105,6 +110,90 @@ def export_finance(database: Path, year: str, out: Path | None = None) -> Path:
     return out
 
 
+def _published_snapshot(con, database: Path) -> Path | None:
+    """The snapshot folder the warehouse's latest build was published as (None: not published,
+    or its folder is gone)."""
+    try:
+        published = con.execute(
+            """select p.snapshot_id from audit.publishes as p
+               where p.status = 'published' and p.run_id = (
+                   select run_id from audit.builds order by built_at desc limit 1)
+               order by p.attempted_at desc limit 1"""
+        ).fetchone()
+    except duckdb.CatalogException:
+        return None
+    folder = database.parent / "published" / SNAPSHOTS / published[0] if published else None
+    return folder if folder and (folder / "raa.duckdb").exists() else None
+
+
+def _connect(database: Path) -> duckdb.DuckDBPyConnection:
+    """The warehouse as the export reads it: the working database (audit, reference, star), with
+    the finance marts as published when its latest build was published. On a night that
+    withheld a council the published money marts are the last published ones, carried over
+    whole (every share depends on every council's), while the working marts hold this build's,
+    worked out without the withheld council: the workbook must show what its cover names, the
+    snapshot the board pack shows too."""
+    working = duckdb.connect(str(database), read_only=True)
+    snapshot = _published_snapshot(working, database)
+    if snapshot is None:
+        return working
+    working.close()
+    con = duckdb.connect()
+    # the working database under its own name: dbt's views in it name their tables through it
+    working_name = database.stem
+    sources = {working_name: database, "snapshot": snapshot / "raa.duckdb"}
+    restricted = snapshot / "restricted"
+    sources.update({f"restricted_{m}": restricted / f"{m}.duckdb" for m in RESTRICTED_MARTS
+                    if (restricted / f"{m}.duckdb").exists()})  # fmt: skip
+    for name, path in sources.items():
+        quoted = str(path).replace("'", "''")
+        con.execute(f"""attach '{quoted}' as "{name}" (read_only)""")
+    tables = con.execute(
+        """select schema_name, table_name from duckdb_tables() where database_name = $name
+           union all
+           select schema_name, view_name from duckdb_views()
+           where database_name = $name and not internal""",
+        {"name": working_name},
+    ).fetchall()
+    for schema in sorted({schema for schema, _ in tables}):
+        con.execute(f'create schema if not exists "{schema}"')
+    for schema, table in tables:
+        source = working_name
+        if schema == "marts" and table in PUBLISHED_MONEY_MARTS:
+            source = "snapshot"
+        elif schema == "marts" and f"restricted_{table}" in sources:
+            source = f"restricted_{table}"
+        con.execute(f'create view "{schema}"."{table}" as '
+                    f'select * from "{source}"."{schema}"."{table}"')  # fmt: skip
+    return con
+
+
+def _withheld(con) -> list[str]:
+    """A cover line when the latest build withheld councils: who, and from which snapshot the
+    funding figures (carried over whole) come."""
+    try:
+        rows = con.execute(
+            """select w.council_code, m.figures_from_snapshot
+               from audit.withheld_councils as w
+               left join snapshot.meta.withheld_councils as m using (run_id, council_code)
+               where w.run_id = (select run_id from audit.builds order by built_at desc limit 1)
+               order by w.council_code"""
+        ).fetchall()
+    except duckdb.Error:  # not published (no snapshot attached), or an older warehouse
+        return []
+    if not rows:
+        return []
+    codes = ", ".join(code for code, _ in rows)
+    source = next((s for _, s in rows if s), None)
+    return [
+        f"{codes} withheld from this build (its data broke a check: raa status says which). "
+        "Every council's share depends on every other's, so the funding figures here are the "
+        "last published ones, carried over whole"
+        + (f" from snapshot {source}" if source else "")
+        + ", as in the published snapshot and the board pack."
+    ]
+
+
 def _cover_facts(con, year: str) -> dict:
     try:
         partnership = con.execute(
@@ -132,6 +221,7 @@ def _cover_facts(con, year: str) -> dict:
         )
         or "none recorded",
         "rates_awaiting_uplift": _rates_awaiting_uplift(con, year),
+        "withheld": _withheld(con) if published else [],
     }
 
 
@@ -263,6 +353,7 @@ def _write_cover(workbook, year: str, cover: dict, tables: list[BoardTable], sty
            + (f" to {v[3]:%-d %B %Y}" if v[3] else "")) for v in cover["versions"]),
         *source,
         ("Council submissions used", cover["submissions"]),
+        *(("Withheld", note) for note in cover.get("withheld", [])),
         *(("Interagency fee rate", note) for note in cover["rates_awaiting_uplift"]),
         ("Workbook written", f"{dt.datetime.now(dt.UTC):%-d %B %Y %H:%M} UTC"),
     ]  # fmt: skip

@@ -332,6 +332,41 @@ def test_the_cover_dates_a_snapshot_by_its_publish_and_an_unpublished_build_as_s
     assert written and written[0].endswith(" UTC")
 
 
+def test_a_night_that_withheld_a_council_shows_the_published_funding_figures(
+    finance_warehouse, tmp_path
+):
+    """Officer probe: on a night that withheld KIL the cover named the night's snapshot, but the
+    workbook showed the working marts, worked out without KIL (KIL £157,595 where the snapshot
+    and the board pack showed £1,676,208.81, and a pot £943,600 short). Publishing carries the
+    money marts over whole on such a night; the workbook shows those, and the cover says so."""
+    database = published_copy(
+        finance_warehouse, tmp_path, '[{"council_code": "AAA", "submission_id": "s1"}]'
+    )
+    snapshot = tmp_path / "published" / "snapshots" / "snap-1"
+    snapshot.mkdir(parents=True)
+    shutil.copy(database, snapshot / "raa.duckdb")  # the published figures: the marts as built
+    with duckdb.connect(str(snapshot / "raa.duckdb")) as con:
+        con.execute("create schema meta")
+        con.execute("create table meta.withheld_councils as select 'run-1' as run_id, "
+                    "'CCC' as council_code, 'snap-0' as figures_from_snapshot")  # fmt: skip
+    with duckdb.connect(str(database)) as con:  # this build's, worked out without CCC
+        con.execute("update marts.cost_apportionment set contribution_gbp = 0 "
+                    "where council_code = 'CCC'")  # fmt: skip
+        con.execute("insert into audit.withheld_councils values "
+                    "('CCC', 'run-1', '2023-04-02 01:00', '[]', 'CCC sent a child twice')")  # fmt: skip
+    workbook = export_finance(database, "2022-23", tmp_path / "w.xlsx")
+    shown = {r["Council"]: r["Total (£)"]
+             for r in table(openpyxl.load_workbook(workbook, data_only=True)["Summary"])}  # fmt: skip
+    published = dict(finance_warehouse.query(
+        "select council_code, sum(contribution_gbp) from marts.cost_apportionment "
+        "where financial_year = '2022-23' group by all"))  # fmt: skip
+    assert published["CCC"] > 0
+    assert shown == pytest.approx({c: float(v) for c, v in published.items()}, abs=0.005)
+    cover = _cover_text(workbook)
+    assert "Withheld CCC withheld from this build" in cover
+    assert "carried over whole from snapshot snap-0" in cover
+
+
 def test_each_share_is_traced_to_its_driver_counts(book, finance_warehouse):
     """Domain A.4: every figure traceable to its driver counts. The Drivers sheet holds each
     council's counts beside the share they give and the share charged (the Contributions
