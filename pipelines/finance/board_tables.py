@@ -138,13 +138,15 @@ def board_tables() -> list[BoardTable]:
             "The formula versions, their drivers and weights",
             "The version in force for the year comes first. Driver weights (a fixed base among "
             "them) add up to 100%; each pool is split by formula, by its own council or by the "
-            "child's.",
+            "child's. Counted over: the financial years whose events each driver counts for this "
+            "year under the version (a version may count the completed years before the year).",
             [Column("Formula version", "formula_version"), Column("In force", "in_force", "text"),
              Column("Description", "version_name"), Column("Agreed on", "agreed_on", "date"),
              Column("Effective from", "effective_from", "date"),
              Column("Effective to", "effective_to", "date"), Column("Part", "part"),
              Column("Name", "name"), Column("Weight", "weight", "percent"),
-             Column("Basis or split", "basis_or_split")],
+             Column("Basis or split", "basis_or_split"),
+             Column("Counted over, for this year", "counted_over")],
             FORMULA_SQL,
         ),
     ]  # fmt: skip
@@ -187,7 +189,14 @@ order by cost_pool, council_code
 """
 
 
-FORMULA_SQL = """
+def fy_label(start_year: str) -> str:
+    """SQL for the label of the financial year starting in `start_year` (an SQL integer):
+    2025 -> '2025-26'."""
+    return (f"(cast({start_year} as varchar) || '-' || "
+            f"lpad(cast(({start_year} + 1) % 100 as varchar), 2, '0'))")  # fmt: skip
+
+
+FORMULA_SQL = f"""
 with used as (
     select formula_version, bool_or(is_in_force) as in_force
     from marts.formula_comparison where financial_year = $year group by all
@@ -202,7 +211,14 @@ select
     part,
     name,
     weight,
-    basis_or_split
+    basis_or_split,
+    -- the years int_funding_driver_events counts for year Y: Y - lag - (window - 1) .. Y - lag
+    case when parts.window_years > 0 then
+        {fy_label("cast(left($year, 4) as integer) - versions.demand_lag_years - parts.window_years + 1")}
+        || case when parts.window_years > 1
+               then ' to ' || {fy_label("cast(left($year, 4) as integer) - versions.demand_lag_years")}
+               else '' end
+    end as counted_over
 from used
 inner join reference.formula_versions as versions on used.formula_version = versions.version_id
 inner join (
@@ -217,11 +233,12 @@ inner join (
                 from reference.formula_base_shares as shares
                 where shares.version_id = drivers.version_id)
             else drivers.basis
-        end as basis_or_split
+        end as basis_or_split,
+        drivers.window_years
     from reference.formula_drivers as drivers
     union all
     select version_id, 'pool' as part, cost_pool as name, null as weight,
-        split_method as basis_or_split
+        split_method as basis_or_split, null as window_years
     from reference.formula_pools
 ) as parts on parts.version_id = versions.version_id
 order by not used.in_force, versions.effective_from, part, name
@@ -274,4 +291,22 @@ def read_tables(con: duckdb.DuckDBPyConnection, year: str) -> tuple[list[BoardTa
     for table in tables:
         params = {"year": year, **pools} if table is summary else {"year": year}
         table.rows = con.execute(table.sql, params).fetchall()
+        if table.sheet == "Drivers":
+            table.how_to_read += counting_years(con, year)
     return tables, pools
+
+
+def counting_years(con: duckdb.DuckDBPyConnection, year: str) -> str:
+    """The years each driver's count on the Drivers sheet covers, from the Formula sheet's
+    'Counted over' (a driver of a version with a demand lag counts the years before)."""
+    rows = con.execute(
+        f"select formula_version, name, counted_over from ({FORMULA_SQL}) "
+        "where part = 'driver' and counted_over is not null and in_force = 'yes' "
+        "order by formula_version, name",
+        {"year": year},
+    ).fetchall()
+    if not rows:
+        return ""
+    listed = "; ".join(f"{name.replace('_', ' ')} {years}" for _, name, years in rows)
+    return (f" The counts are of these financial years ({rows[0][0]}): {listed}; a count over "
+            "several years adds them up.")  # fmt: skip

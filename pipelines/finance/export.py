@@ -44,7 +44,7 @@ NAMED = ("basis_or_split", "fee_type", "adopter_agency_code")  # codes in WORDS,
 WORDS = {
     "adm_decisions": "ADM decisions",
     "rolling_3yr": "Rolling 3-year average",
-    "single_year": "The year itself",
+    "single_year": "One year",  # which one: the Formula sheet's "Counted over"
     "formula": "By formula",
     "owning_council": "By its own council",
     "child_council": "By the child's council",
@@ -243,7 +243,7 @@ def _rates_awaiting_uplift(con, year: str) -> list[str]:
         + f" is uplifted each April and its {year} rate is not entered, so {children} "
         + ("child placed" if children == 1 else "children placed")
         + f" in {year} {'is' if children == 1 else 'are'} priced at the rate from "
-        f"{since:%d %B %Y}, £{rate:,.2f}, for now (the fee rate and paid-minus-rate in the "
+        f"{since:%-d %B %Y}, £{rate:,.2f}, for now (the fee rate and paid-minus-rate in the "
         f"restricted recharges file are provisional). Finance enters the {year} rate as a row "
         f"in {FEE_RATES_SEED} (fee_type {fee}, is_london {str(london).lower()}, effective_from "
         f"{year[:4]}-04-01, uplifted_each_april true); the next night's build uses it."

@@ -391,6 +391,26 @@ def test_each_share_is_traced_to_its_driver_counts(book, finance_warehouse):
     assert all(contributions[key] == pytest.approx(value[3]) for key, value in shown.items())
 
 
+def test_the_drivers_name_the_years_they_count(finance_warehouse, tmp_path):
+    """Finance-board probe: 2026-27's Drivers sheet showed 87 placement orders and 31 approvals,
+    and the Formula sheet called approvals "The year itself", but a version with a demand lag
+    counts the completed years before (2023-24 to 2025-26, approvals 2025-26): nowhere did the
+    workbook say which years, so a count could not be traced. Here 2023-24 under test-2022
+    (lag 1): placement orders 2020-21 to 2022-23 (AAA 1 + 2 + 3), approvals 2022-23 (AAA 2)."""
+    book = openpyxl.load_workbook(
+        export_finance(finance_warehouse.database, "2023-24", tmp_path / "w.xlsx"), data_only=True
+    )
+    note = book["Drivers"].cell(2, 1).value
+    assert "approvals 2022-23; placement orders 2020-21 to 2022-23" in note
+    aaa = next(r for r in table(book["Drivers"]) if r["Council"] == "AAA")
+    assert (aaa["Placement orders"], aaa["Approvals"]) == (6, 2)
+    in_force = {r["Name"]: (r["Basis or split"], r["Counted over, for this year"])
+                for r in table(book["Formula"]) if r["In force"] == "yes" and r["Part"] == "Driver"}  # fmt: skip
+    assert in_force["Approvals"] == ("One year", "2022-23")
+    assert in_force["Placement orders"] == ("Rolling 3-year average", "2020-21 to 2022-23")
+    assert in_force["Fixed base"][1] is None
+
+
 def test_the_summary_csv_names_each_pool(workbook_path):
     with (workbook_path.parent / f"{workbook_path.stem}_summary.csv").open() as handle:
         header = next(csv.reader(handle))
@@ -411,7 +431,7 @@ def test_a_fee_rate_not_entered_for_the_year_is_named_on_the_cover_and_marked(
     assert (
         "Interagency fee rate NOT ENTERED YET: the voluntary agency fee is uplifted each "
         "April and its 2026-27 rate is not entered, so 1 child placed in 2026-27 is priced at the "
-        "rate from 01 April 2025, £39,245.00, for now"
+        "rate from 1 April 2025, £39,245.00, for now"
     ) in cover
     assert "dbt_project/seeds/finance/interagency_fee_rates.csv" in cover
     assert "effective_from 2026-04-01" in cover
