@@ -229,11 +229,13 @@ def scorecard_tables(con, quarter_end: date, partnership: str,
     england = england_windows(con, window)
     scorecard = Table(
         "scorecard", f"Adoption scorecard over three years: {label}",
-        f"Mean days per child adopted in the window (pooled, not a mean of means). RAG: green "
+        "Mean days per child adopted in the window (pooled, not a mean of means): A1 entering "
+        "care to moving in with the adopters; A10 the same, to moving in with the foster carers "
+        "who adopted; A2 placement order to match. A3: share moved in within 14 months of "
+        f"entering care. RAG (red, amber, green): green "
         f"meets the DfE threshold (A1 {a1[0]} days, A2 {a2[0]} days, {a1[1]}); amber misses it "
         "but is no worse than England; red is worse than both, judged before rounding (so a "
-        "figure shown equal to England's can be red). A3: moved in within 14 months. "
-        "England: the latest published England figure for a window up to this one (its window "
+        "figure shown equal to England's can be red). England: the latest published England figure for a window up to this one (its window "
         "in brackets).",
         ["Council", "Window", "Adopted", "A1 days", "A1 RAG", "A10 days", "A2 days", "A2 RAG",
          "A3 within 14 months", f"England A1 ({england['a1']})",
@@ -266,11 +268,17 @@ QUARTERLY = [("council_code", "text"), ("adm_decisions", "count"), ("placement_o
              ("order_to_match_mean_days", "days")]  # fmt: skip
 
 
-def quarterly_table(con, start: date, partnership: str) -> Table:
+def period(start: date, end: date) -> str:
+    """A quarter's dates, for a heading that must stand on its own page."""
+    return f"{start:%-d %B} to {end:%-d %B %Y}"
+
+
+def quarterly_table(con, start: date, end: date, partnership: str) -> Table:
     return Table(
-        "raa_quarterly", "RAA quarterly figures and children waiting",
-        "Activity in the quarter, and children waiting at its end (placement order made, not "
-        "placed, plan live). RAA16: mean days from placement order to match, for the matches "
+        "raa_quarterly", f"RAA quarterly figures and children waiting, {period(start, end)}",
+        f"Activity in the quarter, and children waiting at its end, {end:%-d %B %Y} (placement "
+        "order made, not placed, plan live). ADM decisions: the agency decision maker's "
+        "decisions that a child should be placed for adoption. RAA16: mean days from placement order to match, for the matches "
         "of the quarter. Every match counts in its quarter, also one that later disrupted.",
         ["Council", "ADM decisions", "Placement orders", "Children matched", "Children placed",
          "Adoption orders", "Children waiting", "Waiting 18+ months in care", "RAA16 days"],
@@ -313,7 +321,7 @@ def launch_tables(con, partnership: str) -> list[Table]:
     )]  # fmt: skip
 
 
-def adopter_tables(con, start: date, partnership: str) -> list[Table]:
+def adopter_tables(con, start: date, end: date, partnership: str) -> list[Table]:
     stages = [("enquiries", "Enquiries"), ("registrations", "Registrations"),
               ("stage1_starts", "Stage 1 started"), ("stage2_starts", "Stage 2 started"),
               ("approvals", "Approvals"), ("matches", "Households matched")]  # fmt: skip
@@ -326,11 +334,13 @@ def adopter_tables(con, start: date, partnership: str) -> list[Table]:
     bars = [(name, None if withheld else float(value or 0))
             for (_, name), (value, withheld) in zip(stages, region, strict=False)]  # fmt: skip
     return [
-        Table("adopter_funnel", "Adopter pipeline: the partnership's funnel this quarter",
+        Table("adopter_funnel",
+              f"Adopter pipeline: the partnership's funnel, {period(start, end)}",
               "Households at each stage in the quarter, from first enquiry to a match with a "
               "child; each bar is labelled with its number. A household matched with siblings "
               "counts once here, where the RAA figures count each child matched.", [], [], charts.bar_chart(bars)),
-        Table("adopter_pipeline", "Adopter pipeline and timeliness by council",
+        Table("adopter_pipeline",
+              f"Adopter pipeline and timeliness by council, {period(start, end)}",
               "Households per stage in the quarter; days from registration to approval for those "
               "approved, the share approved within 6 months, and approved households waiting.",
               ["Council", *(n for _, n in stages), "Registration to approval, days",
@@ -358,7 +368,7 @@ def support_table(con, start: date, end: date, partnership: str) -> Table:
     ).fetchall()  # fmt: skip
     table = shown(_cells(rows), ["text", *["count"] * len(counts), *["gbp"] * len(money)])
     return Table(
-        "adoption_support", "Adoption support this quarter",
+        "adoption_support", f"Adoption support, {period(start, end)}",
         "Referrals and assessments for support, Adoption Support Fund applications (and the "
         "money applied for and approved), and letterbox exchanges, summed over the quarter's "
         "three months. A council's quarter is withheld (*) when any of its months was, so a * "
@@ -450,8 +460,8 @@ def build_pack(published_db: Path, quarter: str, partnership: str, partnership_n
         )  # fmt: skip
         finance, versions = finance_tables(con, end)
         tables = [*scorecard_tables(con, end, partnership, frozenset(gone)),
-                  quarterly_table(con, start, partnership),
-                  *launch_tables(con, partnership), *adopter_tables(con, start, partnership),
+                  quarterly_table(con, start, end, partnership),
+                  *launch_tables(con, partnership), *adopter_tables(con, start, end, partnership),
                   support_table(con, start, end, partnership), *finance]  # fmt: skip
     for table in tables:
         hidden = gone_this_year if table.id == "finance" else gone
@@ -467,7 +477,8 @@ def council_key(tables: list[Table], names: dict[str, str], partnership: str) ->
     """Which council each code in the tables is, and what the partnership's row is."""
     shown = {row[0] for table in tables for row in table.rows} & set(names) - {partnership}
     councils = "; ".join(f"{code} {names[code]}" for code in sorted(shown))
-    pooled = f"{partnership}: the partnership, its partner councils pooled."
+    pooled = (f"{partnership}: the partnership, its partner councils pooled. RAA: regional "
+              "adoption agency.")  # fmt: skip
     return f"Councils: {councils}. {pooled}" if councils else pooled
 
 
