@@ -292,6 +292,32 @@ def test_a_903_placement_provider_stands_in_for_the_agency_ad1_does_not_name(edg
     assert placed == (3, 1, 2, 1, 1, 0)
 
 
+def test_sufficiency_counts_every_placement_start_as_the_quarterly_figures_do(edges):
+    # A.5: children placed = every start of an adoption placement, also one that later disrupts.
+    # K1 moved in twice in 2020-21 (2020-04-05, disrupted; 2020-06-01), each after an RAA match
+    # (2020-03-20, 2020-05-15): 2 placed in region, not 1. K11 and K12 first moved in on
+    # 2018-10-01 (disrupted 2019-01-01) after RAA matches of 2018-09-01: 2018-19 has K2, K9 and
+    # both of those (4), so a year's figure does not fall when one of its placements later
+    # disrupts; 2019-20 has K8, K11's and K12's second moves and K5 (never matched, so its
+    # adopters' agency is unknown).
+    sufficiency = edges.rows(
+        """select financial_year, children_placed, placed_in_region, placed_interagency,
+                  placed_agency_unknown
+           from marts.placement_sufficiency
+           where council_code = 'NTH' and financial_year between '2018-19' and '2020-21'
+           order by financial_year"""
+    )  # fmt: skip
+    assert sufficiency == [
+        ("2018-19", 4, 4, 0, 0), ("2019-20", 4, 3, 0, 1), ("2020-21", 2, 2, 0, 0)]  # fmt: skip
+    quarterly = edges.rows(
+        """select financial_year, cast(sum(children_placed) as integer)
+           from marts.raa_quarterly
+           where council_code = 'NTH' and financial_year between '2018-19' and '2020-21'
+           group by financial_year order by financial_year"""
+    )  # fmt: skip
+    assert quarterly == [(year, placed) for year, placed, *_ in sufficiency]
+
+
 def test_a_match_whose_decision_row_was_held_back_still_counts(edges):
     quarter = _quarter(edges, "2017-01-01")
     assert quarter["matches"] == 1 and quarter["matched_with_order"] == 1

@@ -1,27 +1,77 @@
 -- Sufficiency (domain A.3): children who moved in with their adopters in the financial
 -- year, split by who approved the adopters: the partnership itself (in-region) or another
--- LA/RAA or a voluntary agency (interagency).
-with journeys as (
-    select * from {{ ref('fct_adoption_journeys') }}
+-- LA/RAA or a voluntary agency (interagency). Every start of an adoption placement counts in
+-- its year, also one that later disrupted (A.5), as raa_quarterly.children_placed counts
+-- them: a year's figures never fall because one of its placements disrupted later.
+with placements as (
+    select * from {{ ref('fct_adoption_placements') }}
+),
+
+matches as (
+    select * from {{ ref('fct_adoption_matches') }}
+),
+
+episodes as (
+    select * from {{ ref('fct_episodes') }}
+),
+
+agencies as (
+    select * from {{ ref('dim_placing_agency') }}
 ),
 
 reporting_units as (
     select * from {{ ref('int_reporting_units') }}
 ),
 
+-- the match each placement followed: the period's latest match on or before the move-in
+-- (else its latest match, as the journey keeps it)
+placement_matches as (
+    select
+        placements.placement_key,
+        matches.adopter_agency_code,
+        row_number() over (
+            partition by placements.placement_key
+            order by matches.match_date <= placements.placement_start_date desc, matches.match_date desc
+        ) as match_rank
+    from placements
+    inner join matches on placements.period_key = matches.period_key
+),
+
+placed as (
+    select
+        placements.council_code,
+        placements.placement_start_date,
+        placements.placement_financial_year,
+        -- the match's approving agency; a 903 export has none, so the provider of the episode
+        -- the child moved in with stands in for it (seed placing_agencies.place_provider_code)
+        coalesce(placement_matches.adopter_agency_code, agencies_by_provider.adopter_agency_code)
+            as adopter_agency_code
+    from placements
+    left join placement_matches
+        on
+            placements.placement_key = placement_matches.placement_key
+            and placement_matches.match_rank = 1
+    left join episodes
+        on
+            placements.period_key = episodes.period_key
+            and placements.placement_start_date = episodes.episode_start_date
+    left join agencies as agencies_by_provider
+        on episodes.placement_provider_code = agencies_by_provider.place_provider_code
+),
+
 pooled as (
     select
         reporting_units.reporting_code as council_code,
-        journeys.moved_in_financial_year as financial_year,
-        journeys.adopter_agency_code,
-        journeys.is_in_region,
-        journeys.is_interagency
-    from journeys
+        placed.placement_financial_year as financial_year,
+        placed.adopter_agency_code,
+        agencies.is_in_region,
+        agencies.is_interagency
+    from placed
+    left join agencies on placed.adopter_agency_code = agencies.adopter_agency_code
     inner join reporting_units
         on
-            journeys.council_code = reporting_units.council_code
-            and {{ counts_in_reporting_unit('reporting_units', 'journeys.moved_in_date') }}
-    where journeys.moved_in_date is not null
+            placed.council_code = reporting_units.council_code
+            and {{ counts_in_reporting_unit('reporting_units', 'placed.placement_start_date') }}
 ),
 
 aggregated as (
