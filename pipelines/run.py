@@ -26,11 +26,14 @@ from pipelines.defs.operations import (
     RANGE_END,
     RANGE_START,
     council_blocks,
+    every_council_refused,
     failed_councils,
+    failure_problem,
     run_failure_alerts,
 )
 from pipelines.defs.resources import AlertResource, ProgressReporter
 from pipelines.ingest.landing import unregistered_folders
+from pipelines.ingest.pseudonym_key import PseudonymKeyChanged, warehouse_key_problem
 from pipelines.operations.alerts import unregistered_folder_alert
 from pipelines.platform.event_log import prepare_home
 from pipelines.registry import load_registry
@@ -112,6 +115,11 @@ def run_pipeline(
     """`resources` replaces the Definitions' resources (e.g. a WarehouseResource pointing at
     another folder, as a snapshot rebuild does); `progress` receives one line per step."""
     say = progress or (lambda line: None)
+    # Before any run: a key the warehouse was not loaded with refuses every load, and the build
+    # after would only publish what is there again. (The load checks too, under the daemon.)
+    wrong_key = warehouse_key_problem(settings.database, settings.pseudonym_key.get_secret_value())
+    if wrong_key:
+        raise PseudonymKeyChanged(wrong_key)
     registry = load_registry(settings.councils_file)
     defs = build_definitions(settings)
     instance = dagster_instance()
@@ -135,7 +143,10 @@ def run_pipeline(
             _say_unexpected_errors(result, say)
         failed = set() if result.success else _failed_councils(result, block)
         ingested.update({code: code not in failed for code in block})
-        _alert_on_failure(result, INGEST_JOB, sorted(failed), alerts)
+        refused = every_council_refused(result.get_step_failure_events())
+        if refused:  # no council is at fault, and no council report says why: say it here
+            say(f"error: {failure_problem(result.get_step_failure_events(), 'refused')}")
+        _alert_on_failure(result, INGEST_JOB, [] if refused else sorted(failed), alerts)
         state = "loaded"
         if failed:
             state = f"{len(block) - len(failed)} loaded, FAILED: {', '.join(sorted(failed))}"

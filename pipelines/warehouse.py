@@ -97,6 +97,12 @@ create table if not exists audit.builds (
     run_id varchar not null,          -- the Dagster run whose dbt build made the working marts
     built_at timestamp not null       -- whom it left out: audit.withheld_councils, by run_id
 );
+-- Which RAA_PSEUDONYM_KEY the warehouse's keys were made with: a keyed hash of a fixed text,
+-- never the key (pipelines/ingest/pseudonym_key.py). One row.
+create table if not exists audit.pseudonym_key (
+    check_value varchar not null,
+    recorded_at timestamp not null
+);
 create table if not exists audit.publishes (
     run_id varchar not null,
     attempted_at timestamp not null,

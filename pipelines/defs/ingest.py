@@ -14,13 +14,18 @@ import pandas as pd
 
 from data_contracts.tables import TABLES
 from pipelines.defs.resources import WAREHOUSE_POOL, ProgressReporter, WarehouseResource
+from pipelines.ingest.continuity import changed_ids_queries
 from pipelines.ingest.landing import arrived_after_the_current, latest_submission
 from pipelines.ingest.outcome import SubmissionOutcome
+from pipelines.ingest.pseudonym_key import PseudonymKeyChanged
 from pipelines.ingest.submission import ingest_submissions
 from pipelines.registry import Registry
 
 CONTRACT_CHECK = "contract"
 INGEST_GROUP = "ingest"
+# A failed load's metadata when no council is at fault (the warehouse refused every load): the
+# alert is one for the run, not one per council.
+WHOLE_RUN = "refused_every_council"
 
 
 def canonical_key(table: str) -> dg.AssetKey:
@@ -147,9 +152,15 @@ def _ingest_asset(registry: Registry) -> dg.AssetsDefinition:
                     if outcome.status == "loaded" else "")  # fmt: skip
             progress.report(context, f"[{len(done)}/{len(due)}] {outcome.council_code} "
                             f"{outcome.status} {outcome.submission_id}{rows}")  # fmt: skip
+            for message in changed_ids_queries(outcome):  # the data team hears it too
+                progress.warn(context, f"{outcome.council_code}: loaded, with a query: {message}")
 
         with warehouse.connection() as con:
-            ingest_submissions(con, settings, registry_now, due, on_outcome=reported)
+            try:
+                ingest_submissions(con, settings, registry_now, due, on_outcome=reported)
+            except PseudonymKeyChanged as wrong_key:  # a setting to fix: retrying cannot help
+                raise dg.Failure(description=str(wrong_key), metadata={WHOLE_RUN: True},
+                                 allow_retries=False) from None  # fmt: skip
         progress.flush(context)
         outcomes = [o for o in done if o.status != "failed"]
         failed = [o for o in done if o.status == "failed"]

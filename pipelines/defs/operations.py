@@ -18,7 +18,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines.defs.ingest import SUBMISSION_KEY
+from pipelines.defs.ingest import SUBMISSION_KEY, WHOLE_RUN
 from pipelines.defs.resources import AlertResource, WarehouseResource
 from pipelines.ingest.landing import (
     folder_state,
@@ -293,6 +293,15 @@ def run_failure_alerts(job: str, run_id: str, step_failures, fallback: str,
     ]
 
 
+def every_council_refused(step_failures) -> bool:
+    """A failed load's Failure says no council was at fault (metadata WHOLE_RUN)."""
+    for event in step_failures:
+        data = event.step_failure_data.user_failure_data
+        if data and WHOLE_RUN in data.metadata:
+            return True
+    return False
+
+
 def failed_councils(step_failures) -> list[str]:
     """The councils a failed load's Failure names (its metadata `failed_councils`)."""
     for event in step_failures:
@@ -312,7 +321,8 @@ def failed_councils(step_failures) -> list[str]:
 def alert_on_run_failure(context: dg.RunFailureSensorContext, alerts: AlertResource):
     run = context.dagster_run
     failures = context.get_step_failure_events()
-    councils = failed_councils(failures) or [run.tags.get(PARTITION_TAG)]
+    councils = [] if every_council_refused(failures) else (
+        failed_councils(failures) or [run.tags.get(PARTITION_TAG)])  # fmt: skip
     for alert in run_failure_alerts(run.job_name, run.run_id, failures,
                                     context.failure_event.message, councils):  # fmt: skip
         alerts.send(alert, context.log)

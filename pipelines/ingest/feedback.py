@@ -235,6 +235,15 @@ def _tables_named(frame: pd.DataFrame, profile: Profile | None) -> pd.DataFrame:
     return frame.assign(canonical_table=shown)
 
 
+def _about_the_whole(warnings: pd.DataFrame) -> str:
+    """Queries on no one row (child ids that changed since the submission in use), first: the
+    lists below are of rows, and the report may show only their start."""
+    whole = warnings.loc[warnings["source_row"].isna(), "message"] if len(warnings) else []
+    return "".join(
+        f"<p class='bad'><strong>Please check:</strong> {html.escape(m)}</p>" for m in whole
+    )
+
+
 def _html(council, submission, outcome, rejections, warnings, profile, collection_year) -> str:
     title = f"Validation report: {council.name}, submission {submission.submission_id}"
     if outcome.status == "failed":
@@ -248,7 +257,7 @@ def _html(council, submission, outcome, rejections, warnings, profile, collectio
             f"<p>Loaded. {outcome.rows_received - outcome.rows_rejected:,} of "
             f"{outcome.rows_received:,} rows were accepted; {outcome.rows_rejected:,} rows were "
             f"held back and are listed below with the reason. {rows_named(warnings):,} rows are queried "
-            "(kept, but please check them).</p>" + POLICY
+            "(kept, but please check them).</p>" + _about_the_whole(warnings) + POLICY
         )
     files = _without_blank_sheet(
         _tables_named(outcome.file_loads, profile).rename(columns=HEADINGS)

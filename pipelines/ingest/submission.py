@@ -21,12 +21,19 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import duckdb
+import pandas as pd
 
-from pipelines.ingest import load
-from pipelines.ingest.batch import PreparedBatch, prepare_batch, unexpected_failure
-from pipelines.ingest.feedback import write_feedback
+from pipelines.ingest import continuity, load
+from pipelines.ingest.batch import (
+    PreparedBatch,
+    PreparedSubmission,
+    prepare_batch,
+    unexpected_failure,
+)
+from pipelines.ingest.feedback import render_feedback, write_feedback
 from pipelines.ingest.landing import SUBMISSION_META, Submission, archive_submission
 from pipelines.ingest.outcome import SubmissionOutcome
+from pipelines.ingest.pseudonym_key import ensure_same_key
 from pipelines.ingest.upgrade import protect_earlier_rows
 from pipelines.registry import Council, Registry
 from pipelines.settings import Settings
@@ -60,7 +67,9 @@ def ingest_submissions(
     """Every submission in `due` ends `loaded`, `unchanged` or `failed`. `workers` overrides
     settings.ingest_workers (RAA_INGEST_WORKERS)."""
     report = on_outcome or (lambda outcome: None)
-    protect_earlier_rows(con, settings.pseudonym_key.get_secret_value())
+    key = settings.pseudonym_key.get_secret_value()
+    ensure_same_key(con, key)  # raises PseudonymKeyChanged before anything is written
+    protect_earlier_rows(con, key)
     outcomes: list[SubmissionOutcome] = []
     changed: Due = []
     for council, submission in due:
@@ -187,6 +196,29 @@ def _prepared_batches(
         pool.shutdown(wait=False, cancel_futures=True)
 
 
+def _query_changed_ids(
+    con: duckdb.DuckDBPyConnection, loaded: list[PreparedSubmission], children
+) -> None:
+    """Add the continuity query (pipelines.ingest.continuity) to each loaded submission whose
+    child ids mostly differ from those in use, and render its report again with it."""
+    changed = continuity.changed_ids(con, children)
+    for item in loaded:
+        message = changed.get(item.council.code)
+        if message is None:
+            continue
+        line = continuity.query_line(message, item.outcome.file_loads, item.profile)
+        warnings = pd.concat(
+            [
+                item.outcome.warnings,
+                pd.DataFrame([line]).reindex(columns=item.outcome.warnings.columns),
+            ],
+            ignore_index=True,
+        )
+        item.outcome.warnings = item.record.warnings = warnings
+        item.report = render_feedback(item.council, item.submission, item.outcome, item.profile,
+                                      item.record.collection_year)  # fmt: skip
+
+
 def _bytes(batch: Due) -> int:
     return sum(f.size for _, submission in batch for f in submission.files)
 
@@ -196,6 +228,7 @@ def _write(
 ) -> list[SubmissionOutcome]:
     loaded = [p for p in prepared.submissions if p.outcome.status == "loaded"]
     if loaded:
+        _query_changed_ids(con, loaded, prepared.stored.get("children"))
         try:
             load.write_loaded(con, [p.record for p in loaded], prepared.stored)
         except Exception as exc:  # rolled back: every council keeps what it had

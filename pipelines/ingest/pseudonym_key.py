@@ -1,0 +1,66 @@
+"""The warehouse keeps using the pseudonym key its children were first loaded with.
+
+A child's key (and a household's, a case's) is a keyed hash of its id under RAA_PSEUDONYM_KEY.
+Loading under another key (a secret store rotated, the demo key left set, a typo) would give every
+new row keys that join nothing already stored: the agency's households would stop matching the
+councils' adoptions and children's history would split, with no error anywhere. So the warehouse
+records a check value of its key, a keyed hash of a fixed text (it reveals nothing of the key),
+and a load under another key is refused before anything is written.
+"""
+
+from __future__ import annotations
+
+import hmac
+from pathlib import Path
+
+import duckdb
+
+from pipelines.settings import SettingsError
+
+CHECKED_TEXT = b"raa pseudonym key check"
+
+
+class PseudonymKeyChanged(SettingsError):
+    """RAA_PSEUDONYM_KEY is not the key the warehouse was loaded with."""
+
+
+def check_value(key: str) -> str:
+    return hmac.digest(key.encode(), CHECKED_TEXT, "sha256")[:16].hex()
+
+
+def ensure_same_key(con: duckdb.DuckDBPyConnection, key: str) -> None:
+    """Record the key's check value in a warehouse that has none (a new one, or one loaded
+    before this check existed: its key is taken to be this one); refuse any other key."""
+    problem = key_problem(con, key)
+    if problem:
+        raise PseudonymKeyChanged(problem)
+    if not con.execute("select count(*) from audit.pseudonym_key").fetchone()[0]:
+        con.execute("insert into audit.pseudonym_key values (?, now())", [check_value(key)])
+
+
+def warehouse_key_problem(database: Path, key: str) -> str | None:
+    """`key_problem` for the warehouse file, read without waiting for a writer: None when there
+    is no warehouse yet or it records no key (`raa run` asks before it starts any run)."""
+    if not database.exists():
+        return None
+    try:
+        with duckdb.connect(str(database), read_only=True) as con:
+            return key_problem(con, key)
+    except duckdb.Error:  # locked by a writer, or a warehouse from before the check: the load asks
+        return None
+
+
+def key_problem(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    recorded = con.execute(
+        "select check_value, recorded_at from audit.pseudonym_key limit 1"
+    ).fetchone()
+    if recorded is None or hmac.compare_digest(recorded[0], check_value(key)):
+        return None
+    return (
+        "RAA_PSEUDONYM_KEY is not the key this warehouse's children were loaded with (recorded "
+        f"{recorded[1]:%d/%m/%Y %H:%M}). Loading with it would give every child and household new "
+        "keys that join nothing already stored, so nothing was loaded: the warehouse and the "
+        "published figures are unchanged. Set RAA_PSEUDONYM_KEY back to the warehouse's key (from "
+        "your secret store). To change the key on purpose, build a new warehouse with the new key "
+        "from the archive (`raa rebuild --out DIR`) and point RAA_WAREHOUSE_DIR at it."
+    )
