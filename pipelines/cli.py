@@ -89,7 +89,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if not report.built:
         print("figures in the working warehouse, NOT published (the build or its release gate "
               "failed; analysts still see the last published snapshot):")  # fmt: skip
-    print(headline(settings.database))
+    # what was published (a withheld council's last published figures among them), else the
+    # working warehouse's figures, said to be unpublished just above
+    print(headline(settings.database, settings.published_dir if report.built else None))
     failed = [code for code, ok in report.ingested.items() if not ok]
     if failed:
         print(f"{len(failed)} council(s) failed to load ({', '.join(failed)}): their previous data "

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingest.landing import submission_folders, submission_id_of, unregistered_folders
+from pipelines.publish.layout import current_snapshot
 from pipelines.reports.charts import whole
 from pipelines.warehouse import connect
 
@@ -70,10 +71,14 @@ def _table(rows: list[tuple], headers: list[str]) -> str:
     return "\n".join([line, "-" * len(line), *body])
 
 
-def headline(database: Path) -> str:
+def headline(database: Path, published_dir: Path | None = None) -> str:
+    """The headline figures of the working warehouse's marts, or, given `published_dir`, of the
+    snapshot published there: on a night that withheld a council, the working marts leave it
+    out, while the snapshot carries its last published figures (marked `withheld`)."""
     if not database.exists():
         return f"No warehouse at {database} yet."
-    con = connect(database, read_only=True)
+    snapshot = current_snapshot(published_dir) if published_dir else None
+    con = _published_marts(database, snapshot) if snapshot else connect(database, read_only=True)
     try:
         try:
             rows = con.execute(HEADLINE_SQL).fetchall()
@@ -97,17 +102,54 @@ def headline(database: Path) -> str:
         con.close()
 
 
+# The published marts the headline reads, and what it reads of the working warehouse (the
+# registry's partnership, which submissions are stale), under the names HEADLINE_SQL uses.
+PUBLISHED_VIEWS = {
+    "marts.scorecard_timeliness": "pub.marts.scorecard_timeliness",
+    "marts.cost_apportionment": "pub.marts.cost_apportionment",
+    "marts.children_waiting": "waiting.marts.children_waiting",
+    "canonical.councils": "work.canonical.councils",
+    "audit.current_submissions": "work.audit.current_submissions",
+}
+
+
+def _published_marts(database: Path, snapshot: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    attached = {"pub": snapshot / "raa.duckdb", "work": database,
+                "waiting": snapshot / "restricted" / "children_waiting.duckdb"}  # fmt: skip
+    for alias, path in attached.items():
+        if path.exists():
+            con.execute(f"attach '{path}' as {alias} (read_only)")
+    for schema in ("marts", "canonical", "audit"):
+        con.execute(f"create schema {schema}")
+    for name, source in PUBLISHED_VIEWS.items():
+        try:
+            con.execute(f"create view {name} as select * from {source}")
+        except duckdb.CatalogException:
+            continue  # not published (a mart added since), or no such attachment: not shown
+    return con
+
+
 def _with_stale_marked(con, rows: list[tuple], headers: list[str]):
     """A last column naming councils whose figures still come from an older submission (a later
-    one failed): `raa status` says why."""
+    one failed), or from the last snapshot that included them (withheld by the night's build):
+    `raa status` says why."""
     try:
         stale = {c for (c,) in con.execute(
             "select council_code from audit.current_submissions where is_stale").fetchall()}  # fmt: skip
     except duckdb.CatalogException:
+        stale = set()
+    try:
+        withheld = {c for (c,) in con.execute(
+            "select distinct council_code from marts.scorecard_timeliness where is_withheld"
+        ).fetchall()}  # fmt: skip
+    except duckdb.BinderException:  # the working marts have no such column
+        withheld = set()
+    if not stale and not withheld:
         return rows, headers
-    if not stale:
-        return rows, headers
-    return [(*r, "stale" if r[0] in stale else "") for r in rows], [*headers, "data"]
+    marks = [", ".join(m for m, on in (("withheld", r[0] in withheld), ("stale", r[0] in stale))
+                       if on) for r in rows]  # fmt: skip
+    return [(*r, mark) for r, mark in zip(rows, marks, strict=True)], [*headers, "data"]
 
 
 STATUS_SQL = """

@@ -15,7 +15,7 @@ import pytest
 from pipelines.definitions import TRANSFORM_JOB, build_definitions
 from pipelines.publish.layout import published_database
 from pipelines.publish.snapshot import WHOLE_WHEN_WITHHOLDING
-from pipelines.reporting import status
+from pipelines.reporting import headline, status
 from pipelines.settings import Settings
 from tests.operations.conftest import Inbox, smtp_server, use_copy
 from tests.operations.withholding import (
@@ -105,6 +105,29 @@ def test_council_breaking_a_test_is_withheld_and_the_night_publishes(withheld_ni
     assert f"{WITHHELD} withheld" in message and "unique_dim_child_child_id" in message
     report = sorted((settings.outbox_dir / WITHHELD).rglob("withheld.html"))
     assert report and "unique_dim_child_child_id" in report[-1].read_text(encoding="utf-8")
+
+
+def test_the_headline_raa_run_prints_is_what_was_published(withheld_night):
+    """The working marts were built without KIL; the snapshot carries its last published
+    figures. `raa run` prints the snapshot's, KIL's marked withheld, the partnership's
+    contribution the whole pot."""
+    settings = withheld_night.settings
+    rows = {line.split()[0]: line.split() for line in
+            headline(settings.database, settings.published_dir).splitlines()[2:]}  # fmt: skip
+    assert rows[WITHHELD][-1] == "withheld"
+    with duckdb.connect(str(published_database(settings.published_dir)), read_only=True) as con:
+        year, pot, kil = con.execute(
+            "select max(financial_year), sum(contribution_gbp) filter (where financial_year = "
+            "(select max(financial_year) from marts.cost_apportionment)), sum(contribution_gbp) "
+            f"filter (where council_code = '{WITHHELD}' and financial_year = (select "
+            "max(financial_year) from marts.cost_apportionment)) from marts.cost_apportionment"
+        ).fetchone()  # fmt: skip
+    header = headline(settings.database, settings.published_dir).splitlines()[0].split()
+    money = header.index(f"contribution_{year}_gbp")
+    assert rows[WITHHELD][money] == f"{round(kil):,}"
+    assert rows["REGION"][money] == f"{round(pot):,}"
+    # the working warehouse alone has no KIL row: the build left it out
+    assert WITHHELD not in {line.split()[0] for line in headline(settings.database).splitlines()}
 
 
 def test_publishing_again_alone_still_carries_the_withheld_council(
