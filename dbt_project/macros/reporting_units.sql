@@ -10,3 +10,24 @@
         )
     )
 {%- endmacro %}
+
+{#- Every financial year from the first to the last day in `dated`.`date_column`, and on to the
+    as-of date (a departed council's own unit: to its last export), for every reporting unit in
+    `units`: so that a year with nothing in it is a row of zeros, as raa_quarterly's quarters are,
+    not a missing row that an analyst's join turns into a null. -#}
+{% macro financial_years_of_units(units, dated, date_column) -%}
+    select distinct
+        {{ units }}.reporting_code as council_code,
+        dim_date.financial_year
+    from {{ units }}
+    cross join (
+        select
+            min({{ date_column }}) as first_date,
+            max({{ date_column }}) as last_date
+        from {{ dated }}
+    ) as bounds
+    cross join {{ ref('int_data_as_of') }} as as_of
+    inner join {{ ref('dim_date') }} as dim_date
+        on dim_date.date_day between bounds.first_date
+        and least(greatest(bounds.last_date, as_of.as_of_date), {{ units }}.data_until)
+{%- endmacro %}

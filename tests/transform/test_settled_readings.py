@@ -322,3 +322,27 @@ def test_a_match_whose_decision_row_was_held_back_still_counts(edges):
     quarter = _quarter(edges, "2017-01-01")
     assert quarter["matches"] == 1 and quarter["matched_with_order"] == 1
     assert quarter["order_to_match_mean_days"] == 62
+
+
+def test_a_year_with_no_placement_or_adoption_is_a_row_of_zeros(edges):
+    # NTH placed children in 2016-17 and from 2018-19, none in 2017-18; it adopted none in
+    # 2020-21. Those years are rows of 0s with no share (0 of 0), not missing rows that an
+    # analyst's join to raa_quarterly turns into nulls. The years run to the as-of date's
+    # (2021-22), as the quarters do.
+    placed = edges.rows(
+        """select financial_year, children_placed, placed_in_region, in_region_share
+           from marts.placement_sufficiency where council_code = 'NTH' order by financial_year"""
+    )  # fmt: skip
+    assert [row[0] for row in placed] == [
+        "2016-17", "2017-18", "2018-19", "2019-20", "2020-21", "2021-22"]  # fmt: skip
+    assert placed[1] == ("2017-18", 0, 0, None)
+    quarterly = dict(edges.rows(
+        """select financial_year, cast(sum(children_placed) as integer) from marts.raa_quarterly
+           where council_code = 'NTH' group by financial_year"""))  # fmt: skip
+    assert all(quarterly[year] == count for year, count, *_ in placed)
+    adopted = edges.rows(
+        """select financial_year, children_adopted, any_priority, any_priority_share
+           from marts.priority_children where council_code = 'NTH' order by financial_year"""
+    )  # fmt: skip
+    assert [row[0] for row in adopted] == ["2018-19", "2019-20", "2020-21", "2021-22"]
+    assert adopted[2] == ("2020-21", 0, 0, None)

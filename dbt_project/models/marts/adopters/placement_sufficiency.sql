@@ -63,6 +63,7 @@ pooled as (
     select
         reporting_units.reporting_code as council_code,
         placed.placement_financial_year as financial_year,
+        placed.placement_start_date,
         placed.adopter_agency_code,
         agencies.is_in_region,
         agencies.is_interagency
@@ -72,6 +73,10 @@ pooled as (
         on
             placed.council_code = reporting_units.council_code
             and {{ counts_in_reporting_unit('reporting_units', 'placed.placement_start_date') }}
+),
+
+years as (
+    {{ financial_years_of_units('reporting_units', 'pooled', 'placement_start_date') }}
 ),
 
 aggregated as (
@@ -90,16 +95,21 @@ aggregated as (
 
 final as (
     select
-        council_code,
-        financial_year,
-        cast(children_placed as integer) as children_placed,
-        cast(placed_in_region as integer) as placed_in_region,
-        cast(placed_interagency as integer) as placed_interagency,
-        cast(placed_interagency_la as integer) as placed_interagency_la,
-        cast(placed_interagency_vaa as integer) as placed_interagency_vaa,
-        cast(placed_agency_unknown as integer) as placed_agency_unknown,
-        cast(placed_in_region / nullif(placed_in_region + placed_interagency, 0) as double) as in_region_share
-    from aggregated
+        years.council_code,
+        years.financial_year,
+        cast(coalesce(aggregated.children_placed, 0) as integer) as children_placed,
+        cast(coalesce(aggregated.placed_in_region, 0) as integer) as placed_in_region,
+        cast(coalesce(aggregated.placed_interagency, 0) as integer) as placed_interagency,
+        cast(coalesce(aggregated.placed_interagency_la, 0) as integer) as placed_interagency_la,
+        cast(coalesce(aggregated.placed_interagency_vaa, 0) as integer) as placed_interagency_vaa,
+        cast(coalesce(aggregated.placed_agency_unknown, 0) as integer) as placed_agency_unknown,
+        cast(
+            aggregated.placed_in_region / nullif(aggregated.placed_in_region + aggregated.placed_interagency, 0)
+            as double
+        ) as in_region_share
+    from years
+    left join aggregated
+        on years.council_code = aggregated.council_code and years.financial_year = aggregated.financial_year
 )
 
 select * from final

@@ -12,6 +12,7 @@ pooled as (
     select
         reporting_units.reporting_code as council_code,
         journeys.financial_year,
+        journeys.adoption_order_date,
         coalesce(journeys.is_aged_5_plus_at_decision, false) as is_aged_5_plus,
         journeys.sibling_group_placed_together,
         journeys.is_ethnicity_other_than_wbri,
@@ -23,6 +24,10 @@ pooled as (
             journeys.council_code = reporting_units.council_code
             and {{ counts_in_reporting_unit('reporting_units', 'journeys.adoption_order_date') }}
     where journeys.is_adopted
+),
+
+years as (
+    {{ financial_years_of_units('reporting_units', 'pooled', 'adoption_order_date') }}
 ),
 
 aggregated as (
@@ -44,21 +49,27 @@ aggregated as (
 
 final as (
     select
-        council_code,
-        financial_year,
-        cast(children_adopted as integer) as children_adopted,
-        cast(aged_5_plus as integer) as aged_5_plus,
-        cast(aged_5_plus / children_adopted as double) as aged_5_plus_share,
-        cast(sibling_group_placed_together as integer) as sibling_group_placed_together,
-        cast(sibling_group_placed_together / children_adopted as double) as sibling_group_placed_together_share,
-        cast(ethnicity_other_than_wbri as integer) as ethnicity_other_than_wbri,
-        cast(ethnicity_other_than_wbri / children_adopted as double) as ethnicity_other_than_wbri_share,
-        cast(ethnicity_unknown as integer) as ethnicity_unknown,
-        cast(disabled as integer) as disabled,
-        cast(disabled / children_adopted as double) as disabled_share,
-        cast(any_priority as integer) as any_priority,
-        cast(any_priority / children_adopted as double) as any_priority_share
-    from aggregated
+        years.council_code,
+        years.financial_year,
+        cast(coalesce(aggregated.children_adopted, 0) as integer) as children_adopted,
+        cast(coalesce(aggregated.aged_5_plus, 0) as integer) as aged_5_plus,
+        cast(aggregated.aged_5_plus / aggregated.children_adopted as double) as aged_5_plus_share,
+        cast(coalesce(aggregated.sibling_group_placed_together, 0) as integer) as sibling_group_placed_together,
+        cast(
+            aggregated.sibling_group_placed_together / aggregated.children_adopted as double
+        ) as sibling_group_placed_together_share,
+        cast(coalesce(aggregated.ethnicity_other_than_wbri, 0) as integer) as ethnicity_other_than_wbri,
+        cast(
+            aggregated.ethnicity_other_than_wbri / aggregated.children_adopted as double
+        ) as ethnicity_other_than_wbri_share,
+        cast(coalesce(aggregated.ethnicity_unknown, 0) as integer) as ethnicity_unknown,
+        cast(coalesce(aggregated.disabled, 0) as integer) as disabled,
+        cast(aggregated.disabled / aggregated.children_adopted as double) as disabled_share,
+        cast(coalesce(aggregated.any_priority, 0) as integer) as any_priority,
+        cast(aggregated.any_priority / aggregated.children_adopted as double) as any_priority_share
+    from years
+    left join aggregated
+        on years.council_code = aggregated.council_code and years.financial_year = aggregated.financial_year
 )
 
 select * from final
