@@ -83,8 +83,9 @@ RULES: dict[str, Rule] = {
     "text_pattern": Rule("{column} has '{value}', which is not in the form this layout asks for."),
     "money": Rule("{column} has '{value}': amounts are pounds like 1234.50, no £ or commas."),
     "amount_formatted": Rule(
-        "{column} has an amount written with a £ sign, thousands separators or a decimal comma "
-        "(as £1,234.50, or 1234,50 in a file separated by ';'): this layout writes pounds like "
+        "{column} has an amount written with a £ sign or GBP, thousands separators, brackets for "
+        "a minus or a decimal comma (as £1,234.50, (£20.00) for -20.00, or 1234,50 in a file "
+        "separated by ';'): this layout writes pounds like "
         "1234.50. The amount is unambiguous, so it was read and the row kept; please export "
         "amounts as plain numbers.",
         severity=QUERY,

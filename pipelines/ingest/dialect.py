@@ -96,19 +96,27 @@ def normalise_dates(values: pd.Series, profile: Profile) -> pd.Series:
 # An amount as a spreadsheet formats it: a £ sign, thousands separated by commas (1,234.50) or,
 # where decimals are written with a comma, by points or not at all (1.234,50 or 1234,50).
 _POUND_SIGN = r"^(-?)£ ?"
+# GBP for £ (before or after the amount), and brackets for a minus sign, as accounting formats
+# write them: (£1,234.50) is -1234.50.
+_CURRENCY_CODE = r"(?i)^(-?)GBP ?|\s?GBP$"
+_BRACKETED = r"^\((.+)\)$"
+_FORMATTED = r"[£,()]|(?i:gbp)"
 _THOUSANDS = r"^-?\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?$"
 _DECIMAL_COMMA = r"^-?(?:\d{1,3}(?:\.\d{3})+|\d+),\d{1,2}$"
 
 
 def read_amounts(values: pd.Series, decimal_comma: np.ndarray | None = None) -> pd.Series:
     """Amounts in pounds as the contract reads them (1234.50) from what a spreadsheet may have
-    made of them: the £ sign left out, thousands separators removed, and in rows marked
+    made of them: the £ sign (or GBP) left out, brackets read as a minus sign, thousands
+    separators removed, and in rows marked
     `decimal_comma` the comma read as the decimal point (never in other rows, where 1,234 is a
     thousand and more). validate._read_but_queried queries each row so read; anything else
     stays as sent, for the contract to judge."""
     text = arrow_text(values)
-    if not pc.any(pc.match_substring_regex(text, "[£,]")).as_py():
+    if not pc.any(pc.match_substring_regex(text, _FORMATTED)).as_py():
         return values
+    text = pc.replace_substring_regex(text, _CURRENCY_CODE, r"\1")
+    text = pc.replace_substring_regex(text, _BRACKETED, r"-\1")
     text = pc.replace_substring_regex(text, _POUND_SIGN, r"\1")
     comma_rows = pa.array(np.zeros(len(text), bool) if decimal_comma is None else decimal_comma)
     decimals = pc.and_(

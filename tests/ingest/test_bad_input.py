@@ -714,10 +714,10 @@ def test_amounts_as_a_spreadsheet_formats_them_are_read_with_a_query(settings, r
     queried = outcome.warnings[outcome.warnings["rule"] == "amount_formatted"]
     assert sorted(queried["source_row"]) == [2, 3, 4]
     assert queried["message"].iloc[0] == (
-        "Amount has an amount written with a £ sign, thousands separators or a decimal comma (as "
-        "£1,234.50, or 1234,50 in a file separated by ';'): this layout writes pounds like "
-        "1234.50. The amount is unambiguous, so it was read and the row kept; please export "
-        "amounts as plain numbers."
+        "Amount has an amount written with a £ sign or GBP, thousands separators, brackets for "
+        "a minus or a decimal comma (as £1,234.50, (£20.00) for -20.00, or 1234,50 in a file "
+        "separated by ';'): this layout writes pounds like 1234.50. The amount is unambiguous, "
+        "so it was read and the row kept; please export amounts as plain numbers."
     )
     held = outcome.rejections.set_index("source_row")
     assert held.loc[[6, 7], "rule"].tolist() == ["money", "money"]
