@@ -20,7 +20,7 @@ by the `name=` given in the models) plus the rules the loader applies itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 REJECT, QUERY = "reject", "query"
 
@@ -31,6 +31,13 @@ class Rule:
     dfe_rule: str | None = None
     columns: tuple[str, ...] = ()  # canonical columns shown for row-level rules
     severity: str = REJECT  # reject: the row is held back; query: kept, and the council asked
+    # A table whose check reads other columns than `columns` (which a table shows where it has
+    # them): table -> the canonical columns its lines show.
+    table_columns: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+
+    def columns_of(self, table: str) -> tuple[str, ...]:
+        """The canonical columns a row-level line of this rule shows for `table`."""
+        return self.table_columns.get(table, self.columns)
 
 
 RULES: dict[str, Rule] = {
@@ -121,7 +128,7 @@ RULES: dict[str, Rule] = {
     ),
     "no_future_dates": Rule(
         "A date in this row is after the export date (given at the top of the validation report).",
-        # the dates each table's check reads (a date of birth is never shown)
+        # the dates each table's check reads: a table shows those it has (Episodes DECOM, DEC)
         columns=(
             "decom",
             "dec",
@@ -134,6 +141,10 @@ RULES: dict[str, Rule] = {
             "assessment_date",
             "exchange_date",
         ),
+        # The Header's check reads its date of birth, named (DOB) like any date, its value shown
+        # by its shape only (redact.protected_sources). Other tables repeat the date of birth
+        # but their checks do not read it, so they never name it.
+        table_columns={"children": ("date_of_birth",)},
     ),
     "dec_on_or_after_decom": Rule(
         "The episode ends (DEC) before it starts (DECOM).", columns=("decom", "dec")

@@ -508,7 +508,7 @@ def _describe(
 def _shown_columns(rule: str, column, mapping, row_level: bool) -> list[str]:
     if rule == "duplicate_key":
         return []
-    canonical = list(explain(rule).columns) if row_level else [column]
+    canonical = list(explain(rule).columns_of(mapping.table)) if row_level else [column]
     return [s for s in (mapping.source_column(c) for c in canonical if c) if s]
 
 

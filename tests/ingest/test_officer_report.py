@@ -3,7 +3,12 @@ against, which checks held rows back, and counts that agree with the CSVs."""
 
 from __future__ import annotations
 
+import pandas as pd
+
+from data_contracts.profiles import available_dialects, load_profile
+from data_contracts.tables import TABLES
 from pipelines.ingest.landing import read_submission
+from pipelines.ingest.validate import _shown_columns
 from tests.ingest.helpers import (
     EPISODES,
     GOOD_EPISODES,
@@ -157,3 +162,58 @@ def test_a_warehouse_from_before_gains_the_query_columns(settings, registry, war
     )
     columns = [c for (c, *_) in warehouse.execute("describe audit.warnings").fetchall()]
     assert columns[-2:] == ["source_column", "offending_value"]
+
+
+def test_a_date_of_birth_after_the_export_date_names_its_column_never_the_date(
+    settings, registry, warehouse
+):
+    """A Header row whose DOB is after the export date (31/10/2026) is held back; its line
+    names the column as the 903 does (DOB), like any other date's, and shows the date of birth
+    by its shape only: in the outcome, audit.rejections, rejected_rows.csv and the report."""
+    files = {"h.csv": GOOD_HEADER + "C3,1,14/07/2027,WBRI,,,\n", "e.csv": GOOD_EPISODES}
+    outcome = ingest_files(warehouse, settings, registry, "NTH", files)
+    assert rules(outcome) == {"no_future_dates": 1}
+    held = outcome.rejections.iloc[0]
+    assert (held["source_column"], held["offending_value"]) == ("DOB", "99/99/9999")
+    stored = warehouse.sql(
+        "select source_column, offending_value from audit.rejections where rule = 'no_future_dates'"
+    ).fetchall()
+    assert stored == [("DOB", "99/99/9999")]
+    listed = (settings.outbox_dir / "NTH" / "s1" / "rejected_rows.csv").read_text()
+    assert ",DOB," in listed and "99/99/9999" in listed
+    report = report_of(settings)
+    assert "<td>DOB</td>" in report and "<td>99/99/9999</td>" in report
+    for shown in (listed, report, str(stored)):
+        assert "14/07/2027" not in shown and "2027-07-14" not in shown
+
+
+def test_every_date_the_future_date_check_reads_is_named_and_no_other():
+    """For each table with a no_future_dates check and each layout that sends the table, the
+    line names exactly the columns the check reads, as the layout names them: a date read by
+    the check but not named would leave the council guessing which date is wrong (as DOB once
+    did); a date named but not read (a DOB repeated in PlacedAdoption) would point at the wrong
+    one."""
+    checked = 0
+    for table in TABLES.values():
+        schema = table.model.to_schema()
+        check = next((c for c in schema.checks if c.name == "no_future_dates"), None)
+        if check is None:
+            continue
+        dates = [c.name for c in table.columns if c.sql_type == "DATE"]
+        read = set()
+        for column in dates:  # each date in turn after the reference date, the others blank
+            frame = pd.DataFrame({c: [None] for c in table.column_names}, dtype="object")
+            frame[column] = "2099-01-01"
+            frame["reference_date"], frame["collection_year"] = "2020-01-01", "2019"
+            if not bool(check(frame).check_passed):
+                read.add(column)
+        assert read, table.name
+        for dialect in sorted(available_dialects()):
+            mapping = load_profile(dialect).tables.get(table.name)
+            if mapping is None:
+                continue
+            named = _shown_columns("no_future_dates", None, mapping, row_level=True)
+            sent = {mapping.source_column(c) for c in read} - {None}
+            assert set(named) == sent, (dialect, table.name, named, sent)
+            checked += 1
+    assert checked
