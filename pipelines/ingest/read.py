@@ -61,6 +61,7 @@ COMPRESSED = {
 # What a file separated otherwise than its layout's delimiter is separated by, as a message says it
 OTHER_SEPARATORS = {";": "';'", "\t": "tabs", "|": "'|'"}
 HEADERS_NAMED = 8  # headers read ignoring capitals named in the note
+HEADERS_SHOWN_INSTEAD = 5  # headers a table does not know named beside its missing ones
 HEADER_SEARCH_ROWS = 20  # a workbook's header may sit below a title or blank rows
 # A cell's attributes are separated by white space: `t="e"` (an error cell) is not the tail of
 # another attribute (`data-t="e"`), nor `r="D2"` of `data-r="D2"`.
@@ -854,7 +855,7 @@ def _refuse_unrecognised(location: str, headers: list[str], profile: Profile) ->
         missing = sorted(r for r in nearest.required_headers if r.casefold() not in folded)
         raise FileProblem(
             f"{location} looks like the {nearest.shown_name} table but is missing the required "
-            f"column(s) {', '.join(missing)}."
+            f"column(s) {', '.join(missing)}.{_sent_instead(headers, nearest, missing)}"
         )
     expected = "; ".join(
         f"{m.shown_name}{f' (sheet {m.sheet})' if m.sheet else ''}: {', '.join(sorted(m.required_headers)[:4])}..."
@@ -866,6 +867,39 @@ def _refuse_unrecognised(location: str, headers: list[str], profile: Profile) ->
         f"{'...' if len(headers) > 8 else ''})."
         f" Expected tables: {expected}"
     )
+
+
+def _sent_instead(headers: list[str], mapping: TableMapping, missing: list[str]) -> str:
+    """The headers sent that the table does not know (in other capitals than the layout's
+    count as known), named after its missing ones: usually one of them is a missing column
+    under another name (CHILD_ID for CHILD), and renaming it is the fix. Quoted through
+    safe_text; one that looks like a personal detail is not quoted but found by its position
+    and the word that gave it away, as _identifying_headers finds it; past HEADERS_SHOWN_INSTEAD
+    the rest are counted."""
+    known = {h.casefold() for h in mapping.known_headers}
+    unknown = [
+        f"column {position} (its header has the word '{word}')"
+        if (word := _identifying_word(header))
+        else safe_text(header)
+        for position, header in enumerate(headers, start=1)
+        if header and header.casefold() not in known
+    ]
+    if not unknown:
+        return ""
+    shown = unknown[:HEADERS_SHOWN_INSTEAD]
+    more = len(unknown) - len(shown)
+    if more:
+        listed = f"{', '.join(shown)} and {more} more"
+    else:
+        listed = f"{', '.join(shown[:-1])} and {shown[-1]}" if len(shown) > 1 else shown[0]
+    one_sent, one_missing = len(unknown) == 1, len(missing) == 1
+    if one_sent:
+        fix = f"if it holds {missing[0] if one_missing else 'a missing column'}, rename it"
+    elif one_missing:
+        fix = f"if one of them holds {missing[0]}, rename it"
+    else:
+        fix = "if they hold missing columns, rename them"
+    return f" It has {listed}, which the {mapping.shown_name} table does not use: {fix}."
 
 
 def _header_shown(header: str, profile: Profile) -> str:
@@ -915,10 +949,16 @@ def _identifying_headers(frame: pd.DataFrame, mapping: TableMapping) -> list[str
     for position, header in enumerate(frame.columns, start=1):
         if header in ("", "source_row") or header in mapping.known_headers:
             continue
-        word = IDENTIFIER_HEADER.search(CAMEL_CASE_WORD.sub(" ", header))
+        word = _identifying_word(header)
         if word:
-            found.append(f"column {position}, by the word '{word.group(2).strip(' _-')}'")
+            found.append(f"column {position}, by the word '{word}'")
     return found
+
+
+def _identifying_word(header: str) -> str | None:
+    """The word that makes a header look like a personal detail ('Child Name', 'NHS'), if any."""
+    word = IDENTIFIER_HEADER.search(CAMEL_CASE_WORD.sub(" ", header))
+    return word.group(2).strip(" _-") if word else None
 
 
 def _without_unnamed_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:

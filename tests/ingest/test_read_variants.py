@@ -141,6 +141,52 @@ def test_a_missing_column_is_named_even_when_the_others_differ_in_capitals():
                   load_profile("ssda903"))  # fmt: skip
 
 
+def test_a_header_sent_instead_of_a_missing_one_is_named_beside_it(settings, registry, warehouse):
+    """CHILD_ID sent for CHILD: the refusal names the header the table does not know beside the
+    one missing, so the council sees the fix (rename it), in an Episodes file or a Header one."""
+    episodes = GOOD_EPISODES.replace("CHILD,", "CHILD_ID,", 1)
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"e.csv": episodes})
+    assert outcome.status == "failed"
+    assert (
+        "e.csv looks like the Episodes table but is missing the required column(s) CHILD. It has "
+        "CHILD_ID, which the Episodes table does not use: if it holds CHILD, rename it."
+    ) in outcome.message
+    header = GOOD_HEADER.replace("CHILD,", "CHILD_ID,", 1)
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"h.csv": header}, "s2")
+    assert outcome.status == "failed"
+    assert (
+        "h.csv looks like the Header table but is missing the required column(s) CHILD. It has "
+        "CHILD_ID, which the Header table does not use: if it holds CHILD, rename it."
+    ) in outcome.message
+
+
+def test_headers_named_beside_a_missing_one_are_quoted_safely_and_few():
+    """The headers the table does not know are quoted through safe_text (an NHS number in one by
+    its shape); one that looks like a personal detail is not quoted, but found by its position
+    and the word that gave it away; past five, the rest are counted."""
+    profile = load_profile("ssda903")
+    sent = EPISODES.strip().split(",")
+    sent[0] = "Child Name"  # CHILD missing; column 1 looks like a name
+    with pytest.raises(FileProblem) as refused:
+        recognise("e.csv", [*sent, "Ref 9434765919", "LOCAL"], profile)
+    message = str(refused.value)
+    assert message.endswith(
+        "missing the required column(s) CHILD. It has column 1 (its header has the word 'Child "
+        "Name'), Ref 9999999999 and LOCAL, which the Episodes table does not use: if one of them "
+        "holds CHILD, rename it."
+    ), message
+    assert "9434765919" not in message
+
+    many = [f"EXTRA{n}" for n in range(1, 10)]
+    with pytest.raises(FileProblem) as refused:
+        recognise("e.csv", [*EPISODES.strip().split(",")[2:], *many], profile)
+    assert str(refused.value).endswith(
+        "missing the required column(s) CHILD, DECOM. It has EXTRA1, EXTRA2, EXTRA3, EXTRA4, "
+        "EXTRA5 and 4 more, which the Episodes table does not use: if they hold missing columns, "
+        "rename them."
+    ), str(refused.value)
+
+
 # 2. Values in quotes over several lines
 
 
