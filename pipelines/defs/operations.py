@@ -29,6 +29,7 @@ from pipelines.ingest.landing import (
     unregistered_folders,
 )
 from pipelines.ingest.load import current_manifest
+from pipelines.ingest.pseudonym_key import warehouse_key_problem
 from pipelines.operations.alerts import run_failure_alert, unregistered_folder_alert
 from pipelines.platform.warm_dbt import keep_one_waiting
 from pipelines.settings import DBT_PROJECT_DIR, warehouse_vars
@@ -253,6 +254,16 @@ def build_sensor(ingest_job_name: str, transform_job, interval_seconds: int) -> 
         runs = _load_runs(context.instance, ingest_job_name)
         every = batch_states(runs)
         states = {b: done for b, done in every.items() if b not in built}
+        if states and _key_refused(warehouse):
+            # Its loads are refused (PseudonymKeyChanged, one alert each): a build would only
+            # publish what is there again. A batch whose loads have all failed is never built
+            # (after the key is put back, the nights refused meanwhile do not each queue one).
+            failed = _failed_batches(runs)
+            cursor = json.dumps([b for b in built + [b for b in states if b in failed]
+                                 if b in every])  # fmt: skip
+            return dg.SensorResult(cursor=cursor, skip_reason=(
+                f"no build after {', '.join(states)}: RAA_PSEUDONYM_KEY is not the warehouse's "
+                "key, so its loads are refused and the warehouse is unchanged"))  # fmt: skip
         if states:  # a build is coming: dbt imports and parses while the loads run
             keep_one_waiting(DBT_PROJECT_DIR, warehouse_vars(warehouse.settings().database))
         ready = [b for b, queued in states.items() if queued]
@@ -265,6 +276,24 @@ def build_sensor(ingest_job_name: str, transform_job, interval_seconds: int) -> 
         return dg.SensorResult(run_requests=requests, cursor=cursor)
 
     return build_after_loads
+
+
+def _failed_batches(runs) -> set[str]:
+    """The batches (as batch_states groups them) whose every load has finished, failed."""
+    batches: dict[str, list[bool]] = {}
+    for run in runs:
+        batch = hand_launched_batch(run) or run.tags.get(BATCH_TAG)
+        if batch:
+            batches.setdefault(batch, []).append(run.status == dg.DagsterRunStatus.FAILURE)
+    return {batch for batch, failed in batches.items() if all(failed)}
+
+
+def _key_refused(warehouse: WarehouseResource) -> bool:
+    """Whether this process's RAA_PSEUDONYM_KEY (the runs' it launches) is not the one the
+    warehouse records; not known while a writer holds the warehouse (the load asks then)."""
+    settings = warehouse.settings()
+    key = settings.pseudonym_key.get_secret_value()
+    return warehouse_key_problem(settings.database, key, wait_seconds=0) is not None
 
 
 # "dagster._core.definitions.events.Failure: " and the like: no words for an operator

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.settings import SettingsError
+from pipelines.warehouse import connect
 
 CHECKED_TEXT = b"raa pseudonym key check"
 
@@ -38,16 +39,23 @@ def ensure_same_key(con: duckdb.DuckDBPyConnection, key: str) -> None:
         con.execute("insert into audit.pseudonym_key values (?, now())", [check_value(key)])
 
 
-def warehouse_key_problem(database: Path, key: str) -> str | None:
-    """`key_problem` for the warehouse file, read without waiting for a writer: None when there
-    is no warehouse yet or it records no key (`raa run` asks before it starts any run)."""
+def warehouse_key_problem(database: Path, key: str, wait_seconds: float = 600.0) -> str | None:
+    """`key_problem` for the warehouse file: None when there is no warehouse yet or it records
+    no key (`raa run` asks before it starts any run). While another process writes it (a run of
+    the daemon's: DuckDB then refuses even a reader), wait up to `wait_seconds` for the lock to
+    be let go, as a run does between its steps; still held then, None, and the load asks."""
     if not database.exists():
         return None
     try:
-        with duckdb.connect(str(database), read_only=True) as con:
-            return key_problem(con, key)
-    except duckdb.Error:  # locked by a writer, or a warehouse from before the check: the load asks
+        con = connect(database, read_only=True, lock_wait_seconds=wait_seconds)
+    except duckdb.Error:  # still locked by a writer
         return None
+    try:
+        return key_problem(con, key)
+    except duckdb.Error:  # a warehouse from before the check: the load records the key
+        return None
+    finally:
+        con.close()
 
 
 def key_problem(con: duckdb.DuckDBPyConnection, key: str) -> str | None:

@@ -4,12 +4,22 @@ nothing loaded or published changes."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import dagster as dg
 import duckdb
 import pytest
 
 from pipelines.definitions import INGEST_JOB, build_definitions
-from pipelines.defs.operations import RANGE_END, RANGE_START, every_council_refused
+from pipelines.defs.operations import (
+    BATCH_LOADS_TAG,
+    BATCH_TAG,
+    RANGE_END,
+    RANGE_START,
+    every_council_refused,
+)
+from pipelines.defs.resources import WarehouseResource
 from pipelines.ingest.pseudonym_key import PseudonymKeyChanged
 from pipelines.publish.layout import published_database
 from pipelines.run import _alert_on_failure, run_pipeline
@@ -59,3 +69,54 @@ def test_a_scheduled_load_under_another_key_fails_with_one_alert_for_the_run(
     assert "RAA_PSEUDONYM_KEY is not the key" in message and "raa rebuild" in message
     assert "Council:" not in message and "a-rotated-key" not in message
     assert _state(copied) == before
+
+
+# Holds the warehouse as a daemon's run does (a write connection), for a moment.
+HOLD = "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('held', flush=True); " \
+    "time.sleep(3); con.close()"  # fmt: skip
+
+
+def test_raa_run_refuses_another_key_while_a_daemon_run_holds_the_warehouse(copied, monkeypatch):
+    """Seen under the daemon: a `raa run` started while a run held the warehouse read no key,
+    loaded nothing ('5 council(s) failed to load ... ASH: FAILED: submission unchanged'), then
+    built and published again, exit 1. It now waits for the writer to let go, then stops."""
+    before = _state(copied)
+    monkeypatch.setenv("RAA_PSEUDONYM_KEY", "a-rotated-key")
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(copied.database)],
+                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(PseudonymKeyChanged, match="RAA_PSEUDONYM_KEY is not the key"):
+            run_pipeline(Settings.from_env())
+    finally:
+        holder.wait(60)
+    assert _state(copied) == before
+
+
+def test_the_build_sensor_queues_no_build_after_loads_refused_for_the_key(copied, monkeypatch):
+    """Seen under the daemon: each refused load (the landing sensor's, the 02:00 tick's) was
+    followed by build_after_loads' build, which published a new snapshot of the same figures
+    every time (and, in time, freshness alerts naming every council). No build now, and none
+    later for the nights refused meanwhile."""
+    monkeypatch.setenv("RAA_PSEUDONYM_KEY", "a-rotated-key")
+    defs = build_definitions(Settings.from_env())
+    sensor = defs.resolve_sensor_def("build_after_loads")
+    batch = {BATCH_TAG: "landing-20261207T054050", BATCH_LOADS_TAG: "1"}
+
+    def tick(instance, cursor=None):
+        context = dg.build_sensor_context(instance=instance, cursor=cursor,
+                                          resources={"warehouse": WarehouseResource()})  # fmt: skip
+        return sensor.evaluate_tick(context)
+
+    with dg.instance_for_test() as instance:
+        instance.add_run(dg.DagsterRun(job_name=INGEST_JOB, run_id="load", tags=batch,
+                                       status=dg.DagsterRunStatus.NOT_STARTED))  # fmt: skip
+        queued = tick(instance)
+        assert queued.run_requests == [] and "RAA_PSEUDONYM_KEY" in queued.skip_message
+        instance.delete_run("load")
+        instance.add_run(dg.DagsterRun(job_name=INGEST_JOB, run_id="load", tags=batch,
+                                       status=dg.DagsterRunStatus.FAILURE))  # fmt: skip
+        refused = tick(instance, queued.cursor)
+        assert refused.run_requests == []
+        monkeypatch.setenv("RAA_PSEUDONYM_KEY", "ops-test-key")  # the key put back
+        assert tick(instance, refused.cursor).run_requests == []  # that night is not built
