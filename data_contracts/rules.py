@@ -291,13 +291,13 @@ RULES: dict[str, Rule] = {
         severity=QUERY,
     ),
     "child_ids_changed": Rule(
-        "Only {still_sent} of the {children_in_use} children in the submission in use "
-        "({in_use}) have the same id in this one, and {new} ids are new. If your case system "
-        "renumbered its children, or a spreadsheet changed the ids (leading zeros removed, a "
-        "prefix added), the children's records in this export no longer join up with what you "
-        "sent before, though this export's own figures are still counted. Please check that the "
-        "ids are the ones your case system holds, and tell the data team if the change is "
-        "intended.",
+        "{how_many} the {children_in_use} children in the submission in use ({in_use}) have "
+        "the same id in this one, and {new} ids are new. If your case system renumbered its "
+        "children, or a spreadsheet changed the ids (leading zeros removed, a prefix added), the "
+        "children's records in this export no longer join up with what you sent before, though "
+        "this export's own figures are still counted. Please check that the ids are the ones your "
+        "case system holds: if they are, and it was the earlier submission's ids that were wrong, "
+        "nothing more is needed; if the change is intended, tell the data team.",
         columns=("child_id",),
         severity=QUERY,
     ),

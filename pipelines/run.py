@@ -144,9 +144,10 @@ def run_pipeline(
         failed = set() if result.success else _failed_councils(result, block)
         ingested.update({code: code not in failed for code in block})
         refused = every_council_refused(result.get_step_failure_events())
-        if refused:  # no council is at fault, and no council report says why: say it here
-            say(f"error: {failure_problem(result.get_step_failure_events(), 'refused')}")
         _alert_on_failure(result, INGEST_JOB, [] if refused else sorted(failed), alerts)
+        if refused:  # the key changed after the check above (a daemon run held the warehouse):
+            # no council is at fault, and a build would only publish what is there again
+            raise PseudonymKeyChanged(failure_problem(result.get_step_failure_events(), "refused"))
         state = "loaded"
         if failed:
             state = f"{len(block) - len(failed)} loaded, FAILED: {', '.join(sorted(failed))}"

@@ -56,7 +56,7 @@ def changed_ids(con: duckdb.DuckDBPyConnection, children: pa.Table | None) -> di
         con.unregister("incoming_children")
     return {
         council: explain(RULE).explanation.format(
-            still_sent=f"{still_sent:,}",
+            how_many=f"Only {still_sent:,} of" if still_sent else "None of",
             children_in_use=f"{children_in_use:,}",
             in_use=in_use,
             new=f"{sent - still_sent:,}",

@@ -69,6 +69,8 @@ def key_problem(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
         f"{recorded[1]:%d/%m/%Y %H:%M}). Loading with it would give every child and household new "
         "keys that join nothing already stored, so nothing was loaded: the warehouse and the "
         "published figures are unchanged. Set RAA_PSEUDONYM_KEY back to the warehouse's key (from "
-        "your secret store). To change the key on purpose, build a new warehouse with the new key "
+        "your secret store) where the nights run: for the schedule and sensors, in the "
+        "environment of dagster-daemon (and of `make ui`), then restart them; the refused "
+        "exports are loaded by the next night's schedule, or at once by `raa run`. To change the key on purpose, build a new warehouse with the new key "
         "from the archive (`raa rebuild --out DIR`) and point RAA_WAREHOUSE_DIR at it."
     )

@@ -25,7 +25,7 @@ def test_ids_that_lost_their_leading_zeros_are_loaded_and_queried(settings, regi
     outcome = ingest_files(warehouse, settings, registry, "NTH", _export(stripped), "s2")
     assert outcome.status == "loaded"
     (message,) = changed_ids_queries(outcome)
-    assert message.startswith("Only 0 of the 25 children in the submission in use (s1)")
+    assert message.startswith("None of the 25 children in the submission in use (s1)")
     assert "25 ids are new" in message
     stored = warehouse.sql(
         "select rule, source_row, source_column from audit.warnings where submission_id = 's2'"
@@ -34,7 +34,7 @@ def test_ids_that_lost_their_leading_zeros_are_loaded_and_queried(settings, regi
     in_use = warehouse.sql("select distinct submission_id from canonical.children").fetchall()
     assert in_use == [("s2",)]  # loaded all the same: its own figures are right
     report = (settings.outbox_dir / "NTH" / "s2" / "validation_report.html").read_text()
-    assert "Please check:</strong> Only 0 of the 25 children" in report
+    assert "Please check:</strong> None of the 25 children" in report
     assert RULE in (settings.outbox_dir / "NTH" / "s2" / "warnings.csv").read_text()
 
 

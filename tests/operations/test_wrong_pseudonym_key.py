@@ -42,6 +42,20 @@ def test_raa_run_refuses_another_key_before_any_run(copied, monkeypatch):
     assert _state(copied) == before
 
 
+def test_raa_run_stops_before_the_build_when_its_loads_are_refused_for_the_key(copied, monkeypatch):
+    """The key check before the runs could not read the warehouse (a writer held it past the
+    wait): the load refuses, and `raa run` stops there, as the check would have, rather than
+    building and publishing what is there again."""
+    import pipelines.run as run_module
+
+    before = _state(copied)
+    monkeypatch.setenv("RAA_PSEUDONYM_KEY", "a-rotated-key")
+    monkeypatch.setattr(run_module, "warehouse_key_problem", lambda *args, **kwargs: None)
+    with pytest.raises(PseudonymKeyChanged, match="RAA_PSEUDONYM_KEY is not the key"):
+        run_pipeline(Settings.from_env())
+    assert _state(copied) == before
+
+
 def test_a_scheduled_load_under_another_key_fails_with_one_alert_for_the_run(
     copied, region, monkeypatch, smtp
 ):
