@@ -160,8 +160,11 @@ select
     c.is_stale,
     coalesce(sum(f.rows_accepted), 0) as rows_accepted,
     coalesce(sum(f.rows_rejected), 0) as rows_rejected,
-    (select count(*) from audit.warnings w
-     where w.council_code = c.council_code and w.submission_id = c.submission_id) as rows_queried,
+    -- rows, as the council's report counts them: a row once however many queries it has, and
+    -- a query on the submission as a whole (child ids changed) on no row
+    (select count(distinct (w.file_name, w.source_row)) from audit.warnings w
+     where w.council_code = c.council_code and w.submission_id = c.submission_id
+       and w.source_row is not null) as rows_queried,
     c.stale_reason
 from audit.current_submissions as c
 join audit.submissions as s using (council_code, submission_id)

@@ -52,3 +52,36 @@ def test_headline_uses_the_registrys_partnership_row_and_latest_completed_window
     assert lines[3].split()[3] == "501"  # a half rounds up, as in the board pack
     assert lines[3].split()[-1] == "stale"
     assert lines[-1].split() == ["ENGLAND", "2023-26", "40", "475", "188", "3", "301"]
+
+
+def test_status_counts_queried_rows_as_the_councils_report_does(tmp_path):
+    """A row with two queries is one row; a query on the submission as a whole is on no row."""
+    from datetime import datetime
+
+    from pipelines.ingest.load import rows_named
+    from pipelines.reporting import status
+    from pipelines.warehouse import ensure_schemas
+
+    path = tmp_path / "raa.duckdb"
+    with duckdb.connect(str(path)) as con:
+        ensure_schemas(con)
+        con.execute(
+            "insert into audit.submissions (council_code, submission_id, received_at, dialect, "
+            "reference_date, collection_year, manifest_sha256, status, loaded_at) values "
+            "('NTH', 's1', ?, 'ssda903', '2026-10-31', 2025, 'x', 'loaded', now())",
+            [datetime.now()],
+        )
+        con.execute(
+            "insert into audit.current_submissions values ('NTH', 's1', now(), false, null)"
+        )
+        con.execute(
+            """insert into audit.warnings (council_code, submission_id, file_name, source_row,
+                   rule, message) values
+               ('NTH', 's1', 'e.csv', 3, 'rule_390', 'm'), ('NTH', 's1', 'e.csv', 3, 'rule_408', 'm'),
+               ('NTH', 's1', 'h.csv', 3, 'rule_101', 'm'), ('NTH', 's1', 'h.csv', null,
+               'child_ids_changed', 'm')"""
+        )
+        lines = con.execute("select file_name, source_row from audit.warnings").df()
+    (row,) = [r.split() for r in status(path, ["NTH"]).splitlines() if r.startswith("NTH ")]
+    header = status(path, ["NTH"]).splitlines()[0].split()
+    assert int(row[header.index("queried")]) == rows_named(lines) == 2
