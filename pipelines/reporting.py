@@ -10,6 +10,7 @@ import duckdb
 
 from pipelines.ingest.landing import submission_folders, submission_id_of, unregistered_folders
 from pipelines.publish.layout import current_snapshot
+from pipelines.publish.overlay import with_published_marts
 from pipelines.reports.charts import whole
 from pipelines.warehouse import connect
 
@@ -78,7 +79,11 @@ def headline(database: Path, published_dir: Path | None = None) -> str:
     if not database.exists():
         return f"No warehouse at {database} yet."
     snapshot = current_snapshot(published_dir) if published_dir else None
-    con = _published_marts(database, snapshot) if snapshot else connect(database, read_only=True)
+    con = (
+        with_published_marts(database, snapshot, HEADLINE_MARTS)
+        if snapshot
+        else connect(database, read_only=True)
+    )
     try:
         try:
             rows = con.execute(HEADLINE_SQL).fetchall()
@@ -102,32 +107,8 @@ def headline(database: Path, published_dir: Path | None = None) -> str:
         con.close()
 
 
-# The published marts the headline reads, and what it reads of the working warehouse (the
-# registry's partnership, which submissions are stale), under the names HEADLINE_SQL uses.
-PUBLISHED_VIEWS = {
-    "marts.scorecard_timeliness": "pub.marts.scorecard_timeliness",
-    "marts.cost_apportionment": "pub.marts.cost_apportionment",
-    "marts.children_waiting": "waiting.marts.children_waiting",
-    "canonical.councils": "work.canonical.councils",
-    "audit.current_submissions": "work.audit.current_submissions",
-}
-
-
-def _published_marts(database: Path, snapshot: Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    attached = {"pub": snapshot / "raa.duckdb", "work": database,
-                "waiting": snapshot / "restricted" / "children_waiting.duckdb"}  # fmt: skip
-    for alias, path in attached.items():
-        if path.exists():
-            con.execute(f"attach '{path}' as {alias} (read_only)")
-    for schema in ("marts", "canonical", "audit"):
-        con.execute(f"create schema {schema}")
-    for name, source in PUBLISHED_VIEWS.items():
-        try:
-            con.execute(f"create view {name} as select * from {source}")
-        except duckdb.CatalogException:
-            continue  # not published (a mart added since), or no such attachment: not shown
-    return con
+# The marts the headline reads, as published (the rest from the working warehouse).
+HEADLINE_MARTS = ("scorecard_timeliness", "cost_apportionment", "children_waiting")
 
 
 def _with_stale_marked(con, rows: list[tuple], headers: list[str]):

@@ -26,6 +26,7 @@ import xlsxwriter
 
 from pipelines.finance.board_tables import STALE_NOTE, BoardTable, pool_budgets, read_tables
 from pipelines.publish.layout import SNAPSHOTS
+from pipelines.publish.overlay import with_published_marts
 
 YEAR_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 FORMATS = {
@@ -138,34 +139,7 @@ def _connect(database: Path) -> duckdb.DuckDBPyConnection:
     if snapshot is None:
         return working
     working.close()
-    con = duckdb.connect()
-    # the working database under its own name: dbt's views in it name their tables through it
-    working_name = database.stem
-    sources = {working_name: database, "snapshot": snapshot / "raa.duckdb"}
-    restricted = snapshot / "restricted"
-    sources.update({f"restricted_{m}": restricted / f"{m}.duckdb" for m in RESTRICTED_MARTS
-                    if (restricted / f"{m}.duckdb").exists()})  # fmt: skip
-    for name, path in sources.items():
-        quoted = str(path).replace("'", "''")
-        con.execute(f"""attach '{quoted}' as "{name}" (read_only)""")
-    tables = con.execute(
-        """select schema_name, table_name from duckdb_tables() where database_name = $name
-           union all
-           select schema_name, view_name from duckdb_views()
-           where database_name = $name and not internal""",
-        {"name": working_name},
-    ).fetchall()
-    for schema in sorted({schema for schema, _ in tables}):
-        con.execute(f'create schema if not exists "{schema}"')
-    for schema, table in tables:
-        source = working_name
-        if schema == "marts" and table in PUBLISHED_MONEY_MARTS:
-            source = "snapshot"
-        elif schema == "marts" and f"restricted_{table}" in sources:
-            source = f"restricted_{table}"
-        con.execute(f'create view "{schema}"."{table}" as '
-                    f'select * from "{source}"."{schema}"."{table}"')  # fmt: skip
-    return con
+    return with_published_marts(database, snapshot, (*PUBLISHED_MONEY_MARTS, *RESTRICTED_MARTS))
 
 
 def _withheld(con) -> list[str]:
