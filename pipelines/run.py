@@ -143,11 +143,12 @@ def run_pipeline(
             _say_unexpected_errors(result, say)
         failed = set() if result.success else _failed_councils(result, block)
         ingested.update({code: code not in failed for code in block})
-        refused = every_council_refused(result.get_step_failure_events())
+        failures = result.get_step_failure_events()
+        refused = every_council_refused(failures)
         _alert_on_failure(result, INGEST_JOB, [] if refused else sorted(failed), alerts)
         if refused:  # the key changed after the check above (a daemon run held the warehouse):
             # no council is at fault, and a build would only publish what is there again
-            raise PseudonymKeyChanged(failure_problem(result.get_step_failure_events(), "refused"))
+            raise PseudonymKeyChanged(failure_problem(failures, "refused"))
         state = "loaded"
         if failed:
             state = f"{len(block) - len(failed)} loaded, FAILED: {', '.join(sorted(failed))}"

@@ -193,12 +193,18 @@ def batch_states(runs) -> dict[str, bool]:
     load created before the build starts before it. A batch from before that tag waits until
     all its loads have finished.
     """
+    return {b: _all_loads_queued(rs) for b, rs in runs_by_batch(runs).items()}
+
+
+def runs_by_batch(runs) -> dict[str, list]:
+    """Load runs grouped by their batch: the schedule's or sensor's tag, or the batch of a load
+    launched by hand (hand_launched_batch); runs of neither are left out."""
     batches: dict[str, list] = {}
     for run in runs:
         batch = hand_launched_batch(run) or run.tags.get(BATCH_TAG)
         if batch:
             batches.setdefault(batch, []).append(run)
-    return {b: _all_loads_queued(rs) for b, rs in batches.items()}
+    return batches
 
 
 def hand_launched_batch(run) -> str | None:
@@ -279,13 +285,11 @@ def build_sensor(ingest_job_name: str, transform_job, interval_seconds: int) -> 
 
 
 def _failed_batches(runs) -> set[str]:
-    """The batches (as batch_states groups them) whose every load has finished, failed."""
-    batches: dict[str, list[bool]] = {}
-    for run in runs:
-        batch = hand_launched_batch(run) or run.tags.get(BATCH_TAG)
-        if batch:
-            batches.setdefault(batch, []).append(run.status == dg.DagsterRunStatus.FAILURE)
-    return {batch for batch, failed in batches.items() if all(failed)}
+    """The batches whose every load has finished, failed."""
+    return {
+        batch for batch, loads in runs_by_batch(runs).items()
+        if all(run.status == dg.DagsterRunStatus.FAILURE for run in loads)
+    }  # fmt: skip
 
 
 def _key_refused(warehouse: WarehouseResource) -> bool:

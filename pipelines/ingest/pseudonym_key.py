@@ -32,11 +32,11 @@ def check_value(key: str) -> str:
 def ensure_same_key(con: duckdb.DuckDBPyConnection, key: str) -> None:
     """Record the key's check value in a warehouse that has none (a new one, or one loaded
     before this check existed: its key is taken to be this one); refuse any other key."""
-    problem = key_problem(con, key)
-    if problem:
-        raise PseudonymKeyChanged(problem)
-    if not con.execute("select count(*) from audit.pseudonym_key").fetchone()[0]:
+    recorded = _recorded(con)
+    if recorded is None:
         con.execute("insert into audit.pseudonym_key values (?, now())", [check_value(key)])
+    elif problem := _problem(recorded, key):
+        raise PseudonymKeyChanged(problem)
 
 
 def warehouse_key_problem(database: Path, key: str, wait_seconds: float = 600.0) -> str | None:
@@ -59,18 +59,29 @@ def warehouse_key_problem(database: Path, key: str, wait_seconds: float = 600.0)
 
 
 def key_problem(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
-    recorded = con.execute(
+    recorded = _recorded(con)
+    return None if recorded is None else _problem(recorded, key)
+
+
+def _recorded(con: duckdb.DuckDBPyConnection) -> tuple | None:
+    """The check value the warehouse records, and when; None for a warehouse that has none."""
+    return con.execute(
         "select check_value, recorded_at from audit.pseudonym_key limit 1"
     ).fetchone()
-    if recorded is None or hmac.compare_digest(recorded[0], check_value(key)):
+
+
+def _problem(recorded: tuple, key: str) -> str | None:
+    check, since = recorded
+    if hmac.compare_digest(check, check_value(key)):
         return None
     return (
         "RAA_PSEUDONYM_KEY is not the key this warehouse's children were loaded with (recorded "
-        f"{recorded[1]:%d/%m/%Y %H:%M}). Loading with it would give every child and household new "
-        "keys that join nothing already stored, so nothing was loaded: the warehouse and the "
-        "published figures are unchanged. Set RAA_PSEUDONYM_KEY back to the warehouse's key (from "
-        "your secret store) where the nights run: for the schedule and sensors, in the "
-        "environment of dagster-daemon (and of `make ui`), then restart them; the refused "
-        "exports are loaded by the next night's schedule, or at once by `raa run`. To change the key on purpose, build a new warehouse with the new key "
-        "from the archive (`raa rebuild --out DIR`) and point RAA_WAREHOUSE_DIR at it."
+        f"{since:%d/%m/%Y %H:%M}). Loading with it would give every child and household new keys "
+        "that join nothing already stored, so nothing was loaded: the warehouse and the published "
+        "figures are unchanged. Set RAA_PSEUDONYM_KEY back to the warehouse's key (from your "
+        "secret store) where the nights run: for the schedule and sensors, in the environment of "
+        "dagster-daemon (and of `make ui`), then restart them; the refused exports are loaded by "
+        "the next night's schedule, or at once by `raa run`. To change the key on purpose, build "
+        "a new warehouse with the new key from the archive (`raa rebuild --out DIR`) and point "
+        "RAA_WAREHOUSE_DIR at it."
     )
