@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from data_contracts.profiles import Profile
 from data_contracts.rules import explain
+from pipelines.ingest.batch import SUBMISSION
 
 RULE = "child_ids_changed"
 TOO_FEW_TO_TELL = 20  # children in the submission in use: fewer, and a change says little
@@ -79,7 +80,7 @@ def query_line(message: str, file_loads: pd.DataFrame, profile: Profile) -> dict
     children = file_loads[file_loads["canonical_table"] == "children"]
     mapping = profile.tables.get("children")
     return {
-        "file_name": children["file_name"].iloc[0] if len(children) else "(the submission)",
+        "file_name": children["file_name"].iloc[0] if len(children) else SUBMISSION,
         "canonical_table": "children",
         "source_row": pd.NA,
         "rule": RULE,
