@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+import pyarrow.compute as pc
 
+from data_contracts.checks import arrow_text
 from data_contracts.rules import QUERY, explain
 from pipelines.ingest.load import rows_named
 
@@ -59,26 +61,27 @@ def render_feedback(
     }
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet runs as a formula: a cell starting with = + - @, a tab or a carriage return.
+FORMULA_START = r"^[=+\-@\t\r]"
 
 
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with every text cell that a spreadsheet would run as a formula (a value as sent,
     such as `=HYPERLINK(...)`, starting with = + - @) prefixed with ' so that it shows as text:
-    councils open these files in Excel."""
-    text = [
-        c
-        for c in frame.columns
-        if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])
-    ]
-    if not text:
+    councils open these files in Excel. One Arrow regex per column: most reports have no such
+    cell, and are returned as they are."""
+    risky = {}
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            found = pc.match_substring_regex(arrow_text(values), FORMULA_START)
+            if pc.any(found).as_py():
+                risky[column] = pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+    if not risky:
         return frame
     safe = frame.copy()
-    for column in text:
-        text_values = safe[column].astype("string")
-        risky = text_values.str.startswith(FORMULA_START).fillna(False).astype(bool)
-        if risky.any():
-            safe[column] = safe[column].where(~risky, "'" + text_values)
+    for column, formula in risky.items():
+        safe[column] = safe[column].where(~formula, "'" + safe[column].astype("string"))
     return safe
 
 
@@ -166,12 +169,13 @@ def _by_rule(rows: pd.DataFrame, held_back: bool = False) -> pd.DataFrame:
     first."""
     if rows.empty:
         return pd.DataFrame()
-    counts = (
-        rows.drop_duplicates(["rule", "file_name", "source_row"])
-        .groupby(["rule", "dfe_rule"], dropna=False)
-        .agg(rows=("source_row", "size"), example=("message", "first"))
-        .reset_index()
+    # size() and first() rather than .agg(rows=..., example=...): a third of the time, which
+    # counted in a national night's 151 reports
+    rules = rows.drop_duplicates(["rule", "file_name", "source_row"]).groupby(
+        ["rule", "dfe_rule"], dropna=False
     )
+    counts = pd.DataFrame({"rows": rules.size(), "example": rules["message"].first()})
+    counts = counts.reset_index()
     order = ["rows"]
     if held_back:
         queried = counts["rule"].map(lambda r: explain(r).severity == QUERY)

@@ -493,8 +493,8 @@ def _row_numbers(n_good: int, bad_rows: list[int]) -> list[int]:
 
 def _read_workbook(name: str, data: bytes, profile: Profile) -> list[RawTable]:
     _check_unpacked_size(where(name), data)
-    errors = functools.cache(lambda: _error_cells(data))
-    unsaved = functools.cache(lambda: _unsaved_formulas(data))
+    findings = functools.cache(lambda: _cell_findings(data))
+    errors, unsaved = (lambda: findings()[0]), (lambda: findings()[1])
     try:
         workbook = fastexcel.read_excel(data)
         sheet_names = workbook.sheet_names
@@ -714,36 +714,29 @@ def _sheet_xml(data: bytes) -> Iterator[tuple[str, bytes]]:
             yield sheet.get("name"), book.read(path)
 
 
-def _error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
-    """Error cells by sheet name: {(row, column) from 0: '#N/A'}, read from the sheet XML (only
-    a sheet that has any is searched)."""
+def _cell_findings(
+    data: bytes,
+) -> tuple[dict[str, dict[tuple[int, int], str]], dict[str, list[str]]]:
+    """From the sheet XML, each sheet unpacked once (most of the cost), by sheet name:
+    - error cells, {(row, column) from 0: '#N/A'} (only a sheet that has any is searched);
+    - cells holding a formula with no saved value (a workbook written by a program that does
+      not calculate): read as blank, so the council must be told."""
+    errors, unsaved = {}, {}
     try:
-        return {
-            name: {
-                _cell_position(ref): html.unescape(value[1].decode("utf-8", "replace"))
-                for ref, content in ERROR_CELL.findall(xml)
-                if (value := CELL_VALUE.search(content))
-            }
-            for name, xml in _sheet_xml(data)
-            if b't="e"' in xml
-        }
+        for name, xml in _sheet_xml(data):
+            if b't="e"' in xml:
+                errors[name] = {
+                    _cell_position(ref): html.unescape(value[1].decode("utf-8", "replace"))
+                    for ref, content in ERROR_CELL.findall(xml)
+                    if (value := CELL_VALUE.search(content))
+                }
+            if b"<f" in xml and (refs := [ref.decode() for ref, content in CELL.findall(xml)
+                                          if FORMULA.search(content)
+                                          and not CELL_VALUE.search(content)]):  # fmt: skip
+                unsaved[name] = refs
     except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, OSError, ValueError):
-        return {}
-
-
-def _unsaved_formulas(data: bytes) -> dict[str, list[str]]:
-    """Cells holding a formula with no saved value, by sheet name (a workbook written by a
-    program that does not calculate): read as blank, so the council must be told."""
-    try:
-        return {
-            name: refs
-            for name, xml in _sheet_xml(data)
-            if b"<f" in xml
-            if (refs := [ref.decode() for ref, content in CELL.findall(xml)
-                         if FORMULA.search(content) and not CELL_VALUE.search(content)])
-        }  # fmt: skip
-    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, OSError, ValueError):
-        return {}
+        return {}, {}
+    return errors, unsaved
 
 
 def _cell_position(ref: bytes) -> tuple[int, int]:

@@ -157,11 +157,11 @@ def _codes_in_capitals(one: TableInput, table) -> tuple[pd.DataFrame, pd.DataFra
     for column in table.columns:
         if not column.codes or column.name not in frame.columns:
             continue
+        off_list = _off_list(frame[column.name], column.codes)
+        if not off_list.any():  # most columns: one Arrow pass, no pandas text methods
+            continue
         text = frame[column.name].astype("string")
         upper = text.str.upper()
-        off_list = (text.notna() & ~text.isin(column.codes)).fillna(False).to_numpy(bool)
-        if not off_list.any():
-            continue
         local = _local_codes_by_capitals(one.mapping.recode.get(column.name, {}))
         as_local = off_list & upper.isin(list(local)).fillna(False).to_numpy(bool)
         canonical = {code.upper(): code for code in column.codes}  # most lists are in capitals
@@ -188,6 +188,13 @@ def _codes_in_capitals(one: TableInput, table) -> tuple[pd.DataFrame, pd.DataFra
                     lines.append(_case_lines(one, table.name, fix, source, rule, text,
                                              upper[fix].map(canonical)))  # fmt: skip
     return frame, concat_rejections(lines)
+
+
+def _off_list(values: pd.Series, codes: list[str]) -> np.ndarray:
+    """Per row: a value is sent and is not one of `codes` as written."""
+    sent = arrow_text(values)
+    listed = pc.is_in(sent, value_set=pyarrow.array(codes, pyarrow.string()))
+    return pc.and_(pc.is_valid(sent), pc.invert(listed)).to_numpy(zero_copy_only=False)
 
 
 def _local_codes_by_capitals(recode: dict[str, str]) -> dict[str, tuple[str, str]]:

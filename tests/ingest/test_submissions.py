@@ -273,6 +273,26 @@ def test_pseudonyms_are_stable_and_keyed(settings, registry, warehouse):
     assert a[0] == hmac.new(b"k1", b"NTH|C1", hashlib.sha256).hexdigest()[:32]
 
 
+@pytest.mark.parametrize("key", ["k1", "k" * 64, "k" * 65, "clé-£"])
+def test_pseudonyms_are_rfc_2104_hmac_for_any_key_and_id(key):
+    """Computed in DuckDB, they must equal Python's hmac: keys longer than the hash's block,
+    keys and ids beyond ASCII, missing values, several columns in one call."""
+    from pipelines.ingest.privacy import pseudonymise_all
+
+    councils = pd.Series(["NTH", "NTH", None, "KIL", "KIL"], index=[5, 6, 7, 8, 9])
+    ids = pd.Series(["C1", None, "C3", "é£😀", "0012"], index=[5, 6, 7, 8, 9])
+    first, second = pseudonymise_all([(councils, ids), (councils[:1], ids[:1])], key)
+
+    def expected(council, child):
+        if pd.isna(council) or pd.isna(child):
+            return None
+        text = f"{council}|{child}".encode()
+        return hmac.new(key.encode(), text, hashlib.sha256).hexdigest()[:32]
+
+    assert [None if pd.isna(v) else v for v in first] == list(map(expected, councils, ids))
+    assert list(first.index) == [5, 6, 7, 8, 9] and second.tolist() == first[:1].tolist()
+
+
 def test_agency_rows_must_name_a_partner_council(settings, registry, warehouse):
     households = (
         "HouseholdRef,LocalAuthority,AdopterCount,LegalStatus,EarlyPermanence\n"
