@@ -140,17 +140,14 @@ def _located(rejections: pd.DataFrame, file_loads: pd.DataFrame) -> pd.DataFrame
     """Rows as the council finds them: file, sheet (for workbooks) and spreadsheet row."""
     if rejections.empty:
         return rejections
-    sheets = file_loads.dropna(subset=["sheet_name"]).set_index(["file_name", "canonical_table"])
-    if sheets.index.has_duplicates:  # never for a loaded submission; kept exact anyway
-        sheet = [
-            sheets["sheet_name"].get((f, t)) if len(sheets) else None
-            for f, t in zip(rejections["file_name"], rejections["canonical_table"], strict=True)
-        ]
-    elif len(sheets):  # a sheet-less file (CSV) gets NaN, shown blank like None
-        rows = pd.MultiIndex.from_arrays([rejections["file_name"], rejections["canonical_table"]])
-        sheet = sheets["sheet_name"].reindex(rows).to_numpy()
-    else:
-        sheet = [None] * len(rejections)
+    # a dict, not a MultiIndex: its set-up was most of a small report's cost (151 a national night)
+    loads = file_loads.dropna(subset=["sheet_name"])
+    sheets: dict = {}
+    for file, table, sheet_name in zip(loads["file_name"], loads["canonical_table"],
+                                       loads["sheet_name"], strict=True):  # fmt: skip
+        sheets.setdefault((file, table), sheet_name)  # one sheet per file and table when loaded
+    sheet = [sheets.get(pair) for pair in zip(rejections["file_name"],
+                                               rejections["canonical_table"], strict=True)]  # fmt: skip
     located = rejections.assign(sheet=sheet).sort_values(["file_name", "sheet", "source_row"])
     columns = ["file_name", "sheet", "source_row", "source_column", "message", "offending_value",
                "rule", "dfe_rule"]  # fmt: skip
