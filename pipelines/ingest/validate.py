@@ -248,7 +248,9 @@ def _read_but_queried(one: TableInput, table) -> pd.DataFrame:
     lines = []
     for column in table.columns:
         source = one.mapping.source_column(column.name)
-        if source not in one.raw_frame.columns:
+        if source not in one.raw_frame.columns or not (
+            column.sql_type == "DATE" or column.sql_type.startswith("DECIMAL")
+        ):
             continue
         sent = pc.utf8_trim_whitespace(arrow_text(one.raw_frame[source]))
         if column.sql_type == "DATE":
