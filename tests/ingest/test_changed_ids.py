@@ -68,3 +68,12 @@ def test_a_first_submission_and_another_council_are_not_compared(settings, regis
     other = ingest_files(warehouse, settings, registry, "KIL",
                          _export([i.lstrip("0") for i in PADDED]))  # fmt: skip
     assert changed_ids_queries(first) == [] and changed_ids_queries(other) == []
+
+
+def test_the_report_counts_the_query_against_the_whole_submission(settings, registry, warehouse):
+    ingest_files(warehouse, settings, registry, "NTH", _export(PADDED))
+    ingest_files(warehouse, settings, registry, "NTH", _export([i.lstrip("0") for i in PADDED]),
+                 "s2")  # fmt: skip
+    report = (settings.outbox_dir / "NTH" / "s2" / "validation_report.html").read_text()
+    kept = report.split("<h2>Rows to check (kept)</h2>")[1]
+    assert f"<td>{RULE}</td><td></td><td>whole submission</td>" in kept  # not "1" row
