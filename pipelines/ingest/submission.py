@@ -47,11 +47,12 @@ Due = list[tuple[Council, Submission]]
 BATCH_BYTES = 48 * 1024 * 1024
 PARALLEL_BYTES = 24 * 1024 * 1024
 # Batches are shared out by the work they hold, not their bytes: an agency's export (adopter
-# households and events, support, finance) takes about a third of the time per byte that a
-# council's children's journeys take (dates, episodes, pseudonyms). Measured nationally: the RAA's
-# 37 MB took 3.1 s to prepare, councils' 36 MB 8.5 s. By bytes alone the RAA's batch finished
-# early and left one core idle while the last council batch ran alone.
-AGENCY_WORK_PER_BYTE = 1 / 3
+# households and events, support, finance) takes less time per byte than a council's children's
+# journeys (dates, episodes, pseudonyms). Measured nationally (bench/NOTES.md, stop 36): the RAA's
+# 36 MB took ~7 CPU s to prepare, councils' ~0.32 s a MB. The share was 1/3 before the agency's
+# own references were hashed too; with it, the RAA's batch took 12.9 s against ~9.7 s for the
+# others, and its worker finished last.
+AGENCY_WORK_PER_BYTE = 0.6
 
 
 def ingest_submissions(
