@@ -28,6 +28,7 @@ from data_contracts.checks import (
     arrow_text,
     dates_parsed_once,
     parse_iso,
+    text_series,
     without_midnight,
 )
 from data_contracts.profiles import Profile, TableMapping
@@ -173,12 +174,12 @@ def _codes_in_capitals(one: TableInput, table) -> tuple[pd.DataFrame, pd.DataFra
         if as_local.any():
             spelled = upper[as_local].map({key: spelled for key, (spelled, _) in local.items()})
             read = upper[as_local].map({key: code for key, (_, code) in local.items()})
-            frame.loc[as_local, column.name] = read.to_numpy(object)
+            frame[column.name] = _replaced(frame[column.name], as_local, read)
             lines.append(_case_lines(one, table.name, as_local, source,
                                      "local_code_read_ignoring_case", text, spelled))  # fmt: skip
         if as_code.any():
             read = upper[as_code].map(canonical)
-            frame.loc[as_code, column.name] = read.to_numpy(object)
+            frame[column.name] = _replaced(frame[column.name], as_code, read)
             # a list spelled in words (leaving reasons) is told as a layout's own spelling is
             capitals = as_code.copy()
             capitals[as_code] = (read == upper[as_code]).to_numpy(bool)
@@ -188,6 +189,13 @@ def _codes_in_capitals(one: TableInput, table) -> tuple[pd.DataFrame, pd.DataFra
                     lines.append(_case_lines(one, table.name, fix, source, rule, text,
                                              upper[fix].map(canonical)))  # fmt: skip
     return frame, concat_rejections(lines)
+
+
+def _replaced(values: pd.Series, rows: np.ndarray, read: pd.Series) -> pd.Series:
+    """`values` with `rows` replaced by `read` (one value per row, in order), in Arrow: pandas'
+    .loc assignment into a text column took most of this check's time."""
+    replaced = pc.replace_with_mask(arrow_text(values), pyarrow.array(rows), arrow_text(read))
+    return text_series(replaced, like=values)
 
 
 def _off_list(values: pd.Series, codes: list[str]) -> np.ndarray:
@@ -224,7 +232,7 @@ def _case_lines(
         [explanation.format(column=source, value=v, upper=shown[i])
          for v, i in zip(distinct.tolist(), first.tolist(), strict=True)], dtype=object,
     )[codes]  # fmt: skip
-    rows = one.frame[fix]
+    rows = one.frame.loc[fix, ["file_name", "source_row", PART]]  # not every column's rows
     return pd.DataFrame({
         "file_name": rows["file_name"].to_numpy(), "canonical_table": table,
         "source_row": rows["source_row"].to_numpy(), "source_column": source,
