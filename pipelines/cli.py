@@ -108,7 +108,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     registry = load_registry(settings.councils_file)
     left = registry.departed(date.today())
-    print(status(settings.database, registry.codes, settings.landing_dir, left))
+    key = settings.pseudonym_key.get_secret_value()
+    print(status(settings.database, registry.codes, settings.landing_dir, left, key))
     return 0
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingest.landing import submission_folders, submission_id_of, unregistered_folders
+from pipelines.ingest.pseudonym_key import key_problem
 from pipelines.publish.layout import current_snapshot
 from pipelines.publish.overlay import with_published_marts
 from pipelines.reports.charts import whole
@@ -252,9 +253,11 @@ def load_results(settings, council_codes: list[str]) -> dict[str, str]:
 
 
 def status(database: Path, council_codes: list[str], landing_dir: Path | None = None,
-           left: dict[str, date] | None = None) -> str:  # fmt: skip
+           left: dict[str, date] | None = None, key: str | None = None) -> str:  # fmt: skip
     """`left`: the councils that have left the partnership, with their last day (their state
-    says so: no more submissions are expected from them)."""
+    says so: no more submissions are expected from them). `key`: the RAA_PSEUDONYM_KEY of this
+    environment; a refused load writes nothing, so the status says when it is not the
+    warehouse's."""
     if not database.exists():
         return f"No warehouse at {database} yet: run `raa run`."
     con = connect(database, read_only=True)
@@ -263,6 +266,7 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
         latest = _latest_loads(con)
         publishes = _publishes(con)
         withheld = _withheld_by_run(con)
+        other_key = key is not None and _other_key(con, key)
     finally:
         con.close()
     last = next((p for p in publishes if p[2] == "published"), None)
@@ -297,6 +301,11 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
         out.append((code, current, age, accepted, rejected, queried, published, note))
     headers = ["council", "submission", "age", "accepted", "rejected", "queried", "published",
                "state"]  # fmt: skip
+    if other_key:
+        notes.insert(0, "RAA_PSEUDONYM_KEY here is not the key this warehouse's children were "
+                        "loaded with: a load run with it is refused and loads nothing. Where the "
+                        "nights run, set it back from your secret store (README, One key for the "
+                        "warehouse's life).")  # fmt: skip
     unregistered = unregistered_folders(landing_dir, council_codes) if landing_dir else []
     if unregistered:
         notes.append(
@@ -305,3 +314,12 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
         )
     return "\n".join([_table(out, headers), "", *notes, *([""] if notes else []),
                       *_publish_lines(publishes)])  # fmt: skip
+
+
+def _other_key(con, key: str) -> bool:
+    """Whether the warehouse records another pseudonym key than `key` (False when it records
+    none yet, or predates the check)."""
+    try:
+        return key_problem(con, key) is not None
+    except duckdb.Error:
+        return False

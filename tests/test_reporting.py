@@ -85,3 +85,22 @@ def test_status_counts_queried_rows_as_the_councils_report_does(tmp_path):
     (row,) = [r.split() for r in status(path, ["NTH"]).splitlines() if r.startswith("NTH ")]
     header = status(path, ["NTH"]).splitlines()[0].split()
     assert int(row[header.index("queried")]) == rows_named(lines) == 2
+
+
+def test_status_says_when_this_environments_pseudonym_key_is_not_the_warehouses(tmp_path):
+    """A load under another key is refused before it writes anything: the status is where an
+    operator sees it, without the run log."""
+    from pipelines.ingest.pseudonym_key import ensure_same_key
+    from pipelines.reporting import status
+    from pipelines.warehouse import ensure_schemas
+
+    path = tmp_path / "raa.duckdb"
+    with duckdb.connect(str(path)) as con:
+        ensure_schemas(con)
+    assert "RAA_PSEUDONYM_KEY" not in status(path, ["NTH"], key="k1")  # none recorded yet
+    with duckdb.connect(str(path)) as con:
+        ensure_same_key(con, "k1")
+    assert "RAA_PSEUDONYM_KEY" not in status(path, ["NTH"], key="k1")
+    told = status(path, ["NTH"], key="k2")
+    assert "RAA_PSEUDONYM_KEY here is not the key this warehouse's children were loaded" in told
+    assert "k1" not in told and "k2" not in told  # never the key itself
