@@ -266,7 +266,7 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
         latest = _latest_loads(con)
         publishes = _publishes(con)
         withheld = _withheld_by_run(con)
-        other_key = key is not None and _other_key(con, key)
+        other_key = key is not None and key_problem(con, key) is not None
     finally:
         con.close()
     last = next((p for p in publishes if p[2] == "published"), None)
@@ -314,12 +314,3 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
         )
     return "\n".join([_table(out, headers), "", *notes, *([""] if notes else []),
                       *_publish_lines(publishes)])  # fmt: skip
-
-
-def _other_key(con, key: str) -> bool:
-    """Whether the warehouse records another pseudonym key than `key` (False when it records
-    none yet, or predates the check)."""
-    try:
-        return key_problem(con, key) is not None
-    except duckdb.Error:
-        return False

@@ -140,7 +140,7 @@ def _located(rejections: pd.DataFrame, file_loads: pd.DataFrame) -> pd.DataFrame
     """Rows as the council finds them: file, sheet (for workbooks) and spreadsheet row."""
     if rejections.empty:
         return rejections
-    # a dict, not a MultiIndex: its set-up was most of a small report's cost (151 a national night)
+    # a dict, not a MultiIndex: its set-up was most of a small report's cost (151 reports a night)
     loads = file_loads.dropna(subset=["sheet_name"])
     sheets: dict = {}
     for file, table, sheet_name in zip(loads["file_name"], loads["canonical_table"],

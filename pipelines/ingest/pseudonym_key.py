@@ -52,14 +52,17 @@ def warehouse_key_problem(database: Path, key: str, wait_seconds: float = 600.0)
         return None
     try:
         return key_problem(con, key)
-    except duckdb.Error:  # a warehouse from before the check: the load records the key
-        return None
     finally:
         con.close()
 
 
 def key_problem(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
-    recorded = _recorded(con)
+    """Why `key` is not the warehouse's; None when it is, or the warehouse records no key (a
+    new one, or one from before the check: its next load records the key)."""
+    try:
+        recorded = _recorded(con)
+    except duckdb.Error:
+        return None
     return None if recorded is None else _problem(recorded, key)
 
 

@@ -275,8 +275,8 @@ def test_pseudonyms_are_stable_and_keyed(settings, registry, warehouse):
 
 @pytest.mark.parametrize("key", ["k1", "k" * 64, "k" * 65, "clé-£"])
 def test_pseudonyms_are_rfc_2104_hmac_for_any_key_and_id(key):
-    """Computed in DuckDB, they must equal Python's hmac: keys longer than the hash's block,
-    keys and ids beyond ASCII, missing values, several columns in one call."""
+    """The keys are HMAC-SHA256 by its definition: keys longer than the hash's block, keys and
+    ids beyond ASCII, missing values, several columns in one call."""
     from pipelines.ingest.privacy import pseudonymise_all
 
     councils = pd.Series(["NTH", "NTH", None, "KIL", "KIL"], index=[5, 6, 7, 8, 9])
