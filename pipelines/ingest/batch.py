@@ -25,7 +25,7 @@ from data_contracts.rules import explain
 from data_contracts.tables import TABLES
 from pipelines.ingest.cross_rules import WARNING_COLUMNS, cross_table_warnings
 from pipelines.ingest.dialect import to_canonical
-from pipelines.ingest.feedback import render_feedback
+from pipelines.ingest.feedback import Report, render_feedback
 from pipelines.ingest.landing import Submission, archive_submission
 from pipelines.ingest.load import AuditRecord, as_stored
 from pipelines.ingest.outcome import (
@@ -89,7 +89,7 @@ class PreparedSubmission:
     profile: Profile
     outcome: SubmissionOutcome  # loaded or failed
     record: AuditRecord
-    report: dict[str, str]  # the council's feedback files, written once the batch is stored
+    report: Report  # the council's feedback files, written once the batch is stored
 
 
 @dataclass

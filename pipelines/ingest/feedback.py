@@ -12,7 +12,9 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import duckdb
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from data_contracts.checks import arrow_text
@@ -26,6 +28,9 @@ if TYPE_CHECKING:
     from pipelines.registry import Council
 
 ROWS_SHOWN = 500
+
+# A report's files by name: the HTML as text, each CSV as the Arrow table write_feedback writes.
+Report = dict[str, str | pa.Table]
 
 # The severity policy (data_contracts/rules.py), told to the council.
 POLICY = (
@@ -46,15 +51,15 @@ def render_feedback(
     outcome: SubmissionOutcome,
     profile: Profile,
     collection_year: int | None = None,
-) -> dict[str, str]:
+) -> Report:
     """The report's files by name (rendered where the batch is prepared, written later).
     `collection_year` is the one the rows were checked in, when they were read."""
     # as a council works through them: file by file, row by row (a row's lines kept together)
     rejections = outcome.rejections.sort_values(["file_name", "source_row"], kind="stable")
     warnings = outcome.warnings.sort_values(["file_name", "source_row"], kind="stable")
     return {
-        "rejected_rows.csv": spreadsheet_safe(rejections).to_csv(index=False),
-        "warnings.csv": spreadsheet_safe(warnings).to_csv(index=False),
+        "rejected_rows.csv": csv_table(spreadsheet_safe(rejections)),
+        "warnings.csv": csv_table(spreadsheet_safe(warnings)),
         "validation_report.html": _html(
             council, submission, outcome, rejections, warnings, profile, collection_year
         ),
@@ -85,18 +90,46 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
+def csv_table(frame: pd.DataFrame) -> pa.Table:
+    """A report's lines as the CSV will hold them: text as text, row numbers as whole numbers
+    (a query on the whole submission has none, which would make pandas write 17.0)."""
+    columns = {}
+    for column in frame.columns:
+        values = frame[column]
+        if column == "source_row":
+            columns[column] = pa.array(values.astype("Int64"), type=pa.int64())
+        elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            columns[column] = pa.array(values, from_pandas=True)
+        else:
+            columns[column] = arrow_text(values)
+    return pa.table(columns)
+
+
+def write_csv(con: duckdb.DuckDBPyConnection, table: pa.Table, path: Path) -> None:
+    """DuckDB's CSV writer, on the writer's connection (a new one costs ~10 ms, 302 times a
+    national night): a quarter of pandas' to_csv time (the public 104k set's 245k lines, 45 MB:
+    0.17 s against 0.63 s), quoting only what needs it. Unlike pandas it also quotes a value
+    holding a carriage return (which would otherwise end the line in Excel), and writes a blank
+    value sent as "" and a missing one as nothing."""
+    con.from_arrow(table).write_csv(str(path), header=True)
+
+
 def write_feedback(
-    outbox: Path, council_code: str, submission_id: str, files: dict[str, str]
-) -> Path:
+    con: duckdb.DuckDBPyConnection, outbox: Path, council_code: str, submission_id: str,
+    files: Report,
+) -> Path:  # fmt: skip
     folder = outbox / council_code / submission_id
     folder.mkdir(parents=True, exist_ok=True)
     _keep_earlier_report(folder, files)
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
+    for name, content in files.items():
+        if isinstance(content, pa.Table):
+            write_csv(con, content, folder / name)
+        else:
+            (folder / name).write_text(content, encoding="utf-8")
     return folder / "validation_report.html"
 
 
-def _keep_earlier_report(folder: Path, files: dict[str, str]) -> None:
+def _keep_earlier_report(folder: Path, files: Report) -> None:
     """A folder sent again with other files gets a new report; the one the council had for the
     earlier files moves to `replaced/<when it was written>/` rather than being overwritten."""
     report = folder / "validation_report.html"

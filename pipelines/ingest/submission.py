@@ -243,6 +243,6 @@ def _write(
             load.write_failed(con, item.record)
             log.warning("%s submission %s failed: %s", item.council.code,
                         item.submission.submission_id, item.outcome.message)  # fmt: skip
-        write_feedback(settings.outbox_dir, item.council.code, item.submission.submission_id,
+        write_feedback(con, settings.outbox_dir, item.council.code, item.submission.submission_id,
                        item.report)  # fmt: skip
     return [p.outcome for p in prepared.submissions]

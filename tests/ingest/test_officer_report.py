@@ -217,3 +217,32 @@ def test_every_date_the_future_date_check_reads_is_named_and_no_other():
             assert set(named) == sent, (dialect, table.name, named, sent)
             checked += 1
     assert checked
+
+
+def test_the_csvs_quote_what_a_spreadsheet_would_split_and_keep_row_numbers_whole(tmp_path):
+    """rejected_rows.csv and warnings.csv as written (DuckDB's CSV writer): a comma, a quote, a
+    line break or a carriage return in a value sent is quoted, a blank value sent shows as "" and
+    a missing one as nothing, and a query on the whole submission (no row) does not turn the
+    other rows' numbers into 17.0."""
+    import duckdb
+
+    from pipelines.ingest.feedback import csv_table, write_csv
+
+    lines = pd.DataFrame({
+        "file_name": ["episodes.csv", "episodes.csv", "header.csv", "header.csv", None],
+        "source_row": [17.0, 18.0, 2.0, 3.0, None],  # as a concat with a whole-submission line
+        "offending_value": ["a,b", 'say "x"', "two\nlines", "end\r", ""],
+    })  # fmt: skip
+    path = tmp_path / "warnings.csv"
+    with duckdb.connect() as con:
+        write_csv(con, csv_table(lines), path)
+    assert path.read_bytes().decode() == (
+        "file_name,source_row,offending_value\n"
+        'episodes.csv,17,"a,b"\n'
+        'episodes.csv,18,"say ""x"""\n'
+        'header.csv,2,"two\nlines"\n'
+        'header.csv,3,"end\r"\n'
+        ',,""\n'
+    )
+    read_back = pd.read_csv(path, keep_default_na=False, dtype=str)
+    assert read_back["offending_value"].tolist() == ["a,b", 'say "x"', "two\nlines", "end\r", ""]
