@@ -117,7 +117,7 @@ def validate_table(inputs: list[TableInput]) -> list[ValidationResult]:
     ]
     bounds = np.cumsum([0, *(len(i.frame) for i in inputs)])
     frame = pd.concat([i.frame for i in inputs], ignore_index=True)
-    duplicate = frame.duplicated(subset=[PART, *table.column_names], keep="first").to_numpy()
+    duplicate = _repeated_rows(frame, [PART, *table.natural_key], [PART, *table.column_names])
     candidates = frame[~duplicate]
     kept = np.flatnonzero(~duplicate)  # each candidate's position in `frame`
     use_lean_pandera_backend()
@@ -143,6 +143,17 @@ def validate_table(inputs: list[TableInput]) -> list[ValidationResult]:
         )
         results.append(_split(one, mine, duplicates, mine_failures, table.name, read_in_capitals))
     return results
+
+
+def _repeated_rows(frame: pd.DataFrame, key: list[str], columns: list[str]) -> np.ndarray:
+    """Per row: the same as an earlier row in every column. Only rows sharing their key with
+    another can be: the whole rows are compared among those alone (national: ~0.1 % of 1.9M
+    episodes), not hashed for every row."""
+    shares_key = frame.duplicated(subset=key, keep=False).to_numpy()
+    repeated = np.zeros(len(frame), dtype=bool)
+    if shares_key.any():
+        repeated[shares_key] = frame[shares_key].duplicated(subset=columns, keep="first")
+    return repeated
 
 
 def _codes_in_capitals(one: TableInput, table) -> tuple[pd.DataFrame, pd.DataFrame]:

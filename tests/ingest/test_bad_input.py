@@ -751,3 +751,23 @@ def test_a_ledger_line_whose_cost_pool_is_no_pool_name_is_held_back(settings, re
     (held,) = outcome.rejections.itertuples()
     assert held.source_row == 3 and held.source_column == "CostPool"
     assert "Zebedee" not in held.message and "9434765919" not in str(held.offending_value)
+
+
+def test_repeated_rows_are_found_among_rows_sharing_a_key_as_among_all():
+    """Whole rows are compared only among those sharing their key with another: the same rows
+    are flagged as comparing every row would flag them, blanks in the key or elsewhere too."""
+    import numpy as np
+    import pandas as pd
+
+    from pipelines.ingest.validate import _repeated_rows
+
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame({
+        "part": rng.integers(0, 2, 400),
+        "child": rng.choice(["C1", "C2", "C3", None], 400),
+        "day": rng.choice(["2020-01-01", "2021-05-02", None], 400),
+        "code": rng.choice(["A", "B", None], 400),
+    })  # fmt: skip
+    found = _repeated_rows(frame, ["part", "child", "day"], list(frame.columns))
+    assert found.any() and (found == frame.duplicated(keep="first").to_numpy()).all()
+    assert not _repeated_rows(frame.head(0), ["part", "child"], list(frame.columns)).any()
