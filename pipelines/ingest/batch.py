@@ -89,7 +89,9 @@ class PreparedSubmission:
     profile: Profile
     outcome: SubmissionOutcome  # loaded or failed
     record: AuditRecord
-    report: Report  # the council's feedback files, written once the batch is stored
+    # The council's feedback files, written once the batch is stored; None until rendered
+    # (render_report) when the batch was prepared without them.
+    report: Report | None
 
 
 @dataclass
@@ -99,11 +101,17 @@ class PreparedBatch:
 
 
 def prepare_batch(
-    settings: Settings, registry: Registry, due: list[tuple[Council, Submission]]
+    settings: Settings,
+    registry: Registry,
+    due: list[tuple[Council, Submission]],
+    *,
+    render_reports: bool = True,
 ) -> PreparedBatch:
     """Archive and read every submission in `due`; those that cannot be read fail on their own,
     the rest are validated and protected together. Whatever happens, every submission comes
-    back with an outcome: an unexpected error fails its own submission, not the night."""
+    back with an outcome: an unexpected error fails its own submission, not the night.
+    Without `render_reports`, the loaded submissions' reports are left to the writer
+    (render_report), which renders them while DuckDB stores the rows."""
     failed, parts = [], []
     for council, submission in due:
         try:
@@ -127,7 +135,7 @@ def prepare_batch(
     if not parts:
         return PreparedBatch(failed, {})
     try:
-        loaded, stored = _prepare_parts(settings, registry, parts)
+        loaded, stored = _prepare_parts(settings, registry, parts, render_reports)
     except Exception as exc:
         if len(parts) == 1:
             part = parts[0]
@@ -138,7 +146,8 @@ def prepare_batch(
         # One at a time, so that whatever broke is one council's failure, not the batch's.
         loaded, stored = [], {}
         for part in parts:
-            one = prepare_batch(settings, registry, [(part.council, part.submission)])
+            one = prepare_batch(settings, registry, [(part.council, part.submission)],
+                                render_reports=render_reports)  # fmt: skip
             loaded += one.submissions
             for name, rows in one.stored.items():
                 stored[name] = pa.concat_tables([stored[name], rows]) if name in stored else rows
@@ -167,8 +176,13 @@ def unexpected_failure(
     return _failed(council, submission, profile, [], [(SUBMISSION, None, message)])
 
 
+def render_report(item: PreparedSubmission) -> Report:
+    return render_feedback(item.council, item.submission, item.outcome, item.profile,
+                           item.record.collection_year)  # fmt: skip
+
+
 def _prepare_parts(
-    settings: Settings, registry: Registry, parts: list[Part]
+    settings: Settings, registry: Registry, parts: list[Part], render_reports: bool
 ) -> tuple[list[PreparedSubmission], dict[str, pa.Table]]:
     groups = _table_groups(parts)
     years = _collection_years(parts, groups)
@@ -229,10 +243,11 @@ def _prepare_parts(
         )  # fmt: skip
         record = audit_record(part.submission, part.council, years[part.index], status, why,
                               mine["file_loads"], mine["rejections"], mine["warnings"])  # fmt: skip
-        report = render_feedback(part.council, part.submission, outcome, part.profile,
-                                 years[part.index])  # fmt: skip
-        prepared.append(PreparedSubmission(part.council, part.submission, part.profile,
-                                           outcome, record, report))  # fmt: skip
+        item = PreparedSubmission(part.council, part.submission, part.profile, outcome, record,
+                                  None)  # fmt: skip
+        if render_reports:
+            item.report = render_report(item)
+        prepared.append(item)
     return prepared, as_stored(stored)
 
 

@@ -7,6 +7,7 @@ untouched. Frames go to DuckDB as Arrow tables (no conversion to Python objects)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -121,10 +122,14 @@ def as_stored(frames: dict[str, pd.DataFrame]) -> dict[str, pa.Table]:
 
 
 def write_loaded(
-    con: duckdb.DuckDBPyConnection, records: list[AuditRecord], stored: dict[str, pa.Table]
+    con: duckdb.DuckDBPyConnection,
+    records: list[AuditRecord],
+    stored: dict[str, pa.Table],
+    before_commit: Callable[[], object] | None = None,
 ) -> None:
     """Replace everything these submitters sent before with their new submissions (`stored`
-    holds every submitter's rows, each tagged `submitted_by`), in one transaction."""
+    holds every submitter's rows, each tagged `submitted_by`), in one transaction. Should
+    `before_commit` raise, nothing is committed."""
     submitters = [r.council_code for r in records]
     con.execute("begin transaction")
     try:
@@ -138,6 +143,8 @@ def write_loaded(
             "insert or replace into audit.current_submissions values (?, ?, now(), false, null)",
             [[r.council_code, r.submission_id] for r in records],
         )
+        if before_commit is not None:
+            before_commit()
         con.execute("commit")
     except Exception:
         con.execute("rollback")

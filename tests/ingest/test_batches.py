@@ -172,3 +172,28 @@ def test_the_batch_with_the_most_bytes_goes_to_the_workers_first(monkeypatch):
     prepared = list(ingest_module._prepared_batches(None, None, [small, big, middle], workers=2))
     assert handed_out == [big, middle, small]
     assert sorted(map(id, prepared)) == sorted(map(id, [small, big, middle]))
+
+
+def test_a_report_that_cannot_be_rendered_fails_its_submission_and_commits_nothing(
+    settings, registry, warehouse, monkeypatch
+):
+    """A batch prepared in the writer's process has its reports rendered while DuckDB stores its
+    rows: should one fail, the transaction is rolled back before its commit, and the submission
+    fails as any unexpected error does (the council keeps what it had), not the night."""
+    from pipelines.ingest import batch as batch_module
+    from pipelines.ingest.feedback import render_feedback
+    from tests.ingest.helpers import GOOD_EPISODES, GOOD_HEADER, ingest_files
+
+    def render_but_not_a_loaded_one(council, submission, outcome, *args):
+        if outcome.status == "loaded":
+            raise RuntimeError("a bug in the report")
+        return render_feedback(council, submission, outcome, *args)
+
+    monkeypatch.setattr(batch_module, "render_feedback", render_but_not_a_loaded_one)
+    files = {"h.csv": GOOD_HEADER, "e.csv": GOOD_EPISODES}
+    outcome = ingest_files(warehouse, settings, registry, "NTH", files)
+    assert outcome.status == "failed" and "an unexpected error (RuntimeError)" in outcome.message
+    assert warehouse.sql("select count(*) from canonical.children").fetchone()[0] == 0
+    status = warehouse.sql("select status from audit.submissions").fetchall()
+    assert status == [("failed",)]
+    assert (settings.outbox_dir / "NTH" / "s1" / "validation_report.html").exists()
