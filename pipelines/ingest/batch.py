@@ -110,8 +110,8 @@ def prepare_batch(
     """Archive and read every submission in `due`; those that cannot be read fail on their own,
     the rest are validated and protected together. Whatever happens, every submission comes
     back with an outcome: an unexpected error fails its own submission, not the night.
-    Without `render_reports`, the loaded submissions' reports are left to the writer
-    (render_report), which renders them while DuckDB stores the rows."""
+    Without `render_reports`, the reports of the submissions validated here are left to the
+    writer (render_report), which renders them while DuckDB stores the rows."""
     failed, parts = [], []
     for council, submission in due:
         try:

@@ -244,10 +244,10 @@ def _write(
                     if p.outcome.status == "loaded" else p
                     for p in prepared.submissions
                 ]  # fmt: skip
-        if rendering.exception() is not None:
+        if (error := rendering.exception()) is not None:
             prepared.submissions = [
-                unexpected_failure(p.council, p.submission, rendering.exception(),
-                                   "writing its report") if p.report is None else p
+                unexpected_failure(p.council, p.submission, error, "writing its report")
+                if p.report is None else p
                 for p in prepared.submissions
             ]  # fmt: skip
     for item in prepared.submissions:

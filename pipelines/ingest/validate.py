@@ -147,8 +147,8 @@ def validate_table(inputs: list[TableInput]) -> list[ValidationResult]:
 
 def _repeated_rows(frame: pd.DataFrame, key: list[str], columns: list[str]) -> np.ndarray:
     """Per row: the same as an earlier row in every column. Only rows sharing their key with
-    another can be: the whole rows are compared among those alone (national: ~0.1 % of 1.9M
-    episodes), not hashed for every row."""
+    another can be: the whole rows are compared among those alone (few: most keys are
+    unique), not hashed for every row."""
     shares_key = frame.duplicated(subset=key, keep=False).to_numpy()
     repeated = np.zeros(len(frame), dtype=bool)
     if shares_key.any():
