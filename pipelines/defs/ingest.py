@@ -13,12 +13,18 @@ import dagster as dg
 import pandas as pd
 
 from data_contracts.tables import TABLES
-from pipelines.defs.resources import WAREHOUSE_POOL, ProgressReporter, WarehouseResource
+from pipelines.defs.resources import (
+    WAREHOUSE_POOL,
+    AlertResource,
+    ProgressReporter,
+    WarehouseResource,
+)
 from pipelines.ingest.continuity import changed_ids_queries
 from pipelines.ingest.landing import arrived_after_the_current, latest_submission
 from pipelines.ingest.outcome import SubmissionOutcome
 from pipelines.ingest.pseudonym_key import PseudonymKeyChanged
 from pipelines.ingest.submission import ingest_submissions
+from pipelines.operations.alerts import Alert, changed_ids_alert
 from pipelines.registry import Registry
 
 CONTRACT_CHECK = "contract"
@@ -114,7 +120,7 @@ def _ingest_asset(registry: Registry) -> dg.AssetsDefinition:
         partitions_def=council_partitions(registry),
         backfill_policy=dg.BackfillPolicy.single_run(),
         output_required=False,  # no submission from these councils yet: nothing to record
-        required_resource_keys={"warehouse", "progress"},
+        required_resource_keys={"warehouse", "progress", "alerts"},
         retry_policy=dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL),
     )
     def council_submission(context: dg.AssetExecutionContext):
@@ -124,6 +130,7 @@ def _ingest_asset(registry: Registry) -> dg.AssetsDefinition:
         every council is tried; a council that fails keeps its previous data (stale)."""
         warehouse: WarehouseResource = context.resources.warehouse
         progress: ProgressReporter = context.resources.progress
+        alerts: AlertResource = context.resources.alerts
         settings = warehouse.settings()
         registry_now = warehouse.registry()
         due = []
@@ -145,6 +152,7 @@ def _ingest_asset(registry: Registry) -> dg.AssetsDefinition:
                 ))  # fmt: skip
         progress.report(context, f"loading {len(due)} submission(s) ...")
         done: list[SubmissionOutcome] = []
+        changed: list[Alert] = []  # emailed once the loads are done, not between them
 
         def reported(outcome: SubmissionOutcome) -> None:
             done.append(outcome)
@@ -154,6 +162,8 @@ def _ingest_asset(registry: Registry) -> dg.AssetsDefinition:
                             f"{outcome.status} {outcome.submission_id}{rows}")  # fmt: skip
             for message in changed_ids_queries(outcome):  # the data team hears it too
                 progress.warn(context, f"{outcome.council_code}: loaded, with a query: {message}")
+                changed.append(changed_ids_alert(outcome.council_code, outcome.submission_id,
+                                                 message))  # fmt: skip
 
         with warehouse.connection() as con:
             try:
@@ -162,6 +172,8 @@ def _ingest_asset(registry: Registry) -> dg.AssetsDefinition:
                 raise dg.Failure(description=str(wrong_key), metadata={WHOLE_RUN: True},
                                  allow_retries=False) from None  # fmt: skip
         progress.flush(context)
+        for alert in changed:
+            alerts.send(alert, context.log)
         outcomes = [o for o in done if o.status != "failed"]
         failed = [o for o in done if o.status == "failed"]
         if failed:

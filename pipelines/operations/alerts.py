@@ -164,6 +164,25 @@ def stale_council_alert(council: str, problem: str, limit_days: float) -> Alert:
     )
 
 
+def changed_ids_alert(council: str, submission: str, message: str) -> Alert:
+    """A submission loaded whose children are mostly not those of the one it replaced
+    (pipelines.ingest.continuity): the figures stand, the children's history does not join."""
+    return Alert(
+        subject=f"{council}: child ids changed since the last submission",
+        council=council,
+        problem=f"Submission {submission} was loaded, with a query: {message}",
+        once_a_day=f"changed ids {council} {submission}",
+        what_to_do=(
+            f"Ask {council} whether their case system renumbered its children or the export lost "
+            f"or changed the ids (leading zeros, a prefix): outbox/{council}/{submission}/ holds "
+            "the validation report they were sent. Tonight's figures use the new ids throughout; "
+            "what breaks is each child's link to the submissions before, so the checks against "
+            "last year's return and the history of a child read as new children. A corrected "
+            "export with the old ids replaces this one."
+        ),
+    )
+
+
 def run_failure_alert(job: str, run_id: str, council: str | None, problem: str) -> Alert:
     """One council's failed load (`council`), or a failed run of the whole warehouse."""
     what = f"Read the run log (Dagster UI, run {run_id}). " + (

@@ -243,3 +243,26 @@ def test_a_standing_problem_is_emailed_once_a_day_however_many_builds_meet_it(
     assert len(messages) == 7
     assert "alert not sent again (the same was sent at " in caplog.text
     assert listed.read_text().splitlines()[0] == today
+
+
+def test_a_council_whose_child_ids_changed_is_emailed_to_the_data_team(tmp_path, monkeypatch):
+    """The continuity query (a new export whose children are mostly not those in use) reaches
+    the data team by email as well as the night's log: once, after the loads, with the council
+    and what to ask them."""
+    from pipelines.definitions import INGEST_JOB, build_definitions
+    from tests.ingest.helpers import META, write
+    from tests.ingest.test_changed_ids import PADDED, _export
+    from tests.operations.conftest import smtp_server
+
+    monkeypatch.setenv("RAA_LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.setenv("RAA_WAREHOUSE_DIR", str(tmp_path / "warehouse"))
+    with smtp_server(monkeypatch) as inbox, dg.instance_for_test() as instance:
+        settings = Settings.from_env(pseudonym_key="k")
+        for submission, ids in (("s1", PADDED), ("s2", [i.lstrip("0") for i in PADDED])):
+            write(settings.landing_dir / "NTH" / submission, _export(ids), META)
+            job = build_definitions(settings).resolve_job_def(INGEST_JOB)
+            assert job.execute_in_process(instance=instance, partition_key="NTH").success
+        (message,) = inbox.wait(1)
+    assert "NTH: child ids changed since the last submission" in message
+    assert "Council: NTH" in message and "Submission s2 was loaded, with a query" in message
+    assert "None of the 25 children" in message and "outbox/NTH/s2/" in message
