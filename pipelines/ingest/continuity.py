@@ -6,8 +6,8 @@ zeros, a prefix added) give every child a new key. Each night's figures stay rig
 table of the export changes together, but nothing joins the children to their own history and
 nothing says so. So a new submission whose children are mostly not those of the submission in
 use is queried: loaded as it is, and the council (its report) and the data team (the night's log
-and an email) are asked to check its ids. A year's turnover leaves most children in place (those still looked
-after), while renumbering leaves almost none.
+and an email) are asked to check its ids. A year's turnover leaves most children in place (those
+still looked after), while renumbering leaves almost none.
 """
 
 from __future__ import annotations

@@ -179,8 +179,8 @@ def _located(rejections: pd.DataFrame, file_loads: pd.DataFrame) -> pd.DataFrame
     for file, table, sheet_name in zip(loads["file_name"], loads["canonical_table"],
                                        loads["sheet_name"], strict=True):  # fmt: skip
         sheets.setdefault((file, table), sheet_name)  # one sheet per file and table when loaded
-    sheet = [sheets.get(pair) for pair in zip(rejections["file_name"],
-                                               rejections["canonical_table"], strict=True)]  # fmt: skip
+    pairs = zip(rejections["file_name"], rejections["canonical_table"], strict=True)
+    sheet = [sheets.get(pair) for pair in pairs]
     located = rejections.assign(sheet=sheet).sort_values(["file_name", "sheet", "source_row"])
     columns = ["file_name", "sheet", "source_row", "source_column", "message", "offending_value",
                "rule", "dfe_rule"]  # fmt: skip
