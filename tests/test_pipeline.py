@@ -14,7 +14,7 @@ from pipelines.definitions import INGEST_JOB, TRANSFORM_JOB, build_definitions
 from pipelines.settings import Settings
 
 MARTS = {
-    "scorecard_timeliness", "raa_quarterly", "children_waiting", "adopter_pipeline",
+    "scorecard_timeliness", "raa_quarterly", "raa_monthly", "children_waiting", "adopter_pipeline",
     "placement_sufficiency", "adoption_support", "priority_children", "cost_apportionment",
     "budget_variance", "interagency_recharges", "formula_comparison",
 }  # fmt: skip

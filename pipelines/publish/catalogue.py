@@ -15,12 +15,16 @@ class DisclosureRule:
     cell_group: columns that identify one table of cells whose council rows add up to the
         partnership row (secondary suppression across councils).
     row_totals: total column -> its parts in the same row (secondary suppression within a row).
+    period_group: the column naming the longer period that each unit's rows add up to, whose
+        total another mart publishes (raa_monthly's months add up to raa_quarterly's quarter):
+        one withheld month of a council's quarter is never left alone.
     """
 
     counts: tuple[str, ...]
     derived: dict[str, tuple[str, ...]] = field(default_factory=dict)
     cell_group: tuple[str, ...] = ()
     row_totals: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    period_group: str = ""
 
     @property
     def protected(self) -> tuple[str, ...]:
@@ -52,6 +56,13 @@ AGGREGATE_MARTS: dict[str, DisclosureRule] = {
             "waiting_mean_days_since_entered_care": ("children_waiting",),
         },
         cell_group=("quarter_start",),
+    ),
+    "raa_monthly": DisclosureRule(
+        counts=("adm_decisions", "placement_orders", "matches", "children_placed",
+                "adoption_orders", "decisions_reversed", "disruptions", "adopter_enquiries",
+                "adopter_approvals"),
+        cell_group=("month_start",),
+        period_group="quarter_start",
     ),
     "adopter_pipeline": DisclosureRule(
         counts=("enquiries", "registrations", "stage1_starts", "stage2_starts", "approvals",
@@ -126,6 +137,7 @@ GRAIN: dict[str, tuple[str, ...]] = {
     "scorecard_comparators": ("council_code", "window_label", "window_years", "indicator",
                               "comparator"),
     "raa_quarterly": ("council_code", "quarter_start"),
+    "raa_monthly": ("council_code", "month_start"),
     "launch_comparison": ("council_code", "period"),
     "adopter_pipeline": ("council_code", "quarter_start"),
     "adopter_withdrawals": ("council_code", "quarter_start", "withdrawal_reason"),

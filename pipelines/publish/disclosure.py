@@ -2,8 +2,9 @@
 
 Counts of 1 to 5 are withheld (primary suppression), and so are means and shares based on them.
 Where a withheld cell could be worked out from a total (the partnership row of the same window,
-or a total column in the same row), the next smallest cell is withheld too (secondary
-suppression), repeated until nothing more can be derived. The internal warehouse keeps exact
+a total column in the same row, or a council's quarter published in another mart for its months),
+the next smallest cell is withheld too (secondary suppression), repeated until nothing more can
+be derived. The internal warehouse keeps exact
 values; only the published copy is suppressed.
 """
 
@@ -96,18 +97,47 @@ def _secondary_across_councils(frame, hidden, rule: DisclosureRule, total_code: 
         if not due.any():
             continue
         changed = True
-        candidates = ~is_total & shown & due[group]
-        positive = candidates & (values > 0)
-        group_has_positive = np.bincount(group[positive], minlength=groups) > 0
-        candidates &= positive | ~group_has_positive[group]
-        order = np.lexsort((np.arange(len(group)), values, group))
-        first = order[candidates[order]]
-        first = first[np.r_[True, group[first][1:] != group[first][:-1]]] if len(first) else first
+        first = _smallest_of_groups(group, values, ~is_total & shown & due[group], groups)
         hidden.loc[hidden.index[first], column] = True
         no_council_left = due.copy()
         no_council_left[group[first]] = False
         hidden.loc[hidden.index[is_total & no_council_left[group]], column] = True
     return changed
+
+
+def _secondary_within_periods(frame, hidden, rule: DisclosureRule) -> bool:
+    """Where exactly one of a unit's cells in a longer period (a council's months of a quarter)
+    is withheld, withhold the smallest other visible one (a positive one first; the earliest row
+    on ties): the period's total is published in another mart, suppressed on its own, so it is
+    taken as known."""
+    if not rule.period_group or "council_code" not in frame:
+        return False
+    keys = ["council_code", rule.period_group]
+    group = frame.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+    groups = group.max() + 1 if len(group) else 0
+    changed = False
+    for column in rule.counts:
+        shown = ~hidden[column].to_numpy(bool)
+        due = np.bincount(group[~shown], minlength=groups) == 1
+        if not due.any():
+            continue
+        values = pd.to_numeric(frame[column], errors="coerce").fillna(0).to_numpy(float)
+        first = _smallest_of_groups(group, values, shown & due[group], groups)
+        if len(first):
+            hidden.loc[hidden.index[first], column] = True
+            changed = True
+    return changed
+
+
+def _smallest_of_groups(group, values, candidates, groups: int) -> np.ndarray:
+    """Per group with a candidate row, the row of its smallest candidate value (a positive one
+    first; the earliest row on ties)."""
+    positive = candidates & (values > 0)
+    group_has_positive = np.bincount(group[positive], minlength=groups) > 0
+    candidates = candidates & (positive | ~group_has_positive[group])
+    order = np.lexsort((np.arange(len(group)), values, group))
+    first = order[candidates[order]]
+    return first[np.r_[True, group[first][1:] != group[first][:-1]]] if len(first) else first
 
 
 def suppression_flags(frame: pd.DataFrame, rule: DisclosureRule, total_code: str) -> pd.DataFrame:
@@ -118,7 +148,8 @@ def suppression_flags(frame: pd.DataFrame, rule: DisclosureRule, total_code: str
     for _ in range(20):
         within = _secondary_within_rows(frame, hidden, rule)
         across = _secondary_across_councils(frame, hidden, rule, total_code)
-        if not (within or across):
+        periods = _secondary_within_periods(frame, hidden, rule)
+        if not (within or across or periods):
             break
     for column, bases in rule.derived.items():
         hidden[column] = hidden[list(bases)].any(axis=1)

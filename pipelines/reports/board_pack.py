@@ -4,7 +4,8 @@
 printed by headless Chromium, `board_pack_2025-26-Q2.pdf`:
 - the scorecard (A1, A10, A2, A3) per council and for the partnership against England, for the
   latest complete three-year window, RAG against the DfE thresholds, and A10's trend;
-- the RAA quarterly figures and children waiting; the adopter pipeline funnel and timeliness;
+- the RAA quarterly figures and children waiting; the partnership's decisions (ADM, matches,
+  adopter approvals) month by month; the adopter pipeline funnel and timeliness;
   adoption support; contributions per council and budget variance.
 Every table and chart has one line on how to read it; the footer names the snapshot, the
 submissions it was built from and the formula version. A withheld figure shows * (a count of 1-5,
@@ -287,6 +288,46 @@ def quarterly_table(con, start: date, end: date, partnership: str) -> Table:
     )  # fmt: skip
 
 
+# The partnership's panel and ADM decisions, as the boards' reports table them by month.
+PANEL = [
+    ("adm_decisions", "Adoption is the plan (ADM decisions)"),
+    ("matches", "Children matched"),
+    ("adopter_approvals", "Adopters approved"),
+]
+
+
+def panel_table(con, start: date, end: date, partnership: str) -> Table:
+    """The partnership's decisions month by month (raa_monthly), with the quarter's own figures
+    (raa_quarterly, adopter_pipeline), which its months add up to."""
+    flagged = ", ".join(f"{m}, {m}_suppressed" for m, _ in PANEL)
+    months = con.execute(
+        f"select month_start, {flagged} from marts.raa_monthly "
+        "where council_code = ? and quarter_start = ? order by month_start",
+        [partnership, start],
+    ).fetchall()  # fmt: skip
+    quarter = con.execute(
+        """select q.adm_decisions, q.adm_decisions_suppressed, q.matches, q.matches_suppressed,
+                  a.approvals, a.approvals_suppressed
+           from marts.raa_quarterly as q left join marts.adopter_pipeline as a
+             on q.council_code = a.council_code and q.quarter_start = a.quarter_start
+           where q.council_code = ? and q.quarter_start = ?""",
+        [partnership, start],
+    ).fetchone()  # fmt: skip
+    columns = _cells([month[1:] for month in months] + [quarter or (None, False) * 3])
+    rows = [
+        [label, *(fmt(column[i][0], "count", column[i][1]) for column in columns)]
+        for i, (_, label) in enumerate(PANEL)
+    ]
+    return Table(
+        "panel_decisions", f"The partnership's decisions by month, {period(start, end)}",
+        "Decisions made in each month of the quarter, as the panel reports them: ADM decisions "
+        "that a child should be placed for adoption, children matched with adopters (every "
+        "match, also one that later disrupted), and adopter households approved. The months "
+        "add up to the quarter.",
+        ["Decision", *(f"{month[0]:%B}" for month in months), "Quarter"], rows,
+    )  # fmt: skip
+
+
 LAUNCH = [("council_code", "text"), ("period", "text"), ("period_days", "days"),
           ("matches", "count"), ("adm_decisions", "count"), ("placement_orders", "count"),
           ("adopter_approvals", "count"), ("care_to_match_mean_days", "days"),
@@ -461,6 +502,7 @@ def build_pack(published_db: Path, quarter: str, partnership: str, partnership_n
         finance, versions = finance_tables(con, end)
         tables = [*scorecard_tables(con, end, partnership, frozenset(gone)),
                   quarterly_table(con, start, end, partnership),
+                  panel_table(con, start, end, partnership),
                   *launch_tables(con, partnership), *adopter_tables(con, start, end, partnership),
                   support_table(con, start, end, partnership), *finance]  # fmt: skip
     for table in tables:

@@ -14,7 +14,7 @@ import pytest
 
 from pipelines.cli import main
 from pipelines.publish.layout import published_database
-from pipelines.reports.board_pack import fmt
+from pipelines.reports.board_pack import PANEL, fmt
 from pipelines.settings import PROJECT_ROOT
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "board"
@@ -157,6 +157,18 @@ def test_every_figure_equals_its_mart(region, pack, quarter):
                       order_to_match_mean_days_suppressed
                from marts.launch_comparison order by council_code = 'REGION', council_code, period"""
         ).fetchall()  # fmt: skip
+        months = {column: con.execute(
+            f"select {column}, {column}_suppressed from marts.raa_monthly"
+            " where council_code = 'REGION' and quarter_start = ? order by month_start",
+            [quarter[1]]).fetchall() for column, _ in PANEL}  # fmt: skip
+        # the quarter's own figures, which its months add up to
+        adm, adm_withheld, matched, matched_withheld, approved, approved_withheld = con.execute(
+            """select q.adm_decisions, q.adm_decisions_suppressed, q.matches,
+                      q.matches_suppressed, a.approvals, a.approvals_suppressed
+               from marts.raa_quarterly as q join marts.adopter_pipeline as a using
+                 (council_code, quarter_start)
+               where quarter_start = ? and council_code = 'REGION'""", [quarter[1]]
+        ).fetchone()  # fmt: skip
         contributions = dict(con.execute(
             """select council_code, sum(contribution_gbp) from marts.cost_apportionment
                where financial_year = ? group by all""", [quarter[0][:7]]
@@ -175,6 +187,13 @@ def test_every_figure_equals_its_mart(region, pack, quarter):
     for got, row in zip(shown_launch, launch, strict=True):
         assert got[3] == fmt(row[1], "count", row[2])
         assert got[8] == fmt(row[3], "days", row[4])
+    panel = rows_of(pack, "panel_decisions")
+    assert [r[0] for r in panel] == [label for _, label in PANEL]
+    quarter_figures = [(adm, adm_withheld), (matched, matched_withheld),
+                       (approved, approved_withheld)]  # fmt: skip
+    for got, (column, _), figure in zip(panel, PANEL, quarter_figures, strict=True):
+        assert got[1:4] == [fmt(value, "count", withheld) for value, withheld in months[column]]
+        assert got[4] == fmt(figure[0], "count", figure[1])
     finance = {r[0]: r[1] for r in rows_of(pack, "finance")}
     finance.pop("(lines naming no council)", None)  # spending only: no contribution
     assert finance.pop("Total") == fmt(sum(contributions.values()), "pence")

@@ -10,9 +10,11 @@ from datetime import date
 import duckdb
 
 from pipelines.reports.board_pack import (
+    PANEL,
     QUARTERLY,
     adopter_tables,
     council_key,
+    panel_table,
     quarterly_table,
     scorecard_tables,
     support_table,
@@ -22,7 +24,7 @@ START, END = date(2026, 7, 1), date(2026, 9, 30)
 
 
 def marts() -> duckdb.DuckDBPyConnection:
-    """One council and the partnership, in the four marts the quarter's tables read."""
+    """One council and the partnership, in the marts the quarter's tables read."""
     con = duckdb.connect()
     con.execute("create schema marts")
     con.execute(
@@ -58,6 +60,15 @@ def marts() -> duckdb.DuckDBPyConnection:
         f"month_start, {', '.join(f'10 as {s}, false as {s}_suppressed' for s in support)} "
         "from (values ('AAA'), ('REGION')) t(c)"
     )
+    panel = ", ".join(f"1 as {c}, false as {c}_suppressed" for c, _ in PANEL)
+    con.execute(
+        f"create table marts.raa_monthly as select 'REGION' as council_code, m as month_start, "
+        f"date '2026-07-01' as quarter_start, {panel} from (values (date '2026-07-01'), "
+        "(date '2026-08-01'), (date '2026-09-01')) t(m)"
+    )
+    for column in ("adm_decisions", "matches"):
+        con.execute(f"alter table marts.raa_quarterly add column {column}_suppressed bool")
+    con.execute("alter table marts.adopter_pipeline add column approvals_suppressed bool")
     return con
 
 
@@ -77,7 +88,8 @@ def test_each_table_of_the_quarter_names_its_dates_and_adm_is_spelt_out():
     assert "children waiting at its end, 30 September 2026" in quarterly.how_to_read
     assert "ADM decisions: the agency decision maker's decisions" in quarterly.how_to_read
     for table in [*adopter_tables(con, START, END, "REGION"),
-                  support_table(con, START, END, "REGION")]:  # fmt: skip
+                  support_table(con, START, END, "REGION"),
+                  panel_table(con, START, END, "REGION")]:  # fmt: skip
         assert table.title.endswith(", 1 July to 30 September 2026"), table.title
         assert "this quarter" not in table.title
 

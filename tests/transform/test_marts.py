@@ -96,6 +96,21 @@ def test_raa_quarterly_next_quarters(built):
     assert q2[13] == pytest.approx((305 + 92) / 2, **EXACT)
 
 
+def test_raa_monthly_splits_the_quarter_by_month(built):
+    """ASH's quarter from 1 April 2020 (one order, one match, one placement: see the scenario):
+    C7's placement order and C4's match on 1 May, C4's move-in on 1 June, nothing in April."""
+    rows = built.rows(
+        "select month_start, placement_orders, matches, children_placed from marts.raa_monthly"
+        " where council_code = 'ASH' and quarter_start = ? order by month_start",
+        date(2020, 4, 1),
+    )
+    assert rows == [
+        (date(2020, 4, 1), 0, 0, 0),
+        (date(2020, 5, 1), 1, 1, 0),
+        (date(2020, 6, 1), 0, 0, 1),
+    ]
+
+
 def test_children_waiting_as_of(built):
     rows = built.rows(
         "select council_code, child_key, waiting_stage, days_since_entered_care,"
