@@ -11,7 +11,13 @@ WAREHOUSE_DIR = $(or $(RAA_WAREHOUSE_DIR),$(CURDIR)/data/warehouse)
 DOCS = dbt_project/target/docs
 UI_PORT ?= 3000
 
-.PHONY: run test ui lint bench docs install clean lock dfe-reference
+.PHONY: run test ui lint bench docs install clean lock dfe-reference system-packages
+# What the browser, board-pack and finance-PDF tests drive: Debian's Chromium and chromedriver,
+# LibreOffice (the finance workbook printed to PDF) and poppler (pdftotext).
+SYSTEM_TOOLS := chromium chromedriver soffice pdftotext
+MISSING_MESSAGE = not installed: $(MISSING_TOOLS). The browser, board-pack and finance-PDF \
+	tests will fail; make system-packages installs them (Debian, as root).
+MISSING_TOOLS = $(strip $(foreach tool,$(SYSTEM_TOOLS),$(if $(shell command -v $(tool)),,$(tool))))
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (or set PYTHON=...)"; exit 1; }
@@ -42,7 +48,17 @@ run: $(STAMP)
 # One file per worker at a time (files share their fixtures); the files with slow tests first
 # (tests/conftest.py), not pytest-xdist's default of the files with most tests first.
 test: $(STAMP)
+	@$(if $(MISSING_TOOLS),echo "$(MISSING_MESSAGE)")
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=15
+
+# The system packages the suite needs beyond the venv (see SYSTEM_TOOLS); .ci/run calls this.
+system-packages:
+	@if [ -n "$(MISSING_TOOLS)" ]; then \
+	  apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    libreoffice-calc-nogui poppler-utils >/dev/null; \
+	fi
 
 ui: $(STAMP)
 	@$(BIN)/python -m pipelines.platform.event_log $(DAGSTER_HOME)
