@@ -239,8 +239,10 @@ def _write(
                 load.write_loaded(con, [p.record for p in loaded], prepared.stored,
                                   before_commit=rendering.result)  # fmt: skip
             except Exception as exc:  # rolled back: every council keeps what it had
+                doing = ("writing its report" if rendering.exception() is exc
+                         else "writing it to the warehouse")  # fmt: skip
                 prepared.submissions = [
-                    unexpected_failure(p.council, p.submission, exc, "writing it to the warehouse")
+                    unexpected_failure(p.council, p.submission, exc, doing)
                     if p.outcome.status == "loaded" else p
                     for p in prepared.submissions
                 ]  # fmt: skip

@@ -193,6 +193,7 @@ def test_a_report_that_cannot_be_rendered_fails_its_submission_and_commits_nothi
     files = {"h.csv": GOOD_HEADER, "e.csv": GOOD_EPISODES}
     outcome = ingest_files(warehouse, settings, registry, "NTH", files)
     assert outcome.status == "failed" and "an unexpected error (RuntimeError)" in outcome.message
+    assert "while writing its report" in outcome.message
     assert warehouse.sql("select count(*) from canonical.children").fetchone()[0] == 0
     status = warehouse.sql("select status from audit.submissions").fetchall()
     assert status == [("failed",)]
