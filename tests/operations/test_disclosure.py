@@ -13,79 +13,94 @@ from pipelines.publish.disclosure import _is_small, suppression_flags
 TOTAL = "REGION"
 
 
-def _reference_hide_one_more(frame, hidden, column, rows) -> bool:
-    visible = [r for r in rows if not hidden.at[r, column]]
+# The reference works cell by cell on plain lists (values[column][row], hidden[column][row]):
+# slow to run on a whole mart, but each rule reads as it is stated.
+
+
+def _smallest(candidates: list, value_of) -> object:
+    """The candidate of least value, a positive one first; the first such on ties."""
+    positive = [c for c in candidates if value_of(c) > 0]
+    return min(positive or candidates, key=value_of)
+
+
+def _reference_hide_one_more(values, hidden, column, rows) -> bool:
+    visible = [r for r in rows if not hidden[column][r]]
     if not visible:
         return False
-    values = pd.to_numeric(frame.loc[visible, column], errors="coerce").fillna(0)
-    positive = values[values > 0]
-    chosen = (positive if len(positive) else values).idxmin()
-    hidden.at[chosen, column] = True
+    hidden[column][_smallest(visible, lambda r: values[column][r])] = True
     return True
 
 
-def _reference_within_rows(frame, hidden, rule: DisclosureRule) -> bool:
+def _reference_within_rows(values, hidden, rule: DisclosureRule, rows: int) -> bool:
     changed = False
     for total, parts in rule.row_totals.items():
-        for row in frame.index:
-            if hidden.at[row, total] or sum(hidden.at[row, p] for p in parts) != 1:
+        for row in range(rows):
+            if hidden[total][row] or sum(hidden[p][row] for p in parts) != 1:
                 continue
-            others = [p for p in parts if not hidden.at[row, p]]
-            values = pd.to_numeric(frame.loc[row, others], errors="coerce").fillna(0)
-            positive = values[values > 0]
-            target = (positive if len(positive) else values).idxmin() if others else total
-            hidden.at[row, target] = True
+            others = [p for p in parts if not hidden[p][row]]
+            target = _smallest(others, lambda p: values[p][row]) if others else total
+            hidden[target][row] = True
             changed = True
     return changed
 
 
-def _reference_across_councils(frame, hidden, rule: DisclosureRule, total_code: str) -> bool:
-    if not rule.cell_group or "council_code" not in frame:
-        return False
+def _reference_across_councils(values, hidden, rule, codes, groups, total_code) -> bool:
     changed = False
-    for _, group in frame.groupby(list(rule.cell_group), dropna=False, sort=False):
-        is_total = group["council_code"] == total_code
-        if not is_total.any():
+    for rows in groups:
+        total_rows = [r for r in rows if codes[r] == total_code]
+        councils = [r for r in rows if codes[r] != total_code]
+        if not total_rows:
             continue
-        councils = list(group.index[~is_total])
-        total_rows = list(group.index[is_total])
         for column in rule.counts:
-            if all(hidden.at[r, column] for r in total_rows):
+            if all(hidden[column][r] for r in total_rows):
                 continue
-            councils_hidden = sum(hidden.at[r, column] for r in councils)
-            values = pd.to_numeric(frame[column], errors="coerce").fillna(0)
-            difference = abs(values[total_rows].sum() - values[councils].sum())
+            councils_hidden = sum(hidden[column][r] for r in councils)
+            difference = abs(sum(values[column][r] for r in total_rows)
+                             - sum(values[column][r] for r in councils))  # fmt: skip
             small_difference = len(total_rows) == 1 and 1 <= difference <= 5
             if not (councils_hidden == 1 or (councils_hidden == 0 and small_difference)):
                 continue
-            if not _reference_hide_one_more(frame, hidden, column, councils):
+            if not _reference_hide_one_more(values, hidden, column, councils):
                 for r in total_rows:
-                    hidden.at[r, column] = True
+                    hidden[column][r] = True
             changed = True
     return changed
 
 
-def _reference_within_periods(frame, hidden, rule: DisclosureRule) -> bool:
-    if not rule.period_group:
-        return False
+def _reference_within_periods(values, hidden, rule: DisclosureRule, groups) -> bool:
     changed = False
-    for _, group in frame.groupby(["council_code", rule.period_group], dropna=False, sort=False):
+    for rows in groups:
         for column in rule.counts:
-            if sum(hidden.at[r, column] for r in group.index) == 1:
-                changed |= _reference_hide_one_more(frame, hidden, column, list(group.index))
+            if sum(hidden[column][r] for r in rows) == 1:
+                changed |= _reference_hide_one_more(values, hidden, column, rows)
     return changed
+
+
+def _groups(frame: pd.DataFrame, keys: list[str]) -> list[list[int]]:
+    """The rows (positions) of each group of `keys`, blank keys a group of their own."""
+    numbers = frame.groupby(keys, dropna=False, sort=False).ngroup().tolist()
+    groups: dict[int, list[int]] = {}
+    for row, number in enumerate(numbers):
+        groups.setdefault(number, []).append(row)
+    return list(groups.values())
 
 
 def reference_hidden(frame: pd.DataFrame, rule: DisclosureRule, total_code: str) -> pd.DataFrame:
     frame = frame.reset_index(drop=True)
-    hidden = pd.DataFrame({c: _is_small(frame[c]) for c in rule.counts}, index=frame.index)
+    values = {c: pd.to_numeric(frame[c], errors="coerce").fillna(0).tolist() for c in rule.counts}
+    hidden = {c: _is_small(frame[c]).tolist() for c in rule.counts}
+    has_councils = "council_code" in frame
+    codes = frame["council_code"].tolist() if has_councils else []
+    cells = _groups(frame, list(rule.cell_group)) if rule.cell_group and has_councils else []
+    periods = (_groups(frame, ["council_code", rule.period_group])
+               if rule.period_group and has_councils else [])  # fmt: skip
     for _ in range(20):
-        within = _reference_within_rows(frame, hidden, rule)
-        across = _reference_across_councils(frame, hidden, rule, total_code)
-        periods = _reference_within_periods(frame, hidden, rule)
-        if not (within or across or periods):
+        within = _reference_within_rows(values, hidden, rule, len(frame))
+        across = _reference_across_councils(values, hidden, rule, codes, cells, total_code)
+        in_periods = _reference_within_periods(values, hidden, rule, periods)
+        if not (within or across or in_periods):
             break
-    return hidden
+    return pd.DataFrame(hidden, index=frame.index)
 
 
 def random_mart(rule: DisclosureRule, seed: int) -> pd.DataFrame:
