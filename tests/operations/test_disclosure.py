@@ -38,7 +38,7 @@ def _reference_within_rows(values, hidden, rule: DisclosureRule, rows: int) -> b
             if hidden[total][row] or sum(hidden[p][row] for p in parts) != 1:
                 continue
             others = [p for p in parts if not hidden[p][row]]
-            target = _smallest(others, lambda p: values[p][row]) if others else total
+            target = _smallest(others, lambda p, row=row: values[p][row]) if others else total
             hidden[target][row] = True
             changed = True
     return changed
