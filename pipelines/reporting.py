@@ -252,6 +252,29 @@ def load_results(settings, council_codes: list[str]) -> dict[str, str]:
     return results
 
 
+def _waiting_in_landing(landing_dir: Path, council_codes: list[str], rows: dict,
+                       latest: dict) -> list[str]:  # fmt: skip
+    """A council's newest landing folder when it comes after the submission in use and is not
+    its last load (which failed): sent, not loaded yet."""
+    notes = []
+    for code in council_codes:
+        folders = submission_folders(landing_dir, code)
+        if not folders:
+            continue
+        newest = submission_id_of(folders[-1])
+        in_use = rows[code][1] if code in rows else None
+        # folders are taken in name order (submission_folders): one named before the submission
+        # in use is not new, whatever is left in landing
+        is_newer = in_use is None or newest > in_use
+        if is_newer and newest != latest.get(code, (None,))[0]:
+            notes.append(
+                f"{code}: submission {newest} is waiting in {landing_dir / code}, not loaded yet "
+                "(the new_submission sensor loads it once its files have been quiet for "
+                "RAA_LANDING_QUIET_SECONDS; else the 02:00 schedule or `raa run`)."
+            )
+    return notes
+
+
 def status(database: Path, council_codes: list[str], landing_dir: Path | None = None,
            left: dict[str, date] | None = None, key: str | None = None) -> str:  # fmt: skip
     """`left`: the councils that have left the partnership, with their last day (their state
@@ -306,6 +329,8 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
                         "loaded with: a load run with it is refused and loads nothing. Where the "
                         "nights run, set it back from your secret store (README, One key for the "
                         "warehouse's life).")  # fmt: skip
+    if landing_dir:
+        notes += _waiting_in_landing(landing_dir, council_codes, rows, latest)
     unregistered = unregistered_folders(landing_dir, council_codes) if landing_dir else []
     if unregistered:
         notes.append(

@@ -104,3 +104,41 @@ def test_status_says_when_this_environments_pseudonym_key_is_not_the_warehouses(
     told = status(path, ["NTH"], key="k2")
     assert "RAA_PSEUDONYM_KEY here is not the key this warehouse's children were loaded" in told
     assert "k1" not in told and "k2" not in told  # never the key itself
+
+
+def test_status_names_a_submission_waiting_in_landing(tmp_path):
+    """An operator asking `raa status` between nights sees what has arrived but is not loaded:
+    NTH's 2026-11-30 folder; not FEN's folder, which is the one in use, nor KIL's, whose load
+    failed (that is said as a failure)."""
+    from datetime import datetime
+
+    from pipelines.reporting import status
+    from pipelines.warehouse import ensure_schemas
+
+    path, landing = tmp_path / "raa.duckdb", tmp_path / "landing"
+    for code, folder in (("NTH", "2026-10-31"), ("NTH", "2026-11-30"), ("FEN", "2026-10-31"),
+                         ("KIL", "2026-11-30")):  # fmt: skip
+        (landing / code / folder).mkdir(parents=True)
+    with duckdb.connect(str(path)) as con:
+        ensure_schemas(con)
+        for code, submission, state in (("NTH", "2026-10-31", "loaded"),
+                                        ("FEN", "2026-10-31", "loaded"),
+                                        ("KIL", "2026-11-30", "failed")):  # fmt: skip
+            con.execute(
+                "insert into audit.submissions (council_code, submission_id, received_at, "
+                "dialect, reference_date, collection_year, manifest_sha256, status, loaded_at) "
+                "values (?, ?, ?, 'ssda903', '2026-10-31', 2025, 'x', ?, now())",
+                [code, submission, datetime.now(), state],
+            )
+        for code in ("NTH", "FEN"):
+            con.execute(
+                "insert into audit.current_submissions values (?, '2026-10-31', now(), false, "
+                "null)", [code]
+            )  # fmt: skip
+    told = status(path, ["NTH", "FEN", "KIL"], landing)
+    waiting = [line for line in told.splitlines() if "is waiting in" in line]
+    assert waiting == [
+        f"NTH: submission 2026-11-30 is waiting in {landing / 'NTH'}, not loaded yet (the "
+        "new_submission sensor loads it once its files have been quiet for "
+        "RAA_LANDING_QUIET_SECONDS; else the 02:00 schedule or `raa run`)."
+    ]
