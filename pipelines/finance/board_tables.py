@@ -54,8 +54,10 @@ def board_tables() -> list[BoardTable]:
             "Where each council's share comes from",
             "For each pool split by formula: each council's count of each driver over the "
             "version's counting years, its fixed base share, the share they give by the weights "
-            "on the Formula sheet, and the share charged after any transitional cap. A blank "
-            "driver is one the version does not use.",
+            "on the Formula sheet, and the share charged after any transitional cap: no share "
+            "moves further from last year's than the cap (in share points) allows, the councils' "
+            "moves scaled down together when one would. A blank driver is one the version does "
+            "not use.",
             [Column("Cost pool", "cost_pool"), Column("Formula version", "formula_version"),
              Column("Council", "council_code"),
              Column("Placement orders", "placement_orders_count", "count"),
@@ -65,12 +67,14 @@ def board_tables() -> list[BoardTable]:
              Column("Approvals", "approvals_count", "count"),
              Column("Base share", "base_share", "percent"),
              Column("Formula share", "formula_share", "percent"),
+             Column("Last year's share", "previous_share", "percent"),
+             Column("Cap (share points a year)", "transitional_limit", "percent"),
              Column("Capped", "is_transition_capped", "text"),
              Column("Share charged", "weighted_share", "percent")],
             """select cost_pool, formula_version, council_code, placement_orders_count,
                       adm_decisions_count, children_placed_count, support_cases_count,
-                      approvals_count, base_share, formula_share, is_transition_capped,
-                      weighted_share
+                      approvals_count, base_share, formula_share, previous_share,
+                      transitional_limit, is_transition_capped, weighted_share
                from marts.cost_apportionment
                where financial_year = $year and split_method = 'formula'
                order by cost_pool, council_code""",

@@ -404,6 +404,11 @@ def test_the_drivers_name_the_years_they_count(finance_warehouse, tmp_path):
     assert "approvals 2022-23; placement orders 2020-21 to 2022-23" in note
     aaa = next(r for r in table(book["Drivers"]) if r["Council"] == "AAA")
     assert (aaa["Placement orders"], aaa["Approvals"]) == (6, 2)
+    # the transitional cap, worked in test_finance_marts: AAA's formula share 0.65 against
+    # 0.625 last year, every move scaled by 6/19 so that BBB's moves exactly the 5 points
+    assert aaa["Last year's share"] == pytest.approx(0.625)
+    assert aaa["Cap (share points a year)"] == pytest.approx(0.05)
+    assert aaa["Capped"] == "yes" and aaa["Share charged"] == pytest.approx(0.625 + 0.025 * 6 / 19)
     in_force = {r["Name"]: (r["Basis or split"], r["Counted over, for this year"])
                 for r in table(book["Formula"]) if r["In force"] == "yes" and r["Part"] == "Driver"}  # fmt: skip
     assert in_force["Approvals"] == ("One year", "2022-23")

@@ -94,9 +94,10 @@ def test_transitional_cap_binds(finance_warehouse):
     #   floors leave 1p, to AAA (remainder 0.84p) -> 75,947.37 / 39,000.00 / 5,052.63.
     rows = finance_warehouse.query(
         "select council_code, formula_share, previous_share, is_transition_capped,"
-        " weighted_share, contribution_gbp from marts.cost_apportionment"
+        " weighted_share, contribution_gbp, transitional_limit from marts.cost_apportionment"
         " where financial_year = '2023-24' and cost_pool = 'central_hub' order by 1"
     )
+    assert [r[6] for r in rows] == pytest.approx([0.05] * 3)
     assert [r[1] for r in rows] == pytest.approx([0.65, 13 / 60, 2 / 15])
     assert [r[2] for r in rows] == pytest.approx([0.625, 0.375, 0.0])
     assert all(r[3] for r in rows)

@@ -27,6 +27,7 @@ final as (
         shares.previous_share,
         shares.transition_factor,
         shares.is_transition_capped,
+        shares.transitional_limit,
         shares.is_partnership_changed,
         shares.weighted_share,
         pool_years.pool_budget_gbp,

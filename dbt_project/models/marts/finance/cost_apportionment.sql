@@ -57,7 +57,8 @@ final as (
         contributions.is_partnership_changed,
         contributions.weighted_share,
         contributions.pool_budget_gbp,
-        contributions.contribution_gbp
+        contributions.contribution_gbp,
+        contributions.transitional_limit
     from contributions
     inner join drivers_wide
         on
