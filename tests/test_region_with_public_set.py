@@ -138,3 +138,39 @@ def test_the_public_sets_a1_a10_a2_equal_the_plain_sql_floor(night, tmp_path, co
         assert a2_n == row["a2_children"], year
         if a2_n:
             assert abs(a2 - row["a2_mean"]) <= ONE_DAY
+
+
+# Each decision once per child and date, by month, from the raw files: AD1's matches (every match
+# counts, domain A.5) and PlacedAdoption's ADM decisions (DATE_PLACED, domain A.2).
+RAW_MONTHLY = """
+select 'matches' as measure, date_trunc('month', day)::date as month, count(*) as n
+from (select distinct CHILD, try_strptime(DATE_MATCH, '%d/%m/%Y') as day
+      from read_csv($ad1, all_varchar = true)) where day is not null group by all
+union all
+select 'adm_decisions', date_trunc('month', day)::date, count(*)
+from (select distinct CHILD, try_strptime(DATE_PLACED, '%d/%m/%Y') as day
+      from read_csv($placed, all_varchar = true)) where day is not null group by all
+"""
+
+
+@pytest.mark.parametrize("council", PUBLIC_SETS)
+def test_the_public_sets_monthly_decisions_equal_the_raw_files(night, council):
+    """raa_monthly on data we did not write: each month's matches and ADM decisions are those
+    plain SQL counts in the raw AD1 and PlacedAdoption files, every month; none elsewhere."""
+    folder = night["landing"] / council / PUBLIC_SETS[council]
+    files = {
+        name: str(next(folder.glob(f"{name}.csv*"))) for name in ("ad1", "placed_for_adoption")
+    }
+    with duckdb.connect() as con:
+        raw = con.execute(
+            RAW_MONTHLY, {"ad1": files["ad1"], "placed": files["placed_for_adoption"]}
+        ).fetchall()
+    with duckdb.connect(str(night["root"] / "warehouse" / "raa.duckdb"), read_only=True) as con:
+        ours = con.execute(
+            "select month_start, matches, adm_decisions from marts.raa_monthly "
+            "where council_code = ?", [council]
+        ).fetchall()  # fmt: skip
+    expected = {(measure, month): n for measure, month, n in raw}
+    assert expected, "no match or ADM decision in the raw files"
+    found = {("matches", m): n for m, n, _ in ours} | {("adm_decisions", m): n for m, _, n in ours}
+    assert {key: n for key, n in found.items() if n} == expected
