@@ -80,13 +80,7 @@ counts as (
     select
         grid.council_code,
         grid.month_start,
-        count(*) filter (where pooled_events.event_type = 'adm_decision') as adm_decisions,
-        count(*) filter (where pooled_events.event_type = 'placement_order') as placement_orders,
-        count(*) filter (where pooled_events.event_type = 'match') as matches,
-        count(*) filter (where pooled_events.event_type = 'placed') as children_placed,
-        count(*) filter (where pooled_events.event_type = 'adoption_order') as adoption_orders,
-        count(*) filter (where pooled_events.event_type = 'reversal') as decisions_reversed,
-        count(*) filter (where pooled_events.event_type = 'disruption') as disruptions,
+        {{ journey_event_counts('pooled_events') }},
         count(*) filter (where pooled_events.event_type = 'adopter_enquiry') as adopter_enquiries,
         count(*) filter (where pooled_events.event_type = 'adopter_approval') as adopter_approvals
     from grid

@@ -77,13 +77,7 @@ counts as (
     select
         grid.council_code,
         grid.quarter_start,
-        count(*) filter (where pooled_events.event_type = 'adm_decision') as adm_decisions,
-        count(*) filter (where pooled_events.event_type = 'placement_order') as placement_orders,
-        count(*) filter (where pooled_events.event_type = 'match') as matches,
-        count(*) filter (where pooled_events.event_type = 'placed') as children_placed,
-        count(*) filter (where pooled_events.event_type = 'adoption_order') as adoption_orders,
-        count(*) filter (where pooled_events.event_type = 'reversal') as decisions_reversed,
-        count(*) filter (where pooled_events.event_type = 'disruption') as disruptions,
+        {{ journey_event_counts('pooled_events') }},
         {{ order_to_match_aggregates('pooled_events') }}
     from grid
     left join pooled_events
