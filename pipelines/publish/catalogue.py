@@ -16,8 +16,10 @@ class DisclosureRule:
         partnership row (secondary suppression across councils).
     row_totals: total column -> its parts in the same row (secondary suppression within a row).
     period_group: the column naming the longer period that each unit's rows add up to, whose
-        total another mart publishes (raa_monthly's months add up to raa_quarterly's quarter):
-        one withheld month of a council's quarter is never left alone.
+        total another mart publishes (raa_monthly's months add up to raa_quarterly's quarter;
+        raa_quarterly's adoption orders to priority_children's year): one withheld cell of a
+        council's period is never left alone.
+    period_counts: the counts whose period total is published elsewhere (empty: every count).
     """
 
     counts: tuple[str, ...]
@@ -25,6 +27,7 @@ class DisclosureRule:
     cell_group: tuple[str, ...] = ()
     row_totals: dict[str, tuple[str, ...]] = field(default_factory=dict)
     period_group: str = ""
+    period_counts: tuple[str, ...] = ()
 
     @property
     def protected(self) -> tuple[str, ...]:
@@ -56,6 +59,11 @@ AGGREGATE_MARTS: dict[str, DisclosureRule] = {
             "waiting_mean_days_since_entered_care": ("children_waiting",),
         },
         cell_group=("quarter_start",),
+        # A year's adoption orders are priority_children.children_adopted, its placements
+        # placement_sufficiency.children_placed, and the funding formula's driver counts
+        # (cost_apportionment, published as it is) give a year's decisions, orders and placements.
+        period_group="financial_year",
+        period_counts=("adm_decisions", "placement_orders", "children_placed", "adoption_orders"),
     ),
     "raa_monthly": DisclosureRule(
         counts=("adm_decisions", "placement_orders", "matches", "children_placed",
@@ -76,6 +84,8 @@ AGGREGATE_MARTS: dict[str, DisclosureRule] = {
             "matched_within_3_months_share": ("matched_within_3_months", "households_approved"),
         },
         cell_group=("quarter_start",),
+        period_group="financial_year",  # cost_apportionment.approvals_count: a year's approvals
+        period_counts=("approvals",),
     ),
     "adopter_withdrawals": DisclosureRule(
         counts=("withdrawals",), cell_group=("quarter_start", "withdrawal_reason")
@@ -90,6 +100,8 @@ AGGREGATE_MARTS: dict[str, DisclosureRule] = {
         },
         cell_group=("month_start",),
         row_totals={"letterbox_exchanges": ("letterbox_exchanges_in", "letterbox_exchanges_out")},
+        period_group="financial_year",  # cost_apportionment.support_cases_count: a year's cases
+        period_counts=("support_referrals",),
     ),
     "placement_sufficiency": DisclosureRule(
         counts=("children_placed", "placed_in_region", "placed_interagency",

@@ -116,7 +116,7 @@ def _secondary_within_periods(frame, hidden, rule: DisclosureRule) -> bool:
     group = frame.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
     groups = group.max() + 1 if len(group) else 0
     changed = False
-    for column in rule.counts:
+    for column in rule.period_counts or rule.counts:
         shown = ~hidden[column].to_numpy(bool)
         due = np.bincount(group[~shown], minlength=groups) == 1
         if not due.any():
