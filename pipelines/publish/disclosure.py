@@ -2,10 +2,10 @@
 
 Counts of 1 to 5 are withheld (primary suppression), and so are means and shares based on them.
 Where a withheld cell could be worked out from a total (the partnership row of the same window,
-a total column in the same row, or a council's quarter published in another mart for its months),
-the next smallest cell is withheld too (secondary suppression), repeated until nothing more can
-be derived. The internal warehouse keeps exact
-values; only the published copy is suppressed.
+a total column in the same row, or a longer period's figure another mart publishes: a council's
+quarter for its months, its year for its quarters), the next smallest cell is withheld too
+(secondary suppression), repeated until nothing more can be derived. The internal warehouse
+keeps exact values; only the published copy is suppressed.
 """
 
 from __future__ import annotations
