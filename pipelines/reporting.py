@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.landing import submission_folders, submission_id_of, unregistered_folders
+from pipelines.ingest.landing import latest_submission_id, unregistered_folders
 from pipelines.ingest.pseudonym_key import key_problem
 from pipelines.publish.layout import current_snapshot
 from pipelines.publish.overlay import with_published_marts
@@ -237,12 +237,11 @@ def load_results(settings, council_codes: list[str]) -> dict[str, str]:
             con.close()
     results = {}
     for code in council_codes:
-        folders = submission_folders(settings.landing_dir, code)
-        if not folders:
+        current = latest_submission_id(settings.landing_dir, code)
+        if current is None:
             results[code] = f"no submission in {settings.landing_dir / code}"
             continue
         submission, state, message = latest.get(code, (None, None, None))
-        current = submission_id_of(folders[-1])
         if state == "failed" and submission == current:
             results[code] = f"submission {submission}: {message}"
         elif submission == current:
@@ -258,10 +257,9 @@ def _waiting_in_landing(landing_dir: Path, council_codes: list[str], rows: dict,
     its last load (which failed): sent, not loaded yet."""
     notes = []
     for code in council_codes:
-        folders = submission_folders(landing_dir, code)
-        if not folders:
+        newest = latest_submission_id(landing_dir, code)
+        if newest is None:
             continue
-        newest = submission_id_of(folders[-1])
         in_use = rows[code][1] if code in rows else None
         # folders are taken in name order (submission_folders): one named before the submission
         # in use is not new, whatever is left in landing

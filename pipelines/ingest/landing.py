@@ -328,6 +328,12 @@ def arrived_after_the_current(landing_dir: Path, council_code: str) -> list[str]
     return [submission_id_of(f) for f in folders[:-1] if arrived[f] > arrived[current]]
 
 
+def latest_submission_id(landing_dir: Path, council_code: str) -> str | None:
+    """The id of the council's latest (last-named) submission folder; None when it has none."""
+    folders = submission_folders(landing_dir, council_code)
+    return submission_id_of(folders[-1]) if folders else None
+
+
 def latest_submission(landing_dir: Path, council_code: str) -> Submission | None:
     folders = submission_folders(landing_dir, council_code)
     return read_submission(council_code, folders[-1]) if folders else None

@@ -299,21 +299,14 @@ PANEL = [
 def panel_table(con, start: date, end: date, partnership: str) -> Table:
     """The partnership's decisions month by month (raa_monthly), with the quarter's own figures
     (raa_quarterly, adopter_pipeline), which its months add up to."""
-    flagged = ", ".join(f"{m}, {m}_suppressed" for m, _ in PANEL)
-    months = con.execute(
-        f"select month_start, {flagged} from marts.raa_monthly "
-        "where council_code = ? and quarter_start = ? order by month_start",
-        [partnership, start],
-    ).fetchall()  # fmt: skip
-    quarter = con.execute(
-        """select q.adm_decisions, q.adm_decisions_suppressed, q.matches, q.matches_suppressed,
-                  a.approvals, a.approvals_suppressed
-           from marts.raa_quarterly as q left join marts.adopter_pipeline as a
-             on q.council_code = a.council_code and q.quarter_start = a.quarter_start
-           where q.council_code = ? and q.quarter_start = ?""",
-        [partnership, start],
-    ).fetchone()  # fmt: skip
-    columns = _cells([month[1:] for month in months] + [quarter or (None, False) * 3])
+    where, params = "council_code = ? and quarter_start = ?", [partnership, start]
+    months = fetch(con, "raa_monthly", [("month_start", "date"), *((m, "count") for m, _ in PANEL)],
+                   where, params, partnership, then_by="month_start")  # fmt: skip
+    decided = fetch(con, "raa_quarterly", [("adm_decisions", "count"), ("matches", "count")],
+                    where, params, partnership) or [[(None, False)] * 2]  # fmt: skip
+    approved = fetch(con, "adopter_pipeline", [("approvals", "count")], where, params,
+                     partnership) or [[(None, False)]]  # fmt: skip
+    columns = [month[1:] for month in months] + [decided[0] + approved[0]]
     rows = [
         [label, *(fmt(column[i][0], "count", column[i][1]) for column in columns)]
         for i, (_, label) in enumerate(PANEL)
@@ -324,7 +317,7 @@ def panel_table(con, start: date, end: date, partnership: str) -> Table:
         "that a child should be placed for adoption, children matched with adopters (every "
         "match, also one that later disrupted), and adopter households approved. The months "
         "add up to the quarter.",
-        ["Decision", *(f"{month[0]:%B}" for month in months), "Quarter"], rows,
+        ["Decision", *(f"{month[0][0]:%B}" for month in months), "Quarter"], rows,
     )  # fmt: skip
 
 
