@@ -20,6 +20,8 @@ class DisclosureRule:
         raa_quarterly's adoption orders to priority_children's year): one withheld cell of a
         council's period is never left alone.
     period_counts: the counts whose period total is published elsewhere (empty: every count).
+    period: the columns of the first and last day each row counts its events over (a financial
+        year's label, such as 2021-22, stands for 1 April to 31 March), for LINKED_COUNTS.
     """
 
     counts: tuple[str, ...]
@@ -28,6 +30,7 @@ class DisclosureRule:
     row_totals: dict[str, tuple[str, ...]] = field(default_factory=dict)
     period_group: str = ""
     period_counts: tuple[str, ...] = ()
+    period: tuple[str, str] = ()
 
     @property
     def protected(self) -> tuple[str, ...]:
@@ -45,6 +48,7 @@ AGGREGATE_MARTS: dict[str, DisclosureRule] = {
             "a3_share": ("a3_children_within_14_months", "children_adopted"),
         },
         cell_group=("window_start", "window_end"),
+        period=("window_start", "window_end"),
     ),
     "raa_quarterly": DisclosureRule(
         counts=("adm_decisions", "placement_orders", "matches", "children_placed",
@@ -64,6 +68,7 @@ AGGREGATE_MARTS: dict[str, DisclosureRule] = {
         # (cost_apportionment, published as it is) give a year's decisions, orders and placements.
         period_group="financial_year",
         period_counts=("adm_decisions", "placement_orders", "children_placed", "adoption_orders"),
+        period=("quarter_start", "quarter_end"),
     ),
     "raa_monthly": DisclosureRule(
         counts=("adm_decisions", "placement_orders", "matches", "children_placed",
@@ -71,6 +76,7 @@ AGGREGATE_MARTS: dict[str, DisclosureRule] = {
                 "adopter_approvals"),
         cell_group=("month_start",),
         period_group="quarter_start",
+        period=("month_start", "month_end"),
     ),
     "adopter_pipeline": DisclosureRule(
         counts=("enquiries", "registrations", "stage1_starts", "stage2_starts", "approvals",
@@ -86,6 +92,7 @@ AGGREGATE_MARTS: dict[str, DisclosureRule] = {
         cell_group=("quarter_start",),
         period_group="financial_year",  # cost_apportionment.approvals_count: a year's approvals
         period_counts=("approvals",),
+        period=("quarter_start", "quarter_end"),
     ),
     "adopter_withdrawals": DisclosureRule(
         counts=("withdrawals",), cell_group=("quarter_start", "withdrawal_reason")
@@ -112,6 +119,7 @@ AGGREGATE_MARTS: dict[str, DisclosureRule] = {
             "children_placed": ("placed_in_region", "placed_interagency", "placed_agency_unknown"),
             "placed_interagency": ("placed_interagency_la", "placed_interagency_vaa"),
         },
+        period=("financial_year", "financial_year"),
     ),
     "launch_comparison": DisclosureRule(
         counts=("adm_decisions", "placement_orders", "matches", "placements_started",
@@ -122,6 +130,7 @@ AGGREGATE_MARTS: dict[str, DisclosureRule] = {
             "order_to_match_mean_days": ("matched_with_order",),
         },
         cell_group=("period",),
+        period=("period_start", "period_end"),
     ),
     "priority_children": DisclosureRule(
         counts=("children_adopted", "aged_5_plus", "sibling_group_placed_together",
@@ -132,7 +141,58 @@ AGGREGATE_MARTS: dict[str, DisclosureRule] = {
                          "ethnicity_other_than_wbri", "disabled", "any_priority")
         },
         cell_group=("financial_year",),
+        period=("financial_year", "financial_year"),
     ),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Cells:
+    """A mart's column of counts of events, each row's over its period (the mart's rule's
+    `period`), or over the months_earlier months before it too (a rolling window)."""
+
+    mart: str
+    column: str
+    months_earlier: int = 0
+
+
+# Counts of events published over periods that overlap without nesting (a council's adoption
+# orders by month, by quarter, in rolling 12-month and 3-year windows, by year and since the
+# launch), each with the same count in other marts. A withheld cell must not be worked out by
+# adding and subtracting the shown ones (disclosure.py `_secondary_across_periods`). That each is
+# the same count is checked on the demo (tests/operations/test_publish.py).
+LINKED_COUNTS: dict[str, tuple[Cells, ...]] = {
+    "adoption orders": (Cells("raa_monthly", "adoption_orders"),
+                        Cells("raa_quarterly", "adoption_orders"),
+                        Cells("scorecard_timeliness", "children_adopted"),
+                        Cells("priority_children", "children_adopted"),
+                        Cells("launch_comparison", "adoption_orders")),
+    "ADM decisions": (Cells("raa_monthly", "adm_decisions"),
+                      Cells("raa_quarterly", "adm_decisions"),
+                      Cells("launch_comparison", "adm_decisions")),
+    "placement orders": (Cells("raa_monthly", "placement_orders"),
+                         Cells("raa_quarterly", "placement_orders"),
+                         Cells("launch_comparison", "placement_orders")),
+    "matches": (Cells("raa_monthly", "matches"), Cells("raa_quarterly", "matches"),
+                Cells("launch_comparison", "matches")),
+    "children placed": (Cells("raa_monthly", "children_placed"),
+                        Cells("raa_quarterly", "children_placed"),
+                        Cells("placement_sufficiency", "children_placed"),
+                        Cells("launch_comparison", "placements_started")),
+    "plans reversed": (Cells("raa_monthly", "decisions_reversed"),
+                       Cells("raa_quarterly", "decisions_reversed")),
+    "disruptions": (Cells("raa_monthly", "disruptions"), Cells("raa_quarterly", "disruptions")),
+    "adopter approvals": (Cells("raa_monthly", "adopter_approvals"),
+                          Cells("adopter_pipeline", "approvals"),
+                          Cells("launch_comparison", "adopter_approvals")),
+    "adopter enquiries": (Cells("raa_monthly", "adopter_enquiries"),
+                          Cells("adopter_pipeline", "enquiries")),
+    "matches after a placement order": (
+        Cells("raa_quarterly", "matched_with_order"),
+        Cells("raa_quarterly", "matched_with_order_rolling_12m", months_earlier=9)),
+    **{f"scorecard {column}": (Cells("scorecard_timeliness", column),)
+       for column in ("a1_children", "a10_children", "a2_children",
+                      "a3_children_within_14_months")},
 }  # fmt: skip
 
 # Money and published reference figures, not counts of children: published as they are.

@@ -4,8 +4,9 @@ Counts of 1 to 5 are withheld (primary suppression), and so are means and shares
 Where a withheld cell could be worked out from a total (the partnership row of the same window,
 a total column in the same row, or a longer period's figure another mart publishes: a council's
 quarter for its months, its year for its quarters), the next smallest cell is withheld too
-(secondary suppression), repeated until nothing more can be derived. The internal warehouse
-keeps exact values; only the published copy is suppressed.
+(secondary suppression), repeated until nothing more can be derived. Counts that several marts
+publish over overlapping periods are protected across them (overlapping_periods.py). The
+internal warehouse keeps exact values; only the published copy is suppressed.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipelines.publish.catalogue import DisclosureRule
+from pipelines.publish.catalogue import AGGREGATE_MARTS, DisclosureRule
+from pipelines.publish.overlapping_periods import linked_families, secondary_across_periods
 
 SMALLEST_SHOWN = 6  # counts 1..5 are withheld; 0 is shown
 ROW_FLAG = "suppressed"
@@ -140,23 +142,52 @@ def _smallest_of_groups(group, values, candidates, groups: int) -> np.ndarray:
     return first[np.r_[True, group[first][1:] != group[first][:-1]]] if len(first) else first
 
 
-def suppression_flags(frame: pd.DataFrame, rule: DisclosureRule, total_code: str) -> pd.DataFrame:
-    """One boolean column `<column>_suppressed` per protected column, plus `suppressed` for the
-    row; same index as `frame`."""
-    frame = frame.reset_index(drop=True)
-    hidden = pd.DataFrame({c: _is_small(frame[c]) for c in rule.counts}, index=frame.index)
+def _secondary_within_mart(frame, hidden, rule: DisclosureRule, total_code: str) -> None:
+    """The rules within one mart, repeated until nothing more can be derived."""
     for _ in range(20):
         within = _secondary_within_rows(frame, hidden, rule)
         across = _secondary_across_councils(frame, hidden, rule, total_code)
         periods = _secondary_within_periods(frame, hidden, rule)
         if not (within or across or periods):
-            break
+            return
+
+
+def _primary(frame: pd.DataFrame, rule: DisclosureRule) -> pd.DataFrame:
+    return pd.DataFrame({c: _is_small(frame[c]) for c in rule.counts}, index=frame.index)
+
+
+def _flags(hidden: pd.DataFrame, rule: DisclosureRule) -> pd.DataFrame:
     for column, bases in rule.derived.items():
         hidden[column] = hidden[list(bases)].any(axis=1)
     flags = hidden[list(rule.protected)].astype(bool)
     flags.columns = [flag_name(c) for c in flags.columns]
     flags[ROW_FLAG] = flags.any(axis=1)
     return flags
+
+
+def suppression_flags(frame: pd.DataFrame, rule: DisclosureRule, total_code: str) -> pd.DataFrame:
+    """One boolean column `<column>_suppressed` per protected column, plus `suppressed` for the
+    row; same index as `frame`. One mart on its own: the snapshot uses marts_suppression_flags."""
+    frame = frame.reset_index(drop=True)
+    hidden = _primary(frame, rule)
+    _secondary_within_mart(frame, hidden, rule, total_code)
+    return _flags(hidden, rule)
+
+
+def marts_suppression_flags(frames: dict[str, pd.DataFrame], total_code: str
+                            ) -> dict[str, pd.DataFrame]:  # fmt: skip
+    """suppression_flags for every aggregate mart in `frames` at once: also protected are the
+    counts that several of them publish over overlapping periods (LINKED_COUNTS), repeated
+    with each mart's own rules until neither withholds anything more."""
+    frames = {name: frame.reset_index(drop=True) for name, frame in frames.items()}
+    rules = {name: AGGREGATE_MARTS[name] for name in frames}
+    hidden = {name: _primary(frame, rules[name]) for name, frame in frames.items()}
+    families = linked_families(frames, rules, total_code)
+    while True:
+        for name, frame in frames.items():
+            _secondary_within_mart(frame, hidden[name], rules[name], total_code)
+        if not secondary_across_periods(families, hidden):
+            return {name: _flags(hidden[name], rules[name]) for name in frames}
 
 
 def suppressed_select_sql(table: str, flags_view: str, rule: DisclosureRule) -> str:

@@ -18,7 +18,7 @@ from pipelines.publish.describe import (
     suppression_descriptions,
     working_descriptions,
 )
-from pipelines.publish.disclosure import ROW_FLAG, suppressed_select_sql, suppression_flags
+from pipelines.publish.disclosure import ROW_FLAG, marts_suppression_flags, suppressed_select_sql
 
 META_DDL = """
 create schema if not exists marts;
@@ -180,13 +180,20 @@ def _copy_described(con, table: str, name: str, parquet: Path, extra: dict | Non
     return description
 
 
-def _write_suppressed(con, name: str, total_code: str, parquet_dir: Path,
+def _numbered(name: str) -> str:
+    return f"(select rowid as _row, * from sorted_{name})"
+
+
+def _exact(con, name: str) -> pd.DataFrame:
+    """The working mart in a fixed row order (`_row`), as the suppression works it out."""
+    con.execute(f"create temp table sorted_{name} as select * from work.marts.{name} order by all")
+    return con.sql(f"select * from {_numbered(name)}").df()
+
+
+def _write_suppressed(con, name: str, exact: pd.DataFrame, flags: pd.DataFrame, parquet_dir: Path,
                       withholding: Withholding | None = None) -> PublishedTable:  # fmt: skip
     rule = AGGREGATE_MARTS[name]
-    con.execute(f"create temp table sorted_{name} as select * from work.marts.{name} order by all")
-    numbered = f"(select rowid as _row, * from sorted_{name})"
-    exact = con.sql(f"select * from {numbered}").df()
-    flags = suppression_flags(exact, rule, total_code)
+    numbered = _numbered(name)
     flags.insert(0, "_row", exact["_row"].to_numpy())
     con.register(f"flags_{name}", flags)
     con.execute(f"create table marts.{name} as "
@@ -233,11 +240,13 @@ def _write_restricted(con, name: str, restricted_dir: Path,
 def write_marts(con, staging: Path, marts: list[str], total_code: str,
                 withholding: Withholding | None = None) -> list[PublishedTable]:  # fmt: skip
     written = []
+    exact = {name: _exact(con, name) for name in marts if disclosure_of(name) == "suppressed"}
+    flags = marts_suppression_flags(exact, total_code)
     for name in marts:
         kind = disclosure_of(name)
         if kind == "suppressed":
-            written.append(_write_suppressed(con, name, total_code, staging / "parquet",
-                                             withholding))  # fmt: skip
+            written.append(_write_suppressed(con, name, exact[name], flags[name],
+                                             staging / "parquet", withholding))  # fmt: skip
         elif kind == "as_is":
             written.append(_write_as_is(con, name, staging / "parquet", withholding))
         elif kind == "restricted":
