@@ -218,6 +218,13 @@ def _results(outcomes: list[SubmissionOutcome]):
         f"| {t} | {e['received']:,} | {e['accepted']:,} | {e['rejected']:,} |"
         for t, e in sorted(counts.items())
     ]
+    # One run may load several councils' partitions, and Dagster shows this metadata on each:
+    # every council's own figures are in `by_council` (the rest are the run's totals).
+    councils = ["| council | submission | status | received | accepted | rejected |",
+                "|---|---|---|---|---|---|"] + [
+        f"| {o.council_code} | {o.submission_id} | {o.status} | {o.rows_received:,} | "
+        f"{o.rows_received - o.rows_rejected:,} | {o.rows_rejected:,} |" for o in outcomes
+    ]  # fmt: skip
     metadata = {
         "submission": ", ".join(f"{o.council_code} {o.submission_id}" for o in outcomes)[:2000],
         "status": ", ".join(sorted({o.status for o in outcomes})),
@@ -225,6 +232,7 @@ def _results(outcomes: list[SubmissionOutcome]):
         "rows_accepted": received - rejected,
         "rows_rejected": rejected,
         "by_table": dg.MetadataValue.md("\n".join(lines)),
+        "by_council": dg.MetadataValue.md("\n".join(councils)),
         **{f"rows_rejected/{t}": e["rejected"] for t, e in sorted(counts.items())},
     }
     yield dg.MaterializeResult(metadata=metadata)

@@ -33,7 +33,7 @@ from pipelines.ingest.batch import (
 )
 from pipelines.ingest.feedback import write_feedback
 from pipelines.ingest.landing import SUBMISSION_META, Submission, archive_submission
-from pipelines.ingest.outcome import SubmissionOutcome
+from pipelines.ingest.outcome import FILE_LOAD_COLUMNS, SubmissionOutcome
 from pipelines.ingest.pseudonym_key import ensure_same_key
 from pipelines.ingest.upgrade import protect_earlier_rows
 from pipelines.registry import Council, Registry
@@ -77,8 +77,10 @@ def ingest_submissions(
     for council, submission in due:
         if not force and load.current_manifest(con, council.code) == submission.manifest_sha256:
             archive_submission(submission, settings.archive_dir, council.dialect)  # if it was lost
+            # What its files gave when it was loaded: the rows still in use.
             outcome = SubmissionOutcome(council.code, submission.submission_id, "unchanged",
-                                        "identical to the submission already loaded")  # fmt: skip
+                                        "identical to the submission already loaded",
+                                        _current_file_loads(con, council.code))  # fmt: skip
             report(outcome)
             outcomes.append(outcome)
         else:
@@ -97,6 +99,17 @@ def ingest_submissions(
                 report(outcome)
                 outcomes.append(outcome)
     return outcomes
+
+
+def _current_file_loads(con: duckdb.DuckDBPyConnection, council_code: str) -> pd.DataFrame:
+    """The audit.file_loads rows of the council's submission in use (what its files gave)."""
+    columns = ", ".join(f"f.{c}" for c in FILE_LOAD_COLUMNS)
+    return con.execute(
+        f"""select {columns} from audit.current_submissions c
+            join audit.file_loads f using (council_code, submission_id)
+            where c.council_code = ? order by f.file_name, f.sheet_name""",
+        [council_code],
+    ).df()  # fmt: skip
 
 
 @contextmanager

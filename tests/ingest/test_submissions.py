@@ -42,6 +42,10 @@ def test_redrop_of_the_same_files_changes_nothing(settings, registry, warehouse)
     )
     assert first.status == "loaded" and again.status == "unchanged"
     assert snapshot(warehouse) == before
+    # An unchanged re-send reports the rows still in use, as loaded (the Dagster partition's
+    # figures), not zeros.
+    assert (again.rows_received, again.rows_rejected) == (first.rows_received, first.rows_rejected)
+    assert again.rows_received > 0
     assert warehouse.sql("select count(*) from audit.submissions").fetchone()[0] == 1
 
 
