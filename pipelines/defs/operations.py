@@ -125,7 +125,10 @@ def landing_sensor(ingest_job, interval_seconds: int) -> dg.SensorDefinition:
             if seen.get(code) == state:
                 continue
             if not is_stable(latest, quiet):
-                context.log.info(f"{code}/{submission_id_of(latest)} is still arriving; waiting")
+                # Not read yet (it may be half-written), so not known to be new either.
+                context.log.info(f"{code}/{submission_id_of(latest)}: a file in it changed less "
+                                 f"than {quiet} s ago (RAA_LANDING_QUIET_SECONDS); looking at "
+                                 "it once it is quiet")  # fmt: skip
                 continue
             loaded = _is_loaded(settings.database, code, read_submission(code, latest))
             if loaded is None:

@@ -39,7 +39,7 @@ def build_publish_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition
             )
         ],
         retry_policy=dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL),
-        description="What analysts query: <published>/raa.duckdb (read-only, suppressed), "
+        description="What analysts query: `$RAA_WAREHOUSE_DIR/published/raa.duckdb` (read-only, suppressed), "
         "parquet/, restricted/ and data_docs/. Switched atomically; a failed gate keeps the old.",
     )
     def published_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResource):

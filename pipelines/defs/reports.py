@@ -37,7 +37,7 @@ def latest_ended_quarter(snapshot, today: date) -> str:
     group_name=PUBLISH_GROUP,
     description="The partnership board's quarterly pack (HTML and PDF) from the published "
     "snapshot: scorecard against England with RAG, RAA quarterly figures, adopter pipeline, "
-    "support and finance. Written to <warehouse>/reports/.",
+    "support and finance. Written to `$RAA_WAREHOUSE_DIR/reports/`.",
 )
 def board_pack(context: dg.AssetExecutionContext, config: BoardPackConfig,
                warehouse: WarehouseResource) -> dg.MaterializeResult:  # fmt: skip

@@ -43,6 +43,10 @@ PROJECT_SOURCES = ("models", "seeds", "macros", "tests", "analyses", "snapshots"
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "selectors.yml")
 
 
+# The catalog name of the warehouse file (Settings.database, raa.duckdb) when DuckDB opens it.
+WAREHOUSE_CATALOG = "raa"
+
+
 class LayerTranslator(DagsterDbtTranslator):
     """Group = top folder (staging, intermediate, star, marts) so the UI shows the layers; seeds
     are the group `reference`."""
@@ -54,6 +58,11 @@ class LayerTranslator(DagsterDbtTranslator):
         if dbt_resource_props.get("resource_type") == "seed":
             return "reference"  # England averages, fee rates: reference data, not a layer
         return super().get_group_name(dbt_resource_props)
+
+    def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
+        # The manifest is parsed without the warehouse file (each build is given it), so its
+        # database is profiles.yml's placeholder: name each table as in raa.duckdb instead.
+        return super().get_metadata({**dbt_resource_props, "database": WAREHOUSE_CATALOG})
 
 
 @cache
