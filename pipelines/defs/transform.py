@@ -59,10 +59,42 @@ class LayerTranslator(DagsterDbtTranslator):
             return "reference"  # England averages, fee rates: reference data, not a layer
         return super().get_group_name(dbt_resource_props)
 
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        return spec._replace(description=check_description(manifest["nodes"][unique_id]))
+
     def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
         # The manifest is parsed without the warehouse file (each build is given it), so its
         # database is profiles.yml's placeholder: name each table as in raa.duckdb instead.
         return super().get_metadata({**dbt_resource_props, "database": WAREHOUSE_CATALOG})
+
+
+def check_description(test: Mapping[str, Any]) -> str:
+    """What a dbt test checks, in words for the asset check's page: a singular test's opening
+    comment, or the generic test and its arguments."""
+    if not test.get("test_metadata"):
+        lines = [line.strip()[2:].strip() for line in test.get("raw_code", "").splitlines()
+                 if line.strip().startswith("--")]  # fmt: skip
+        return " ".join(lines) or f"dbt test {test['name']}."
+    name, kwargs = test["test_metadata"]["name"], test["test_metadata"].get("kwargs", {})
+    column = f"`{kwargs.get('column_name')}`"
+    said = {
+        "unique": f"No two rows have the same {column}.",
+        "not_null": f"{column} is never empty.",
+        "unique_combination": "One row per " + ", ".join(kwargs.get("columns", [])) + ": the "
+        "model's grain.",
+        "accepted_values": f"{column} is one of: " + ", ".join(map(str, kwargs.get("values", [])))
+        + ".",
+        "relationships": f"Every {column} is a `{kwargs.get('field')}` of "
+        + str(kwargs.get("to", "")).removeprefix("ref('").removesuffix("')") + ".",
+        "single_row": "Exactly one row.",
+    }  # fmt: skip
+    return (
+        said.get(name, f"dbt test {name}.") + " A failure fails the build (or withholds the "
+        "council whose rows break it) and keeps the last published snapshot."
+    )
 
 
 @cache
