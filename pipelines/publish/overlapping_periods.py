@@ -73,8 +73,8 @@ class Family:
 
 
 def family_cells(family: tuple[Cells, ...], frames: dict[str, pd.DataFrame],
-                 rules: dict[str, DisclosureRule], total_code: str) -> Family | None:  # fmt: skip
-    days = data_days(frames)
+                 rules: dict[str, DisclosureRule], total_code: str, days) -> Family | None:  # fmt: skip
+    """`days`: data_days(frames)."""
     parts, blocks = [], []
     for cells in family:
         frame = frames.get(cells.mart)
@@ -165,7 +165,8 @@ def cells_to_withhold(cells: pd.DataFrame) -> list[int]:
 
 def linked_families(frames: dict[str, pd.DataFrame], rules: dict[str, DisclosureRule],
                     total_code: str) -> list[Family]:  # fmt: skip
-    families = (family_cells(f, frames, rules, total_code) for f in LINKED_COUNTS.values())
+    days = data_days(frames)
+    families = (family_cells(f, frames, rules, total_code, days) for f in LINKED_COUNTS.values())
     return [family for family in families if family is not None]
 
 
