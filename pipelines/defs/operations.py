@@ -29,7 +29,7 @@ from pipelines.ingest.landing import (
     unregistered_folders,
 )
 from pipelines.ingest.load import current_manifest
-from pipelines.ingest.pseudonym_key import warehouse_key_problem
+from pipelines.ingest.pseudonym_key import warehouse_key_is_right
 from pipelines.operations.alerts import run_failure_alert, unregistered_folder_alert
 from pipelines.platform.warm_dbt import keep_one_waiting
 from pipelines.settings import DBT_PROJECT_DIR, warehouse_vars
@@ -112,6 +112,10 @@ def landing_sensor(ingest_job, interval_seconds: int) -> dg.SensorDefinition:
         quiet = settings.landing_quiet_seconds
         seen: dict = json.loads(context.cursor or "{}")
         codes = warehouse.registry().codes
+        key_is_right = _key_is_right(warehouse)
+        if key_is_right:  # what was refused under another key is looked at again, and loaded
+            for code in seen.pop(UNDER_ANOTHER_KEY, []):
+                seen.pop(code, None)
         _tell_unregistered(context, settings.landing_dir, codes, seen, alerts)
         # Every load this tick starts is one batch: build_after_loads builds after them.
         batch = f"landing-{datetime.now(UTC):%Y%m%dT%H%M%S}"
@@ -143,6 +147,8 @@ def landing_sensor(ingest_job, interval_seconds: int) -> dg.SensorDefinition:
                 )
                 continue
             new.append(code)
+        if new and key_is_right is False:  # each load is refused, with one alert for the run
+            seen[UNDER_ANOTHER_KEY] = sorted({*seen.get(UNDER_ANOTHER_KEY, []), *new})
         # One run per stretch of neighbouring councils, as the schedule does: start-up is paid
         # once per run, not once per council.
         blocks = council_blocks(codes, new)
@@ -160,6 +166,9 @@ def landing_sensor(ingest_job, interval_seconds: int) -> dg.SensorDefinition:
 
 
 UNREGISTERED = "_unregistered"  # the cursor's list of landing folders already alerted on
+# The cursor's councils whose new submission was sent to a load while RAA_PSEUDONYM_KEY was not
+# the warehouse's (so refused): once the key is put back, they are loaded without a new folder.
+UNDER_ANOTHER_KEY = "_under_another_key"
 
 
 def _tell_unregistered(context, landing, codes: list[str], seen: dict, alerts) -> None:
@@ -298,9 +307,14 @@ def _failed_batches(runs) -> set[str]:
 def _key_refused(warehouse: WarehouseResource) -> bool:
     """Whether this process's RAA_PSEUDONYM_KEY (the runs' it launches) is not the one the
     warehouse records; not known while a writer holds the warehouse (the load asks then)."""
+    return _key_is_right(warehouse) is False
+
+
+def _key_is_right(warehouse: WarehouseResource) -> bool | None:
+    """Whether this process's RAA_PSEUDONYM_KEY is the warehouse's (or it records none yet);
+    None while a writer holds the warehouse."""
     settings = warehouse.settings()
-    key = settings.pseudonym_key.get_secret_value()
-    return warehouse_key_problem(settings.database, key, wait_seconds=0) is not None
+    return warehouse_key_is_right(settings.database, settings.pseudonym_key.get_secret_value())
 
 
 # "dagster._core.definitions.events.Failure: " and the like: no words for an operator

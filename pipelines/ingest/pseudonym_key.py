@@ -44,12 +44,28 @@ def warehouse_key_problem(database: Path, key: str, wait_seconds: float = 600.0)
     no key (`raa run` asks before it starts any run). While another process writes it (a run of
     the daemon's: DuckDB then refuses even a reader), wait up to `wait_seconds` for the lock to
     be let go, as a run does between its steps; still held then, None, and the load asks."""
+    checked = _warehouse_check(database, key, wait_seconds)
+    return checked if isinstance(checked, str) else None
+
+
+def warehouse_key_is_right(database: Path, key: str, wait_seconds: float = 0.0) -> bool | None:
+    """Whether `key` is the warehouse's (or there is no warehouse, or it records no key yet);
+    None when another process held it for `wait_seconds`."""
+    checked = _warehouse_check(database, key, wait_seconds)
+    return None if checked is BUSY else checked is None
+
+
+BUSY = object()  # the warehouse's lock was held by a writer
+
+
+def _warehouse_check(database: Path, key: str, wait_seconds: float) -> str | object | None:
+    """key_problem's answer for the warehouse file, or BUSY."""
     if not database.exists():
         return None
     try:
         con = connect(database, read_only=True, lock_wait_seconds=wait_seconds)
     except duckdb.Error:  # still locked by a writer
-        return None
+        return BUSY
     try:
         return key_problem(con, key)
     finally:

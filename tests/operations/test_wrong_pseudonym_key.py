@@ -4,6 +4,7 @@ nothing loaded or published changes."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 
@@ -134,3 +135,40 @@ def test_the_build_sensor_queues_no_build_after_loads_refused_for_the_key(copied
         assert refused.run_requests == []
         monkeypatch.setenv("RAA_PSEUDONYM_KEY", "ops-test-key")  # the key put back
         assert tick(instance, refused.cursor).run_requests == []  # that night is not built
+
+
+def test_the_landing_sensor_loads_a_submission_refused_for_the_key_once_the_key_is_back(
+    copied, region, tmp_path, monkeypatch
+):
+    """A submission that arrived while the daemon ran under another key was sent to a load
+    (refused, with its alert) and then never again: its folder was in the sensor's cursor, so
+    it waited for the 02:00 load. Once the key is put back, the next tick loads it; under the
+    wrong key it is sent once, not on every tick."""
+    from pipelines.defs.resources import AlertResource
+
+    landing = tmp_path / "landing"
+    shutil.copytree(region.settings.landing_dir, landing)
+    monkeypatch.setenv("RAA_LANDING_DIR", str(landing))
+    monkeypatch.setenv("RAA_LANDING_QUIET_SECONDS", "0")
+    resources = {"warehouse": WarehouseResource(), "alerts": AlertResource()}
+
+    def tick(cursor=None):
+        defs = build_definitions(Settings.from_env())
+        sensor = defs.resolve_sensor_def("new_submission")
+        context = dg.build_sensor_context(cursor=cursor, resources=resources, definitions=defs)
+        return sensor.evaluate_tick(context)
+
+    first = tick()  # every folder is the one loaded
+    assert first.run_requests == []
+    monkeypatch.setenv("RAA_PSEUDONYM_KEY", "a-rotated-key")
+    newer = landing / "NTH" / "2099-01-01"  # sorts last: NTH's newest
+    shutil.copytree(sorted((landing / "NTH").iterdir())[-1], newer)
+    (newer / "note.txt").write_text("re-sent")
+    refused = tick(first.cursor)
+    assert [r.tags[RANGE_START] for r in refused.run_requests] == ["NTH"]  # refused, alerted
+    waiting = tick(refused.cursor)
+    assert waiting.run_requests == []  # not again on every tick
+    monkeypatch.setenv("RAA_PSEUDONYM_KEY", "ops-test-key")  # the key put back
+    back = tick(waiting.cursor)
+    assert [r.tags[RANGE_START] for r in back.run_requests] == ["NTH"]
+    assert tick(back.cursor).run_requests == []
