@@ -10,8 +10,9 @@ of shown cells whose withholding parts its days (a minimum cut) is withheld: mon
 quarters before years and scorecard windows, so that the headline figures stay.
 
 The partnership's row is the sum of its councils' (across councils, disclosure.py protects
-each period on its own). Both together could still give away a secondary cell, though no count
-of 1-5: tests/operations/test_publish.py checks the demo's snapshot by linear algebra.
+each period on its own). Both together could still give away a secondary cell (one on the
+demo), though no count of 1-5: tests/operations/test_publish.py checks the demo's snapshot by
+linear algebra.
 """
 
 from __future__ import annotations
