@@ -134,17 +134,22 @@ def landing_sensor(ingest_job, interval_seconds: int) -> dg.SensorDefinition:
                                  f"than {quiet} s ago (RAA_LANDING_QUIET_SECONDS); looking at "
                                  "it once it is quiet")  # fmt: skip
                 continue
-            loaded = _is_loaded(settings.database, code, read_submission(code, latest))
-            if loaded is None:
+            known = _known_as(settings.database, code, read_submission(code, latest))
+            if known == BUSY:
                 context.log.info(
                     f"{code}/{submission_id_of(latest)}: the warehouse is busy; next tick"
                 )
                 continue
             seen[code] = state
-            if loaded:
+            if known == LOADED:
                 context.log.info(
                     f"{code}/{submission_id_of(latest)} is the submission already loaded"
                 )
+                continue
+            if known == REFUSED:  # by a load launched by hand before the folder was quiet
+                context.log.info(f"{code}/{submission_id_of(latest)} was refused already (its "
+                                 "alert and feedback report say why); a corrected export is "
+                                 "loaded when it arrives")  # fmt: skip
                 continue
             new.append(code)
         if new and key_is_right is False:  # each load is refused, with one alert for the run
@@ -181,18 +186,29 @@ def _tell_unregistered(context, landing, codes: list[str], seen: dict, alerts) -
     seen[UNREGISTERED] = found
 
 
-def _is_loaded(database: Path, code: str, submission) -> bool | None:
-    """Whether this exact submission is the one the warehouse holds for the council (None when
-    the warehouse is being written and cannot be read now)."""
+LOADED, REFUSED, NEW, BUSY = "loaded", "refused", "new", "busy"
+
+
+def _known_as(database: Path, code: str, submission) -> str:
+    """What the warehouse knows of this exact submission (its files' manifest): the one in use
+    for the council (LOADED), one whose last load failed (REFUSED), NEW, or BUSY while the
+    warehouse is being written and cannot be read now."""
     if not database.exists():
-        return False
+        return NEW
     try:
         with duckdb.connect(str(database), read_only=True) as con:
-            return current_manifest(con, code) == submission.manifest_sha256
+            if current_manifest(con, code) == submission.manifest_sha256:
+                return LOADED
+            last = con.execute(
+                """select status from audit.load_history where council_code = ?
+                   and manifest_sha256 = ? order by loaded_at desc limit 1""",
+                [code, submission.manifest_sha256],
+            ).fetchone()  # fmt: skip
+            return REFUSED if last and last[0] == "failed" else NEW
     except duckdb.CatalogException:
-        return False
+        return NEW
     except duckdb.IOException:
-        return None
+        return BUSY
 
 
 def batch_states(runs) -> dict[str, bool]:

@@ -312,3 +312,38 @@ def test_build_sensor_builds_after_a_failed_load_re_executed_from_the_ui(ops):
         after = sensor.evaluate_tick(context(instance, built.cursor))
         assert [r.run_key for r in after.run_requests] == ["build:run-rerun"]
         assert sensor.evaluate_tick(context(instance, after.cursor)).run_requests == []
+
+
+def test_landing_sensor_does_not_send_a_refused_submission_to_a_load_again(ops, monkeypatch):
+    """Found by a probe of the UI: an operator's backfill loaded a folder before it was quiet
+    and it was refused; when it was quiet, the sensor loaded it again (a second failure, alert
+    and rebuild). A submission whose last load failed waits for a corrected export."""
+    from pipelines.ingest.landing import latest_submission
+    from pipelines.ingest.submission import ingest_submissions
+    from pipelines.registry import load_registry
+    from pipelines.warehouse import connect, ensure_schemas
+    from tests.ingest.helpers import GOOD, META, write
+
+    settings, defs = ops
+    monkeypatch.setenv("RAA_LANDING_QUIET_SECONDS", "0")
+    write(settings.landing_dir / "NTH" / "s1", GOOD, META)
+    write(settings.landing_dir / "ASH" / "s1", {"children.csv": "x"})  # no usable table
+    registry = load_registry(settings.councils_file)
+    con = connect(settings.database)
+    ensure_schemas(con)
+    by_hand = [
+        (registry.get(c), latest_submission(settings.landing_dir, c)) for c in ("NTH", "ASH")
+    ]
+    outcomes = ingest_submissions(con, settings, registry, by_hand)
+    assert sorted((o.council_code, o.status) for o in outcomes) == [("ASH", "failed"),
+                                                                    ("NTH", "loaded")]  # fmt: skip
+    con.close()
+    sensor = defs.resolve_sensor_def("new_submission")
+    resources = {"warehouse": WarehouseResource(), "alerts": AlertResource()}
+    tick = sensor.evaluate_tick(dg.build_sensor_context(resources=resources, definitions=defs))
+    assert tick.run_requests == []
+    write(settings.landing_dir / "ASH" / "s1", {"children.csv": "x", "fixed.csv": "y"})
+    corrected = sensor.evaluate_tick(
+        dg.build_sensor_context(cursor=tick.cursor, resources=resources, definitions=defs)
+    )
+    assert [r.tags[RANGE_START] for r in corrected.run_requests] == ["ASH"]
