@@ -95,7 +95,9 @@ AGGREGATE_MARTS: dict[str, DisclosureRule] = {
         period=("quarter_start", "quarter_end"),
     ),
     "adopter_withdrawals": DisclosureRule(
-        counts=("withdrawals",), cell_group=("quarter_start", "withdrawal_reason")
+        counts=("withdrawals",), cell_group=("quarter_start", "withdrawal_reason"),
+        # A council's reasons in a quarter add up to adopter_pipeline.withdrawals.
+        period_group="quarter_start",
     ),
     "adoption_support": DisclosureRule(
         counts=("support_referrals", "support_assessments", "asf_applications",

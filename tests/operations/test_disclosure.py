@@ -285,3 +285,19 @@ def test_cells_apart_from_every_withheld_one_stay_shown():
     alone = cells[cells["mart"] == "raa_quarterly"].reset_index(drop=True)
     other = cells.assign(unit="Y", hidden=False)
     assert cells_to_withhold(pd.concat([alone, other], ignore_index=True)) == []
+
+
+def test_a_withheld_reason_is_not_the_quarters_withdrawals_less_the_other_reasons():
+    """A council's withdrawal reasons in a quarter add up to adopter_pipeline's withdrawals,
+    published beside them: with Health (3) withheld and Pregnancy (7) shown, 10 - 7 gave
+    Health away, so Pregnancy goes too. A quarter with one reason is that quarter's figure
+    (withheld there as a small count itself)."""
+    rule = AGGREGATE_MARTS["adopter_withdrawals"]
+    frame = pd.DataFrame({
+        "council_code": ["X", "X", "X"],
+        "quarter_start": ["2024-04-01", "2024-04-01", "2024-07-01"],
+        "withdrawal_reason": ["Health", "Pregnancy", "Health"],
+        "withdrawals": [3, 7, 4],
+    })  # fmt: skip
+    flags = suppression_flags(frame, rule, TOTAL)
+    assert flags["withdrawals_suppressed"].tolist() == [True, True, True]
