@@ -55,6 +55,12 @@ def test_the_ui_names_tables_as_in_the_warehouse_and_shows_every_description(tmp
     assert LayerTranslator().get_metadata(parsed)["dagster/table_name"] == "raa.marts.raa_monthly"
     tagged = [spec.key for spec in specs if re.search(r"<[a-z_]+>", spec.description or "")]
     assert not tagged
+    # A seed's page showed an empty "Raw SQL" block; the five formula tables one description.
+    by_key = {"/".join(spec.key.path): spec.description or "" for spec in specs}
+    assert "Raw SQL" not in by_key["reference/comparators"] and by_key["reference/comparators"]
+    assert "Raw SQL" in by_key["marts/raa_monthly"]
+    formula = [said for key, said in by_key.items() if key.startswith("funding_formula/")]
+    assert len(formula) == len(set(formula)) == 5
     # Each check says what it checks (dbt's tests had "No description provided").
     checks = {check.name: check.description
               for assets in defs.resolve_asset_graph().assets_defs for check in assets.check_specs}  # fmt: skip

@@ -6,10 +6,19 @@ from pipelines.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from pipelines.finance.formula import FormulaError, load_formula
 from pipelines.finance.tables import write_formula_tables
 
-FORMULA_TABLES = (
-    "formula_versions", "formula_pools", "formula_drivers", "formula_partners",
-    "formula_base_shares",
-)  # fmt: skip
+# Each table the validated formula (RAA_FUNDING_FORMULA) is written to, as reference.<table>.
+FORMULA_TABLES = {
+    "formula_versions": "Each version of the funding formula: when agreed, the financial years "
+    "it applies to, the demand lag, the transitional cap (share points a year) and the base "
+    "share's weight.",
+    "formula_pools": "Each version's cost pools and how each is split: by the formula, to the "
+    "owning council, or to the child's council.",
+    "formula_drivers": "Each version's demand drivers (ADM decisions, placement orders, "
+    "placements, approvals, support cases, the fixed base) with their weights and counting "
+    "window (single year, rolling 3 years, fixed).",
+    "formula_partners": "The councils each version apportions between.",
+    "formula_base_shares": "Each version's fixed base share per partner council.",
+}
 
 
 @dg.multi_asset(
@@ -19,9 +28,9 @@ FORMULA_TABLES = (
         dg.AssetSpec(
             dg.AssetKey(["funding_formula", name]),
             group_name="finance",
-            description="Validated funding formula versions, written to reference.*.",
+            description=f"{description} Validated, then written to `reference.{name}`.",
         )
-        for name in FORMULA_TABLES
+        for name, description in FORMULA_TABLES.items()
     ],
 )
 def funding_formula(context: dg.AssetExecutionContext, warehouse: WarehouseResource):

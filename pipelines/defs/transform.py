@@ -16,6 +16,7 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from dagster_dbt.asset_utils import default_description_fn
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from pipelines.defs.resources import WAREHOUSE_POOL, AlertResource, WarehouseResource
@@ -58,6 +59,11 @@ class LayerTranslator(DagsterDbtTranslator):
         if dbt_resource_props.get("resource_type") == "seed":
             return "reference"  # England averages, fee rates: reference data, not a layer
         return super().get_group_name(dbt_resource_props)
+
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        # A seed is a CSV: its page showed an empty "Raw SQL" block.
+        seed = dbt_resource_props.get("resource_type") == "seed"
+        return default_description_fn(dbt_resource_props, display_raw_sql=not seed)
 
     def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
