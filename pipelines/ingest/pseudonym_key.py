@@ -52,20 +52,20 @@ def warehouse_key_is_right(database: Path, key: str, wait_seconds: float = 0.0) 
     """Whether `key` is the warehouse's (or there is no warehouse, or it records no key yet);
     None when another process held it for `wait_seconds`."""
     checked = _warehouse_check(database, key, wait_seconds)
-    return None if checked is BUSY else checked is None
+    return None if checked is _LOCKED else checked is None
 
 
-BUSY = object()  # the warehouse's lock was held by a writer
+_LOCKED = object()  # the warehouse's lock was held by a writer
 
 
 def _warehouse_check(database: Path, key: str, wait_seconds: float) -> str | object | None:
-    """key_problem's answer for the warehouse file, or BUSY."""
+    """key_problem's answer for the warehouse file, or _LOCKED."""
     if not database.exists():
         return None
     try:
         con = connect(database, read_only=True, lock_wait_seconds=wait_seconds)
     except duckdb.Error:  # still locked by a writer
-        return BUSY
+        return _LOCKED
     try:
         return key_problem(con, key)
     finally:
