@@ -173,6 +173,24 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     return 0 if not differences else 1
 
 
+def cmd_prune(args: argparse.Namespace) -> int:
+    """What earlier submissions sent, once out of use and RAA_RETENTION_DAYS old, deleted (or,
+    with --dry-run, listed)."""
+    from pipelines.operations.retention import prune_history
+    from pipelines.run import run_prune
+
+    settings = Settings.from_env()
+    if not settings.database.exists():
+        raise UsageError(f"no warehouse at {settings.database}: nothing to prune")
+    if args.dry_run:
+        plan = prune_history(settings, settings.retention_days, dry_run=True)
+        print(f"dry run, nothing deleted: {plan.summary()}")
+        for folder in [*plan.archive_folders, *plan.outbox_folders]:
+            print(f"  {folder}")
+        return 0
+    return 0 if run_prune(settings, lambda line: print(line, flush=True)) else 1
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="raa", description="Regional Adoption Agency warehouse")
     sub = top.add_subparsers(dest="command", required=True)
@@ -194,6 +212,10 @@ def parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--out", required=True, help="an empty folder to rebuild into")
     rebuild.add_argument("--run", help="the publish to rebuild (run id; default the latest)")
     rebuild.set_defaults(func=cmd_rebuild)
+
+    prune = sub.add_parser("prune", help="delete what earlier submissions sent, once out of use")
+    prune.add_argument("--dry-run", action="store_true", help="list what would go; change nothing")
+    prune.set_defaults(func=cmd_prune)
 
     stat = sub.add_parser("status", help="last load per council and what is published")
     stat.set_defaults(func=cmd_status)

@@ -15,6 +15,7 @@ from pipelines.defs.operations import (
 from pipelines.defs.publish import build_freshness_checks, build_publish_asset
 from pipelines.defs.reports import BOARD_PACK_JOB, board_pack
 from pipelines.defs.resources import AlertResource, ProgressReporter, WarehouseResource
+from pipelines.defs.retention import prune_job, weekly_prune_schedule
 from pipelines.defs.transform import build_dbt_assets, dbt_resource, ensure_manifest
 from pipelines.registry import load_registry
 from pipelines.settings import Settings
@@ -68,6 +69,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         description="Write the board pack (HTML and PDF) for a quarter from the published snapshot.",
         executor_def=ONE_PROCESS,
     )
+    prune = prune_job(WRITES_WAREHOUSE, ONE_PROCESS)
     return dg.Definitions(
         assets=[
             council_reference,
@@ -79,8 +81,8 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             board_pack,
         ],
         asset_checks=[freshness],
-        jobs=[ingest_job, transform_job, freshness_job, board_pack_job],
-        schedules=[nightly_schedule(ingest_job)],
+        jobs=[ingest_job, transform_job, freshness_job, board_pack_job, prune],
+        schedules=[nightly_schedule(ingest_job), weekly_prune_schedule(prune)],
         sensors=[
             landing_sensor(ingest_job, interval),
             build_sensor(INGEST_JOB, transform_job, interval),

@@ -32,6 +32,7 @@ from pipelines.defs.operations import (
     run_failure_alerts,
 )
 from pipelines.defs.resources import AlertResource, ProgressReporter
+from pipelines.defs.retention import PRUNE_JOB, PRUNE_OP
 from pipelines.ingest.landing import unregistered_folders
 from pipelines.ingest.pseudonym_key import PseudonymKeyChanged, warehouse_key_problem
 from pipelines.operations.alerts import unregistered_folder_alert
@@ -175,6 +176,21 @@ def run_pipeline(
     say(f"warehouse {state} in {time.perf_counter() - started:.1f}s")
     return RunReport(ingested=ingested, built=built.success, build_run_id=built.run_id,
                      unregistered=unregistered)  # fmt: skip
+
+
+def run_prune(settings: Settings, say: Callable[[str], None]) -> bool:
+    """`raa prune`: the `prune_history` job, in this process, after any other writer."""
+    defs = build_definitions(settings)
+    instance = dagster_instance()
+    wait_for_other_writers(instance, say)
+    result = defs.resolve_job_def(PRUNE_JOB).execute_in_process(
+        instance=instance, raise_on_error=False, run_config=PLAIN_CONSOLE
+    )
+    if result.success:
+        say(result.output_for_node(PRUNE_OP))
+    for event in result.get_step_failure_events():
+        say(f"pruning failed: {_failure_reason(event) or event.step_failure_data.error.message}")
+    return result.success
 
 
 def _withheld(settings: Settings, run_id: str) -> dict[str, str]:

@@ -79,6 +79,9 @@ class Settings(BaseModel):
     freshness_days: float = Field(3.0, gt=0)
     row_count_tolerance: float = Field(0.5, ge=0)
     data_docs: Literal["on_failure", "always"] = "on_failure"
+    # How long an earlier submission's archive copy, report and audit rows are kept once out of
+    # use (pipelines/operations/retention.py)
+    retention_days: int = Field(400, ge=1)
     # Operator email (nothing is sent without smtp_host and alert_to)
     smtp_host: str | None = None
     smtp_port: int = Field(25, ge=1, le=65535)

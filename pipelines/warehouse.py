@@ -114,6 +114,18 @@ create table if not exists audit.publishes (
     gate_seconds double,
     publish_seconds double
 );
+-- Each pruning of what earlier submissions sent (pipelines/operations/retention.py).
+create table if not exists audit.prunes (
+    pruned_at timestamp not null,
+    retention_days integer not null,
+    cutoff timestamp not null,        -- submissions last loaded before it, and out of use
+    submissions integer not null,
+    rejections_deleted bigint not null,
+    warnings_deleted bigint not null,
+    archive_folders integer not null,
+    archive_bytes bigint not null,
+    outbox_folders integer not null
+);
 """
 
 

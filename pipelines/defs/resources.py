@@ -70,6 +70,7 @@ class WarehouseResource(_SettingsResource):
     freshness_days: str | None = None
     row_count_tolerance: str | None = None
     data_docs: str | None = None
+    retention_days: int | None = None
 
     def registry(self) -> Registry:
         return load_registry(self.settings().councils_file)
