@@ -7,8 +7,9 @@ record once a night for years, and a warehouse that only grows.
 
 A submission keeps them while it is needed, and for RAA_RETENTION_DAYS after its last load:
 - a council's current submission (the warehouse's rows are its rows);
-- a submission a kept snapshot was built from (the published one, the earlier ones still on
-  disk, and every publish within the retention period): `raa rebuild` restages them.
+- a submission a kept snapshot was built from (the published one, with a withheld council's
+  carried figures, the earlier ones still on disk, and every publish within the retention
+  period): `raa rebuild` restages them.
 After that its archive folder, outbox folder and audit rows go. Kept for good: one row per
 submission (`audit.submissions`), per load (`audit.load_history`) and per file
 (`audit.file_loads`), and the publish history. Each pruning is recorded in `audit.prunes`.
@@ -132,24 +133,35 @@ def _plan(con: duckdb.DuckDBPyConnection, settings: Settings, retention_days: in
 
 
 def _in_use(con: duckdb.DuckDBPyConnection, published_dir: Path, cutoff: datetime) -> set[Archived]:
-    """Each council's current submission, and those of every snapshot still to be rebuilt:
-    the last published, any still on disk, and every publish since the cutoff."""
+    """Each council's current submission, and those of every snapshot still to be rebuilt: the
+    last published (for a council it withheld, the submission its carried figures are of), any
+    still on disk, and every publish since the cutoff."""
     current = con.execute(
         "select c.council_code, c.submission_id, s.manifest_sha256 "
         "from audit.current_submissions c join audit.submissions s using (council_code, "
         "submission_id)"
     ).fetchall()
-    on_disk = [p.name for p in (published_dir / SNAPSHOTS).glob("*") if p.is_dir()]
-    listed = con.execute(
-        "select submissions from audit.publishes where status = 'published' and "
-        "(attempted_at >= ? or snapshot_id in ? or attempted_at = "
-        "(select max(attempted_at) from audit.publishes where status = 'published'))",
-        [cutoff, on_disk or [""]],
-    ).fetchall()
     kept = {(code, sid, sha[:12]) for code, sid, sha in current}
-    for (submissions,) in listed:
-        kept |= {(s["council_code"], s["submission_id"], s["manifest_sha256"][:12])
-                 for s in json.loads(submissions or "[]")}  # fmt: skip
+    on_disk = {p.name for p in (published_dir / SNAPSHOTS).glob("*") if p.is_dir()}
+    withheld = set(
+        con.execute("select council_code, run_id from audit.withheld_councils").fetchall()
+    )
+    published = con.execute(
+        "select run_id, attempted_at, snapshot_id, submissions from audit.publishes "
+        "where status = 'published' order by attempted_at desc"
+    ).fetchall()
+    figures_found: set[str] = set()
+    for rank, (run_id, attempted_at, snapshot_id, submissions) in enumerate(published):
+        listed = json.loads(submissions or "[]")
+        whole = rank == 0 or attempted_at >= cutoff or snapshot_id in on_disk
+        for s in listed:
+            figures = s["council_code"] not in figures_found and (
+                (s["council_code"], run_id) not in withheld
+            )
+            if whole or figures:
+                kept.add((s["council_code"], s["submission_id"], s["manifest_sha256"][:12]))
+            if figures:
+                figures_found.add(s["council_code"])
     return kept
 
 

@@ -226,3 +226,21 @@ def test_raa_prune_runs_the_job_and_dry_run_changes_nothing(
         assert (copied.outbox_dir / code / submission).is_dir()
     runs = dagster_instance().get_runs(limit=1)
     assert runs[0].job_name == "prune_history" and runs[0].is_success
+
+
+def test_a_withheld_councils_carried_figures_keep_the_submission_they_are_of(two_nights, settings):
+    """NTH withheld by every publish since one 500 days ago: the published snapshot still shows
+    that publish's figures of NTH, so `raa rebuild` needs its submission."""
+    con = two_nights
+    s1 = ("NTH", "s1", _hash(con, "NTH", "s1"))
+    s2 = ("NTH", "s2", _hash(con, "NTH", "s2"))
+    _publish(con, "run-1", 500, [s1])
+    _publish(con, "run-2", 450, [s2])
+    _publish(con, "run-3", 0, [s2])
+    con.executemany(
+        "insert into audit.withheld_councils values ('NTH', ?, now(), '[]', 'a test failed')",
+        [["run-2"], ["run-3"]],
+    )
+    con.close()
+    assert prune_history(settings, DAYS).submissions == []
+    assert any(settings.archive_dir.glob("NTH/s1-*"))
