@@ -78,6 +78,7 @@ class Settings(BaseModel):
     # Checks and publishing
     freshness_days: float = Field(3.0, gt=0)
     row_count_tolerance: float = Field(0.5, ge=0)
+    rejected_share_warn: float = Field(0.05, ge=0, le=1)
     data_docs: Literal["on_failure", "always"] = "on_failure"
     # How long an earlier submission's archive copy, report and audit rows are kept once out of
     # use (pipelines/operations/retention.py)

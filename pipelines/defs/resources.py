@@ -69,6 +69,7 @@ class WarehouseResource(_SettingsResource):
     landing_quiet_seconds: str | None = None
     freshness_days: str | None = None
     row_count_tolerance: str | None = None
+    rejected_share_warn: str | None = None
     data_docs: str | None = None
     retention_days: int | None = None
 

@@ -1,0 +1,78 @@
+"""The load's `contract` check: a few rows held back are a normal night (each is in its council's
+report); it fails (WARN) only when a council's table has more than RAA_REJECTED_SHARE_WARN of its
+rows held back, naming it, so the UI is not yellow every night."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from pipelines.definitions import INGEST_JOB, build_definitions
+from pipelines.defs.ingest import CONTRACT_CHECK, tables_over
+from pipelines.ingest.outcome import SubmissionOutcome
+from tests.ingest.helpers import EPISODES, GOOD, drop
+
+
+def _outcome(code: str, **tables: tuple[int, int]) -> SubmissionOutcome:
+    loads = pd.DataFrame(
+        [
+            {"canonical_table": t, "rows_received": n, "rows_rejected": r}
+            for t, (n, r) in tables.items()
+        ]
+    )
+    return SubmissionOutcome(code, "s1", "loaded", file_loads=loads)
+
+
+@pytest.mark.parametrize(
+    ("received", "rejected", "over"),
+    [
+        (100, 5, False),  # a handful is never a pattern
+        (100, 6, True),  # 6 % of a table
+        (10, 5, False),  # half of a small table, but a handful
+        (1000, 50, False),  # exactly 5 %
+        (1000, 51, True),
+    ],
+)
+def test_a_table_is_over_when_more_than_the_share_and_a_handful_is_held_back(
+    received, rejected, over
+):
+    said = tables_over([_outcome("NTH", episodes=(received, rejected), header=(500, 0))], 0.05)
+    assert said == ([f"NTH episodes: {rejected:,} of {received:,} rows held back "
+                     f"({rejected / received:.0%})"] if over else [])  # fmt: skip
+
+
+def test_each_council_is_judged_on_its_own_tables():
+    """ASH's broken file is not hidden among NTH's many good rows."""
+    outcomes = [
+        _outcome("NTH", episodes=(100_000, 10)),
+        _outcome("ASH", adoption_decisions=(40, 40)),
+    ]
+    assert tables_over(outcomes, 0.05) == ["ASH adoption_decisions: 40 of 40 rows held back (100%)"]
+
+
+def _check(settings, landing_files) -> dg.AssetCheckEvaluation:
+    drop(settings.landing_dir, "NTH", "2026-10-31", landing_files)
+    defs = build_definitions(settings)
+    result = defs.resolve_job_def(INGEST_JOB).execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), partition_key="NTH", raise_on_error=False
+    )
+    assert result.success
+    (evaluation,) = [e for e in result.get_asset_check_evaluations()
+                     if e.check_name == CONTRACT_CHECK]  # fmt: skip
+    return evaluation
+
+
+def test_a_night_with_a_row_or_two_held_back_passes_the_check(settings):
+    bad = GOOD["episodes.csv"] + "ZQX70003,31/02/2022,T,V2,N4,U1,PR1,,,,,,\n"
+    evaluation = _check(settings, {**GOOD, "episodes.csv": bad})
+    assert evaluation.passed
+    assert evaluation.description.startswith("1 of ")
+    assert "no table has more than 5% held back" in evaluation.description
+
+
+def test_a_table_mostly_held_back_fails_the_check_naming_it(settings):
+    rows = "".join(f"ZQX70003,3{d}/02/2022,T,V2,N4,U1,PR1,,,,,,\n" for d in range(8))
+    evaluation = _check(settings, {**GOOD, "episodes.csv": EPISODES + rows})
+    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert "NTH episodes: 8 of 8 rows held back (100%)" in evaluation.description
