@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -70,6 +71,10 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
         self._engines: OrderedDict[str, sa.Engine] = OrderedDict()  # guarded by _db_lock
         self._has_asset_checks = False
+        # Closed at the latest when the process ends, even when nobody disposes the instance (a
+        # `raa run`): SQLite then folds each run's write-ahead log into its file and deletes it,
+        # where an engine left open left a 4 MB `<run>.db-wal` beside every run's 1.8 MB log.
+        weakref.finalize(self, _dispose_engines, self._engines)
         super().__init__(base_dir, inst_data)
 
     @classmethod
@@ -121,9 +126,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     def _close_databases(self) -> None:
         with self._db_lock:
-            for engine in self._engines.values():
-                engine.dispose()
-            self._engines.clear()
+            _dispose_engines(self._engines)
 
     def wipe(self) -> None:
         self._close_databases()
@@ -132,6 +135,12 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def dispose(self) -> None:
         self._close_databases()
         super().dispose()
+
+
+def _dispose_engines(engines: OrderedDict[str, sa.Engine]) -> None:
+    for engine in list(engines.values()):
+        engine.dispose()
+    engines.clear()
 
 
 def _relaxed_sync(dbapi_connection, _record) -> None:

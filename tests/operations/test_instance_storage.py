@@ -2,7 +2,10 @@
 and asset checks are stored where Dagster's UI and a second process read them."""
 
 import itertools
+import os
 import shutil
+import subprocess
+import sys
 
 import dagster as dg
 
@@ -49,3 +52,23 @@ def test_a_home_set_up_before_the_move_follows_it(tmp_path):
     settings.write_text(settings.read_text().replace(MODULE, OLD_MODULE))
     prepare_home(tmp_path)
     assert OLD_MODULE not in settings.read_text() and MODULE in settings.read_text()
+
+
+WRITE_AND_EXIT = """
+import dagster as dg
+from tests.operations.test_instance_storage import numbers
+instance = dg.DagsterInstance.get()
+for _ in range(3):
+    dg.materialize([numbers], instance=instance)
+"""  # a process that never disposes its instance, as `raa run` does not
+
+
+def test_a_process_that_ends_leaves_no_write_ahead_log_behind(tmp_path):
+    """Each run's SQLite log was left with a 4 MB `-wal` file beside it (the engines were never
+    closed): 4 MB a run, twice a night, for years."""
+    shutil.copyfile(PROJECT_ROOT / "config" / "dagster.yaml", tmp_path / "dagster.yaml")
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", WRITE_AND_EXIT], env=env, cwd=PROJECT_ROOT, check=True)
+    logs = tmp_path / "history" / "runs"
+    assert len(list(logs.glob("*.db"))) == 4  # three runs and the index
+    assert not list(logs.glob("*-wal")) and not list(logs.glob("*-shm"))
