@@ -176,15 +176,19 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 def cmd_prune(args: argparse.Namespace) -> int:
     """What earlier submissions sent, once out of use and RAA_RETENTION_DAYS old, deleted (or,
     with --dry-run, listed)."""
+    from pipelines.definitions import build_definitions
+    from pipelines.defs.retention import runs_to_prune
     from pipelines.operations.retention import prune_history
-    from pipelines.run import run_prune
+    from pipelines.run import dagster_instance, run_prune
 
     settings = Settings.from_env()
     if not settings.database.exists():
         raise UsageError(f"no warehouse at {settings.database}: nothing to prune")
     if args.dry_run:
         plan = prune_history(settings, settings.retention_days, dry_run=True)
-        print(f"dry run, nothing deleted: {plan.summary()}")
+        checks = build_definitions(settings).resolve_asset_graph().asset_check_keys
+        runs = runs_to_prune(dagster_instance(), settings.retention_days, checks)
+        print(f"dry run, nothing deleted: {plan.summary()}; {len(runs)} Dagster run(s)")
         for folder in [*plan.archive_folders, *plan.outbox_folders]:
             print(f"  {folder}")
         return 0

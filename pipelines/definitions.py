@@ -69,7 +69,8 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         description="Write the board pack (HTML and PDF) for a quarter from the published snapshot.",
         executor_def=ONE_PROCESS,
     )
-    prune = prune_job(WRITES_WAREHOUSE, ONE_PROCESS)
+    checks = [key for assets in (ingest, models, published) for key in assets.check_keys]
+    prune = prune_job(WRITES_WAREHOUSE, ONE_PROCESS, [*checks, *freshness.check_keys])
     return dg.Definitions(
         assets=[
             council_reference,

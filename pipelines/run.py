@@ -189,7 +189,10 @@ def run_prune(settings: Settings, say: Callable[[str], None]) -> bool:
     if result.success:
         say(result.output_for_node(PRUNE_OP))
     for event in result.get_step_failure_events():
-        say(f"pruning failed: {_failure_reason(event) or event.step_failure_data.error.message}")
+        reason = _failure_reason(event)
+        if reason is not None:
+            say(f"pruning failed: {reason}")
+    _say_unexpected_errors(result, say)
     return result.success
 
 

@@ -54,6 +54,19 @@ class Pruning:
     def is_empty(self) -> bool:
         return not (self.archive_folders or self.outbox_folders or any(self.rows.values()))
 
+    def figures(self) -> dict[str, object]:
+        """What was pruned, by number (the Dagster run's metadata)."""
+        return {
+            "retention_days": self.retention_days,
+            "cutoff": self.cutoff.isoformat(sep=" ", timespec="seconds"),
+            "submissions": len(self.submissions),
+            **{f"{table}_deleted": rows for table, rows in self.rows.items()},
+            "archive_folders": len(self.archive_folders),
+            "archive_mb": round(self.archive_bytes / 1e6, 1),
+            "outbox_folders": len(self.outbox_folders),
+            "kept_in_use": self.kept_in_use,
+        }
+
     def summary(self) -> str:
         before = f"loaded before {self.cutoff:%d/%m/%Y %H:%M} ({self.retention_days} days)"
         kept = (f"; {self.kept_in_use} older submission(s) kept: current or in a kept snapshot"

@@ -128,6 +128,17 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         with self._db_lock:
             _dispose_engines(self._engines)
 
+    def delete_events(self, run_id: str) -> None:
+        """Dagster deletes a run's rows; its file (one per run) goes too, or it stays its size."""
+        super().delete_events(run_id)
+        with self._db_lock:
+            engine = self._engines.pop(run_id, None)
+            if engine is not None:
+                engine.dispose()
+            self._initialized_dbs.discard(run_id)
+            for suffix in ("", "-wal", "-shm"):
+                Path(self._base_dir, f"{run_id}.db{suffix}").unlink(missing_ok=True)
+
     def wipe(self) -> None:
         self._close_databases()
         super().wipe()

@@ -72,3 +72,41 @@ def test_a_process_that_ends_leaves_no_write_ahead_log_behind(tmp_path):
     logs = tmp_path / "history" / "runs"
     assert len(list(logs.glob("*.db"))) == 4  # three runs and the index
     assert not list(logs.glob("*-wal")) and not list(logs.glob("*-shm"))
+
+
+@dg.asset
+def other():
+    return 1
+
+
+@dg.asset(partitions_def=dg.StaticPartitionsDefinition(["NTH", "ASH"]))
+def by_council():
+    return 1
+
+
+def test_pruning_keeps_every_run_holding_a_latest_materialisation_or_check(tmp_path, monkeypatch):
+    """A run whose materialisation is the latest of an asset, of one council's partition, or of
+    a check stays, however old; the others go, their log files with them."""
+    from pipelines.defs.retention import runs_to_prune
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    shutil.copyfile(PROJECT_ROOT / "config" / "dagster.yaml", tmp_path / "dagster.yaml")
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        numbers_runs = [dg.materialize([numbers], instance=instance).run_id for _ in range(3)]
+        other_run = dg.materialize([other], instance=instance).run_id
+        nth_1, ash, nth_2 = (dg.materialize([by_council], instance=instance, partition_key=p).run_id
+                             for p in ("NTH", "ASH", "NTH"))  # fmt: skip
+        checks = [dg.AssetCheckKey(dg.AssetKey("numbers"), "positive")]
+        assert runs_to_prune(instance, 1, checks) == []  # none is a day old
+        doomed = runs_to_prune(instance, -1, checks)  # as if all were
+        assert sorted(doomed) == sorted([*numbers_runs[:2], nth_1])
+        for run_id in doomed:
+            instance.delete_run(run_id)
+        logs = tmp_path / "history" / "runs"
+        assert not [run for run in doomed if list(logs.glob(f"{run}.db*"))]
+        assert (
+            instance.get_latest_materialization_event(dg.AssetKey("numbers")).run_id
+            == (numbers_runs[-1])
+        )
+        kept = {run.run_id for run in instance.get_runs()}
+        assert kept == {numbers_runs[-1], other_run, ash, nth_2}
