@@ -69,11 +69,13 @@ def full_runs_beside_floors(data: DataSet, reps: int, work: Path) -> tuple[list,
     return runs, floors
 
 
-def unchanged_nights(data: DataSet, reps: int, work: Path) -> list:
+def unchanged_nights(data: DataSet, reps: int, work: Path, *flags: str) -> list:
     """`raa run` again on what the last whole run left (its warehouse and Dagster home), every
-    submission unchanged: what any night costs before its data (start-up, build, publish)."""
+    submission unchanged. With `--rebuild`: what any night costs before its data (start-up,
+    build, publish); without, the night itself (nothing new: nothing built)."""
     env = pipeline_env(data.landing, work / "warehouse", data.councils_file, work / "home")
-    return [run_measured(raa_run(), env, work / "raa-unchanged.log") for _ in range(reps)]
+    return [run_measured([*raa_run(), *flags], env, work / "raa-unchanged.log")
+            for _ in range(reps)]  # fmt: skip
 
 
 def one_council_reload(data: DataSet, work: Path) -> object:
@@ -158,7 +160,8 @@ def main() -> None:
     results["peer"]["run"], results["peer"]["floor"] = full_runs_beside_floors(
         peer, reps, WORK / "peer"
     )
-    results["peer"]["unchanged"] = unchanged_nights(peer, reps, WORK / "peer")
+    results["peer"]["unchanged"] = unchanged_nights(peer, reps, WORK / "peer", "--rebuild")
+    results["peer"]["nothing_new"] = unchanged_nights(peer, reps, WORK / "peer")
     for size in args.sizes.split(","):
         data = data_set(size, args.seed)
         big = size in ("region", "national")

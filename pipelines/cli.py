@@ -78,7 +78,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         generate_demo(settings.landing_dir, registry_file=settings.councils_file)
     started = time.perf_counter()
     report = run_pipeline(settings, args.council or None,
-                          progress=lambda line: print(line, flush=True), verbose=args.verbose)  # fmt: skip
+                          progress=lambda line: print(line, flush=True), verbose=args.verbose,
+                          rebuild=args.rebuild)  # fmt: skip
     took = time.perf_counter() - started
     results = load_results(settings, list(report.ingested))
     for code, ok in report.ingested.items():
@@ -208,6 +209,8 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="load every council's latest submission and rebuild")
     run.add_argument("--council", action="append", help="only these councils (repeatable)")
     run.add_argument("-v", "--verbose", action="store_true", help="show dbt's log of every node")
+    run.add_argument("--rebuild", action="store_true",
+                     help="build and publish even when nothing is new since the published build")  # fmt: skip
     run.add_argument("--demo-if-empty", action="store_true",
                      help="generate the demo region first when the landing folder is empty")  # fmt: skip
     run.set_defaults(func=cmd_run)

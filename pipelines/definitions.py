@@ -36,7 +36,7 @@ MARTS_GROUP = "marts"
 def build_definitions(settings: Settings) -> dg.Definitions:
     registry = load_registry(settings.councils_file)
     ingest = build_ingest_asset(registry)
-    models = build_dbt_assets(ensure_manifest())
+    models = build_dbt_assets(ensure_manifest(), nightly_job=TRANSFORM_JOB)
     marts = [key for key, group in models.group_names_by_key.items() if group == MARTS_GROUP]
     published = build_publish_asset(marts)
     freshness = build_freshness_checks(registry)

@@ -31,8 +31,10 @@ from pipelines.defs.operations import (
     failure_problem,
     run_failure_alerts,
 )
+from pipelines.defs.publish import PUBLISHED_SNAPSHOT
 from pipelines.defs.resources import AlertResource, ProgressReporter
 from pipelines.defs.retention import PRUNE_JOB, PRUNE_OP
+from pipelines.defs.transform import DBT_OP
 from pipelines.ingest.landing import unregistered_folders
 from pipelines.ingest.pseudonym_key import PseudonymKeyChanged, warehouse_key_problem
 from pipelines.operations.alerts import unregistered_folder_alert
@@ -112,9 +114,11 @@ def run_pipeline(
     progress: Callable[[str], None] | None = None,
     resources: Mapping[str, object] | None = None,
     verbose: bool = False,
+    rebuild: bool = False,
 ) -> RunReport:
     """`resources` replaces the Definitions' resources (e.g. a WarehouseResource pointing at
-    another folder, as a snapshot rebuild does); `progress` receives one line per step."""
+    another folder, as a snapshot rebuild does); `progress` receives one line per step;
+    `rebuild` builds and publishes even when nothing is new since the published build."""
     say = progress or (lambda line: None)
     # Before any run: a key the warehouse was not loaded with refuses every load, and the build
     # after would only publish what is there again. (The load checks too, under the daemon.)
@@ -162,20 +166,30 @@ def run_pipeline(
     with (
         contextlib.nullcontext(sys.stdout) if verbose else open(os.devnull, "w") as sink,
         contextlib.redirect_stdout(sink),
+        _without(DAGSTER_PLAN_LOG, NO_CHECK_RESULT),
     ):
         built = defs.resolve_job_def(TRANSFORM_JOB).execute_in_process(
-            instance=instance, raise_on_error=False, run_config=QUIET if verbose else PLAIN_CONSOLE,
-            resources=resources,
+            instance=instance, raise_on_error=False, resources=resources,
+            run_config={**(QUIET if verbose else PLAIN_CONSOLE),
+                        "ops": {DBT_OP: {"config": {"rebuild": rebuild}}}},
         )  # fmt: skip
+    unchanged = built.success and not _published(built)
     if not verbose:
         _say_build_problems(instance, built, say)
     _alert_on_failure(built, TRANSFORM_JOB, [], alerts)
     state = "built and published" if built.success else "FAILED"
+    if unchanged:
+        state = "unchanged: nothing is new since the published snapshot, which stands"
     held = _withheld(settings, built.run_id) if built.success else {}
     state += f" (withheld, last published figures kept: {', '.join(held)})" if held else ""
     say(f"warehouse {state} in {time.perf_counter() - started:.1f}s")
     return RunReport(ingested=ingested, built=built.success, build_run_id=built.run_id,
                      unregistered=unregistered)  # fmt: skip
+
+
+def _published(result: dg.ExecuteInProcessResult) -> bool:
+    return any(event.asset_key == PUBLISHED_SNAPSHOT
+               for event in result.get_asset_materialization_events())  # fmt: skip
 
 
 def run_prune(settings: Settings, say: Callable[[str], None]) -> bool:
@@ -222,6 +236,27 @@ def _say_unexpected_errors(
         error = event.step_failure_data.error
         if error is not None and error.cls_name not in expected:
             say(f"{event.step_key} failed unexpectedly:\n{error.to_string()}")
+
+
+# A build with nothing new yields no dbt test result, which Dagster's executor says on stderr of
+# the first blocking one (not in the run log) before it skips publishing: not a problem.
+NO_CHECK_RESULT = re.compile(r"Blocking asset check .* emitted no result in step")
+DAGSTER_PLAN_LOG = "dagster._core.execution.plan.active"
+
+
+@contextlib.contextmanager
+def _without(logger_name: str, pattern: re.Pattern):
+    """Python log records of `logger_name` matching `pattern` dropped for the block's length."""
+
+    def keep(record: logging.LogRecord) -> bool:
+        return not pattern.match(record.getMessage())
+
+    logger = logging.getLogger(logger_name)
+    logger.addFilter(keep)
+    try:
+        yield
+    finally:
+        logger.removeFilter(keep)
 
 
 def _say_build_problems(

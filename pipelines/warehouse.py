@@ -95,7 +95,8 @@ create table if not exists audit.withheld_councils (
 );
 create table if not exists audit.builds (
     run_id varchar not null,          -- the Dagster run whose dbt build made the working marts
-    built_at timestamp not null       -- whom it left out: audit.withheld_councils, by run_id
+    built_at timestamp not null,      -- whom it left out: audit.withheld_councils, by run_id
+    inputs_sha256 varchar             -- what it was made of (pipelines/operations/build_inputs.py)
 );
 -- Which RAA_PSEUDONYM_KEY the warehouse's keys were made with: a keyed hash of a fixed text,
 -- never the key (pipelines/ingest/pseudonym_key.py). One row.
@@ -154,13 +155,19 @@ def canonical_ddl() -> str:
 
 
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
+    ensure_audit(con)
+    con.execute(canonical_ddl())
+
+
+def ensure_audit(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(AUDIT_DDL)
     # Added after the first release: which protection release stored the submission's rows.
     con.execute("alter table audit.submissions add column if not exists stored_as integer")
     # ... and a query's column and value sent (a cross-table query names neither)
     for column in ("source_column", "offending_value"):
         con.execute(f"alter table audit.warnings add column if not exists {column} varchar")
-    con.execute(canonical_ddl())
+    # ... and what each build was made of
+    con.execute("alter table audit.builds add column if not exists inputs_sha256 varchar")
 
 
 # A new warehouse file is created in DuckDB's 1.3 storage format, whose dictionary+FSST string

@@ -17,7 +17,7 @@ def test_fixed_cost_splits_the_first_load_by_medians_against_the_floor():
     }
     text = " ".join(fixed_cost(peer))
     assert "first load's 21.0 s (21.0x the floor)" in text
-    assert "12.0 s (12.0x) is what a night costs with no new data" in text
+    assert "12.0 s (12.0x) is what any build costs before its data" in text
     assert "data adds is 9.0 s (9.0x the floor)" in text
 
 

@@ -21,6 +21,7 @@ from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from pipelines.defs.resources import WAREHOUSE_POOL, AlertResource, WarehouseResource
 from pipelines.operations.alerts import withheld_council_alert
+from pipelines.operations.build_inputs import inputs_fingerprint, published_build_of
 from pipelines.operations.withhold import (
     attribute_failures,
     record_build,
@@ -111,7 +112,19 @@ def dbt_project() -> DbtProject:
     return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
-def build_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
+# The dbt build's op (its config: BuildConfig).
+DBT_OP = "raa_dbt_models"
+
+
+class BuildConfig(dg.Config):
+    # The nightly job builds only when something is new since the published build; true builds
+    # and publishes all the same (`raa run --rebuild`, or the Launchpad).
+    rebuild: bool = False
+
+
+def build_dbt_assets(manifest: Path, nightly_job: str | None = None) -> dg.AssetsDefinition:
+    """`nightly_job`: the job whose build is skipped when nothing is new since the published
+    build (a materialisation asked for by hand always builds)."""
     translator = LayerTranslator(
         settings=DagsterDbtTranslatorSettings(
             enable_asset_checks=True, enable_source_tests_as_checks=True
@@ -126,11 +139,23 @@ def build_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
     )
     def raa_dbt_models(
         context: dg.AssetExecutionContext,
+        config: BuildConfig,
         dbt: DbtCliResource,
         warehouse: WarehouseResource,
         alerts: AlertResource,
     ):
-        database = warehouse.settings().database
+        settings = warehouse.settings()
+        database = settings.database
+        with warehouse.connection() as con:
+            inputs = inputs_fingerprint(con, warehouse_vars(database))
+            published = published_build_of(con, inputs, settings.published_dir)
+        if published and context.dagster_run.job_name == nightly_job and not config.rebuild:
+            context.log.info(
+                f"Nothing is new since build {published[0][:8]}, published as snapshot "
+                f"{published[1]}: the same submissions, registry, formula and code. Not built "
+                "or published again (the snapshot stands); config `rebuild: true` builds anyway."
+            )
+            return
         invocation = dbt.cli([*NIGHTLY_BUILD, *warehouse_vars(database)], context=context)
         # Failed tests are held back until we know whether withholding a council mends the
         # build (a failed blocking check would fail the step); the rest streams as it comes.
@@ -150,7 +175,7 @@ def build_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
                 yield from held
                 raise
             invocation = withheld
-        record_build(database, context.run_id)
+        record_build(database, context.run_id, inputs)
         keep_partial_parse(Path(invocation.target_path))
         # dagster-dbt leaves one target folder per run (~10 MB each): keep a failed run's for
         # debugging (an error stops before this line), drop a successful one's.

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.warehouse import AUDIT_DDL, connect
+from pipelines.warehouse import AUDIT_DDL, connect, ensure_audit
 
 KEY_PREFIX = re.compile(r"^([A-Z0-9]{2,10}):")
 FAILED = ("fail", "error")
@@ -186,13 +186,14 @@ def record_withheld(database: Path, run_id: str, attribution: Attribution) -> li
     return rows
 
 
-def record_build(database: Path, run_id: str) -> None:
+def record_build(database: Path, run_id: str, inputs_sha256: str | None = None) -> None:
     """After a successful build: which run's build the working marts are now, so a publish in a
-    later run (a rerun of the publish alone) still finds whom that build left out."""
+    later run (a rerun of the publish alone) still finds whom that build left out, and what it
+    was made of (a night with nothing new is not built again)."""
     with connect(database) as con:  # waits out a reader (the sensor, raa status)
-        con.execute(AUDIT_DDL)
-        con.execute("insert into audit.builds values (?, ?)",
-                    [run_id, datetime.now(UTC).replace(tzinfo=None)])  # fmt: skip
+        ensure_audit(con)
+        con.execute("insert into audit.builds (run_id, built_at, inputs_sha256) values (?, ?, ?)",
+                    [run_id, datetime.now(UTC).replace(tzinfo=None), inputs_sha256])  # fmt: skip
 
 
 def withheld_by_latest_build(con: duckdb.DuckDBPyConnection, run_id: str,

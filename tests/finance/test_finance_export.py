@@ -272,7 +272,9 @@ def published_copy(finance_warehouse, tmp_path, submissions: str) -> Path:
     shutil.copy(finance_warehouse.database, database)
     with duckdb.connect(str(database)) as con:
         ensure_schemas(con)
-        con.execute("insert into audit.builds values ('run-1', '2023-04-02 01:00')")
+        con.execute(
+            "insert into audit.builds (run_id, built_at) values ('run-1', '2023-04-02 01:00')"
+        )
         con.execute("insert into audit.publishes values ('run-1', '2023-04-02 01:05', "
                     "'published', 'snap-1', null, ?, '{}', 1, 1)", [submissions])  # fmt: skip
     return database
@@ -300,7 +302,7 @@ def test_the_cover_names_the_snapshot_only_when_the_figures_were_published(
     assert "AAA s1 (stale: a later submission could not be loaded)" in stale
 
     con = duckdb.connect(str(database))
-    con.execute("insert into audit.builds values ('run-2', '2023-04-03 01:00')")
+    con.execute("insert into audit.builds (run_id, built_at) values ('run-2', '2023-04-03 01:00')")
     con.execute(
         "insert into audit.publishes values ('run-2', '2023-04-03 01:05', 'refused', null,"
         " 'expectation failed: scorecard rows', null, '{}', 1, 0)"
@@ -322,7 +324,7 @@ def test_the_cover_dates_a_snapshot_by_its_publish_and_an_unpublished_build_as_s
     assert "Snapshot date 2 April 2023 01:05 UTC" in published and "Built" not in published
 
     con = duckdb.connect(str(database))
-    con.execute("insert into audit.builds values ('run-2', '2023-04-03 01:00')")
+    con.execute("insert into audit.builds (run_id, built_at) values ('run-2', '2023-04-03 01:00')")
     con.close()
     built = _cover_text(export_finance(database, "2022-23", tmp_path / "b.xlsx"))
     assert "Snapshot date" not in built and "snap-1" not in built
