@@ -184,6 +184,22 @@ def _publish_lines(publishes: list[tuple]) -> list[str]:
     return lines
 
 
+def _last_prune(con: duckdb.DuckDBPyConnection) -> str:
+    """When what earlier submissions sent was last pruned (RAA_RETENTION_DAYS), and how much."""
+    try:
+        last = con.execute(
+            "select pruned_at, retention_days, submissions, archive_bytes from audit.prunes "
+            "order by pruned_at desc limit 1"
+        ).fetchone()
+    except duckdb.CatalogException:  # a warehouse from before retention
+        last = None
+    if last is None:
+        return "last prune: never (earlier submissions' copies and rows are all kept so far)"
+    at, days, submissions, archive = last
+    return (f"last prune: {at:%Y-%m-%d %H:%M}, kept {days} days after use: {submissions} "
+            f"submission(s) and {archive / 1e6:,.1f} MB of archive went")  # fmt: skip
+
+
 def _withheld_by_run(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
     """run id -> {council: why} for the builds that withheld a council."""
     try:
@@ -288,6 +304,7 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
         publishes = _publishes(con)
         withheld = _withheld_by_run(con)
         other_key = key is not None and key_problem(con, key) is not None
+        pruned = _last_prune(con)
     finally:
         con.close()
     last = next((p for p in publishes if p[2] == "published"), None)
@@ -336,4 +353,4 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
             f"(in {landing_dir})"
         )
     return "\n".join([_table(out, headers), "", *notes, *([""] if notes else []),
-                      *_publish_lines(publishes)])  # fmt: skip
+                      *_publish_lines(publishes), pruned])  # fmt: skip

@@ -224,6 +224,8 @@ def test_raa_prune_runs_the_job_and_dry_run_changes_nothing(
     for code, submission in loaded:  # everything in use is where it was
         assert any(copied.archive_dir.glob(f"{code}/{submission}-*"))
         assert (copied.outbox_dir / code / submission).is_dir()
+    assert cli.main(["status"]) == 0
+    assert "kept 30 days after use: 1 submission(s)" in capsys.readouterr().out
     runs = dagster_instance().get_runs(limit=1)
     assert runs[0].job_name == "prune_history" and runs[0].is_success
 
