@@ -30,7 +30,9 @@ CODE = (
     PROJECT_ROOT / "data_contracts",
 )
 CODE_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md", ".py"}
-PACKAGES = ("duckdb", "dbt-core", "dbt-duckdb", "dagster-dbt")
+# What computes the figures: the build (DuckDB, dbt) and publishing (its gate and disclosure).
+PACKAGES = ("duckdb", "dbt-core", "dbt-duckdb", "dagster-dbt", "pandas", "numpy", "pyarrow",
+            "scipy", "great-expectations")  # fmt: skip
 
 
 def inputs_fingerprint(con: duckdb.DuckDBPyConnection, dbt_vars: list[str]) -> str:
