@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
 import sys
@@ -11,6 +12,20 @@ from datetime import date
 from pathlib import Path
 
 from pipelines.settings import Settings
+
+
+@contextlib.contextmanager
+def _environment(name: str, value: str):
+    """The environment variable `name` set to `value` for the block's length."""
+    previous = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
 
 
 def _landing_is_empty(landing: Path) -> bool:
@@ -141,36 +156,61 @@ def cmd_report_board(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    """Rebuild the published snapshot from the archived submissions it lists, into a folder of
-    its own, and compare the marts: proof that a published figure can be reproduced."""
-    from pipelines.defs.resources import WarehouseResource
+    """Rebuild a publish from the archived submissions it lists, into a folder of its own (its own
+    landing, warehouse and Dagster home: the production UI's asset history is not the
+    rebuild's), and compare the marts with that publish's snapshot: proof that a published figure
+    can be reproduced."""
+    from pipelines.defs.resources import NotEmailed, WarehouseResource
     from pipelines.publish.layout import published_database
-    from pipelines.publish.rebuild import mart_differences, restage_from_archive
+    from pipelines.publish.rebuild import (
+        ArchiveMissing,
+        mart_differences,
+        publish_named,
+        restage_from_archive,
+        snapshot_database,
+    )
     from pipelines.run import run_pipeline
 
     settings = Settings.from_env()
     snapshot = published_database(settings.published_dir)
-    out = Path(args.out)
+    out = Path(args.out).resolve()
     if not snapshot.exists():
         raise UsageError(f"nothing is published yet at {snapshot}: run `raa run` first")
     if out.exists() and any(out.iterdir()):
         raise UsageError(f"{out} is not empty: rebuild into a new folder")
+    try:
+        run_id, snapshot_id = publish_named(snapshot, args.run)
+    except LookupError as problem:
+        raise UsageError(str(problem)) from None
     rebuilt = Settings.from_env(landing_dir=out / "landing", warehouse_dir=out / "warehouse")
-    staged = restage_from_archive(snapshot, settings.archive_dir, rebuilt.landing_dir, args.run)
-    print(f"{len(staged)} archived submission(s) restaged into {rebuilt.landing_dir}")
-    # the rebuilt warehouse's own folders, whatever RAA_LANDING_DIR / RAA_WAREHOUSE_DIR say
+    try:
+        staged = restage_from_archive(snapshot, settings.archive_dir, rebuilt.landing_dir, run_id)
+    except ArchiveMissing as problem:
+        raise UsageError(str(problem)) from None
+    print(f"{len(staged)} archived submission(s) of publish {run_id[:8]} restaged into "
+          f"{rebuilt.landing_dir}")  # fmt: skip
+    # the rebuilt warehouse's own folders, whatever RAA_LANDING_DIR / RAA_WAREHOUSE_DIR say; its
+    # failures are said here, not emailed to the operators as the nightly build's
     warehouse = WarehouseResource(
         landing_dir=str(rebuilt.landing_dir), warehouse_dir=str(rebuilt.warehouse_dir)
     )
-    report = run_pipeline(rebuilt, resources={"warehouse": warehouse})
+    with _environment("DAGSTER_HOME", str(out / "dagster")):
+        report = run_pipeline(rebuilt, resources={"warehouse": warehouse, "alerts": NotEmailed()},
+                              rebuild=True)  # fmt: skip
     if not report.success:
-        print("the rebuild's night failed: see the Dagster run log (make ui)", file=sys.stderr)
+        print(f"the rebuild's night failed: see its Dagster run log (DAGSTER_HOME={out / 'dagster'}"
+              " make ui)", file=sys.stderr)  # fmt: skip
         return 1
-    differences = mart_differences(snapshot, published_database(rebuilt.published_dir))
+    original = snapshot_database(settings.published_dir, snapshot_id)
+    if original is None:
+        print(f"publish {run_id[:8]}'s snapshot is no longer on disk (the newest are kept), so "
+              f"there is nothing to compare with: rebuilt into {rebuilt.published_dir}")  # fmt: skip
+        return 0
+    differences = mart_differences(original, published_database(rebuilt.published_dir))
     for difference in differences:
         print(f"  differs: {difference}")
-    print("the rebuilt snapshot's marts are identical" if not differences else
-          f"{len(differences)} mart(s) differ")  # fmt: skip
+    print(f"the rebuilt marts are identical to snapshot {snapshot_id}" if not differences else
+          f"{len(differences)} mart(s) differ from snapshot {snapshot_id}")  # fmt: skip
     return 0 if not differences else 1
 
 

@@ -103,6 +103,17 @@ class AlertResource(_SettingsResource):
         return send_alert(alert, self.settings(), logger or log)
 
 
+class NotEmailed(AlertResource):
+    """Alerts of a run that is not the warehouse's own (a snapshot rebuild): logged, not emailed
+    to the operators, who would take them for the night's."""
+
+    def send(self, alert, logger=None) -> bool:
+        from pipelines.operations.alerts import log
+
+        (logger or log).warning(f"not emailed (a rebuild's): {alert.subject}")
+        return False
+
+
 class ProgressReporter:
     """Where a long load reports each council as it goes: for `raa run` the terminal, line by
     line (it passes `say=print`), and the run log in blocks of up to BLOCK lines (every log line

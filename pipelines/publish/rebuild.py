@@ -14,7 +14,40 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.landing import SUBMISSION_META, archived_folder, submission_from_archive
+from pipelines.ingest.landing import (
+    MANIFEST_NAME,
+    SUBMISSION_META,
+    archived_folder,
+    submission_from_archive,
+)
+from pipelines.publish.layout import SNAPSHOTS
+
+
+class ArchiveMissing(LookupError):
+    """A submission the publish lists is no longer in the archive (pruned, or removed)."""
+
+
+def publish_named(published_db: Path, run: str | None) -> tuple[str, str]:
+    """(run id, snapshot id) of the publish whose run id is or starts with `run` (as `raa status`
+    shortens it); the latest when `run` is None. LookupError when none or several match."""
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        found = con.execute(
+            "select run_id, snapshot_id from meta.publishes where starts_with(run_id, ?) "
+            "order by published_at desc",
+            [run or ""],
+        ).fetchall()
+    if not found:
+        raise LookupError(f"no publish with run {run!r} (meta.publishes in {published_db})")
+    if run and len(found) > 1:
+        raise LookupError(f"{len(found)} publishes have runs starting {run!r}: give more of it")
+    return found[0]
+
+
+def snapshot_database(published_dir: Path, snapshot_id: str) -> Path | None:
+    """The snapshot's own raa.duckdb, while it is still on disk (the newest are kept)."""
+    database = published_dir / SNAPSHOTS / snapshot_id / "raa.duckdb"
+    return database if database.exists() else None
+
 
 SNAPSHOT_SUBMISSIONS_SQL = """
 select council_code, submission_id, manifest_sha256 from meta.publish_submissions
@@ -35,6 +68,11 @@ def restage_from_archive(
     staged = []
     for council, submission_id, manifest_sha256 in snapshot_submissions(published_db, run_id):
         archived = archived_folder(archive_dir, council, submission_id, manifest_sha256)
+        if not (archived / MANIFEST_NAME).exists():
+            raise ArchiveMissing(
+                f"{council}'s submission {submission_id} is no longer in the archive ({archived}):"
+                " archive copies go once out of use and RAA_RETENTION_DAYS old (README, Retention)"
+            )
         submission = submission_from_archive(archived)
         if submission.manifest_sha256 != manifest_sha256:
             raise ValueError(f"{archived} does not match the snapshot's manifest hash")
