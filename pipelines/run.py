@@ -179,7 +179,7 @@ def run_pipeline(
     _alert_on_failure(built, TRANSFORM_JOB, [], alerts)
     state = "built and published" if built.success else "FAILED"
     if unchanged:
-        state = "unchanged: nothing is new since the published snapshot, which stands"
+        state = "unchanged (nothing is new since the published snapshot, which stands)"
     held = _withheld(settings, built.run_id) if built.success else {}
     state += f" (withheld, last published figures kept: {', '.join(held)})" if held else ""
     say(f"warehouse {state} in {time.perf_counter() - started:.1f}s")

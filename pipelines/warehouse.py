@@ -125,7 +125,8 @@ create table if not exists audit.prunes (
     warnings_deleted bigint not null,
     archive_folders integer not null,
     archive_bytes bigint not null,
-    outbox_folders integer not null
+    outbox_folders integer not null,
+    dagster_runs integer not null     -- Dagster runs deleted with their event logs
 );
 """
 

@@ -194,6 +194,9 @@ def _ingest_asset(registry: Registry) -> dg.AssetsDefinition:
                 f"no submission from {', '.join(context.partition_keys)} yet"
             )
             return
+        for table in tables_over(outcomes, settings.rejected_share_warn):
+            progress.warn(context, f"{table}: more than {settings.rejected_share_warn:.0%} of a "
+                          "table held back; see the council's validation report")  # fmt: skip
         yield from _results(outcomes, settings.rejected_share_warn)
 
     return council_submission

@@ -70,8 +70,8 @@ def prune_job(
         context: dg.OpExecutionContext, warehouse: WarehouseResource
     ) -> dg.Output[str]:
         settings = warehouse.settings()
-        pruned = prune_history(settings, settings.retention_days)
         runs = runs_to_prune(context.instance, settings.retention_days, check_keys, context.run_id)
+        pruned = prune_history(settings, settings.retention_days, dagster_runs=len(runs))
         for run_id in runs:
             context.instance.delete_run(run_id)
         said = f"{pruned.summary()}; {len(runs)} Dagster run(s) deleted"

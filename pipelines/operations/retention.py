@@ -81,15 +81,18 @@ class Pruning:
         )
 
 
-def prune_history(settings: Settings, retention_days: int, *, dry_run: bool = False) -> Pruning:
+def prune_history(
+    settings: Settings, retention_days: int, *, dry_run: bool = False, dagster_runs: int = 0
+) -> Pruning:
     """Plan the pruning and, unless `dry_run`, do it: audit rows in one transaction first, then
-    the folders (a pruning stopped half way finds what is left the next time)."""
+    the folders (a pruning stopped half way finds what is left the next time). `dagster_runs`:
+    how many Dagster runs the caller deletes with it, for the record."""
     con = connect(settings.database, read_only=dry_run)
     try:
         if not dry_run:
             ensure_schemas(con)  # audit.prunes, in a warehouse from before it
         plan = _plan(con, settings, retention_days)
-        if dry_run or plan.is_empty:
+        if dry_run or (plan.is_empty and not dagster_runs):
             return plan
         con.execute("begin transaction")
         con.register("pruned", _frame(plan.submissions))
@@ -98,10 +101,11 @@ def prune_history(settings: Settings, retention_days: int, *, dry_run: bool = Fa
                         f"where {table}.council_code = pruned.council_code "
                         f"and {table}.submission_id = pruned.submission_id")  # fmt: skip
         con.execute(
-            "insert into audit.prunes values (now(), ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into audit.prunes values (now(), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [retention_days, plan.cutoff, len(plan.submissions),
              plan.rows.get("rejections", 0), plan.rows.get("warnings", 0),
-             len(plan.archive_folders), plan.archive_bytes, len(plan.outbox_folders)],
+             len(plan.archive_folders), plan.archive_bytes, len(plan.outbox_folders),
+             dagster_runs],
         )  # fmt: skip
         con.execute("commit")
         con.execute("checkpoint")
@@ -130,9 +134,16 @@ def _plan(con: duckdb.DuckDBPyConnection, settings: Settings, retention_days: in
         ).fetchone()[0]
         for table in ROW_DETAIL
     }
+    # a submission pruned before has nothing left to prune: not counted again
+    with_rows = set(con.execute(
+        " union ".join(f"select council_code, submission_id from audit.{table} "
+                       "join pruned using (council_code, submission_id)" for table in ROW_DETAIL)
+    ).fetchall())  # fmt: skip
     con.unregister("pruned")
     archive = _archive_folders_out_of_use(con, settings.archive_dir, kept, cutoff)
-    outbox = [settings.outbox_dir / code / sid for code, sid in pruned]
+    outbox = {(code, sid): settings.outbox_dir / code / sid for code, sid in pruned}
+    kept_in_use = len(old) - len(pruned)
+    pruned = [s for s in pruned if s in with_rows or outbox[s].is_dir()]
     return Pruning(
         retention_days=retention_days,
         cutoff=cutoff,
@@ -140,8 +151,8 @@ def _plan(con: duckdb.DuckDBPyConnection, settings: Settings, retention_days: in
         rows=rows,
         archive_folders=archive,
         archive_bytes=sum(f.stat().st_size for d in archive for f in d.rglob("*") if f.is_file()),
-        outbox_folders=[folder for folder in outbox if folder.is_dir()],
-        kept_in_use=len(old) - len(pruned),
+        outbox_folders=[outbox[s] for s in pruned if outbox[s].is_dir()],
+        kept_in_use=kept_in_use,
     )
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from pipelines.definitions import INGEST_JOB, build_definitions
 from pipelines.defs.ingest import CONTRACT_CHECK, tables_over
+from pipelines.defs.resources import ProgressReporter
 from pipelines.ingest.outcome import SubmissionOutcome
 from tests.ingest.helpers import EPISODES, GOOD, drop
 
@@ -51,12 +52,13 @@ def test_each_council_is_judged_on_its_own_tables():
     assert tables_over(outcomes, 0.05) == ["ASH adoption_decisions: 40 of 40 rows held back (100%)"]
 
 
-def _check(settings, landing_files) -> dg.AssetCheckEvaluation:
+def _check(settings, landing_files, said: list[str] | None = None) -> dg.AssetCheckEvaluation:
     drop(settings.landing_dir, "NTH", "2026-10-31", landing_files)
     defs = build_definitions(settings)
     result = defs.resolve_job_def(INGEST_JOB).execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), partition_key="NTH", raise_on_error=False
-    )
+        instance=dg.DagsterInstance.ephemeral(), partition_key="NTH", raise_on_error=False,
+        resources={"progress": ProgressReporter((said if said is not None else []).append)},
+    )  # fmt: skip
     assert result.success
     (evaluation,) = [e for e in result.get_asset_check_evaluations()
                      if e.check_name == CONTRACT_CHECK]  # fmt: skip
@@ -73,6 +75,10 @@ def test_a_night_with_a_row_or_two_held_back_passes_the_check(settings):
 
 def test_a_table_mostly_held_back_fails_the_check_naming_it(settings):
     rows = "".join(f"ZQX70003,3{d}/02/2022,T,V2,N4,U1,PR1,,,,,,\n" for d in range(8))
-    evaluation = _check(settings, {**GOOD, "episodes.csv": EPISODES + rows})
+    said: list[str] = []
+    evaluation = _check(settings, {**GOOD, "episodes.csv": EPISODES + rows}, said)
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
     assert "NTH episodes: 8 of 8 rows held back (100%)" in evaluation.description
+    # ... and `raa run` says it on the terminal (the check was only in the UI)
+    assert any(line.startswith("NTH episodes: 8 of 8 rows held back (100%): more than 5%")
+               for line in said), said  # fmt: skip

@@ -73,7 +73,7 @@ def test_a_night_with_nothing_new_publishes_nothing_again(copied):
     said.clear()
     report = run_pipeline(copied, progress=said.append)
     assert report.success and _publishes(copied) == published
-    assert any("unchanged: nothing is new since the published snapshot" in s for s in said), said
+    assert any("unchanged (nothing is new since the published snapshot" in s for s in said), said
     with duckdb.connect(str(copied.database)) as con:
         con.execute("delete from canonical.letterbox_exchanges where rowid = (select min(rowid) "
                     "from canonical.letterbox_exchanges)")  # fmt: skip

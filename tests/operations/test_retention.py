@@ -101,6 +101,7 @@ def test_an_old_submission_out_of_use_loses_its_copy_report_and_rows_but_not_its
     # A second pruning finds nothing left
     again = prune_history(settings, DAYS)
     assert again.is_empty and "nothing to prune" in again.summary()
+    assert again.submissions == []  # pruned before: not counted again
 
 
 def _hash_of(settings, submission: str) -> str:
