@@ -125,7 +125,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     registry = load_registry(settings.councils_file)
     left = registry.departed(date.today())
     key = settings.pseudonym_key.get_secret_value()
-    print(status(settings.database, registry.codes, settings.landing_dir, left, key))
+    print(status(settings.database, registry.codes, settings.landing_dir, left, key,
+                 settings.freshness_days))  # fmt: skip
     return 0
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -230,6 +230,10 @@ def _submissions_in(publish: tuple | None) -> dict[str, str]:
     )
 
 
+def _days(age: timedelta) -> float:
+    return age.total_seconds() / 86400
+
+
 LATEST_SQL = """
 select council_code, submission_id, status, message from audit.submissions
 qualify row_number() over (partition by council_code order by loaded_at desc) = 1
@@ -290,7 +294,8 @@ def _waiting_in_landing(landing_dir: Path, council_codes: list[str], rows: dict,
 
 
 def status(database: Path, council_codes: list[str], landing_dir: Path | None = None,
-           left: dict[str, date] | None = None, key: str | None = None) -> str:  # fmt: skip
+           left: dict[str, date] | None = None, key: str | None = None,
+           freshness_days: float | None = None) -> str:  # fmt: skip
     """`left`: the councils that have left the partnership, with their last day (their state
     says so: no more submissions are expected from them). `key`: the RAA_PSEUDONYM_KEY of this
     environment; a refused load writes nothing, so the status says when it is not the
@@ -326,6 +331,12 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
         note = "STALE" if stale else ("ok" if state != "failed" else f"last failure {submission}")
         if code in (left or {}) and note == "ok":
             note = f"left {left[code]:%d/%m/%Y}"
+        elif (
+            note == "ok" and freshness_days and received and _days(now - received) > freshness_days
+        ):
+            note = "LATE"  # as the freshness check and its alert say
+            notes.append(f"{code}: its last accepted submission is {age} old; the limit is "
+                         f"{freshness_days:g} days (RAA_FRESHNESS_DAYS)")  # fmt: skip
         if stale:
             notes.append(f"{code}: {reason}")
         published = in_snapshot.get(code, "-")

@@ -142,3 +142,30 @@ def test_status_names_a_submission_waiting_in_landing(tmp_path):
         "new_submission sensor loads it once its files have been quiet for "
         "RAA_LANDING_QUIET_SECONDS; else the 02:00 schedule or `raa run`)."
     ]
+
+
+def test_status_says_late_where_the_freshness_check_would_fail(tmp_path):
+    """A council whose last accepted submission is older than RAA_FRESHNESS_DAYS said `ok` while
+    every night's freshness check warned about it."""
+    from datetime import datetime, timedelta
+
+    from pipelines.reporting import status
+    from pipelines.warehouse import ensure_schemas
+
+    path = tmp_path / "raa.duckdb"
+    with duckdb.connect(str(path)) as con:
+        ensure_schemas(con)
+        for code, days in (("NTH", 3.5), ("ASH", 2.5)):
+            con.execute(
+                "insert into audit.submissions (council_code, submission_id, received_at, "
+                "dialect, reference_date, collection_year, manifest_sha256, status, loaded_at) "
+                "values (?, 's1', ?, 'ssda903', '2026-10-31', 2025, 'x', 'loaded', now())",
+                [code, datetime.now() - timedelta(days=days)],
+            )
+            con.execute("insert into audit.current_submissions values (?, 's1', now(), false, "
+                        "null)", [code])  # fmt: skip
+    said = status(path, ["NTH", "ASH"], freshness_days=3)
+    states = {line.split()[0]: line.split()[-1] for line in said.splitlines()[2:4]}
+    assert states == {"NTH": "LATE", "ASH": "ok"}
+    assert "NTH: its last accepted submission is 3d old; the limit is 3 days" in said
+    assert "LATE" not in status(path, ["NTH", "ASH"])  # no limit given: as before
