@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import os
 import sys
@@ -12,20 +11,6 @@ from datetime import date
 from pathlib import Path
 
 from pipelines.settings import Settings
-
-
-@contextlib.contextmanager
-def _environment(name: str, value: str):
-    """The environment variable `name` set to `value` for the block's length."""
-    previous = os.environ.get(name)
-    os.environ[name] = value
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = previous
 
 
 def _landing_is_empty(landing: Path) -> bool:
@@ -195,9 +180,8 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     warehouse = WarehouseResource(
         landing_dir=str(rebuilt.landing_dir), warehouse_dir=str(rebuilt.warehouse_dir)
     )
-    with _environment("DAGSTER_HOME", str(out / "dagster")):
-        report = run_pipeline(rebuilt, resources={"warehouse": warehouse, "alerts": NotEmailed()},
-                              rebuild=True)  # fmt: skip
+    report = run_pipeline(rebuilt, resources={"warehouse": warehouse, "alerts": NotEmailed()},
+                          rebuild=True, dagster_home=out / "dagster")  # fmt: skip
     if not report.success:
         print(f"the rebuild's night failed: see its Dagster run log (DAGSTER_HOME={out / 'dagster'}"
               " make ui)", file=sys.stderr)  # fmt: skip

@@ -55,9 +55,10 @@ class RunReport:
         return self.built and all(self.ingested.values())
 
 
-def dagster_instance() -> dg.DagsterInstance:
-    """The instance at DAGSTER_HOME, else the project's .dagster_home (where `make ui` looks)."""
-    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home")
+def dagster_instance(home: Path | None = None) -> dg.DagsterInstance:
+    """The instance at `home`, else at DAGSTER_HOME, else the project's .dagster_home (where
+    `make ui` looks)."""
+    home = home or Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home")
     prepare_home(home)
     return dg.DagsterInstance.from_config(str(home))
 
@@ -115,10 +116,12 @@ def run_pipeline(
     resources: Mapping[str, object] | None = None,
     verbose: bool = False,
     rebuild: bool = False,
+    dagster_home: Path | None = None,
 ) -> RunReport:
     """`resources` replaces the Definitions' resources (e.g. a WarehouseResource pointing at
     another folder, as a snapshot rebuild does); `progress` receives one line per step;
-    `rebuild` builds and publishes even when nothing is new since the published build."""
+    `rebuild` builds and publishes even when nothing is new since the published build;
+    `dagster_home` records the runs elsewhere than DAGSTER_HOME (a snapshot rebuild's own)."""
     say = progress or (lambda line: None)
     # Before any run: a key the warehouse was not loaded with refuses every load, and the build
     # after would only publish what is there again. (The load checks too, under the daemon.)
@@ -127,7 +130,7 @@ def run_pipeline(
         raise PseudonymKeyChanged(wrong_key)
     registry = load_registry(settings.councils_file)
     defs = build_definitions(settings)
-    instance = dagster_instance()
+    instance = dagster_instance(dagster_home)
     alerts = (resources or {}).get("alerts") or AlertResource()
     ingest_job = defs.resolve_job_def(INGEST_JOB)
     codes = councils or registry.codes
