@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 
 from pipelines.ingest.landing import latest_submission_id, unregistered_folders
 from pipelines.ingest.pseudonym_key import key_problem
+from pipelines.operations.freshness import council_freshness
 from pipelines.publish.layout import current_snapshot
 from pipelines.publish.overlay import with_published_marts
 from pipelines.reports.charts import whole
@@ -230,10 +231,6 @@ def _submissions_in(publish: tuple | None) -> dict[str, str]:
     )
 
 
-def _days(age: timedelta) -> float:
-    return age.total_seconds() / 86400
-
-
 LATEST_SQL = """
 select council_code, submission_id, status, message from audit.submissions
 qualify row_number() over (partition by council_code order by loaded_at desc) = 1
@@ -310,6 +307,10 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
         withheld = _withheld_by_run(con)
         other_key = key is not None and key_problem(con, key) is not None
         pruned = _last_prune(con)
+        # the freshness check's own verdict (its last accepted submission, its limit)
+        late = {f.council_code for f in council_freshness(con, council_codes, freshness_days,
+                                                          datetime.now()) if f.is_stale
+                } if freshness_days else set()  # fmt: skip
     finally:
         con.close()
     last = next((p for p in publishes if p[2] == "published"), None)
@@ -331,9 +332,7 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
         note = "STALE" if stale else ("ok" if state != "failed" else f"last failure {submission}")
         if code in (left or {}) and note == "ok":
             note = f"left {left[code]:%d/%m/%Y}"
-        elif (
-            note == "ok" and freshness_days and received and _days(now - received) > freshness_days
-        ):
+        elif note == "ok" and code in late:
             note = "LATE"  # as the freshness check and its alert say
             notes.append(f"{code}: its last accepted submission is {age} old; the limit is "
                          f"{freshness_days:g} days (RAA_FRESHNESS_DAYS)")  # fmt: skip

@@ -27,6 +27,10 @@ from pydantic import (
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+# The dbt project's own folders and files (target/ and logs/ are dbt's output): what the manifest
+# is parsed from, and what a build is made of (pipelines/operations/build_inputs.py).
+DBT_PROJECT_SOURCES = ("models", "seeds", "macros", "tests", "analyses", "snapshots")
+DBT_PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "selectors.yml")
 DEFAULT_COUNCILS_FILE = PROJECT_ROOT / "config" / "councils.yaml"
 ENV_PREFIX = "RAA_"
 SECRETS = frozenset({"pseudonym_key", "smtp_password"})  # never repeated in a message

@@ -30,7 +30,12 @@ from pipelines.operations.withhold import (
 )
 from pipelines.platform.dbt_cli import WarehouseDbtCliResource
 from pipelines.platform.warm_dbt import raa_dbt, venv_dbt
-from pipelines.settings import DBT_PROJECT_DIR, warehouse_vars
+from pipelines.settings import (
+    DBT_PROJECT_DIR,
+    DBT_PROJECT_FILES,
+    DBT_PROJECT_SOURCES,
+    warehouse_vars,
+)
 
 # The nightly build leaves out dbt's unit tests: they check the models' SQL on fixed inputs, not
 # the night's data, and CI runs them (tests/transform, tests/finance). Its log file (dbt.log in
@@ -40,9 +45,6 @@ from pipelines.settings import DBT_PROJECT_DIR, warehouse_vars
 # No colour codes: its lines go to Dagster's run log and to files, never only to a terminal.
 NIGHTLY_BUILD = ["build", "--exclude-resource-type", "unit_test", "--log-level-file", "info",
                  "--no-use-colors"]  # fmt: skip
-# What `ensure_manifest` compares with the manifest's age (target/ and logs/ are dbt's output).
-PROJECT_SOURCES = ("models", "seeds", "macros", "tests", "analyses", "snapshots")
-PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "selectors.yml")
 
 
 # The catalog name of the warehouse file (Settings.database, raa.duckdb) when DuckDB opens it.
@@ -289,8 +291,8 @@ def ensure_manifest() -> Path:
     opens no warehouse: the profile's path may be unset)."""
     project = dbt_project()
     manifest = project.manifest_path
-    sources = [DBT_PROJECT_DIR / name for name in PROJECT_FILES]
-    for folder in PROJECT_SOURCES:
+    sources = [DBT_PROJECT_DIR / name for name in DBT_PROJECT_FILES]
+    for folder in DBT_PROJECT_SOURCES:
         sources += (DBT_PROJECT_DIR / folder).rglob("*")
     newest = max(p.stat().st_mtime for p in sources
                  if p.suffix in {".sql", ".yml", ".csv", ".md"} and p.exists())  # fmt: skip

@@ -4,8 +4,9 @@ A build reads dbt's sources (the canonical tables, the funding formula, the coun
 `canonical.councils`, `audit.submissions` and `audit.current_submissions`) through the dbt
 project, under the installed dbt and DuckDB, and publishing runs this package's code. Besides,
 the models compare `partner_until` with the build date (who has left the partnership), so the
-councils that have left by today count too (and the date itself while nothing is loaded). When all of it is as it was for the build that the
-published snapshot came from, the nightly build would publish the same figures again.
+councils that have left by today count too (and the date itself while nothing is loaded). When
+all of it is as it was for the build that the published snapshot came from, the nightly build
+would publish the same figures again.
 """
 
 from __future__ import annotations
@@ -17,15 +18,18 @@ from pathlib import Path
 import duckdb
 
 from pipelines.publish.layout import published_database
-from pipelines.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+from pipelines.settings import (
+    DBT_PROJECT_DIR,
+    DBT_PROJECT_FILES,
+    DBT_PROJECT_SOURCES,
+    PROJECT_ROOT,
+)
 
 SOURCE_SCHEMAS = ("canonical", "funding_formula")
 AUDIT_SOURCES = ("submissions", "current_submissions")
-# The dbt project's own files (not target/ or logs/, which every build writes) and the Python
-# that loads, checks and publishes.
+# The dbt project's own files and the Python that loads, checks and publishes.
 CODE = (
-    *(DBT_PROJECT_DIR / name for name in ("models", "seeds", "macros", "tests", "snapshots")),
-    *(DBT_PROJECT_DIR / name for name in ("dbt_project.yml", "profiles.yml", "packages.yml")),
+    *(DBT_PROJECT_DIR / name for name in (*DBT_PROJECT_SOURCES, *DBT_PROJECT_FILES)),
     PROJECT_ROOT / "pipelines",
     PROJECT_ROOT / "data_contracts",
 )

@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipelines.publish.layout import SNAPSHOTS
+from pipelines.publish.layout import finished_snapshots
 from pipelines.settings import Settings
 from pipelines.warehouse import connect, ensure_schemas
 
@@ -128,17 +128,13 @@ def _plan(con: duckdb.DuckDBPyConnection, settings: Settings, retention_days: in
     ).fetchall()
     pruned = [s for s in old if s not in {(c, sid) for c, sid, _ in kept}]
     con.register("pruned", _frame(pruned))
-    rows = {
-        table: con.execute(
-            f"select count(*) from audit.{table} join pruned using (council_code, submission_id)"
-        ).fetchone()[0]
-        for table in ROW_DETAIL
-    }
-    # a submission pruned before has nothing left to prune: not counted again
-    with_rows = set(con.execute(
-        " union ".join(f"select council_code, submission_id from audit.{table} "
-                       "join pruned using (council_code, submission_id)" for table in ROW_DETAIL)
-    ).fetchall())  # fmt: skip
+    rows, with_rows = {}, set()  # a submission pruned before has nothing left: not counted again
+    for table in ROW_DETAIL:
+        counts = con.execute(f"select council_code, submission_id, count(*) from audit.{table} "
+                             "join pruned using (council_code, submission_id) group by all"
+                             ).fetchall()  # fmt: skip
+        rows[table] = sum(n for _, _, n in counts)
+        with_rows |= {(code, sid) for code, sid, _ in counts}
     con.unregister("pruned")
     archive = _archive_folders_out_of_use(con, settings.archive_dir, kept, cutoff)
     outbox = {(code, sid): settings.outbox_dir / code / sid for code, sid in pruned}
@@ -166,7 +162,7 @@ def _in_use(con: duckdb.DuckDBPyConnection, published_dir: Path, cutoff: datetim
         "submission_id)"
     ).fetchall()
     kept = {(code, sid, sha[:12]) for code, sid, sha in current}
-    on_disk = {p.name for p in (published_dir / SNAPSHOTS).glob("*") if p.is_dir()}
+    on_disk = {p.name for p in finished_snapshots(published_dir)}
     withheld = set(
         con.execute("select council_code, run_id from audit.withheld_councils").fetchall()
     )

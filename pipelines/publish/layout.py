@@ -68,6 +68,14 @@ def switch_to(published_dir: Path, staging: Path, snapshot_id: str) -> Path:
     return final
 
 
+def finished_snapshots(published_dir: Path) -> list[Path]:
+    """The snapshot folders written to the end (not `.staging-` ones), oldest first."""
+    snapshots = published_dir / SNAPSHOTS
+    if not snapshots.is_dir():
+        return []
+    return sorted(p for p in snapshots.iterdir() if not p.name.startswith("."))
+
+
 def remove_leftovers(published_dir: Path) -> list[str]:
     """Remove half-written snapshots (a killed load) and all but the newest few snapshots."""
     snapshots = published_dir / SNAPSHOTS
@@ -75,7 +83,7 @@ def remove_leftovers(published_dir: Path) -> list[str]:
         return []
     current = current_snapshot(published_dir)
     removed = []
-    finished = sorted(p for p in snapshots.iterdir() if not p.name.startswith("."))
+    finished = finished_snapshots(published_dir)
     stale = [p for p in snapshots.iterdir() if p.name.startswith(STAGING_PREFIX)]
     stale += [p for p in finished[:-KEEP_SNAPSHOTS] if p != current]
     for path in stale:
