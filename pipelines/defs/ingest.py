@@ -194,10 +194,11 @@ def _ingest_asset(registry: Registry) -> dg.AssetsDefinition:
                 f"no submission from {', '.join(context.partition_keys)} yet"
             )
             return
-        for table in tables_over(outcomes, settings.rejected_share_warn):
+        over = tables_over(outcomes, settings.rejected_share_warn)
+        for table in over:
             progress.warn(context, f"{table}: more than {settings.rejected_share_warn:.0%} of a "
                           "table held back; see the council's validation report")  # fmt: skip
-        yield from _results(outcomes, settings.rejected_share_warn)
+        yield from _results(outcomes, settings.rejected_share_warn, over)
 
     return council_submission
 
@@ -234,7 +235,8 @@ def tables_over(outcomes: list[SubmissionOutcome], share: float) -> list[str]:
     return over
 
 
-def _results(outcomes: list[SubmissionOutcome], share: float):
+def _results(outcomes: list[SubmissionOutcome], share: float, over: list[str]):
+    """`over`: tables_over(outcomes, share), which fail the check."""
     counts = _per_table(outcomes)
     rejected = sum(entry["rejected"] for entry in counts.values())
     received = sum(entry["received"] for entry in counts.values())
@@ -263,7 +265,6 @@ def _results(outcomes: list[SubmissionOutcome], share: float):
     # A few rows held back are a normal night (each is in its council's report); a table with
     # more than RAA_REJECTED_SHARE_WARN of its rows held back is a broken export or a rule gone
     # wrong, which the data team should look at.
-    over = tables_over(outcomes, share)
     held = f"{rejected:,} of {received:,} rows held back, each in its council's validation report"
     yield dg.AssetCheckResult(
         check_name=CONTRACT_CHECK,
