@@ -268,10 +268,17 @@ def load_results(settings, council_codes: list[str]) -> dict[str, str]:
     return results
 
 
+SENT_AGAIN_SQL = """
+select council_code, submission_id, any_value(message order by loaded_at desc)
+from audit.load_history where status = 'unchanged' group by all
+"""
+
+
 def _waiting_in_landing(landing_dir: Path, council_codes: list[str], rows: dict,
-                       latest: dict) -> list[str]:  # fmt: skip
+                       latest: dict, sent_again: dict) -> list[str]:  # fmt: skip
     """A council's newest landing folder when it comes after the submission in use and is not
-    its last load (which failed): sent, not loaded yet."""
+    its last load (which failed): sent, not loaded yet. `sent_again`: (council, folder) looked
+    at and found to hold the files of the submission in use (SENT_AGAIN_SQL), said as such."""
     notes = []
     for code in council_codes:
         newest = latest_submission_id(landing_dir, code)
@@ -281,7 +288,10 @@ def _waiting_in_landing(landing_dir: Path, council_codes: list[str], rows: dict,
         # folders are taken in name order (submission_folders): one named before the submission
         # in use is not new, whatever is left in landing
         is_newer = in_use is None or newest > in_use
-        if is_newer and newest != latest.get(code, (None,))[0]:
+        if is_newer and (code, newest) in sent_again:
+            notes.append(f"{code}: submission {newest} in {landing_dir / code}: "
+                         f"{sent_again[code, newest]}")  # fmt: skip
+        elif is_newer and newest != latest.get(code, (None,))[0]:
             notes.append(
                 f"{code}: submission {newest} is waiting in {landing_dir / code}, not loaded yet "
                 "(the new_submission sensor loads it once its files have been quiet for "
@@ -307,6 +317,7 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
         withheld = _withheld_by_run(con)
         other_key = key is not None and key_problem(con, key) is not None
         pruned = _last_prune(con)
+        sent_again = {(r[0], r[1]): r[2] for r in con.execute(SENT_AGAIN_SQL).fetchall()}
         # the freshness check's own verdict (its last accepted submission, its limit)
         late = {f.council_code for f in council_freshness(con, council_codes, freshness_days,
                                                           datetime.now()) if f.is_stale
@@ -355,7 +366,7 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
                         "nights run, set it back from your secret store (README, One key for the "
                         "warehouse's life).")  # fmt: skip
     if landing_dir:
-        notes += _waiting_in_landing(landing_dir, council_codes, rows, latest)
+        notes += _waiting_in_landing(landing_dir, council_codes, rows, latest, sent_again)
     unregistered = unregistered_folders(landing_dir, council_codes) if landing_dir else []
     if unregistered:
         notes.append(

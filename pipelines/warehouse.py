@@ -30,12 +30,13 @@ create table if not exists audit.submissions (
     primary key (council_code, submission_id)
 );
 -- Every load and failure, also one whose folder was sent again with other files (the tables
--- above keep one row per council and submission id: the latest load of it).
+-- above keep one row per council and submission id: the latest load of it), and, once, a
+-- folder holding the files of the submission in use under another name (unchanged, no rows).
 create table if not exists audit.load_history (
     council_code varchar not null,
     submission_id varchar not null,
     manifest_sha256 varchar not null,
-    status varchar not null,          -- loaded | failed
+    status varchar not null,          -- loaded | failed | unchanged
     message varchar,
     files integer not null,
     rows_received bigint not null,

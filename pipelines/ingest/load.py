@@ -193,5 +193,25 @@ def current_table_rows(con: duckdb.DuckDBPyConnection, council_code: str) -> dic
     ).fetchall())  # fmt: skip
 
 
+def record_sent_again(con: duckdb.DuckDBPyConnection, council_code: str, submission_id: str,
+                      manifest_sha256: str, files: int) -> str | None:  # fmt: skip
+    """A folder whose files are the submission in use's, under another name: nothing to load,
+    but a line in audit.load_history (once) says it came and was looked at, so `raa status`
+    does not call it waiting. Returns the id of the submission in use it repeats."""
+    in_use = _in_use(con, council_code, "submission_id")
+    if in_use is None or in_use == submission_id:
+        return None
+    con.execute(
+        """insert into audit.load_history
+           select ?, ?, ?, 'unchanged', ?, ?, 0, 0, 0, 0, now()
+           where not exists (select 1 from audit.load_history where council_code = ?
+                             and submission_id = ? and manifest_sha256 = ?)""",
+        [council_code, submission_id, manifest_sha256,
+         f"the same files as submission {in_use}, which is in use: nothing new to load", files,
+         council_code, submission_id, manifest_sha256],
+    )  # fmt: skip
+    return in_use
+
+
 def current_manifest(con: duckdb.DuckDBPyConnection, council_code: str) -> str | None:
     return _in_use(con, council_code, "manifest_sha256")

@@ -49,6 +49,34 @@ def test_redrop_of_the_same_files_changes_nothing(settings, registry, warehouse)
     assert warehouse.sql("select count(*) from audit.submissions").fetchone()[0] == 1
 
 
+def test_the_same_files_sent_again_in_a_new_folder_are_recorded_and_not_called_waiting(
+    settings, registry, warehouse
+):
+    """s2 holds s1's files: nothing is loaded, but the load history says once that s2 came and
+    what it was, and `raa status` says so instead of calling s2 "waiting" for ever."""
+    from pipelines.reporting import status
+
+    files = {"h.csv": GOOD_HEADER, "e.csv": GOOD_EPISODES}
+    ingest(warehouse, settings, registry, "NTH", drop(settings.landing_dir, "NTH", "s1", files))
+    for _night in range(2):
+        again = ingest(warehouse, settings, registry, "NTH",
+                       drop(settings.landing_dir, "NTH", "s2", files))  # fmt: skip
+        assert again.message == "the same files as submission s1, which is in use"
+    assert warehouse.sql(
+        "select submission_id, status, message, files, rows_received from audit.load_history"
+        " order by loaded_at"
+    ).fetchall() == [
+        ("s1", "loaded", None, 2, 5),
+        ("s2", "unchanged", "the same files as submission s1, which is in use: nothing new to "
+         "load", 2, 0),
+    ]  # fmt: skip
+    warehouse.close()
+    told = status(settings.database, ["NTH"], settings.landing_dir)
+    assert "waiting" not in told
+    assert (f"NTH: submission s2 in {settings.landing_dir / 'NTH'}: the same files as submission "
+            "s1, which is in use: nothing new to load") in told  # fmt: skip
+
+
 def test_new_submission_replaces_only_that_councils_rows(settings, registry, warehouse):
     ingest(
         warehouse,
