@@ -116,6 +116,9 @@ def dbt_project() -> DbtProject:
 
 # The dbt build's op (its config: BuildConfig).
 DBT_OP = "raa_dbt_models"
+# Set on every run of the dbt step: `no` when nothing was new, so the runs list can tell a
+# night that built from one that left the published snapshot standing.
+BUILT_TAG = "raa/built"
 
 
 class BuildConfig(dg.Config):
@@ -157,7 +160,9 @@ def build_dbt_assets(manifest: Path, nightly_job: str | None = None) -> dg.Asset
                 f"{published[1]}: the same submissions, registry, formula and code. Not built "
                 "or published again (the snapshot stands); config `rebuild: true` builds anyway."
             )
+            context.instance.add_run_tags(context.run_id, {BUILT_TAG: "no"})
             return
+        context.instance.add_run_tags(context.run_id, {BUILT_TAG: "yes"})
         invocation = dbt.cli([*NIGHTLY_BUILD, *warehouse_vars(database)], context=context)
         # Failed tests are held back until we know whether withholding a council mends the
         # build (a failed blocking check would fail the step); the rest streams as it comes.

@@ -10,7 +10,8 @@ from pathlib import Path
 import duckdb
 
 from pipelines.operations.build_inputs import inputs_fingerprint
-from pipelines.run import run_pipeline
+from pipelines.defs.transform import BUILT_TAG
+from pipelines.run import dagster_instance, run_pipeline
 from pipelines.settings import DBT_PROJECT_DIR, warehouse_vars
 from pipelines.warehouse import connect
 
@@ -64,6 +65,11 @@ def _publishes(settings) -> int:
         return con.execute("select count(*) from audit.publishes").fetchone()[0]
 
 
+def _built_tag(report) -> str | None:
+    with dagster_instance() as instance:
+        return instance.get_run_by_id(report.build_run_id).tags.get(BUILT_TAG)
+
+
 def test_a_night_with_nothing_new_publishes_nothing_again(copied):
     """The copy's first night rebuilds (its warehouse file is another, so dbt's vars differ);
     the next, with nothing new, neither builds nor publishes; a changed row, or --rebuild, does."""
@@ -74,10 +80,14 @@ def test_a_night_with_nothing_new_publishes_nothing_again(copied):
     report = run_pipeline(copied, progress=said.append)
     assert report.success and _publishes(copied) == published
     assert any("unchanged (nothing is new since the published snapshot" in s for s in said), said
+    # the runs list tells this night from one that built (filter by tag raa/built)
+    assert _built_tag(report) == "no"
     with duckdb.connect(str(copied.database)) as con:
         con.execute("delete from canonical.letterbox_exchanges where rowid = (select min(rowid) "
                     "from canonical.letterbox_exchanges)")  # fmt: skip
-    assert run_pipeline(copied).success and _publishes(copied) == published + 1
+    report = run_pipeline(copied)
+    assert report.success and _publishes(copied) == published + 1
+    assert _built_tag(report) == "yes"
     said.clear()
     assert run_pipeline(copied, progress=said.append, rebuild=True).success
     assert _publishes(copied) == published + 2
