@@ -193,11 +193,12 @@ def current_table_rows(con: duckdb.DuckDBPyConnection, council_code: str) -> dic
     ).fetchall())  # fmt: skip
 
 
-def record_sent_again(con: duckdb.DuckDBPyConnection, council_code: str, submission_id: str,
-                      manifest_sha256: str, files: int) -> str | None:  # fmt: skip
+def record_sent_again(con: duckdb.DuckDBPyConnection, submission) -> str | None:
     """A folder whose files are the submission in use's, under another name: nothing to load,
     but a line in audit.load_history (once) says it came and was looked at, so `raa status`
     does not call it waiting. Returns the id of the submission in use it repeats."""
+    council_code, submission_id = submission.council_code, submission.submission_id
+    manifest_sha256 = submission.manifest_sha256
     in_use = _in_use(con, council_code, "submission_id")
     if in_use is None or in_use == submission_id:
         return None
@@ -207,7 +208,8 @@ def record_sent_again(con: duckdb.DuckDBPyConnection, council_code: str, submiss
            where not exists (select 1 from audit.load_history where council_code = ?
                              and submission_id = ? and manifest_sha256 = ?)""",
         [council_code, submission_id, manifest_sha256,
-         f"the same files as submission {in_use}, which is in use: nothing new to load", files,
+         f"the same files as submission {in_use}, which is in use: nothing new to load",
+         len(submission.files),
          council_code, submission_id, manifest_sha256],
     )  # fmt: skip
     return in_use

@@ -77,15 +77,12 @@ def ingest_submissions(
     for council, submission in due:
         if not force and load.current_manifest(con, council.code) == submission.manifest_sha256:
             archive_submission(submission, settings.archive_dir, council.dialect)  # if it was lost
-            repeats = load.record_sent_again(con, council.code, submission.submission_id,
-                                             submission.manifest_sha256, len(submission.files))
+            repeats = load.record_sent_again(con, submission)
+            said = (f"the same files as submission {repeats}, which is in use" if repeats
+                    else "identical to the submission already loaded")  # fmt: skip
             # What its files gave when it was loaded: the rows still in use.
-            outcome = SubmissionOutcome(
-                council.code, submission.submission_id, "unchanged",
-                f"the same files as submission {repeats}, which is in use" if repeats
-                else "identical to the submission already loaded",
-                _current_file_loads(con, council.code),
-            )
+            outcome = SubmissionOutcome(council.code, submission.submission_id, "unchanged",
+                                        said, _current_file_loads(con, council.code))  # fmt: skip
             report(outcome)
             outcomes.append(outcome)
         else:

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import hmac
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -70,8 +71,9 @@ def test_the_same_files_sent_again_in_a_new_folder_are_recorded_and_not_called_w
         ("s2", "unchanged", "the same files as submission s1, which is in use: nothing new to "
          "load", 2, 0),
     ]  # fmt: skip
-    warehouse.close()
-    told = status(settings.database, ["NTH"], settings.landing_dir)
+    warehouse.execute("checkpoint")  # status opens the file read-only: a copy of it, here
+    copy = shutil.copy(settings.database, settings.database.with_name("copy.duckdb"))
+    told = status(Path(copy), ["NTH"], settings.landing_dir)
     assert "waiting" not in told
     assert (f"NTH: submission s2 in {settings.landing_dir / 'NTH'}: the same files as submission "
             "s1, which is in use: nothing new to load") in told  # fmt: skip

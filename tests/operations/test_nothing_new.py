@@ -9,8 +9,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.operations.build_inputs import inputs_fingerprint
 from pipelines.defs.transform import BUILT_TAG
+from pipelines.operations.build_inputs import inputs_fingerprint
 from pipelines.run import dagster_instance, run_pipeline
 from pipelines.settings import DBT_PROJECT_DIR, warehouse_vars
 from pipelines.warehouse import connect
