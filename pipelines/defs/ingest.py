@@ -23,7 +23,7 @@ from pipelines.ingest.continuity import changed_ids_queries
 from pipelines.ingest.landing import arrived_after_the_current, latest_submission
 from pipelines.ingest.outcome import SubmissionOutcome
 from pipelines.ingest.pseudonym_key import PseudonymKeyChanged
-from pipelines.ingest.submission import ingest_submissions
+from pipelines.ingest.submission import SAME, ingest_submissions
 from pipelines.operations.alerts import Alert, changed_ids_alert
 from pipelines.registry import Registry
 
@@ -160,6 +160,8 @@ def _ingest_asset(registry: Registry) -> dg.AssetsDefinition:
             done.append(outcome)
             rows = (f" ({outcome.rows_received:,} rows, {outcome.rows_rejected:,} rejected)"
                     if outcome.status == "loaded" else "")  # fmt: skip
+            if outcome.status == "unchanged" and outcome.message != SAME:  # another folder
+                rows = f": {outcome.message}"
             progress.report(context, f"[{len(done)}/{len(due)}] {outcome.council_code} "
                             f"{outcome.status} {outcome.submission_id}{rows}")  # fmt: skip
             for message in changed_ids_queries(outcome):  # the data team hears it too

@@ -56,6 +56,10 @@ PARALLEL_BYTES = 24 * 1024 * 1024
 AGENCY_WORK_PER_BYTE = 0.6
 
 
+# An `unchanged` outcome's message when its folder is the submission in use itself.
+SAME = "identical to the submission already loaded"
+
+
 def ingest_submissions(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
@@ -78,8 +82,7 @@ def ingest_submissions(
         if not force and load.current_manifest(con, council.code) == submission.manifest_sha256:
             archive_submission(submission, settings.archive_dir, council.dialect)  # if it was lost
             repeats = load.record_sent_again(con, submission)
-            said = (f"the same files as submission {repeats}, which is in use" if repeats
-                    else "identical to the submission already loaded")  # fmt: skip
+            said = f"the same files as submission {repeats}, which is in use" if repeats else SAME
             # What its files gave when it was loaded: the rows still in use.
             outcome = SubmissionOutcome(council.code, submission.submission_id, "unchanged",
                                         said, _current_file_loads(con, council.code))  # fmt: skip
