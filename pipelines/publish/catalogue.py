@@ -156,6 +156,9 @@ class Cells:
     mart: str
     column: str
     months_earlier: int = 0
+    # The family's count but for a missing date (a child with no A1 figure, an approved
+    # household with no registration date): at most the count, and protected as if it were it.
+    near: bool = False
 
 
 # Counts of events published over periods that overlap without nesting (a council's adoption
@@ -163,10 +166,15 @@ class Cells:
 # launch), each with the same count in other marts. A withheld cell must not be worked out by
 # adding and subtracting the shown ones (disclosure.py `_secondary_across_periods`). That each is
 # the same count is checked on the demo (tests/operations/test_publish.py).
+# A column that is another count of the same row, or is it but for a missing date (`near`: the
+# scorecard's children with an A1 or A10 figure are its children adopted), is in that count's
+# family: shown beside it, it gave away the cell withheld.
 LINKED_COUNTS: dict[str, tuple[Cells, ...]] = {
     "adoption orders": (Cells("raa_monthly", "adoption_orders"),
                         Cells("raa_quarterly", "adoption_orders"),
                         Cells("scorecard_timeliness", "children_adopted"),
+                        Cells("scorecard_timeliness", "a1_children", near=True),
+                        Cells("scorecard_timeliness", "a10_children", near=True),
                         Cells("priority_children", "children_adopted"),
                         Cells("launch_comparison", "adoption_orders")),
     "ADM decisions": (Cells("raa_monthly", "adm_decisions"),
@@ -186,6 +194,8 @@ LINKED_COUNTS: dict[str, tuple[Cells, ...]] = {
     "disruptions": (Cells("raa_monthly", "disruptions"), Cells("raa_quarterly", "disruptions")),
     "adopter approvals": (Cells("raa_monthly", "adopter_approvals"),
                           Cells("adopter_pipeline", "approvals"),
+                          Cells("adopter_pipeline", "households_approved"),
+                          Cells("adopter_pipeline", "approvals_with_registration", near=True),
                           Cells("launch_comparison", "adopter_approvals")),
     "adopter enquiries": (Cells("raa_monthly", "adopter_enquiries"),
                           Cells("adopter_pipeline", "enquiries")),
@@ -193,8 +203,7 @@ LINKED_COUNTS: dict[str, tuple[Cells, ...]] = {
         Cells("raa_quarterly", "matched_with_order"),
         Cells("raa_quarterly", "matched_with_order_rolling_12m", months_earlier=9)),
     **{f"scorecard {column}": (Cells("scorecard_timeliness", column),)
-       for column in ("a1_children", "a10_children", "a2_children",
-                      "a3_children_within_14_months")},
+       for column in ("a2_children", "a3_children_within_14_months")},
 }  # fmt: skip
 
 # Money and published reference figures, not counts of children: published as they are.

@@ -90,7 +90,7 @@ def family_cells(family: tuple[Cells, ...], frames: dict[str, pd.DataFrame],
         unit = frame["council_code"].to_numpy()[rows]
         parts.append(pd.DataFrame({
             "mart": cells.mart, "column": cells.column, "row": rows, "unit": unit,
-            "start": start[rows], "end": end[rows],
+            "start": start[rows], "end": end[rows], "near": cells.near,
             "cost": CUT_COST[cells.mart] * np.where(unit == total_code, PARTNERSHIP_COST, 1)
             + value[rows] / 1000,
         }))  # fmt: skip
