@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -60,6 +61,7 @@ LINE, MIN_WIDTH, TEXT_WIDTH = 15, 10, 50  # a row's height per line of text; col
 # WHOLE_WHEN_WITHHOLDING), read from the published snapshot; and the restricted marts read there.
 PUBLISHED_MONEY_MARTS = ("cost_apportionment", "budget_variance", "formula_comparison")
 RESTRICTED_MARTS = ("interagency_recharges",)
+RESTRICTED = 0o640  # a child-level file: its owner writes it, their group reads it, no one else
 # Where finance enters each April's uplifted fee rate (a row per rate; the next night uses it)
 FEE_RATES_SEED = "dbt_project/seeds/finance/interagency_fee_rates.csv"
 
@@ -107,7 +109,8 @@ def export_finance(database: Path, year: str, out: Path | None = None) -> Path:
         slug = table.sheet.lower().replace(" ", "_")
         _write_csv(out.with_name(f"{out.stem}_{slug}.csv"),
                    [c.name for c in table.columns], table.rows)  # fmt: skip
-    _write_csv(out.parent / "restricted" / f"{out.stem}_interagency_recharges.csv", *restricted)
+    _write_csv(out.parent / "restricted" / f"{out.stem}_interagency_recharges.csv", *restricted,
+               mode=RESTRICTED)  # fmt: skip
     return out
 
 
@@ -469,9 +472,15 @@ def _write_cell(sheet, row: int, col: int, value, style) -> None:
         sheet.write(row, col, value, style)
 
 
-def _write_csv(path: Path, columns: list[str], rows: list[tuple]) -> None:
+def _write_csv(path: Path, columns: list[str], rows: list[tuple], mode: int = 0o644) -> None:
+    """`mode`: RESTRICTED for child-level rows (as the snapshot's restricted files: no one
+    outside the owner and group reads them), its folder likewise."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    if mode == RESTRICTED:
+        path.parent.chmod(0o750)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    os.fchmod(fd, mode)  # a file written before keeps its mode otherwise
+    with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
         writer.writerows(["" if v is None else v for v in row] for row in rows)

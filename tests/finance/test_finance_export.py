@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+import stat
 import subprocess
 from datetime import date
 from decimal import Decimal
@@ -141,6 +142,10 @@ def test_no_child_in_the_workbook_only_in_the_restricted_export(book, workbook_p
     with restricted.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert rows and "child_key" in rows[0]
+    # child-level rows: as the snapshot's restricted files, no one but owner and group reads
+    # them (the file was 0644 in a 0755 folder)
+    assert stat.S_IMODE(restricted.stat().st_mode) == 0o640
+    assert stat.S_IMODE(restricted.parent.stat().st_mode) == 0o750
     assert sum(int(r["Children"]) for r in fees) == len({(r["council_code"], r["child_key"],
                                                           r["fee_type"]) for r in rows})  # fmt: skip
 
