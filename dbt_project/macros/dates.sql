@@ -30,3 +30,8 @@
             then greatest({{ days_between(order_expr, match_expr) }}, 0)
     end
 {%- endmacro %}
+
+{#- Last day (31 March) of the financial year labelled like '2022-23'. -#}
+{% macro fy_end_of_label(label_expr) -%}
+    make_date(cast(left({{ label_expr }}, 4) as integer) + 1, 3, 31)
+{%- endmacro %}

@@ -31,3 +31,21 @@
         on dim_date.date_day between bounds.first_date
         and least(greatest(bounds.last_date, as_of.as_of_date), {{ units }}.data_until)
 {%- endmacro %}
+
+{#- Each reporting unit in `units` (int_reporting_units) with the day its figures stand at: the
+    data's as-of date, or a departed council's last export (data_until; REGION runs on). -#}
+{% macro data_as_of_of_units(units) -%}
+    select
+        {{ units }}.reporting_code as council_code,
+        min(least(as_of.as_of_date, {{ units }}.data_until)) as data_as_of
+    from {{ units }}
+    cross join {{ ref('int_data_as_of') }} as as_of
+    group by {{ units }}.reporting_code
+{%- endmacro %}
+
+{#- Domain A.3 "Incomplete windows": a period ending after its unit's as-of date is partial, and
+    says the day its counts stand at. -#}
+{% macro partial_flags(period_end, data_as_of) -%}
+    {{ period_end }} > {{ data_as_of }} as is_partial,
+    case when {{ period_end }} > {{ data_as_of }} then {{ data_as_of }} end as partial_as_of
+{%- endmacro %}

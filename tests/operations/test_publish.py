@@ -285,3 +285,33 @@ def test_no_withheld_count_is_worked_out_across_overlapping_periods(region):
 def _null_space(matrix: np.ndarray) -> np.ndarray:
     _, singular, vectors = np.linalg.svd(matrix, full_matrices=True)
     return vectors[int((singular > 1e-8).sum()) :].T
+
+
+# Each aggregate mart of periods, with the last day of its rows' period.
+FY_END = "make_date(cast(left(financial_year, 4) as integer) + 1, 3, 31)"
+PERIOD_END = {"raa_quarterly": "quarter_end", "raa_monthly": "month_end",
+              "adopter_pipeline": "quarter_end", "adopter_withdrawals": "quarter_end",
+              "adoption_support": "month_end", "placement_sufficiency": FY_END,
+              "priority_children": FY_END}  # fmt: skip
+
+
+def test_a_period_not_over_by_the_as_of_date_is_flagged_partial_in_every_mart(region):
+    """Domain A.3: a window ending after the as-of date is partial and the marts flag it. Only
+    raa_quarterly and raa_monthly did: adopter_pipeline showed October 2026's month of
+    enquiries as the quarter's, priority_children seven months as 2026-27."""
+    with duckdb.connect(str(region.settings.database), read_only=True) as work:
+        (as_of,) = work.execute("select as_of_date from intermediate.int_data_as_of").fetchone()
+    published = region.settings.published_dir / "raa.duckdb"
+    with duckdb.connect(str(published), read_only=True) as pub:
+        for mart, end in PERIOD_END.items():
+            partial, wrong = pub.execute(
+                f"""select count(*) filter (where is_partial),
+                           count(*) filter (where is_partial <> ({end} > $as_of)
+                                            or partial_as_of is distinct from
+                                               (case when {end} > $as_of then $as_of end))
+                    from marts.{mart}""",
+                {"as_of": as_of},
+            ).fetchone()  # fmt: skip
+            assert wrong == 0, (mart, wrong)
+            # the demo's as-of date ends a month: its quarter and year are not over
+            assert partial > 0 or end == "month_end", mart

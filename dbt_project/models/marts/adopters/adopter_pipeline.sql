@@ -16,10 +16,6 @@ councils as (
     select * from {{ ref('dim_council') }}
 ),
 
-as_of as (
-    select as_of_date from {{ ref('int_data_as_of') }}
-),
-
 units as (
     -- every reporting unit (each partner council and REGION), with its hub (none for REGION)
     select distinct
@@ -144,6 +140,10 @@ waiting as (
     group by grid.council_code, grid.quarter_start
 ),
 
+unit_as_of as (
+    {{ data_as_of_of_units('reporting_units') }}
+),
+
 final as (
     select
         grid.council_code,
@@ -176,12 +176,11 @@ final as (
         -- every household approved in the quarter has had its 3 months by the as-of date (a
         -- council that has left: its last export's); until then the share can still rise (a
         -- household matched later in its 3 months)
-        cast(grid.quarter_end + interval 3 month as date) <= least(as_of.as_of_date, own_unit.data_until)
-            as is_matched_within_3_months_final
+        cast(grid.quarter_end + interval 3 month as date) <= unit_as_of.data_as_of
+            as is_matched_within_3_months_final,
+        {{ partial_flags('grid.quarter_end', 'unit_as_of.data_as_of') }}
     from grid
-    cross join as_of
-    left join reporting_units as own_unit
-        on grid.council_code = own_unit.reporting_code and not own_unit.is_partnership_total
+    left join unit_as_of on grid.council_code = unit_as_of.council_code
     left join event_counts
         on grid.council_code = event_counts.council_code and grid.quarter_start = event_counts.quarter_start
     left join approval_cohort

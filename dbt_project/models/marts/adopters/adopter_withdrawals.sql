@@ -21,16 +21,32 @@ pooled as (
     where events.event_type = 'WITHDRAWAL'
 ),
 
-final as (
+unit_as_of as (
+    {{ data_as_of_of_units('reporting_units') }}
+),
+
+counted as (
     select
         council_code,
         quarter_start,
         cast(quarter_start + interval 3 month - interval 1 day as date) as quarter_end,
-        {{ fy_label('quarter_start') }} as financial_year,
         coalesce(withdrawal_reason, 'not recorded') as withdrawal_reason,
-        cast(count(*) as integer) as withdrawals
+        count(*) as withdrawals
     from pooled
     group by council_code, quarter_start, coalesce(withdrawal_reason, 'not recorded')
+),
+
+final as (
+    select
+        counted.council_code,
+        counted.quarter_start,
+        counted.quarter_end,
+        {{ fy_label('counted.quarter_start') }} as financial_year,
+        counted.withdrawal_reason,
+        cast(counted.withdrawals as integer) as withdrawals,
+        {{ partial_flags('counted.quarter_end', 'unit_as_of.data_as_of') }}
+    from counted
+    left join unit_as_of on counted.council_code = unit_as_of.council_code
 )
 
 select * from final

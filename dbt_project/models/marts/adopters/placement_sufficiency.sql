@@ -93,6 +93,10 @@ aggregated as (
     group by council_code, financial_year
 ),
 
+unit_as_of as (
+    {{ data_as_of_of_units('reporting_units') }}
+),
+
 final as (
     select
         years.council_code,
@@ -106,8 +110,10 @@ final as (
         cast(
             aggregated.placed_in_region / nullif(aggregated.placed_in_region + aggregated.placed_interagency, 0)
             as double
-        ) as in_region_share
+        ) as in_region_share,
+        {{ partial_flags(fy_end_of_label('years.financial_year'), 'unit_as_of.data_as_of') }}
     from years
+    left join unit_as_of on years.council_code = unit_as_of.council_code
     left join aggregated
         on years.council_code = aggregated.council_code and years.financial_year = aggregated.financial_year
 )

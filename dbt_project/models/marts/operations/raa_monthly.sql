@@ -99,8 +99,7 @@ final as (
         {{ fy_label('grid.month_start') }} as financial_year,
         {{ fy_quarter_start('grid.month_start') }} as quarter_start,
         -- a month ending after the data's as-of date is not over (domain A.5): flagged
-        grid.month_end > grid.data_as_of as is_partial,
-        case when grid.month_end > grid.data_as_of then grid.data_as_of end as partial_as_of,
+        {{ partial_flags('grid.month_end', 'grid.data_as_of') }},
         cast(counts.adm_decisions as integer) as adm_decisions,
         cast(counts.placement_orders as integer) as placement_orders,
         cast(counts.matches as integer) as matches,

@@ -204,8 +204,7 @@ final as (
         {{ fy_label('grid.quarter_start') }} as financial_year,
         cast(((month(grid.quarter_start) + 8) % 12) // 3 + 1 as integer) as financial_quarter,
         -- a quarter ending after the data's as-of date is not over (domain A.5): flagged
-        grid.quarter_end > grid.data_as_of as is_partial,
-        case when grid.quarter_end > grid.data_as_of then grid.data_as_of end as partial_as_of,
+        {{ partial_flags('grid.quarter_end', 'grid.data_as_of') }},
         cast(counts.adm_decisions as integer) as adm_decisions,
         cast(counts.placement_orders as integer) as placement_orders,
         cast(counts.matches as integer) as matches,

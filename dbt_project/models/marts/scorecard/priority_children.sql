@@ -47,6 +47,10 @@ aggregated as (
     group by council_code, financial_year
 ),
 
+unit_as_of as (
+    {{ data_as_of_of_units('reporting_units') }}
+),
+
 final as (
     select
         years.council_code,
@@ -66,8 +70,10 @@ final as (
         cast(coalesce(aggregated.disabled, 0) as integer) as disabled,
         cast(aggregated.disabled / aggregated.children_adopted as double) as disabled_share,
         cast(coalesce(aggregated.any_priority, 0) as integer) as any_priority,
-        cast(aggregated.any_priority / aggregated.children_adopted as double) as any_priority_share
+        cast(aggregated.any_priority / aggregated.children_adopted as double) as any_priority_share,
+        {{ partial_flags(fy_end_of_label('years.financial_year'), 'unit_as_of.data_as_of') }}
     from years
+    left join unit_as_of on years.council_code = unit_as_of.council_code
     left join aggregated
         on years.council_code = aggregated.council_code and years.financial_year = aggregated.financial_year
 )

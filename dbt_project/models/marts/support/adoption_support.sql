@@ -113,21 +113,28 @@ aggregated as (
     group by grid.council_code, grid.activity_month
 ),
 
+unit_as_of as (
+    {{ data_as_of_of_units('reporting_units') }}
+),
+
 final as (
     select
-        council_code,
-        activity_month as month_start,
-        {{ fy_label('activity_month') }} as financial_year,
-        cast(support_referrals as integer) as support_referrals,
-        cast(support_assessments as integer) as support_assessments,
-        cast(asf_applications as integer) as asf_applications,
-        cast(coalesce(asf_amount_applied_gbp, 0) as decimal(14, 2)) as asf_amount_applied_gbp,
-        cast(asf_applications_approved as integer) as asf_applications_approved,
-        cast(coalesce(asf_amount_approved_gbp, 0) as decimal(14, 2)) as asf_amount_approved_gbp,
-        cast(letterbox_exchanges as integer) as letterbox_exchanges,
-        cast(letterbox_exchanges_in as integer) as letterbox_exchanges_in,
-        cast(letterbox_exchanges_out as integer) as letterbox_exchanges_out
+        aggregated.council_code,
+        aggregated.activity_month as month_start,
+        last_day(aggregated.activity_month) as month_end,
+        {{ fy_label('aggregated.activity_month') }} as financial_year,
+        cast(aggregated.support_referrals as integer) as support_referrals,
+        cast(aggregated.support_assessments as integer) as support_assessments,
+        cast(aggregated.asf_applications as integer) as asf_applications,
+        cast(coalesce(aggregated.asf_amount_applied_gbp, 0) as decimal(14, 2)) as asf_amount_applied_gbp,
+        cast(aggregated.asf_applications_approved as integer) as asf_applications_approved,
+        cast(coalesce(aggregated.asf_amount_approved_gbp, 0) as decimal(14, 2)) as asf_amount_approved_gbp,
+        cast(aggregated.letterbox_exchanges as integer) as letterbox_exchanges,
+        cast(aggregated.letterbox_exchanges_in as integer) as letterbox_exchanges_in,
+        cast(aggregated.letterbox_exchanges_out as integer) as letterbox_exchanges_out,
+        {{ partial_flags('last_day(aggregated.activity_month)', 'unit_as_of.data_as_of') }}
     from aggregated
+    left join unit_as_of on aggregated.council_code = unit_as_of.council_code
 )
 
 select * from final
