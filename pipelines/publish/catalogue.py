@@ -135,12 +135,14 @@ AGGREGATE_MARTS: dict[str, DisclosureRule] = {
         period=("period_start", "period_end"),
     ),
     "priority_children": DisclosureRule(
-        counts=("children_adopted", "aged_5_plus", "sibling_group_placed_together",
+        counts=("children_adopted", "aged_5_plus", "sibling_group_recorded",
+                "sibling_group_placed_together",
                 "ethnicity_other_than_wbri", "ethnicity_unknown", "disabled", "any_priority"),
         derived={
-            f"{name}_share": (name, "children_adopted")
-            for name in ("aged_5_plus", "sibling_group_placed_together",
-                         "ethnicity_other_than_wbri", "disabled", "any_priority")
+            **{f"{name}_share": (name, "children_adopted")
+               for name in ("aged_5_plus", "ethnicity_other_than_wbri", "disabled", "any_priority")},
+            "sibling_group_placed_together_share": ("sibling_group_placed_together",
+                                                    "sibling_group_recorded"),
         },
         cell_group=("financial_year",),
         period=("financial_year", "financial_year"),

@@ -26,7 +26,9 @@ def flag_name(column: str) -> str:
 
 
 def _is_small(values: pd.Series) -> pd.Series:
-    numbers = pd.to_numeric(values, errors="coerce")
+    """A count of 1-5; a null one (not known, e.g. sibling groups a council does not record)
+    is not."""
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
     return (numbers >= 1) & (numbers < SMALLEST_SHOWN)
 
 

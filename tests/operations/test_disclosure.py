@@ -163,6 +163,17 @@ def test_a_small_difference_between_the_partnership_and_its_councils_is_protecte
     assert reference_hidden(frame, rule, TOTAL)["n"].tolist() == flags["n_suppressed"].tolist()
 
 
+def test_a_count_not_known_is_not_withheld_and_does_not_stop_the_rest():
+    """X records no sibling groups: its count is null (not known), neither small nor a cell to
+    withhold; Y's 3 is, and Z, the smallest other council with a count, goes with it. A null
+    count in a nullable integer column failed the whole publish."""
+    rule = DisclosureRule(counts=("n",), cell_group=("year",))
+    frame = pd.DataFrame({"council_code": ["X", "Y", "Z", TOTAL], "year": ["2020"] * 4,
+                          "n": pd.array([None, 3, 9, 12], dtype="Int32")})  # fmt: skip
+    flags = suppression_flags(frame, rule, TOTAL)
+    assert flags["n_suppressed"].tolist() == [False, True, True, False]
+
+
 def test_secondary_suppression_examples():
     rule = DisclosureRule(
         counts=("total", "a", "b"),

@@ -102,9 +102,10 @@ SHARES = {
         "in_region_share": ("placed_in_region", "placed_in_region + placed_interagency"),
     },
     "priority_children": {
-        f"{name}_share": (name, "children_adopted")
-        for name in ("aged_5_plus", "sibling_group_placed_together", "ethnicity_other_than_wbri",
-                     "disabled", "any_priority")
+        **{f"{name}_share": (name, "children_adopted")
+           for name in ("aged_5_plus", "ethnicity_other_than_wbri", "disabled", "any_priority")},
+        "sibling_group_placed_together_share": ("sibling_group_placed_together",
+                                                "sibling_group_recorded"),
     },
 }  # fmt: skip
 
@@ -315,3 +316,27 @@ def test_a_period_not_over_by_the_as_of_date_is_flagged_partial_in_every_mart(re
             assert wrong == 0, (mart, wrong)
             # the demo's as-of date ends a month: its quarter and year are not over
             assert partial > 0 or end == "month_end", mart
+
+
+def test_sibling_groups_a_council_does_not_record_are_unknown_not_none(region):
+    """NTH sends the SSDA903 layout, which has no sibling group id: its count was 0 and its
+    children were in REGION's share's base (2024-25: 21 of 98, for 21 of the 75 whose groups
+    are recorded)."""
+    with duckdb.connect(str(region.settings.database), read_only=True) as work:
+        rows = work.execute(
+            """select council_code, sum(children_adopted), sum(sibling_group_recorded),
+                      sum(sibling_group_placed_together), count(sibling_group_placed_together)
+               from marts.priority_children group by all order by all"""
+        ).fetchall()  # fmt: skip
+        shares = work.execute(
+            """select count(*) filter (where sibling_group_placed_together_share is distinct from
+                          sibling_group_placed_together / nullif(sibling_group_recorded, 0))
+               from marts.priority_children"""
+        ).fetchone()[0]  # fmt: skip
+    by_code = {code: values for code, *values in rows}
+    assert by_code["NTH"][1:] == [0, None, 0]  # recorded: none; placed together: unknown
+    councils = [c for c in by_code if c not in ("NTH", "REGION")]
+    assert all(by_code[c][1] == by_code[c][0] for c in councils)  # the others record every child
+    assert by_code["REGION"][1] == sum(by_code[c][0] for c in councils)
+    assert by_code["REGION"][2] == sum(by_code[c][2] for c in councils) > 0
+    assert shares == 0

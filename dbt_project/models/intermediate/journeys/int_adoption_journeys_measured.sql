@@ -13,6 +13,13 @@ sibling_groups as (
     group by council_code, sibling_group_id
 ),
 
+recording_siblings as (
+    -- a council none of whose matches has a sibling group id does not record them (the SSDA903
+    -- layout has none): its children's sibling groups are unknown, not none
+    select distinct council_code from journeys
+    where sibling_group_id is not null
+),
+
 measured as (
     select
         journeys.*,
@@ -32,8 +39,12 @@ measured as (
             when journeys.moved_in_date is not null
                 then journeys.moved_in_date < cast(journeys.entered_care_date + interval 14 month as date)
         end as a3_within_14_months,
-        coalesce(sibling_groups.children_in_group >= 2, false) as is_sibling_group_placed_together
+        case
+            when recording_siblings.council_code is not null
+                then coalesce(sibling_groups.children_in_group >= 2, false)
+        end as is_sibling_group_placed_together
     from journeys
+    left join recording_siblings on journeys.council_code = recording_siblings.council_code
     left join sibling_groups
         on
             journeys.council_code = sibling_groups.council_code

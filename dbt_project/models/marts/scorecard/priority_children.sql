@@ -36,6 +36,7 @@ aggregated as (
         financial_year,
         count(*) as children_adopted,
         count(*) filter (where is_aged_5_plus) as aged_5_plus,
+        count(sibling_group_placed_together) as sibling_group_recorded,
         count(*) filter (where sibling_group_placed_together) as sibling_group_placed_together,
         count(*) filter (where is_ethnicity_other_than_wbri) as ethnicity_other_than_wbri,
         count(*) filter (where is_ethnicity_unknown) as ethnicity_unknown,
@@ -58,9 +59,14 @@ final as (
         cast(coalesce(aggregated.children_adopted, 0) as integer) as children_adopted,
         cast(coalesce(aggregated.aged_5_plus, 0) as integer) as aged_5_plus,
         cast(aggregated.aged_5_plus / aggregated.children_adopted as double) as aged_5_plus_share,
-        cast(coalesce(aggregated.sibling_group_placed_together, 0) as integer) as sibling_group_placed_together,
+        cast(coalesce(aggregated.sibling_group_recorded, 0) as integer) as sibling_group_recorded,
+        -- unknown (null), not 0, where no child's sibling group is recorded
         cast(
-            aggregated.sibling_group_placed_together / aggregated.children_adopted as double
+            case when aggregated.sibling_group_recorded > 0 then aggregated.sibling_group_placed_together end
+            as integer
+        ) as sibling_group_placed_together,
+        cast(
+            aggregated.sibling_group_placed_together / nullif(aggregated.sibling_group_recorded, 0) as double
         ) as sibling_group_placed_together_share,
         cast(coalesce(aggregated.ethnicity_other_than_wbri, 0) as integer) as ethnicity_other_than_wbri,
         cast(
