@@ -210,7 +210,8 @@ def scorecard_tables(con, quarter_end: date, partnership: str,
                      hidden: frozenset[str] = frozenset()) -> list[Table]:  # fmt: skip
     window = con.execute(
         "select max(window_end) from marts.scorecard_timeliness "
-        "where window_years = 3 and not is_partial and window_end <= ?", [quarter_end]
+        "where window_years = 3 and not is_partial and not starts_before_data "
+        "and window_end <= ?", [quarter_end]
     ).fetchone()[0]  # fmt: skip
     if window is None:
         return []
@@ -248,7 +249,7 @@ def scorecard_tables(con, quarter_end: date, partnership: str,
                   england_a10_mean_days, england_a10_window_label
            from marts.scorecard_timeliness
            where window_years = 3 and is_financial_year_window and not is_partial
-             and window_end <= ?
+             and not starts_before_data and window_end <= ?
            order by window_end""",
         [quarter_end],
     ).fetchall()

@@ -30,14 +30,14 @@ def marts() -> duckdb.DuckDBPyConnection:
     con.execute(
         """create table marts.scorecard_timeliness as select * from (values
            ('AAA', '3 years to Sep 2026', 3, date '2026-09-30', false, false, 10, 500.0, 450.0,
-            200.0, 0.4, 486.0, 445.0, 196.0, '2016-19', '2019-22', '2019-22', false),
+            200.0, 0.4, 486.0, 445.0, 196.0, '2016-19', '2019-22', '2019-22', false, false),
            ('REGION', '3 years to Sep 2026', 3, date '2026-09-30', false, false, 10, 500.0, 450.0,
-            200.0, 0.4, 486.0, 445.0, 196.0, '2016-19', '2019-22', '2019-22', false))
+            200.0, 0.4, 486.0, 445.0, 196.0, '2016-19', '2019-22', '2019-22', false, false))
            t(council_code, window_label, window_years, window_end, is_partial,
              is_financial_year_window, children_adopted, a1_mean_days, a10_mean_days,
              a2_mean_days, a3_share, england_a1_mean_days, england_a10_mean_days,
              england_a2_mean_days, england_a1_window_label, england_a10_window_label,
-             england_a2_window_label, a10_mean_days_suppressed)"""
+             england_a2_window_label, a10_mean_days_suppressed, starts_before_data)"""
     )
     counts = ", ".join(f"10 as {c}" for c, _ in QUARTERLY[1:])
     con.execute(

@@ -266,3 +266,20 @@ def test_windows_end_at_every_quarter_end(built):
         " where is_financial_year_window and window_years = 1 order by 1"
     )
     assert official == [("2019-20",), ("2020-21",), ("2021-22",)]
+
+
+def test_windows_starting_before_the_data_are_flagged(built):
+    """The scenario's first adoption order is in 2019-20: the three-year 2017-20 window holds
+    one year of adoptions, so it starts before the data; 2019-20 (one year) does not."""
+    flags = dict(
+        built.rows(
+            "select window_years || ':' || window_label, starts_before_data"
+            " from marts.scorecard_timeliness where council_code = 'REGION'"
+        )
+    )
+    assert flags["3:2017-20"] and flags["3:2018-21"]
+    assert not flags["1:2019-20"] and not flags["3:2019-22"]
+    assert built.one(
+        "select count(*) filter (where starts_before_data <> (window_start < data_from)),"
+        " count(distinct data_from), min(data_from) from marts.scorecard_timeliness"
+    ) == (0, 1, date(2019, 4, 1))

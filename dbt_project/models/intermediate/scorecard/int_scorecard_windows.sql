@@ -2,7 +2,8 @@
 -- three-year windows ending at every financial quarter's end, from the first adoption year to
 -- the last. Those ending 31 March are the scorecard's financial-year windows (labelled like
 -- 2020-21 and 2018-21); the others are labelled like "3 years to Sep 2020", as boards quote
--- rolling figures.
+-- rolling figures. A window that starts before the first financial year with an adoption order
+-- in the data (data_from) holds less than its years: starts_before_data says so.
 with journeys as (
     select * from {{ ref('fct_adoption_journeys') }}
 ),
@@ -68,9 +69,12 @@ final as (
         windows.window_start,
         windows.window_end,
         cast(windows.window_years as integer) as window_years,
-        windows.is_financial_year_window
+        windows.is_financial_year_window,
+        make_date(bounds.first_year, 4, 1) as data_from,
+        windows.window_start < make_date(bounds.first_year, 4, 1) as starts_before_data
     from reporting_units
     cross join windows
+    cross join bounds
 )
 
 select * from final

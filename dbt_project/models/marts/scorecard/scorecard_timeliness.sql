@@ -22,10 +22,6 @@ england as (
     where comparator = 'england'
 ),
 
-as_of as (
-    select as_of_date from {{ ref('int_data_as_of') }}
-),
-
 cohort as (
     select
         reporting_units.reporting_code as council_code,
@@ -54,6 +50,8 @@ aggregated as (
         grid.window_end,
         grid.window_years,
         grid.is_financial_year_window,
+        grid.starts_before_data,
+        grid.data_from,
         count(cohort.adoption_order_date) as children_adopted,
         count(cohort.a1_days) as a1_children,
         avg(cohort.a1_days) as a1_mean_days,
@@ -70,18 +68,11 @@ aggregated as (
             and cohort.adoption_order_date between grid.window_start and grid.window_end
     group by
         grid.council_code, grid.window_label, grid.window_start, grid.window_end, grid.window_years,
-        grid.is_financial_year_window
+        grid.is_financial_year_window, grid.starts_before_data, grid.data_from
 ),
 
 unit_as_of as (
-    -- the date each unit's figures stand at: a council that has left, its last export's
-    select distinct
-        grid.council_code,
-        least(as_of.as_of_date, own_unit.data_until) as as_of_date
-    from grid
-    cross join as_of
-    left join reporting_units as own_unit
-        on grid.council_code = own_unit.reporting_code and not own_unit.is_partnership_total
+    {{ data_as_of_of_units('reporting_units') }}
 ),
 
 final as (
@@ -92,8 +83,9 @@ final as (
         aggregated.window_end,
         cast(aggregated.window_years as integer) as window_years,
         aggregated.is_financial_year_window,
-        aggregated.window_end > unit_as_of.as_of_date as is_partial,
-        case when aggregated.window_end > unit_as_of.as_of_date then unit_as_of.as_of_date end as partial_as_of,
+        {{ partial_flags('aggregated.window_end', 'unit_as_of.data_as_of') }},
+        aggregated.starts_before_data,
+        aggregated.data_from,
         cast(aggregated.children_adopted as integer) as children_adopted,
         cast(aggregated.a1_children as integer) as a1_children,
         cast(aggregated.a1_mean_days as double) as a1_mean_days,
