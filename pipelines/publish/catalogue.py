@@ -37,6 +37,11 @@ class DisclosureRule:
         return (*self.counts, *self.derived)
 
 
+# adoption_support's counts, by month, and launch_comparison's, before and since the launch.
+SUPPORT_COUNTS = ("support_referrals", "support_assessments", "asf_applications",
+                  "asf_applications_approved", "letterbox_exchanges", "letterbox_exchanges_in",
+                  "letterbox_exchanges_out")  # fmt: skip
+
 AGGREGATE_MARTS: dict[str, DisclosureRule] = {
     "scorecard_timeliness": DisclosureRule(
         counts=("children_adopted", "a1_children", "a10_children", "a2_children",
@@ -100,9 +105,7 @@ AGGREGATE_MARTS: dict[str, DisclosureRule] = {
         period_group="quarter_start",
     ),
     "adoption_support": DisclosureRule(
-        counts=("support_referrals", "support_assessments", "asf_applications",
-                "asf_applications_approved", "letterbox_exchanges", "letterbox_exchanges_in",
-                "letterbox_exchanges_out"),
+        counts=SUPPORT_COUNTS,
         derived={
             "asf_amount_applied_gbp": ("asf_applications",),
             "asf_amount_approved_gbp": ("asf_applications_approved",),
@@ -111,6 +114,7 @@ AGGREGATE_MARTS: dict[str, DisclosureRule] = {
         row_totals={"letterbox_exchanges": ("letterbox_exchanges_in", "letterbox_exchanges_out")},
         period_group="financial_year",  # cost_apportionment.support_cases_count: a year's cases
         period_counts=("support_referrals",),
+        period=("month_start", "month_end"),
     ),
     "placement_sufficiency": DisclosureRule(
         counts=("children_placed", "placed_in_region", "placed_interagency",
@@ -126,12 +130,15 @@ AGGREGATE_MARTS: dict[str, DisclosureRule] = {
     "launch_comparison": DisclosureRule(
         counts=("adm_decisions", "placement_orders", "matches", "placements_started",
                 "adoption_orders", "adopter_approvals", "matched_with_care_start",
-                "matched_with_order"),
+                "matched_with_order", *SUPPORT_COUNTS),
         derived={
             "care_to_match_mean_days": ("matched_with_care_start",),
             "order_to_match_mean_days": ("matched_with_order",),
+            "asf_amount_applied_gbp": ("asf_applications",),
+            "asf_amount_approved_gbp": ("asf_applications_approved",),
         },
         cell_group=("period",),
+        row_totals={"letterbox_exchanges": ("letterbox_exchanges_in", "letterbox_exchanges_out")},
         period=("period_start", "period_end"),
     ),
     "priority_children": DisclosureRule(
@@ -161,6 +168,9 @@ class Cells:
     # The family's count but for a missing date (a child with no A1 figure, an approved
     # household with no registration date): at most the count, and protected as if it were it.
     near: bool = False
+    # The columns of the first and last day this column counts over, when not its mart's
+    # `period` (launch_comparison's support, counted by whole months).
+    period: tuple[str, str] = ()
 
 
 # Counts of events published over periods that overlap without nesting (a council's adoption
@@ -204,6 +214,10 @@ LINKED_COUNTS: dict[str, tuple[Cells, ...]] = {
     "matches after a placement order": (
         Cells("raa_quarterly", "matched_with_order"),
         Cells("raa_quarterly", "matched_with_order_rolling_12m", months_earlier=9)),
+    **{f"support: {column}": (
+        Cells("adoption_support", column),
+        Cells("launch_comparison", column, period=("support_period_start", "support_period_end")))
+       for column in SUPPORT_COUNTS},
     **{f"scorecard {column}": (Cells("scorecard_timeliness", column),)
        for column in ("a2_children", "a3_children_within_14_months")},
 }  # fmt: skip

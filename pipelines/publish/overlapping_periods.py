@@ -17,7 +17,7 @@ linear algebra.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -28,7 +28,7 @@ from pipelines.publish.catalogue import LINKED_COUNTS, Cells, DisclosureRule
 
 # What withholding a cell costs the figures' users: a month least, a yearly figure or a scorecard
 # window most, the partnership's own rows ten times a council's; a larger count a little more.
-CUT_COST = {"raa_monthly": 1, "raa_quarterly": 2, "adopter_pipeline": 2, "launch_comparison": 4,
+CUT_COST = {"raa_monthly": 1, "adoption_support": 1, "raa_quarterly": 2, "adopter_pipeline": 2, "launch_comparison": 4,
             "placement_sufficiency": 8, "priority_children": 8, "scorecard_timeliness": 16}  # fmt: skip
 PARTNERSHIP_COST = 10
 
@@ -79,9 +79,12 @@ def family_cells(family: tuple[Cells, ...], frames: dict[str, pd.DataFrame],
     parts, blocks = [], []
     for cells in family:
         frame = frames.get(cells.mart)
-        if frame is None or cells.column not in frame or not rules[cells.mart].period:
+        rule = rules[cells.mart]
+        if cells.period:
+            rule = replace(rule, period=cells.period)
+        if frame is None or cells.column not in frame or not rule.period:
             continue
-        start, end = period_days(frame, rules[cells.mart], cells.months_earlier)
+        start, end = period_days(frame, rule, cells.months_earlier)
         if days is not None:
             start, end = np.maximum(start, days[0]), np.minimum(end, days[1])
         # A period outside the data counts nothing, which everyone knows: not a cell to protect.

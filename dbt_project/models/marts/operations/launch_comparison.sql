@@ -3,13 +3,19 @@
 -- as-of date, per partner council and for the partnership (pooled). Every match counts in its
 -- period (domain A.5). The timeliness means are over the children matched in the period,
 -- "taking the match date in lieu of an adoption date": entered care -> match (A1's start) and
--- placement order -> match (A2, floored at 0). No rows when the registry gives no launch date.
+-- placement order -> match (A2, floored at 0). Adoption support is dated by month: a month counts
+-- in the period holding its first day (support_period_start .. support_period_end). No rows when
+-- the registry gives no launch date.
 with events as (
     select * from {{ ref('int_journey_events') }}
 ),
 
 adopter_events as (
     select * from {{ ref('fct_adopter_events') }}
+),
+
+support_activity as (
+    select * from {{ ref('int_support_activity') }}
 ),
 
 reporting_units as (
@@ -46,7 +52,13 @@ grid as (
         reporting_units.reporting_code as council_code,
         periods.period,
         periods.period_start,
-        periods.period_end
+        periods.period_end,
+        -- the months whose first day is in the period
+        case
+            when day(periods.period_start) = 1 then periods.period_start
+            else cast(date_trunc('month', periods.period_start) + interval 1 month as date)
+        end as support_period_start,
+        last_day(periods.period_end) as support_period_end
     from reporting_units
     cross join periods
 ),
@@ -101,6 +113,32 @@ counts as (
     group by grid.council_code, grid.period
 ),
 
+pooled_support as (
+    select
+        reporting_units.reporting_code as council_code,
+        support_activity.activity_month,
+        support_activity.activity_type,
+        support_activity.amount_gbp
+    from support_activity
+    inner join reporting_units
+        on
+            support_activity.council_code = reporting_units.council_code
+            and {{ counts_in_reporting_unit('reporting_units', 'support_activity.activity_month') }}
+),
+
+support as (
+    select
+        grid.council_code,
+        grid.period,
+        {{ support_activity_aggregates('pooled_support') }}
+    from grid
+    left join pooled_support
+        on
+            grid.council_code = pooled_support.council_code
+            and pooled_support.activity_month between grid.support_period_start and grid.support_period_end
+    group by grid.council_code, grid.period
+),
+
 final as (
     select
         grid.council_code,
@@ -117,9 +155,13 @@ final as (
         cast(counts.matched_with_care_start as integer) as matched_with_care_start,
         cast(counts.care_to_match_mean_days as double) as care_to_match_mean_days,
         cast(counts.matched_with_order as integer) as matched_with_order,
-        cast(counts.order_to_match_mean_days as double) as order_to_match_mean_days
+        cast(counts.order_to_match_mean_days as double) as order_to_match_mean_days,
+        grid.support_period_start,
+        grid.support_period_end,
+        {{ support_activity_columns('support') }}
     from grid
     inner join counts on grid.council_code = counts.council_code and grid.period = counts.period
+    inner join support on grid.council_code = support.council_code and grid.period = support.period
 )
 
 select * from final
