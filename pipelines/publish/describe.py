@@ -58,6 +58,9 @@ META_COLUMNS = {
         "published_at": "When the snapshot was published (UTC).",
         "councils": "Councils whose data the snapshot holds.",
         "tables": "Tables published.", "rows_published": "Rows published, all tables.",
+        "data_as_of": "The date the snapshot's figures stand at: the earliest export date of the "
+        "councils still in the partnership, to which every council's data is complete (a "
+        "period ending after it is partial: is_partial).",
     },
     "meta.publish_submissions": {
         "run_id": _RUN, "council_code": _COUNCIL,
@@ -65,6 +68,8 @@ META_COLUMNS = {
         "manifest_sha256": "Hash of the submission's files as received.",
         "received_at": "When the submission was received.",
         "is_stale": "True when a later submission failed and this older one is still in use.",
+        "reference_date": "The export's own date (submission.yaml's reference_date): the "
+        "council's figures stand at it.",
     },
     "meta.publish_tables": {
         "run_id": _RUN, "table_name": "Published table (schema.table).",

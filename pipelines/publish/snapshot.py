@@ -25,11 +25,13 @@ create schema if not exists marts;
 create schema if not exists meta;
 create table meta.publishes (
     run_id varchar not null, snapshot_id varchar not null, published_at timestamp not null,
-    councils integer not null, tables integer not null, rows_published bigint not null
+    councils integer not null, tables integer not null, rows_published bigint not null,
+    data_as_of date
 );
 create table meta.publish_submissions (
     run_id varchar not null, council_code varchar not null, submission_id varchar not null,
-    manifest_sha256 varchar not null, received_at timestamp, is_stale boolean
+    manifest_sha256 varchar not null, received_at timestamp, is_stale boolean,
+    reference_date date
 );
 create table meta.publish_tables (
     run_id varchar not null, table_name varchar not null, disclosure varchar not null,
@@ -164,7 +166,8 @@ def mart_names(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def current_submissions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.sql(
-        """select c.council_code, c.submission_id, s.manifest_sha256, s.received_at, c.is_stale
+        """select c.council_code, c.submission_id, s.manifest_sha256, s.received_at, c.is_stale,
+                  s.reference_date
            from work.audit.current_submissions as c
            join work.audit.submissions as s using (council_code, submission_id)
            order by c.council_code"""
@@ -285,8 +288,8 @@ def write_meta(
     """The publish history analysts can query: earlier publishes carried over, this one added."""
     if previous_db is not None and previous_db.exists():
         con.execute(f"attach '{previous_db}' as previous (read_only)")
-        for table in META_TABLES:
-            con.execute(f"insert into meta.{table} select * from previous.meta.{table}")
+        for table in META_TABLES:  # by name: a column added since is null in earlier rows
+            con.execute(f"insert into meta.{table} by name select * from previous.meta.{table}")
         with contextlib.suppress(duckdb.CatalogException):  # a snapshot from before withholding
             con.execute("insert into meta.withheld_councils "
                         "select * from previous.meta.withheld_councils")  # fmt: skip
@@ -298,20 +301,30 @@ def write_meta(
              withholding.carried.get(code, 0)],
         )  # fmt: skip
     con.execute(
-        "insert into meta.publishes values (?, ?, ?, ?, ?, ?)",
+        "insert into meta.publishes values (?, ?, ?, ?, ?, ?, ?)",
         [run_id, snapshot_id, published_at, len(submissions), len(tables),
-         sum(t.rows for t in tables if t.disclosure != "restricted")],
+         sum(t.rows for t in tables if t.disclosure != "restricted"), _data_as_of(con)],
     )  # fmt: skip
     for row in submissions.itertuples():
         con.execute(
-            "insert into meta.publish_submissions values (?, ?, ?, ?, ?, ?)",
+            "insert into meta.publish_submissions values (?, ?, ?, ?, ?, ?, ?)",
             [run_id, row.council_code, row.submission_id, row.manifest_sha256,
-             row.received_at.to_pydatetime(), bool(row.is_stale)],
+             row.received_at.to_pydatetime(), bool(row.is_stale),
+             getattr(row, "reference_date", None)],
         )  # fmt: skip
     con.executemany(
         "insert into meta.publish_tables values (?, ?, ?, ?, ?)",
         [[run_id, t.name, t.disclosure, t.rows, t.rows_with_suppression] for t in tables],
     )
+
+
+def _data_as_of(con):
+    """The date the published figures stand at (the build's int_data_as_of); None when the
+    working database has no such model."""
+    try:
+        return con.execute("select as_of_date from work.intermediate.int_data_as_of").fetchone()[0]
+    except duckdb.CatalogException:
+        return None
 
 
 def rows_to_carry(withholding: Withholding, marts: list[str]) -> dict[str, int]:

@@ -29,9 +29,19 @@ def test_publish_records_run_submissions_and_row_counts(region):
         audit = work.execute("select run_id, status from audit.publishes").fetchall()
         exact = {t: work.execute(f"select count(*) from marts.{t}").fetchone()[0]
                  for t in (*AGGREGATE_MARTS, *AS_IS_MARTS)}  # fmt: skip
+        (as_of,) = work.execute("select as_of_date from intermediate.int_data_as_of").fetchone()
+        exported = dict(work.execute(
+            """select c.council_code, s.reference_date from audit.current_submissions c
+               join audit.submissions s using (council_code, submission_id)"""
+        ).fetchall())  # fmt: skip
     assert audit == [(region.report.build_run_id, "published")]
     with duckdb.connect(str(published / "raa.duckdb"), read_only=True) as pub:
         runs = pub.execute("select run_id from meta.publishes").fetchall()
+        # the date the figures stand at, for an analyst with only the snapshot
+        assert pub.execute("select data_as_of from meta.publishes").fetchall() == [(as_of,)]
+        assert dict(pub.execute(
+            "select council_code, reference_date from meta.publish_submissions"
+        ).fetchall()) == exported  # fmt: skip
         used = dict(pub.execute(
             "select council_code, manifest_sha256 from meta.publish_submissions"
         ).fetchall())  # fmt: skip
