@@ -170,7 +170,8 @@ def _publishes(con: duckdb.DuckDBPyConnection) -> list[tuple]:
         return []
 
 
-def _publish_lines(publishes: list[tuple]) -> list[str]:
+def _publish_lines(publishes: list[tuple], unchanged: tuple | None = None) -> list[str]:
+    """`unchanged`: the latest build run that found nothing new (run, when), if any."""
     published = next((p for p in publishes if p[2] == "published"), None)
     lines = [
         f"last publish: {published[1]:%Y-%m-%d %H:%M} UTC, run {published[0][:8]}, "
@@ -178,11 +179,23 @@ def _publish_lines(publishes: list[tuple]) -> list[str]:
         if published
         else "last publish: never (nothing published yet)"
     ]
+    if published and unchanged and unchanged[1] > published[1]:
+        lines.append(f"last build run: {unchanged[1]:%Y-%m-%d %H:%M} UTC, run {unchanged[0][:8]}: "
+                     "nothing new since that publish, so nothing was built; it stands")  # fmt: skip
     if publishes and publishes[0][2] != "published":
         lines.append(
             f"last attempt REFUSED {publishes[0][1]:%Y-%m-%d %H:%M} UTC: {publishes[0][4]}"
         )
     return lines
+
+
+def _last_unchanged_build(con: duckdb.DuckDBPyConnection) -> tuple | None:
+    try:
+        return con.execute(
+            "select run_id, checked_at from audit.unchanged_builds order by checked_at desc limit 1"
+        ).fetchone()
+    except duckdb.CatalogException:  # a warehouse from before the table
+        return None
 
 
 def _last_prune(con: duckdb.DuckDBPyConnection) -> str:
@@ -317,6 +330,7 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
         withheld = _withheld_by_run(con)
         other_key = key is not None and key_problem(con, key) is not None
         pruned = _last_prune(con)
+        unchanged = _last_unchanged_build(con)
         sent_again = {(r[0], r[1]): r[2] for r in con.execute(SENT_AGAIN_SQL).fetchall()}
         # the freshness check's own verdict (its last accepted submission, its limit)
         late = {f.council_code for f in council_freshness(con, council_codes, freshness_days,
@@ -374,4 +388,4 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
             f"(in {landing_dir})"
         )
     return "\n".join([_table(out, headers), "", *notes, *([""] if notes else []),
-                      *_publish_lines(publishes), pruned])  # fmt: skip
+                      *_publish_lines(publishes, unchanged), pruned])  # fmt: skip

@@ -99,6 +99,13 @@ create table if not exists audit.builds (
     built_at timestamp not null,      -- whom it left out: audit.withheld_councils, by run_id
     inputs_sha256 varchar             -- what it was made of (pipelines/operations/build_inputs.py)
 );
+-- A build run that found nothing new since the published build, so built nothing: that build
+-- and its snapshot stand (raa status says so, or a night would look as if it never ran).
+create table if not exists audit.unchanged_builds (
+    run_id varchar not null,
+    checked_at timestamp not null,
+    standing_build varchar not null   -- the published build's run (audit.builds.run_id)
+);
 -- Which RAA_PSEUDONYM_KEY the warehouse's keys were made with: a keyed hash of a fixed text,
 -- never the key (pipelines/ingest/pseudonym_key.py). One row.
 create table if not exists audit.pseudonym_key (

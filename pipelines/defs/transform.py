@@ -21,7 +21,11 @@ from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from pipelines.defs.resources import WAREHOUSE_POOL, AlertResource, WarehouseResource
 from pipelines.operations.alerts import withheld_council_alert
-from pipelines.operations.build_inputs import inputs_fingerprint, published_build_of
+from pipelines.operations.build_inputs import (
+    inputs_fingerprint,
+    published_build_of,
+    record_unchanged,
+)
 from pipelines.operations.withhold import (
     attribute_failures,
     record_build,
@@ -161,6 +165,7 @@ def build_dbt_assets(manifest: Path, nightly_job: str | None = None) -> dg.Asset
                 "or published again (the snapshot stands); config `rebuild: true` builds anyway."
             )
             context.instance.add_run_tags(context.run_id, {BUILT_TAG: "no"})
+            record_unchanged(database, context.run_id, published[0])
             return
         context.instance.add_run_tags(context.run_id, {BUILT_TAG: "yes"})
         invocation = dbt.cli([*NIGHTLY_BUILD, *warehouse_vars(database)], context=context)

@@ -11,6 +11,7 @@ import duckdb
 
 from pipelines.defs.transform import BUILT_TAG
 from pipelines.operations.build_inputs import inputs_fingerprint
+from pipelines.reporting import status
 from pipelines.run import dagster_instance, run_pipeline
 from pipelines.settings import DBT_PROJECT_DIR, warehouse_vars
 from pipelines.warehouse import connect
@@ -82,12 +83,17 @@ def test_a_night_with_nothing_new_publishes_nothing_again(copied):
     assert any("unchanged (nothing is new since the published snapshot" in s for s in said), said
     # the runs list tells this night from one that built (filter by tag raa/built)
     assert _built_tag(report) == "no"
+    # ... and raa status, whose last publish is then an earlier night's
+    told = status(copied.database, ["NTH"])
+    assert (f"run {report.build_run_id[:8]}: nothing new since that publish, so nothing was "
+            "built; it stands") in told  # fmt: skip
     with duckdb.connect(str(copied.database)) as con:
         con.execute("delete from canonical.letterbox_exchanges where rowid = (select min(rowid) "
                     "from canonical.letterbox_exchanges)")  # fmt: skip
     report = run_pipeline(copied)
     assert report.success and _publishes(copied) == published + 1
     assert _built_tag(report) == "yes"
+    assert "nothing new since that publish" not in status(copied.database, ["NTH"])
     said.clear()
     assert run_pipeline(copied, progress=said.append, rebuild=True).success
     assert _publishes(copied) == published + 2
