@@ -9,6 +9,9 @@ sums are the incidence matrix of that graph). For each joined withheld cell the 
 of shown cells whose withholding parts its days (a minimum cut) is withheld: months before
 quarters before years and scorecard windows, so that the headline figures stay.
 
+A council's withheld cell whose partnership cell is shown as 0 is known to be 0 (counts are
+never negative): its two days are one, as if it were shown (known_zeros).
+
 The partnership's row is the sum of its councils' (across councils, disclosure.py protects
 each period on its own). Both together could still give away a secondary cell (one on the
 demo), though no count of 1-5: tests/operations/test_publish.py checks the demo's snapshot by
@@ -93,7 +96,8 @@ def family_cells(family: tuple[Cells, ...], frames: dict[str, pd.DataFrame],
         unit = frame["council_code"].to_numpy()[rows]
         parts.append(pd.DataFrame({
             "mart": cells.mart, "column": cells.column, "row": rows, "unit": unit,
-            "start": start[rows], "end": end[rows], "near": cells.near,
+            "start": start[rows], "end": end[rows], "near": cells.near, "value": value[rows],
+            "is_total": unit == total_code,
             "cost": CUT_COST[cells.mart] * np.where(unit == total_code, PARTNERSHIP_COST, 1)
             + value[rows] / 1000,
         }))  # fmt: skip
@@ -148,9 +152,17 @@ def cells_to_withhold(cells: pd.DataFrame) -> list[int]:
     days = int(day.max()) + 1
     ends = np.column_stack([unit * days + day[: len(cells)], unit * days + day[len(cells) :]])
     hidden = cells["hidden"].to_numpy(bool)
+    known = cells["known"].to_numpy(bool) if "known" in cells else np.zeros(len(cells), bool)
+    if known.any():  # a known cell's two days are one: its running totals differ by what it is
+        nodes = int(ends.max()) + 1
+        same = coo_matrix((np.ones(int(known.sum())), (ends[known, 0], ends[known, 1])),
+                          shape=(nodes, nodes))  # fmt: skip
+        ends = connected_components(same, directed=False)[1][ends]
+        # a withheld cell between days known cells join is known too: nothing to protect
+        hidden = hidden & ~known & (ends[:, 0] != ends[:, 1])
     # Integers for the flow; a cut a thousandth of a cost cheaper is no cheaper.
     capacity = np.rint(cells["cost"].to_numpy(float) * 1000).astype(np.int32)
-    shown = np.flatnonzero(~hidden)
+    shown = np.flatnonzero(~hidden & (ends[:, 0] != ends[:, 1]))  # a loop joins nothing
     nodes = int(ends.max()) + 1
     graph = coo_matrix((np.ones(len(shown)), (ends[shown, 0], ends[shown, 1])),
                        shape=(nodes, nodes))  # fmt: skip
@@ -174,6 +186,16 @@ def linked_families(frames: dict[str, pd.DataFrame], rules: dict[str, Disclosure
     return [family for family in families if family is not None]
 
 
+def known_zeros(cells: pd.DataFrame) -> np.ndarray:
+    """Withheld council cells anyone can tell are 0: the partnership's cell of the same mart,
+    column and period is shown as 0, and counts are never negative."""
+    zero = cells["is_total"] & ~cells["hidden"] & (cells["value"] == 0)
+    period = ["mart", "column", "start", "end"]
+    zero_periods = cells.loc[zero, period].drop_duplicates()
+    is_zero = cells[period].merge(zero_periods, how="left", indicator=True)["_merge"] == "both"
+    return (cells["hidden"] & ~cells["is_total"]).to_numpy(bool) & is_zero.to_numpy(bool)
+
+
 def secondary_across_periods(families: list[Family], hidden: dict[str, pd.DataFrame]) -> bool:
     """Withhold what the families' overlapping periods would give away; whether anything was."""
     changed = False
@@ -181,7 +203,8 @@ def secondary_across_periods(families: list[Family], hidden: dict[str, pd.DataFr
         withheld = family.withheld(hidden)
         if not withheld.any():
             continue
-        cut = family.cells.iloc[cells_to_withhold(family.cells.assign(hidden=withheld))]
+        cells = family.cells.assign(hidden=withheld)
+        cut = family.cells.iloc[cells_to_withhold(cells.assign(known=known_zeros(cells)))]
         for (mart, column), rows in cut.groupby(["mart", "column"])["row"]:
             hidden[mart].loc[rows.to_numpy(), column] = True
             changed = True

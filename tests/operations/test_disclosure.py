@@ -312,3 +312,26 @@ def test_a_withheld_reason_is_not_the_quarters_withdrawals_less_the_other_reason
     })  # fmt: skip
     flags = suppression_flags(frame, rule, TOTAL)
     assert flags["withdrawals_suppressed"].tolist() == [True, True, True]
+
+
+def test_a_council_cell_the_partnership_shows_as_zero_is_known_and_joins_days():
+    """REGION shows 0 adoption orders in Q1, so every council's Q1 is 0 (counts are never
+    negative), withheld or not. NTH's Q2 (3, withheld) was then its shown half-year less that
+    zero: the half-year must go too. The probe recovered 55 quarterly counts of 1-5 this way."""
+    from pipelines.publish.overlapping_periods import cells_to_withhold, known_zeros
+
+    day = np.datetime64
+    cells = pd.DataFrame({
+        "mart": "m", "column": "n",
+        "unit": ["NTH", "NTH", "NTH", TOTAL, TOTAL],
+        "start": [day("2018-01-01"), day("2018-04-01"), day("2018-01-01"), day("2018-01-01"),
+                  day("2018-04-01")],
+        "end": [day("2018-04-01"), day("2018-07-01"), day("2018-07-01"), day("2018-04-01"),
+                day("2018-07-01")],
+        "hidden": [True, True, False, False, False],  # NTH Q1 (0) and Q2 (3) withheld
+        "value": [0, 3, 3, 0, 9], "is_total": [False, False, False, True, True],
+        "cost": [1.0, 1.0, 4.0, 10.0, 10.0],
+    })  # fmt: skip
+    assert known_zeros(cells).tolist() == [True, False, False, False, False]
+    assert cells_to_withhold(cells) == []  # Q1 unknown: Q2 cannot be worked out
+    assert cells_to_withhold(cells.assign(known=known_zeros(cells))) == [2]  # the half-year
