@@ -195,8 +195,11 @@ LINKED_COUNTS: dict[str, tuple[Cells, ...]] = {
     "placement orders": (Cells("raa_monthly", "placement_orders"),
                          Cells("raa_quarterly", "placement_orders"),
                          Cells("launch_comparison", "placement_orders")),
+    # every match after a placement order is a match: where most are, matched_with_order is
+    # matches but for a few (REGION's 24 of 25), and the two gave each other away
     "matches": (Cells("raa_monthly", "matches"), Cells("raa_quarterly", "matches"),
-                Cells("launch_comparison", "matches")),
+                Cells("launch_comparison", "matches"),
+                Cells("raa_quarterly", "matched_with_order", near=True)),
     "children placed": (Cells("raa_monthly", "children_placed"),
                         Cells("raa_quarterly", "children_placed"),
                         Cells("placement_sufficiency", "children_placed"),
