@@ -179,10 +179,24 @@ def cells_to_withhold(cells: pd.DataFrame) -> list[int]:
     return withheld
 
 
+def family_days(family: tuple[Cells, ...], frames: dict[str, pd.DataFrame]):
+    """data_days, for a family counted over the scorecard's adoption cohorts starting on its
+    published `data_from` (no adoption order is before it, as anyone reading it knows): else
+    the windows that start before it hide the zeros they hold, and unwind from them."""
+    days = data_days(frames)
+    scorecard = frames.get("scorecard_timeliness")
+    if days is None or scorecard is None or "data_from" not in scorecard:
+        return days
+    if not any(cells.mart == "scorecard_timeliness" for cells in family):
+        return days
+    first = pd.to_datetime(scorecard["data_from"]).min()
+    return days if pd.isna(first) else (max(days[0], np.datetime64(first, "D")), days[1])
+
+
 def linked_families(frames: dict[str, pd.DataFrame], rules: dict[str, DisclosureRule],
                     total_code: str) -> list[Family]:  # fmt: skip
-    days = data_days(frames)
-    families = (family_cells(f, frames, rules, total_code, days) for f in LINKED_COUNTS.values())
+    families = (family_cells(f, frames, rules, total_code, family_days(f, frames))
+                for f in LINKED_COUNTS.values())  # fmt: skip
     return [family for family in families if family is not None]
 
 

@@ -265,12 +265,13 @@ def test_no_withheld_count_is_worked_out_across_overlapping_periods(region):
     a combination of shown ones; with the partnership's rows as the councils' sums, no
     withheld count of 1-5 is."""
     from pipelines.publish.catalogue import LINKED_COUNTS
-    from pipelines.publish.overlapping_periods import data_days, family_cells, known_zeros
+    from pipelines.publish.overlapping_periods import family_cells, family_days, known_zeros
 
     frames, hidden = _published_with_exact_values(region)
     withheld = 0
     for family, members in LINKED_COUNTS.items():
-        cells = family_cells(members, frames, AGGREGATE_MARTS, "REGION", data_days(frames))
+        cells = family_cells(members, frames, AGGREGATE_MARTS, "REGION",
+                             family_days(members, frames))  # fmt: skip
         cells = cells.cells.assign(hidden=cells.withheld(hidden))
         values = np.array([frames[m][c].fillna(0).iloc[r] for m, c, r in
                            zip(cells["mart"], cells["column"], cells["row"], strict=True)], float)  # fmt: skip
