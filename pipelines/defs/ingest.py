@@ -175,6 +175,7 @@ def _ingest_asset(registry: Registry) -> dg.AssetsDefinition:
             except PseudonymKeyChanged as wrong_key:  # a setting to fix: retrying cannot help
                 raise dg.Failure(description=str(wrong_key), metadata={WHOLE_RUN: True},
                                  allow_retries=False) from None  # fmt: skip
+            in_use = tables_in_use(con)  # every council's, not only this run's
         progress.flush(context)
         for alert in changed:
             alerts.send(alert, context.log)
@@ -196,8 +197,7 @@ def _ingest_asset(registry: Registry) -> dg.AssetsDefinition:
                 f"no submission from {', '.join(context.partition_keys)} yet"
             )
             return
-        with warehouse.connection() as con:  # every council's, not only this run's
-            over = tables_over(tables_in_use(con), settings.rejected_share_warn)
+        over = tables_over(in_use, settings.rejected_share_warn)
         for table in over:
             progress.warn(context, f"{table}: more than {settings.rejected_share_warn:.0%} of a "
                           "table held back; see the council's validation report")  # fmt: skip

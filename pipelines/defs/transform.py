@@ -21,14 +21,11 @@ from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from pipelines.defs.resources import WAREHOUSE_POOL, AlertResource, WarehouseResource
 from pipelines.operations.alerts import withheld_council_alert
-from pipelines.operations.build_inputs import (
-    inputs_fingerprint,
-    published_build_of,
-    record_unchanged,
-)
+from pipelines.operations.build_inputs import inputs_fingerprint, published_build_of
 from pipelines.operations.withhold import (
     attribute_failures,
     record_build,
+    record_unchanged,
     record_withheld,
     write_withheld_report,
 )

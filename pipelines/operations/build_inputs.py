@@ -12,7 +12,6 @@ would publish the same figures again.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
@@ -25,7 +24,6 @@ from pipelines.settings import (
     DBT_PROJECT_SOURCES,
     PROJECT_ROOT,
 )
-from pipelines.warehouse import connect, ensure_audit
 
 SOURCE_SCHEMAS = ("canonical", "funding_formula")
 AUDIT_SOURCES = ("submissions", "current_submissions")
@@ -83,14 +81,6 @@ def code_fingerprint() -> str:
                 digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-def record_unchanged(database: Path, run_id: str, standing_build: str) -> None:
-    """A build run that built nothing: nothing was new since `standing_build`, published."""
-    with connect(database) as con:
-        ensure_audit(con)
-        con.execute("insert into audit.unchanged_builds values (?, ?, ?)",
-                    [run_id, datetime.now(UTC).replace(tzinfo=None), standing_build])  # fmt: skip
 
 
 def published_build_of(

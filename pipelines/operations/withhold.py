@@ -196,6 +196,14 @@ def record_build(database: Path, run_id: str, inputs_sha256: str | None = None) 
                     [run_id, datetime.now(UTC).replace(tzinfo=None), inputs_sha256])  # fmt: skip
 
 
+def record_unchanged(database: Path, run_id: str, standing_build: str) -> None:
+    """A build run that built nothing: nothing was new since `standing_build`, published."""
+    with connect(database) as con:
+        ensure_audit(con)
+        con.execute("insert into audit.unchanged_builds values (?, ?, ?)",
+                    [run_id, datetime.now(UTC).replace(tzinfo=None), standing_build])  # fmt: skip
+
+
 def withheld_by_latest_build(con: duckdb.DuckDBPyConnection, run_id: str,
                              schema: str = "audit") -> dict[str, str]:  # fmt: skip
     """council -> message for the councils left out of the build that made the working marts:

@@ -31,8 +31,9 @@ from pipelines.publish.catalogue import LINKED_COUNTS, Cells, DisclosureRule
 
 # What withholding a cell costs the figures' users: a month least, a yearly figure or a scorecard
 # window most, the partnership's own rows ten times a council's; a larger count a little more.
-CUT_COST = {"raa_monthly": 1, "adoption_support": 1, "raa_quarterly": 2, "adopter_pipeline": 2, "launch_comparison": 4,
-            "placement_sufficiency": 8, "priority_children": 8, "scorecard_timeliness": 16}  # fmt: skip
+CUT_COST = {"raa_monthly": 1, "adoption_support": 1, "raa_quarterly": 2, "adopter_pipeline": 2,
+            "launch_comparison": 4, "placement_sufficiency": 8, "priority_children": 8,
+            "scorecard_timeliness": 16}  # fmt: skip
 PARTNERSHIP_COST = 10
 
 

@@ -310,7 +310,7 @@ def write_meta(
             "insert into meta.publish_submissions values (?, ?, ?, ?, ?, ?, ?)",
             [run_id, row.council_code, row.submission_id, row.manifest_sha256,
              row.received_at.to_pydatetime(), bool(row.is_stale),
-             getattr(row, "reference_date", None)],
+             row.reference_date],
         )  # fmt: skip
     con.executemany(
         "insert into meta.publish_tables values (?, ?, ?, ?, ?)",
