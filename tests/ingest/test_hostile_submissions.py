@@ -28,7 +28,6 @@ import pytest
 
 from data_contracts.profiles import load_profile
 from pipelines.ingest import batch as batch_module
-from pipelines.ingest import read as read_module
 from pipelines.ingest.landing import (
     SubmissionFile,
     folder_state,
@@ -37,6 +36,7 @@ from pipelines.ingest.landing import (
     submission_folders,
     unregistered_folders,
 )
+from pipelines.ingest.read import files as read_module
 from pipelines.ingest.submission import ingest_submissions
 from tests.ingest.helpers import (
     CHILDREN,

@@ -15,7 +15,8 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from data_contracts.profiles import load_profile
-from pipelines.ingest import read
+from pipelines.ingest.read import workbook
+from pipelines.ingest.read.raw import FileProblem, RawTable
 
 HEADER = ["Person ID", "Gender", "Date of Birth", "Ethnicity", "Disabled", "Note"]
 
@@ -28,22 +29,24 @@ def _workbook(write) -> bytes:
     return out.getvalue()
 
 
-def _read(data: bytes) -> dict[str, read.RawTable]:
-    tables = read._read_workbook("export.xlsx", data, load_profile("liquidlogic"))
+def _read(data: bytes) -> dict[str, RawTable]:
+    tables = workbook.read_workbook("export.xlsx", data, load_profile("liquidlogic"))
     return {table.sheet: table for table in tables}
 
 
-def _rows(table: read.RawTable) -> list[list]:
+def _rows(table: RawTable) -> list[list]:
     return table.frame.drop(columns="file_name").values.tolist()
 
 
 def _both_paths(data: bytes, sheet: str):
     """(headers, frame) of a text sheet read through fastexcel and through python-calamine."""
     profile = load_profile("liquidlogic")
-    fast = read._text_sheet(fastexcel.read_excel(data), sheet)
-    by_cell = read._sheet_by_cell(CalamineWorkbook.from_filelike(io.BytesIO(data)), sheet)
+    fast = workbook._text_sheet(fastexcel.read_excel(data), sheet)
+    by_cell = workbook._sheet_by_cell(CalamineWorkbook.from_filelike(io.BytesIO(data)), sheet)
     assert fast is not None
-    return read._sheet_frame(sheet, fast, profile), read._sheet_frame(sheet, by_cell, profile)
+    return workbook._sheet_frame(sheet, fast, profile), workbook._sheet_frame(
+        sheet, by_cell, profile
+    )
 
 
 def test_typed_cells_read_as_the_text_a_council_sees():
@@ -122,9 +125,9 @@ def test_a_sheet_with_a_header_only_has_no_rows():
 
 
 def test_a_workbook_with_no_data_or_not_a_workbook_is_refused():
-    with pytest.raises(read.FileProblem, match=r"export\.xlsx has no sheet with data"):
+    with pytest.raises(FileProblem, match=r"export\.xlsx has no sheet with data"):
         _read(_workbook(lambda book: book.add_worksheet("Empty")))
-    with pytest.raises(read.FileProblem, match=r"export\.xlsx is not a readable XLSX workbook"):
+    with pytest.raises(FileProblem, match=r"export\.xlsx is not a readable XLSX workbook"):
         _read(b"PK\x03\x04" + b"\x00" * 100)
 
 
@@ -169,13 +172,13 @@ def test_an_error_cell_is_named_by_its_reference_and_never_by_arbitrary_text():
     note names the cell, and the error only when it is one of Excel's own."""
     data = _workbook(_children_sheet)
     arbitrary = _with_cell(data, b'<c r="D2" t="e"><v>#Zebedee Quux 943 476 5919 ZZ9 9ZZ</v></c>')
-    with pytest.raises(read.FileProblem) as refused:  # the cell reader will not read it
+    with pytest.raises(FileProblem) as refused:  # the cell reader will not read it
         _read(arbitrary)
     assert "cell(s) D2 are marked as a spreadsheet error but hold text that is not" in str(
         refused.value
     )
     assert not any(s in str(refused.value) for s in ("Zebedee", "943 476", "ZZ9"))
-    notes = read._error_cells_named({(1, 3): "#Zebedee 9434765919", (4, 27): "#REF!"})
+    notes = workbook._error_cells_named({(1, 3): "#Zebedee 9434765919", (4, 27): "#REF!"})
     assert notes == "D2, AB5 #REF!"
     excel = _with_cell(data, b'<c r="D2" t="e"><v>#N/A</v></c>')
     assert "1 cell(s) hold a spreadsheet error (D2 #N/A)" in _read(excel)["Children"].notes[0]
