@@ -101,8 +101,8 @@ def board_tables() -> list[BoardTable]:
             "Interagency fees by council and agency",
             "Children placed with another agency's adopters and the fees paid and received, "
             "summed by council, fee type and agency (no child is listed here). 'Rate not entered "
-            "yet' yes: the fee is uplifted each April and this year's rate is not entered yet, so "
-            "these children's standard fee is the latest rate entered, for now (see the cover).",
+            "yet' yes: the fee is uplifted each April and this year's rate is not entered, so these "
+            "children's standard fee is an earlier year's rate, for now (see the cover).",
             [Column("Council", "council_code"), Column("Fee type", "fee_type"),
              Column("Adopters' agency", "adopter_agency_code"),
              Column("Rate not entered yet", "is_fee_rate_awaiting_uplift"),
@@ -128,7 +128,7 @@ def board_tables() -> list[BoardTable]:
              Column("In force", "in_force_version"),
              Column("Share", "weighted_share", "percent"),
              Column("Share in force", "in_force_weighted_share", "percent"),
-             Column("Change in share", "share_change", "points"),
+             Column("Change in share (points)", "share_change", "points"),
              Column("Contribution (£)", "contribution_gbp", "money"),
              Column("Change (£)", "contribution_change_gbp", "money")],
             """select cost_pool, council_code, formula_version, in_force_version, weighted_share,

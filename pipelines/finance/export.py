@@ -34,7 +34,7 @@ FORMATS = {
     # no red: a negative variance is an underspend, good news (the sign says which)
     "money": "£#,##0.00;-£#,##0.00",
     "percent": "0.0%",
-    "points": "+0.0%;-0.0%;0.0%",
+    "points": "+0.00%;-0.00%;0.00%",  # a share moving by 0.03 points is not "-0.0%"
     "count": "#,##0",
     "date": "d mmm yyyy",
     "month": "mmmm yyyy",  # a ledger month: "March 2026", not the 1st of it
@@ -198,13 +198,32 @@ def _cover_facts(con, year: str) -> dict:
         )
         or "none recorded",
         "rates_awaiting_uplift": _rates_awaiting_uplift(con, year),
+        "in_progress": _year_in_progress(con, year),
         "withheld": _withheld(con) if published else [],
     }
 
 
+def _year_in_progress(con, year: str) -> list[str]:
+    """A line when the year is not over by the data's as-of date (domain A.3): its spending to
+    date, the fees paid so far and any driver counting the year itself are part-year figures."""
+    try:
+        (as_of,) = con.execute("select as_of_date from intermediate.int_data_as_of").fetchone()
+    except duckdb.Error:  # a warehouse built before the as-of model: nothing to say
+        return []
+    year_end = dt.date(int(year[:4]) + 1, 3, 31)
+    if as_of >= year_end:
+        return []
+    return [
+        f"YEAR IN PROGRESS: the figures stand at {as_of:%-d %B %Y}. Spending and income to date, "
+        f"interagency fees paid so far and any driver that counts {year} itself (Counted over, on "
+        "the Formula sheet) are for part of the year and will change until 31 March "
+        f"{year_end.year}."
+    ]
+
+
 def _rates_awaiting_uplift(con, year: str) -> list[str]:
     """A line per fee uplifted each April whose rate for the year finance has not entered yet:
-    its children are priced at the latest rate entered (interagency_recharges'
+    its children are priced at an earlier year's rate (interagency_recharges'
     is_fee_rate_awaiting_uplift), and the line says where to enter the year's rate."""
     rows = con.execute(
         """select fee_type, is_london, rate_effective_from, fee_rate_gbp,
@@ -330,6 +349,7 @@ def _write_cover(workbook, year: str, cover: dict, tables: list[BoardTable], sty
            + (f" to {v[3]:%-d %B %Y}" if v[3] else "")) for v in cover["versions"]),
         *source,
         ("Council submissions used", cover["submissions"]),
+        *(("Year in progress", note) for note in cover.get("in_progress", [])),
         *(("Withheld", note) for note in cover.get("withheld", [])),
         *(("Interagency fee rate", note) for note in cover["rates_awaiting_uplift"]),
         ("Workbook written", f"{dt.datetime.now(dt.UTC):%-d %B %Y %H:%M} UTC"),
@@ -428,7 +448,7 @@ def _column_width(column, values: list, first: bool = False, totalled: bool = Fa
     numbers = [abs(float(v)) for v in values if isinstance(v, int | float | Decimal)]
     top = sum(numbers) if totalled else max(numbers, default=0.0)
     shown = {"money": f"-£{top:,.2f}", "count": f"{top:,.0f}", "percent": "-100.0%",
-             "points": "+100.0%", "date": "30 Sep 2026", "month": "September 2026"}  # fmt: skip
+             "points": "+100.00%", "date": "30 Sep 2026", "month": "September 2026"}  # fmt: skip
     return max(MIN_WIDTH, header, len(shown.get(column.kind, "")) + 2)
 
 

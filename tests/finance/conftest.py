@@ -81,6 +81,7 @@ UPSTREAM = (
     "fct_adopter_events",
     "fct_support_cases",
     "dim_placing_agency",
+    "int_data_as_of",
 )
 FINANCE_SELECTION = [
     "path:models/staging/funding_formula",

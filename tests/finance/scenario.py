@@ -21,6 +21,7 @@ Demand (event counts AAA/BBB/CCC by financial year):
 Budgets: central_hub 2021-22 £100,000.01, 2022-23 £90,000.00, 2023-24 £120,000.00;
   locality_hub 2022-23 AAA £50,000, BBB £30,000, CCC £20,000 (and the agency's own £10,000,
   which no partner bears); interagency_fees 2022-23 £60,000, 2026-27 £40,000.
+The data stand at AS_OF, 31 October 2026: 2026-27 is a year in progress.
 Interagency placements: c1 (LA, June 2022), c2 (VAA, Sept 2022), c3 (VAA, Nov 2018), and either
   side of 1 April 2026 (no 2026-27 VAA rate in the seed): c4 (VAA, 31 Mar 2026), c5 (VAA,
   1 Apr 2026, fee paid May 2026), c6 (LA, 1 Apr 2026).
@@ -32,6 +33,8 @@ import datetime as dt
 from decimal import Decimal
 
 import duckdb
+
+AS_OF = dt.date(2026, 10, 31)
 
 FORMULA = {
     "versions": [
@@ -183,9 +186,11 @@ def create_upstream(con: duckdb.DuckDBPyConnection, relations: dict[str, str]) -
         " referral_date date",
         "dim_placing_agency": "adopter_agency_code varchar, is_interagency boolean,"
         " interagency_fee_type varchar",
+        "int_data_as_of": "as_of_date date, as_of_source varchar",
     }
     for name, columns in ddl.items():
         con.execute(f"create or replace table {relations[name]} ({columns})")
+    con.execute(f"insert into {relations['int_data_as_of']} values (?, 'scenario')", [AS_OF])
     ledger = [
         (
             *row,

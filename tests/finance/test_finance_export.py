@@ -436,8 +436,11 @@ def test_a_fee_rate_not_entered_for_the_year_is_named_on_the_cover_and_marked(
     """2026-27: the VAA fee is uplifted each April and the seed's latest VAA rate is April 2025's.
     CCC's c5 (placed 1 April 2026) is priced at £39,245.00 for want of the 2026-27 rate: the cover
     says so and where finance enters it; the Interagency fees sheet and CSV mark its row; the
-    restricted recharges flag the child. c6 (LA adopters, fixed fee) is not marked; 2022-23's
-    workbook has no such line."""
+    restricted recharges flag the child. c6 (LA adopters, fixed fee) is not marked. 2022-23's
+    workbook names BBB's c2 (VAA, September 2022), priced at April 2019's £31,620.00: the fee was
+    uplifted in April 2020, 2021 and 2022 and the seed holds none of those rates (domain A.4 gives
+    April 2019's and April 2025's), so that rate is a stand-in too. Before, only a year after the
+    seed's latest rate was named."""
     path = export_finance(finance_warehouse.database, "2026-27", tmp_path / "finance.xlsx")
     cover = _cover_text(path)
     assert (
@@ -469,7 +472,27 @@ def test_a_fee_rate_not_entered_for_the_year_is_named_on_the_cover_and_marked(
     earlier = _cover_text(
         export_finance(finance_warehouse.database, "2022-23", tmp_path / "a.xlsx")
     )
-    assert "Interagency fee rate" not in earlier and "NOT ENTERED" not in earlier
+    assert (
+        "Interagency fee rate NOT ENTERED YET: the voluntary agency fee is uplifted each "
+        "April and its 2022-23 rate is not entered, so 1 child placed in 2022-23 is priced at the "
+        "rate from 1 April 2019, £31,620.00, for now"
+    ) in earlier
+
+
+def test_a_year_not_over_by_the_as_of_date_is_said_to_be_in_progress(finance_warehouse, tmp_path):
+    """The scenario's data stand at 31 October 2026: the 2026-27 workbook's cover says the year is
+    in progress and its part-year figures will change; 2022-23's, a finished year, does not. The
+    finance probe found 2026-27's interagency split from April-October fees with nothing saying so."""
+    cover = _cover_text(export_finance(finance_warehouse.database, "2026-27", tmp_path / "b.xlsx"))
+    assert (
+        "Year in progress YEAR IN PROGRESS: the figures stand at 31 October 2026. Spending and "
+        "income to date, interagency fees paid so far"
+    ) in cover
+    assert "will change until 31 March 2027" in cover
+    finished = _cover_text(
+        export_finance(finance_warehouse.database, "2022-23", tmp_path / "c.xlsx")
+    )
+    assert "YEAR IN PROGRESS" not in finished
 
 
 def test_marts_built_before_the_awaiting_uplift_flag_are_refused_in_words(

@@ -205,8 +205,10 @@ def test_a_vaa_placement_after_the_latest_april_rate_is_flagged_awaiting_uplift(
     # April and no 2026-27 row is entered. c4 (31 March 2026, last day of 2025-26) has its own
     # year's rate; c5 (1 April 2026, first day of 2026-27) is priced at the 2025 rate for want of
     # the 2026 one, flagged, its 39,245 - 39,245 = 0 difference provisional. c6 (LA adopters, 1
-    # April 2026): the LA/RAA fee is fixed since 2011, never awaiting an uplift; nor is any row
-    # before 2026-27 (c2's 2019 rate was the one in force in 2022, a later row exists).
+    # April 2026): the LA/RAA fee is fixed since 2011, never awaiting an uplift. c2 (VAA,
+    # September 2022) is priced at April 2019's rate, the one in force then, but the fee was
+    # uplifted in April 2020-2022 and the seed has none of those rates: flagged too. c3 (VAA, 2018)
+    # had the one fee for any agency, not uplifted each April: not flagged.
     rows = finance_warehouse.query(
         "select child_key, financial_year, fee_type, placement_date, rate_effective_from,"
         " fee_rate_gbp, paid_minus_rate_gbp, is_fee_rate_awaiting_uplift"
@@ -220,4 +222,4 @@ def test_a_vaa_placement_after_the_latest_april_rate_is_flagged_awaiting_uplift(
         ("c6", "2026-27", "LA_RAA", dt.date(2026, 4, 1), dt.date(2011, 4, 1), Decimal(27000),
          Decimal(-27000), False),
     ]  # fmt: skip
-    assert [r[0] for r in rows if r[-1]] == ["c5"]
+    assert [r[0] for r in rows if r[-1]] == ["c2", "c5"]

@@ -309,7 +309,7 @@ FY_END = "make_date(cast(left(financial_year, 4) as integer) + 1, 3, 31)"
 PERIOD_END = {"raa_quarterly": "quarter_end", "raa_monthly": "month_end",
               "adopter_pipeline": "quarter_end", "adopter_withdrawals": "quarter_end",
               "adoption_support": "month_end", "placement_sufficiency": FY_END,
-              "priority_children": FY_END}  # fmt: skip
+              "priority_children": FY_END, "budget_variance": "last_day(period_month)"}  # fmt: skip
 
 
 def test_a_period_not_over_by_the_as_of_date_is_flagged_partial_in_every_mart(region):

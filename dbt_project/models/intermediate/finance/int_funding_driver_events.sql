@@ -7,8 +7,9 @@
 -- Counting window: for apportioned year Y (fy_start_year), a driver with window_years W under
 -- a version with demand_lag_years L counts events whose financial year starts in
 -- Y - L - (W - 1) .. Y - L (rolling_3yr pools three years, as the scorecard does).
--- Pools split by owning_council count the council's own BUDGET lines (driver own_budget);
--- pools split by child_council count the fees paid for the council's children (child_fees).
+-- Locally borne pools count the council's own BUDGET lines (driver own_budget) or, for a
+-- child_council pool budgeted as one partnership line, the fees paid for the council's children
+-- (child_fees): int_funding_pool_years local_driver says which.
 with pool_years as (
     select * from {{ ref('int_funding_pool_years') }}
 ),
@@ -174,11 +175,11 @@ pool_drivers as (
         fy_start_year,
         formula_version,
         cost_pool,
-        case split_method when 'owning_council' then 'own_budget' else 'child_fees' end as driver,
+        local_driver as driver,
         fy_start_year as window_first_year,
         fy_start_year as window_last_year
     from pool_years
-    where split_method in ('owning_council', 'child_council')
+    where local_driver is not null
 ),
 
 counted as (

@@ -39,11 +39,11 @@ pool_drivers as (
         financial_year,
         formula_version,
         cost_pool,
-        case split_method when 'owning_council' then 'own_budget' else 'child_fees' end as driver,
+        local_driver as driver,
         'single_year' as basis,
         1.0 as weight
     from pool_years
-    where split_method in ('owning_council', 'child_council')
+    where local_driver is not null
 ),
 
 spine as (

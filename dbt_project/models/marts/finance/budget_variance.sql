@@ -7,7 +7,9 @@
 -- formula are central: their over/underspend is shared by the formula (weighted_share,
 -- largest-remainder pennies from int_funding_pennies_apportioned, so the shares sum exactly to
 -- the pool variance). Pools split by owning_council or child_council are borne locally: the
--- council's own ledger lines against its own budget.
+-- council's own ledger lines against its own budget. A month ending after the data's as-of date
+-- is partial (domain A.3): its actuals are the part of it so far, and a year's March row before
+-- the year is over is not the full year.
 with contributions as (
     select * from {{ ref('int_funding_contributions') }}
     where is_in_force
@@ -29,6 +31,10 @@ budget_shares as (
 
 ledger as (
     select * from {{ ref('fct_finance_ledger') }}
+),
+
+as_of as (
+    select * from {{ ref('int_data_as_of') }}
 ),
 
 council_actuals as (
@@ -84,8 +90,10 @@ shared as (
                     * cast(variance_shares.pennies as decimal(16, 0))
                     * 0.01 as decimal(14, 2)
                 )
-        end as central_variance_share_gbp
+        end as central_variance_share_gbp,
+        as_of.as_of_date
     from council_months
+    cross join as_of
     left join variance_shares
         on
             council_months.financial_year = variance_shares.financial_year
@@ -124,7 +132,8 @@ final as (
                 else own_actual_ytd_gbp - budget_ytd_gbp
             end as decimal(14, 2)
         ) as variance_ytd_gbp,
-        central_variance_share_gbp
+        central_variance_share_gbp,
+        {{ partial_flags('last_day(period_month)', 'as_of_date') }}
     from shared
 )
 

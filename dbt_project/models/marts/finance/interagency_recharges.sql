@@ -3,10 +3,11 @@
 -- ledger: the fee rate in force on the placement date (seed interagency_fee_rates; the London
 -- rate for councils listed in var finance_london_councils), and the fees actually paid (SPEND)
 -- and received (INCOME) on the ledger for that child. Borne by the child's council.
--- A fee uplifted each April (seed column uplifted_each_april: the VAA fee) whose latest recorded
--- rate took effect in an earlier financial year than the placement's is priced at that latest
--- rate and flagged is_fee_rate_awaiting_uplift: finance has not entered the year's rate yet, so
--- the rate and paid_minus_rate_gbp are provisional.
+-- A fee uplifted each April (seed column uplifted_each_april: the VAA fee) whose rate in force
+-- took effect in an earlier financial year than the placement's is priced at that rate and
+-- flagged is_fee_rate_awaiting_uplift: the year's own rate is not in the seed (the latest year's
+-- not entered yet, or a year between two recorded rates: domain A.4 gives April 2019's and April
+-- 2025's VAA fee only), so the rate and paid_minus_rate_gbp are a stand-in.
 {% set london_councils = var('finance_london_councils', []) %}
 {% set london_list = "('" ~ (london_councils | join("', '")) ~ "')" %}
 
@@ -112,11 +113,10 @@ final as (
         cast(flagged.fees_paid_gbp - rates_ranged.fee_gbp as decimal(14, 2)) as paid_minus_rate_gbp,
         flagged.has_placement,
         flagged.has_ledger_fee,
-        -- the latest rate recorded (no later row) is uplifted each April and took effect in an
-        -- earlier financial year than the one the rate is for: that year's rate is not entered yet
+        -- the rate in force is uplifted each April and took effect in an earlier financial year
+        -- than the one the rate is for: that year's own rate is not in the seed
         coalesce(
             rates_ranged.uplifted_each_april
-            and rates_ranged.effective_until is null
             and {{ fy_start_year('flagged.rate_date') }} > {{ fy_start_year('rates_ranged.effective_from') }},
             false
         ) as is_fee_rate_awaiting_uplift
