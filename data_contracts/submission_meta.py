@@ -2,6 +2,7 @@
 
     reference_date: 2025-03-31   # the date the export was taken: no date in it may be later
     collection_year: 2024        # the 903 collection year, 2024 for 2024-25 ("2024-25" also reads)
+    fewer_rows_expected: true    # a table far smaller than in the return in use is meant to be
 
 Every problem is named at once, in words for the council's data officer; a submission whose note
 breaks the contract is refused as a whole (its dates would be judged against the wrong day).
@@ -49,6 +50,9 @@ class SubmissionMeta(pydantic.BaseModel):
 
     reference_date: date | None = None
     collection_year: int | None = None
+    # The council says a table much smaller than in its return in use (or sent empty) is meant
+    # to be: records archived or moved to another system (pipelines.ingest.usable).
+    fewer_rows_expected: bool | None = None
 
     @pydantic.field_validator("reference_date", mode="before")
     @classmethod

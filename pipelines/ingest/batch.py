@@ -264,6 +264,7 @@ def _unusable_parts(
             part.submission.reference_date,
             dict(part.submission.rows_in_use),
             part.profile.table_names,
+            part.submission.fewer_rows_expected,
         )
         if why:
             found[part.index] = why

@@ -80,6 +80,10 @@ class Submission:
         return digest.hexdigest()
 
     @property
+    def fewer_rows_expected(self) -> bool:
+        return self.meta.get("fewer_rows_expected") is True
+
+    @property
     def reference_date(self) -> date:
         value = self.meta.get("reference_date")
         return value if isinstance(value, date) else self.received_at.date()

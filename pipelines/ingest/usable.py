@@ -3,7 +3,9 @@
 Rows are judged one by one (data_contracts/rules.py), but some failures are the export's, not
 the rows': every row of a file rejected (dates saved in another form, a code set of another
 year), most rows dated after the export date (a mistyped reference_date), or a table the
-return in use has rows of sent empty or not at all. Loading such a
+return in use has rows of sent empty, not at all or far smaller (a file cut short in transfer,
+an export of some children only: an export holds every child's whole history, so its tables do
+not shrink like that from one night to the next). Loading such a
 submission would replace a council's good data with a fraction of it, so it is refused whole:
 its council keeps what it had, flagged stale, and the report lists every row and reason.
 """
@@ -16,6 +18,15 @@ from data_contracts.submission_meta import META_FILE
 
 # Below this many rows, a file rejected whole is as likely a few bad rows as a bad export.
 MIN_ROWS = 10
+# A table with at least SHRINK_MIN_ROWS rows in use that comes with fewer than this share of
+# them was cut short or exported for part of the caseload (a council that means it says so in
+# submission.yaml: fewer_rows_expected).
+SHRINK_MIN_ROWS = 100
+KEPT_AT_LEAST = 0.75
+SAY_IT_IS_MEANT = (
+    f"if it really is so now (records archived or moved to another system), add the line "
+    f"'fewer_rows_expected: true' to {META_FILE} and send it again"
+)
 
 
 def why_unusable(
@@ -24,21 +35,15 @@ def why_unusable(
     reference_date,
     rows_in_use: dict[str, int] | None = None,
     table_names: dict[str, str] | None = None,
+    fewer_rows_expected: bool = False,
 ) -> str | None:
     """The council's reason, or None when the submission can be used. `rows_in_use`: rows per
     table of the submission it would replace; `table_names`: each table as the council's layout
-    names it (Profile.table_names)."""
+    names it (Profile.table_names); `fewer_rows_expected`: the council's note says a smaller
+    table is meant to be."""
     reasons = []
-    received_by_table = file_loads.groupby("canonical_table")["rows_received"].sum()
-    for table, rows in sorted((rows_in_use or {}).items()):
-        if rows >= MIN_ROWS and received_by_table.get(table, 0) == 0:
-            reasons.append(
-                f"The return in use has {rows:,} rows of the {(table_names or {}).get(table, table)} "
-                "table; this one has none "
-                "(a file with its header only, or no file for the table). Loading it would "
-                "remove them from every figure: send the table, or tell the data team if it is "
-                "really empty now."
-            )
+    if not fewer_rows_expected:
+        reasons += _shrunk_tables(file_loads, rows_in_use or {}, table_names or {})
     lost = file_loads[
         (file_loads["rows_received"] >= MIN_ROWS) & (file_loads["rows_accepted"] == 0)
     ]
@@ -57,6 +62,35 @@ def why_unusable(
             f"{reference_date:%d/%m/%Y}: check the reference_date in {META_FILE}."
         )
     return " ".join(reasons) or None
+
+
+def _shrunk_tables(
+    file_loads: pd.DataFrame, rows_in_use: dict[str, int], table_names: dict[str, str]
+) -> list[str]:
+    """A reason for each table the return in use has rows of that this one sends with its
+    header only, not at all, or with fewer than KEPT_AT_LEAST of those rows: loading it would
+    remove the missing children from every figure and shift the council's costs to the others."""
+    reasons = []
+    received_by_table = file_loads.groupby("canonical_table")["rows_received"].sum()
+    for table, rows in sorted(rows_in_use.items()):
+        received = int(received_by_table.get(table, 0))
+        name = table_names.get(table, table)
+        if rows >= MIN_ROWS and received == 0:
+            reasons.append(
+                f"The return in use has {rows:,} rows of the {name} table; this one has none "
+                "(a file with its header only, or no file for the table). Loading it would "
+                f"remove them from every figure: send the table, or, {SAY_IT_IS_MEANT}."
+            )
+        elif rows >= SHRINK_MIN_ROWS and 0 < received < rows * KEPT_AT_LEAST:
+            reasons.append(
+                f"The return in use has {rows:,} rows of the {name} table; this one has "
+                f"{received:,}, {1 - received / rows:.0%} fewer. An export holds every child's "
+                "whole history, so a table does not shrink like that from one export to the "
+                "next: the file may have been cut short in transfer, or exported for some of "
+                "your children only, and loading it would remove the others from every figure. "
+                f"Send the whole export again, or, {SAY_IT_IS_MEANT}."
+            )
+    return reasons
 
 
 def nothing_loaded(file_loads: pd.DataFrame) -> pd.DataFrame:

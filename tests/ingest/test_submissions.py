@@ -260,6 +260,53 @@ def test_a_table_emptied_since_the_return_in_use_refuses_the_submission(
     assert snapshot(warehouse) == before
 
 
+def _episodes(rows: int) -> str:
+    """An episodes file of `rows` rows: GOOD_EPISODES's, then one for each of children C3..."""
+    more = rows - (GOOD_EPISODES.count("\n") - 1)
+    return GOOD_EPISODES + "".join(
+        f"C{i},01/0{1 + i % 9}/2021,S,V2,N4,U1,PR1,,,,,,\n" for i in range(3, 3 + more)
+    )
+
+
+def test_a_table_far_smaller_than_in_the_return_in_use_refuses_the_submission(
+    settings, registry, warehouse
+):
+    """The council data officer's probe: NTH's episodes cut from 11,461 rows to 4,999 in
+    transfer were loaded and published, its adoptions 77 -> 0 and £400k of its contribution
+    moved to the other councils, with nothing said. Here 200 episodes in use, then 120 (40 %
+    fewer): refused, the council told why and how to say a drop is meant; then 160 (20 %
+    fewer, a night's natural churn is far less, but not refused): loaded."""
+    ingest(warehouse, settings, registry, "NTH",
+           drop(settings.landing_dir, "NTH", "s1", {"h.csv": GOOD_HEADER, "e.csv": _episodes(200)}))  # fmt: skip
+    before = snapshot(warehouse)
+    cut = ingest(warehouse, settings, registry, "NTH",
+                 drop(settings.landing_dir, "NTH", "s2", {"h.csv": GOOD_HEADER, "e.csv": _episodes(120)}))  # fmt: skip
+    assert cut.status == "failed"
+    assert (
+        "The return in use has 200 rows of the Episodes table; this one has 120, 40% fewer. An "
+        "export holds every child's whole history"
+    ) in cut.message
+    assert "add the line 'fewer_rows_expected: true' to submission.yaml" in cut.message
+    assert snapshot(warehouse) == before
+    fewer = ingest(warehouse, settings, registry, "NTH",
+                   drop(settings.landing_dir, "NTH", "s3", {"h.csv": GOOD_HEADER, "e.csv": _episodes(160)}))  # fmt: skip
+    assert fewer.status == "loaded", fewer.message
+
+
+@pytest.mark.parametrize("episodes", [_episodes(120), EPISODES], ids=["smaller", "header-only"])
+def test_a_council_can_say_a_smaller_table_is_meant(episodes, settings, registry, warehouse):
+    """Records archived or moved to another system: the council's note says so
+    (fewer_rows_expected) and the smaller export is loaded."""
+    ingest(warehouse, settings, registry, "NTH",
+           drop(settings.landing_dir, "NTH", "s1", {"h.csv": GOOD_HEADER, "e.csv": _episodes(200)}))  # fmt: skip
+    folder = drop(settings.landing_dir, "NTH", "s2", {"h.csv": GOOD_HEADER, "e.csv": episodes})
+    (folder / "submission.yaml").write_text("fewer_rows_expected: true\n")
+    meant = ingest(warehouse, settings, registry, "NTH", folder)
+    assert meant.status == "loaded", meant.message
+    rows = warehouse.sql("select count(*) from canonical.episodes").fetchone()[0]
+    assert rows == (120 if episodes != EPISODES else 0)
+
+
 def test_an_export_date_before_most_of_its_rows_refuses_the_submission(
     settings, registry, warehouse
 ):
