@@ -237,12 +237,44 @@ def test_the_csvs_quote_what_a_spreadsheet_would_split_and_keep_row_numbers_whol
     with duckdb.connect() as con:
         write_csv(con, csv_table(lines), path)
     assert path.read_bytes().decode() == (
-        "file_name,source_row,offending_value\n"
+        "\ufefffile_name,source_row,offending_value\n"
         'episodes.csv,17,"a,b"\n'
         'episodes.csv,18,"say ""x"""\n'
         'header.csv,2,"two\nlines"\n'
         'header.csv,3,"end\r"\n'
         ',,""\n'
     )
-    read_back = pd.read_csv(path, keep_default_na=False, dtype=str)
+    read_back = pd.read_csv(path, keep_default_na=False, dtype=str)  # pandas skips the mark
     assert read_back["offending_value"].tolist() == ["a,b", 'say "x"', "two\nlines", "end\r", ""]
+
+
+def test_the_csvs_keep_what_a_spreadsheet_would_convert_as_sent(tmp_path):
+    """The council data officer's probe, opening the CSVs as Excel does (LibreOffice, en-GB):
+    07/05/2027 became a date cell (5 July in a US locale), URN 1E5 100000, PLACE_PROVIDER 0012
+    12, 1/2 1 February, TRUE a boolean; a Windows-1252 CAFÉ came back as CAFÃ‰ with no
+    byte-order mark. Such values are written as ="value" (a quote in one doubled), a value
+    starting = + - @ keeps the ' spreadsheet_safe gave it, text such as XXX is as it was, and
+    the file starts with UTF-8's mark."""
+    import duckdb
+
+    from pipelines.ingest.feedback import (
+        csv_table,
+        spreadsheet_safe,
+        values_kept_as_sent,
+        write_csv,
+    )
+
+    sent = ["07/05/2027", "1E5", "0012", "1/2", "TRUE", 'A"1', "XXX", "CAFÉ", "=1+1", None]
+    lines = pd.DataFrame({"source_row": range(2, 12), "offending_value": sent})
+    shown = values_kept_as_sent(spreadsheet_safe(lines))["offending_value"].tolist()
+    assert shown[:9] == ['="07/05/2027"', '="1E5"', '="0012"', '="1/2"', '="TRUE"', '="A""1"',
+                         "XXX", "CAFÉ", "'=1+1"]  # fmt: skip
+    assert pd.isna(shown[9])
+    path = tmp_path / "warnings.csv"
+    with duckdb.connect() as con:
+        write_csv(con, csv_table(values_kept_as_sent(lines)), path)
+    data = path.read_bytes()
+    assert data.startswith("\ufeffsource_row,offending_value\n".encode())
+    assert '2,"=""07/05/2027"""' in data.decode("utf-8-sig") and "9,CAFÉ" in data.decode(
+        "utf-8-sig"
+    )
