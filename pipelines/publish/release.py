@@ -36,6 +36,7 @@ class ReleaseOutcome:
     withheld_councils: dict[str, str] = field(default_factory=dict)
     submissions: list[dict] = field(default_factory=list)
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # said with the outcome, whichever it is
 
     @property
     def message(self) -> str:
@@ -44,11 +45,31 @@ class ReleaseOutcome:
                     f"{len(self.submissions)} submissions" + (
                         "; withheld (last published figures kept): "
                         + ", ".join(sorted(self.withheld_councils))
-                        if self.withheld_councils else ""))  # fmt: skip
+                        if self.withheld_councils else "") + self._notes)  # fmt: skip
         failures = "; ".join(self.gate.failures[:10])
         if not self.submissions:  # the gate's failures would only say the marts are empty
             failures = f"no council has an accepted submission yet, nothing to publish ({failures})"
-        return "release gate failed; the previous snapshot stays published: " + failures
+        return (
+            "release gate failed; the previous snapshot stays published: " + failures + self._notes
+        )
+
+    @property
+    def _notes(self) -> str:
+        return "".join(f"; {note}" for note in self.notes)
+
+
+def _councils_changed(published: set[str] | None, now: set[str]) -> list[str]:
+    """Why this publish's row counts are not compared with the last one's: a council joined (its
+    first figures) or is no longer in it. The gate's other checks still apply."""
+    if published is None:
+        return []
+    joined, gone = sorted(now - published), sorted(published - now)
+    if not joined and not gone:
+        return []
+    changes = ([f"{', '.join(joined)} joined"] if joined else []) + (
+        [f"{', '.join(gone)} no longer in it"] if gone else []
+    )
+    return [f"row counts not compared with the last publish ({' and '.join(changes)} since)"]
 
 
 def _snapshot_id(run_id: str, now: datetime) -> str:
@@ -94,6 +115,10 @@ def publish_release(
             name: rows - carried.get(name, 0)
             for name, rows in snapshot.previous_row_counts(previous_db).items()
         }
+        in_snapshot = set(submissions["council_code"]) | set(reasons)  # withheld: carried
+        notes = _councils_changed(snapshot.councils_published(previous_db), in_snapshot)
+        if notes:  # a council's rows come or go: counts cannot be held to the last publish's
+            previous_rows = {}
         gate = run_release_gate(
             con,
             marts,
@@ -106,7 +131,7 @@ def publish_release(
         outcome = ReleaseOutcome(
             published=gate.success, run_id=run_id, snapshot_id=snapshot_id, gate=gate,
             withheld=[m for m in marts if snapshot.disclosure_of(m) is None],
-            submissions=submissions.to_dict("records"), withheld_councils=reasons,
+            submissions=submissions.to_dict("records"), withheld_councils=reasons, notes=notes,
         )  # fmt: skip
         if gate.success:
             outcome.tables = snapshot.write_marts(con, staging, marts, registry.partnership_code,

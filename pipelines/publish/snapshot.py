@@ -348,6 +348,23 @@ def rows_to_carry(withholding: Withholding, marts: list[str]) -> dict[str, int]:
     return counts
 
 
+def councils_published(published_db: Path) -> set[str] | None:
+    """The councils in the published snapshot: those whose submissions it was built from and
+    those it withheld (their earlier figures carried); None when nothing is published."""
+    if not published_db.exists():
+        return None
+    latest = "(select run_id from meta.publishes order by published_at desc limit 1)"
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        codes = {code for (code,) in con.execute(
+            f"select council_code from meta.publish_submissions where run_id = {latest}"
+        ).fetchall()}  # fmt: skip
+        with contextlib.suppress(duckdb.CatalogException):  # a snapshot from before withholding
+            codes |= {code for (code,) in con.execute(
+                f"select council_code from meta.withheld_councils where run_id = {latest}"
+            ).fetchall()}  # fmt: skip
+    return codes
+
+
 def previous_row_counts(published_db: Path) -> dict[str, int]:
     """Rows per table in the snapshot currently published (empty when nothing is)."""
     if not published_db.exists():

@@ -103,3 +103,35 @@ def test_publish_killed_half_way_keeps_snapshot_and_next_run_recovers(copied, re
     assert _current_run(published_db) == "recovery-run"
     assert not any(p.name.startswith(STAGING_PREFIX)
                    for p in (copied.published_dir / SNAPSHOTS).iterdir())  # fmt: skip
+
+
+def _tamper_last_publish(published_db: Path, sql: str) -> None:
+    """Change the published snapshot's history as if the last publish had been otherwise."""
+    target = published_db.resolve()
+    target.chmod(0o644)
+    with duckdb.connect(str(target)) as con:
+        con.execute(sql)
+
+
+def test_a_council_joining_does_not_refuse_the_publish_on_row_counts(copied, region):
+    """The council data officer's probe added a council (one registry entry and a landing folder,
+    as the README says) and every night after was refused: children_waiting had 686 rows against
+    the last publish's 182 (+-50 %). With a council joined (here: KIL missing from the last
+    publish) the row counts are not compared, and the publish says so; with the same councils,
+    counts far off the last publish's (tampered to 10 rows a table) still refuse it."""
+    published_db = copied.published_dir / "raa.duckdb"
+    _tamper_last_publish(published_db, "update meta.publish_tables set rows_published = 10")
+    refused = publish_release(copied, region.registry, "counts-run")
+    assert not refused.published
+    assert "expect_table_row_count_to_be_between" in refused.message
+    _tamper_last_publish(
+        published_db,
+        """delete from meta.publish_submissions where council_code = 'KIL' and run_id =
+           (select run_id from meta.publishes order by published_at desc limit 1)""",
+    )
+    joined = publish_release(copied, region.registry, "joined-run")
+    assert joined.published, joined.message
+    assert joined.message.endswith(
+        "; row counts not compared with the last publish (KIL joined since)"
+    )
+    assert not any(f.startswith("children_waiting") for f in joined.gate.failures)
