@@ -334,8 +334,10 @@ def _html(council, submission, outcome, rejections, warnings, profile, collectio
         verdict = (
             f"<p>Loaded. {outcome.rows_received - outcome.rows_rejected:,} of "
             f"{outcome.rows_received:,} rows were accepted; {outcome.rows_rejected:,} rows were "
-            f"held back and are listed below with the reason. {rows_named(warnings):,} rows are queried "
-            "(kept, but please check them).</p>" + _about_the_whole(warnings) + POLICY
+            f"held back and are listed below with the reason. {rows_named(warnings):,} of the "
+            "accepted rows are queried (kept and counted, but please check them).</p>"
+            + _about_the_whole(warnings)
+            + POLICY
         )
     files = _without_blank_sheet(
         _tables_named(outcome.file_loads, profile).rename(columns=HEADINGS)
