@@ -364,6 +364,11 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
         if stale:
             notes.append(f"{code}: {reason}")
         published = in_snapshot.get(code, "-")
+        if note == "ok" and published == "-":
+            # loaded, but in no snapshot: analysts and boards do not see it yet
+            note = "UNPUBLISHED"
+            notes.append(f"{code}: loaded, but no publish has included it yet (the last publish "
+                         "attempt below says whether one was refused, and why)")  # fmt: skip
         if code in held_now:
             note = "WITHHELD"
             source = _figures_publish(code, publishes, withheld)

@@ -166,6 +166,9 @@ def test_status_says_late_where_the_freshness_check_would_fail(tmp_path):
                         "null)", [code])  # fmt: skip
     said = status(path, ["NTH", "ASH"], freshness_days=3)
     states = {line.split()[0]: line.split()[-1] for line in said.splitlines()[2:4]}
-    assert states == {"NTH": "LATE", "ASH": "ok"}
+    # nothing is published here: a council loaded in time is UNPUBLISHED, not ok (the council
+    # data officer's probe: councils whose publishes were refused showed ok with published -)
+    assert states == {"NTH": "LATE", "ASH": "UNPUBLISHED"}
+    assert "ASH: loaded, but no publish has included it yet" in said
     assert "NTH: its last accepted submission is 3d old; the limit is 3 days" in said
     assert "LATE" not in status(path, ["NTH", "ASH"])  # no limit given: as before
