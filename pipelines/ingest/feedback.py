@@ -187,7 +187,8 @@ def _keep_earlier_report(folder: Path, files: Report) -> None:
 HEADINGS = {
     "file_name": "file", "sheet_name": "sheet", "canonical_table": "table",
     "sha256": "file fingerprint (SHA-256)", "rows_received": "rows received",
-    "rows_accepted": "rows accepted", "rows_rejected": "rows held back", "source_row": "row",
+    "rows_accepted": "rows accepted", "rows_queried": "of which queried",
+    "rows_rejected": "rows held back", "source_row": "row",
     "rule": "check", "dfe_rule": "DfE rule number",
 }  # fmt: skip
 
@@ -301,6 +302,29 @@ def _dates_used(submission: Submission, collection_year: int | None) -> str:
     return f"<p>{html.escape(text)}</p>"
 
 
+def _with_queried(
+    file_loads: pd.DataFrame, warnings: pd.DataFrame, rejections: pd.DataFrame
+) -> pd.DataFrame:
+    """Each file's (or sheet's) rows queried beside its rows accepted: kept and counted, so among
+    the accepted, but to check (a row queried by several checks counts once; one also held back
+    by another check is not accepted)."""
+    if file_loads.empty or "rows_accepted" not in file_loads.columns:
+        return file_loads
+    key = ["file_name", "canonical_table"]
+    rows = [*key, "source_row"]
+    named = warnings.loc[warnings["source_row"].notna(), rows].drop_duplicates()
+    if not rejections.empty:
+        held = rejections.loc[rejections["source_row"].notna(), rows].drop_duplicates()
+        named = named.merge(held, on=rows, how="left", indicator=True)
+        named = named.loc[named["_merge"] == "left_only", rows]
+    queried = named.groupby(key).size().rename("rows_queried").reset_index()
+    loads = file_loads.merge(queried, on=key, how="left")
+    loads["rows_queried"] = loads["rows_queried"].fillna(0).astype(int)
+    order = list(file_loads.columns)
+    order.insert(order.index("rows_accepted") + 1, "rows_queried")
+    return loads[order]
+
+
 def _tables_named(frame: pd.DataFrame, profile: Profile | None) -> pd.DataFrame:
     """The frame with each canonical table named as the council's layout names it (903: AD1,
     Header); the CSVs keep the canonical names, which scripts read."""
@@ -340,7 +364,9 @@ def _html(council, submission, outcome, rejections, warnings, profile, collectio
             + POLICY
         )
     files = _without_blank_sheet(
-        _tables_named(outcome.file_loads, profile).rename(columns=HEADINGS)
+        _tables_named(_with_queried(outcome.file_loads, warnings, rejections), profile).rename(
+            columns=HEADINGS
+        )
     )
     shown = _located(rejections, outcome.file_loads).head(ROWS_SHOWN)
     shown = _without_blank_sheet(_tables_named(shown, profile).rename(columns=HEADINGS))

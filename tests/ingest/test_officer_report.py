@@ -3,6 +3,8 @@ against, which checks held rows back, and counts that agree with the CSVs."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from data_contracts.profiles import available_dialects, load_profile
@@ -148,7 +150,14 @@ def test_a_query_names_its_column_and_the_value_sent(settings, registry, warehou
     ]
     listed = (settings.outbox_dir / "NTH" / "s1" / "warnings.csv").read_text().splitlines()
     assert listed[0].endswith(",source_column,offending_value") and listed[2].endswith(",RNE,p")
-    assert "<th>value sent</th>" in report_of(settings)
+    report = report_of(settings)
+    assert "<th>value sent</th>" in report
+    # the Files table counts each file's queried rows among its accepted ones (officer probe)
+    files = report.split("<h2>Files</h2>", 1)[1].split("</table>", 1)[0]
+    assert "<th>rows accepted</th><th>of which queried</th>" in files
+    episodes = next(row for row in files.split("<tr>") if row.startswith("<td>e.csv</td>"))
+    received, accepted, queried, held = re.findall(r"<td>(\d+)</td>", episodes)[:4]
+    assert (queried, held) == ("2", "0") and accepted == received
 
 
 def test_a_warehouse_from_before_gains_the_query_columns(settings, registry, warehouse):
