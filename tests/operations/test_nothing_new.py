@@ -52,6 +52,32 @@ def test_the_hash_changes_with_every_input_a_build_reads(warehouse):
     )
 
 
+def test_a_refused_submission_read_again_is_nothing_new(warehouse):
+    """The operator probe: KIL's refused folder stayed in landing, each night read it again
+    (its audit.submissions row's loaded_at and message rewritten), and each night built and
+    published the same figures, until the three snapshots kept were all copies of one. Only what
+    the dbt project reads counts: the submissions in use and their staging columns."""
+    _council(warehouse, None)
+    insert = ("insert or replace into audit.submissions (council_code, submission_id, received_at, "
+              "dialect, reference_date, collection_year, manifest_sha256, status, message, "
+              "loaded_at) values (?, ?, now(), 'ssda903', '2026-10-31', 2026, 'x', ?, ?, ?)")  # fmt: skip
+    warehouse.execute(insert, ["NTH", "s1", "loaded", None, "2026-11-01 01:00"])
+    warehouse.execute("insert into audit.current_submissions values ('NTH', 's1', now(), false, "
+                      "null)")  # fmt: skip
+    warehouse.execute(insert, ["NTH", "s2", "failed", "the first try", "2026-11-02 02:00"])
+    first = inputs_fingerprint(warehouse, VARS)
+    warehouse.execute(insert, ["NTH", "s2", "failed", "read again", "2026-11-03 02:00"])
+    warehouse.execute("update audit.current_submissions set loaded_at = now(), "
+                      "stale_reason = 'read again'")  # fmt: skip
+    assert inputs_fingerprint(warehouse, VARS) == first
+    # what the models read still counts: the submission in use marked stale, its export date
+    warehouse.execute("update audit.current_submissions set is_stale = true")
+    stale = inputs_fingerprint(warehouse, VARS)
+    warehouse.execute("update audit.submissions set reference_date = '2026-10-30' "
+                      "where submission_id = 's1'")  # fmt: skip
+    assert len({first, stale, inputs_fingerprint(warehouse, VARS)}) == 3
+
+
 def test_the_models_read_the_build_date_only_where_the_hash_knows_it():
     """The hash covers the build date only through who has left and an empty warehouse's as-of
     date; a model that reads it otherwise must be added to pipelines/operations/build_inputs.py."""
