@@ -182,6 +182,7 @@ def _ingest_asset(registry: Registry) -> dg.AssetsDefinition:
         outcomes = [o for o in done if o.status != "failed"]
         failed = [o for o in done if o.status == "failed"]
         if failed:
+            yield from _loaded_partitions(context.asset_key, outcomes)
             yield from _failed_checks(failed)
             raise dg.Failure(
                 description="\n".join(  # a line per council: alerts are sent per council
@@ -242,6 +243,22 @@ def tables_over(tables: list[tuple[str, str, int, int]], share: float) -> list[s
         for code, table, received, rejected in tables
         if rejected > max(FEW_ROWS, share * received)
     ]
+
+
+def _loaded_partitions(asset_key: dg.AssetKey, outcomes: list[SubmissionOutcome]):
+    """In a run that fails for some councils, a materialisation of each other council's partition
+    (loaded, or unchanged and still in use), so that the UI shows which councils did load: the
+    failed run otherwise marked every partition it held failed, and a real load went unrecorded
+    (operator probe)."""
+    for o in outcomes:
+        yield dg.AssetMaterialization(
+            asset_key=asset_key,
+            partition=o.council_code,
+            metadata={"submission": o.submission_id, "status": o.status,
+                      "rows_received": o.rows_received,
+                      "rows_accepted": o.rows_received - o.rows_rejected,
+                      "rows_rejected": o.rows_rejected},
+        )  # fmt: skip
 
 
 def _results(outcomes: list[SubmissionOutcome], share: float, over: list[str]):

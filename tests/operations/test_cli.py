@@ -46,6 +46,40 @@ def test_a_failed_council_fails_raa_run_with_its_reason_and_shows_stale(
     assert len(widths) == 1  # the table stays aligned whatever the messages
 
 
+def test_a_council_that_loads_beside_a_failing_one_shows_its_partition_materialised(
+    copied, region, tmp_path, monkeypatch, capsys
+):
+    """The operator probe: one run loading five councils, one of them refused, showed all five
+    partitions Failed in the UI, and a council's real load went unrecorded. The councils that
+    did load (here FEN, unchanged and still in use) are materialised in that failed run; the
+    refused one (ASH) is not."""
+    import dagster as dg
+
+    from pipelines.run import dagster_instance
+
+    landing = tmp_path / "landing"
+    shutil.copytree(region.settings.landing_dir, landing)
+    monkeypatch.setenv("RAA_LANDING_DIR", str(landing))
+    broken = landing / "ASH" / "9999-12-31"
+    shutil.copytree(sorted((landing / "ASH").iterdir())[-1], broken)
+    (broken / "submission.yaml").write_text("reference_date: 31/12/2099\n")
+
+    assert cli.main(["run", "--council", "ASH", "--council", "FEN"]) == 1
+    capsys.readouterr()
+    instance = dagster_instance()
+    (failed,) = instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE]), limit=1)
+    key = dg.AssetKey(["canonical", "council_submission"])
+
+    def latest_run(council: str) -> str | None:
+        records = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=key, asset_partitions=[council]), limit=1
+        ).records
+        return records[0].run_id if records else None
+
+    assert latest_run("FEN") == failed.run_id
+    assert latest_run("ASH") != failed.run_id
+
+
 def test_each_council_whose_load_fails_gets_its_own_plain_email(
     copied, region, tmp_path, monkeypatch, capsys, smtp
 ):
