@@ -112,6 +112,19 @@ def gate_checks(
     return found
 
 
+def _expected(kind: str, low: float | None, high: float | None) -> str:
+    """What a failed range check wanted, for the refusal's message: a row count's bounds come
+    from the last publish and RAA_ROW_COUNT_TOLERANCE (operator probe: it said only 'observed')."""
+    if low is None and high is None:
+        return ""
+    bounds = f"{low:g} to {high:g}" if low is not None and high is not None else (
+        f"at least {low:g}" if low is not None else f"at most {high:g}")  # fmt: skip
+    if kind == ROW_COUNT:
+        return (f", expected {bounds} rows: the last publish's within RAA_ROW_COUNT_TOLERANCE; "
+                "after a deliberate change, set it higher for one night")  # fmt: skip
+    return f", expected {bounds}"
+
+
 def _sql_term(check: Check) -> str:
     """An aggregate over the frame: NULL when the check passes, else what was observed."""
     if check.kind == ROW_COUNT:
@@ -234,8 +247,10 @@ def ge_failures(
                 observed = outcome.result.get(
                     "observed_value", outcome.result.get("partial_unexpected_list")
                 )
+                expected = _expected(config.type, config.kwargs.get("min_value"),
+                                     config.kwargs.get("max_value"))  # fmt: skip
                 failures.append(f"{name}{'.' + column if column else ''}: {config.type} "
-                                f"failed (observed {observed})")  # fmt: skip
+                                f"failed (observed {observed}{expected})")  # fmt: skip
     if docs_dir is not None:
         docs_dir.mkdir(parents=True, exist_ok=True)
         context.build_data_docs(site_names=["release_gate"])
@@ -283,7 +298,8 @@ def run_release_gate(
             columns[table].append(column)
     checks = gate_checks(columns, partners, previous_rows, tolerance)
     verdicts = sql_verdicts(con, checks, source)
-    failures = [f"{c.label} failed (observed {v})" for c, v in verdicts.items() if v is not None]
+    failures = [f"{c.label} failed (observed {v}{_expected(c.kind, c.min_value, c.max_value)})"
+                for c, v in verdicts.items() if v is not None]  # fmt: skip
     built = bool(failures) or data_docs == "always"
     if built:
         wanted = {c.frame for c in checks} | ({"cost_apportionment"} & set(marts))
