@@ -298,6 +298,12 @@ def test_a_newer_export_whose_name_sorts_first_is_said_on_the_terminal(tmp_path,
                                resources={"progress": ProgressReporter(said.append)})  # fmt: skip
     assert any(line.startswith("NTH: 2026-11-07-a arrived after Nov export but sorts before it")
                for line in said), said  # fmt: skip
+    # raa status says it too: the run log was the only place (operator probe)
+    from pipelines.reporting import status
+
+    told = status(settings.database, ["NTH"], landing_dir=settings.landing_dir)
+    assert "NTH: 2026-11-07-a arrived after Nov export but sorts before it by name, so it is " \
+        "never loaded" in told  # fmt: skip
 
 
 def test_figures_of_a_build_that_did_not_publish_are_said_to_be_unpublished(
