@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingest.landing import (
-    arrived_after_the_current,
     latest_submission_id,
+    out_of_turn_note,
     unregistered_folders,
 )
 from pipelines.ingest.pseudonym_key import key_problem
@@ -314,14 +314,11 @@ def _waiting_in_landing(landing_dir: Path, council_codes: list[str], rows: dict,
                 "(the new_submission sensor loads it once its files have been quiet for "
                 "RAA_LANDING_QUIET_SECONDS; else the 02:00 schedule or `raa run`)."
             )
-        # the load's own warning is in a run log only: the council believes it has submitted
-        behind = arrived_after_the_current(landing_dir, code)
-        if behind:
-            notes.append(
-                f"{code}: {', '.join(behind)} arrived after {newest} but sorts before it by name, "
-                "so it is never loaded: ask the council to name folders so that the newest sorts "
-                "last (e.g. starting yyyy-mm-dd), or rename it."
-            )
+        # said here too: the night's warning is in a run log only, and the council believes it
+        # has submitted
+        out_of_turn = out_of_turn_note(landing_dir, code)
+        if out_of_turn:
+            notes.append(out_of_turn)
     return notes
 
 

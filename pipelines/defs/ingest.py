@@ -20,7 +20,7 @@ from pipelines.defs.resources import (
     WarehouseResource,
 )
 from pipelines.ingest.continuity import changed_ids_queries
-from pipelines.ingest.landing import arrived_after_the_current, latest_submission
+from pipelines.ingest.landing import latest_submission, out_of_turn_note
 from pipelines.ingest.outcome import SubmissionOutcome
 from pipelines.ingest.pseudonym_key import PseudonymKeyChanged
 from pipelines.ingest.submission import SAME, ingest_submissions
@@ -144,14 +144,9 @@ def _ingest_asset(registry: Registry) -> dg.AssetsDefinition:
             due.append((registry_now.get(code), submission))
             for note in submission.notes:
                 progress.warn(context, f"{code}: {note}")
-            behind = arrived_after_the_current(settings.landing_dir, code)
-            if behind:
-                progress.warn(context, (
-                    f"{code}: {', '.join(behind)} arrived after {submission.submission_id} but "
-                    f"sorts before it by name, so {submission.submission_id} is still the "
-                    "submission loaded. Name submission folders so that the newest sorts last "
-                    "(e.g. starting yyyy-mm-dd)."
-                ))  # fmt: skip
+            out_of_turn = out_of_turn_note(settings.landing_dir, code)
+            if out_of_turn:
+                progress.warn(context, out_of_turn)
         progress.report(context, f"loading {len(due)} submission(s) ...")
         done: list[SubmissionOutcome] = []
         changed: list[Alert] = []  # emailed once the loads are done, not between them

@@ -302,21 +302,14 @@ def _dates_used(submission: Submission, collection_year: int | None) -> str:
     return f"<p>{html.escape(text)}</p>"
 
 
-def _with_queried(
-    file_loads: pd.DataFrame, warnings: pd.DataFrame, rejections: pd.DataFrame
-) -> pd.DataFrame:
+def _with_queried(file_loads: pd.DataFrame, warnings: pd.DataFrame) -> pd.DataFrame:
     """Each file's (or sheet's) rows queried beside its rows accepted: kept and counted, so among
-    the accepted, but to check (a row queried by several checks counts once; one also held back
-    by another check is not accepted)."""
+    the accepted, but to check (a row queried by several checks counts once, as rows_named
+    counts them; a query on a row held back by another check is listed with the rejections)."""
     if file_loads.empty or "rows_accepted" not in file_loads.columns:
         return file_loads
     key = ["file_name", "canonical_table"]
-    rows = [*key, "source_row"]
-    named = warnings.loc[warnings["source_row"].notna(), rows].drop_duplicates()
-    if not rejections.empty:
-        held = rejections.loc[rejections["source_row"].notna(), rows].drop_duplicates()
-        named = named.merge(held, on=rows, how="left", indicator=True)
-        named = named.loc[named["_merge"] == "left_only", rows]
+    named = warnings.loc[warnings["source_row"].notna(), [*key, "source_row"]].drop_duplicates()
     queried = named.groupby(key).size().rename("rows_queried").reset_index()
     loads = file_loads.merge(queried, on=key, how="left")
     loads["rows_queried"] = loads["rows_queried"].fillna(0).astype(int)
@@ -364,9 +357,7 @@ def _html(council, submission, outcome, rejections, warnings, profile, collectio
             + POLICY
         )
     files = _without_blank_sheet(
-        _tables_named(_with_queried(outcome.file_loads, warnings, rejections), profile).rename(
-            columns=HEADINGS
-        )
+        _tables_named(_with_queried(outcome.file_loads, warnings), profile).rename(columns=HEADINGS)
     )
     shown = _located(rejections, outcome.file_loads).head(ROWS_SHOWN)
     shown = _without_blank_sheet(_tables_named(shown, profile).rename(columns=HEADINGS))

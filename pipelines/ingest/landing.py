@@ -332,6 +332,20 @@ def arrived_after_the_current(landing_dir: Path, council_code: str) -> list[str]
     return [submission_id_of(f) for f in folders[:-1] if arrived[f] > arrived[current]]
 
 
+def out_of_turn_note(landing_dir: Path, council_code: str) -> str | None:
+    """What the night's log and `raa status` say of folders arrived_after_the_current: never
+    loaded while their names sort first."""
+    behind = arrived_after_the_current(landing_dir, council_code)
+    if not behind:
+        return None
+    current = submission_id_of(submission_folders(landing_dir, council_code)[-1])
+    return (
+        f"{council_code}: {', '.join(behind)} arrived after {current} but sorts before it by "
+        f"name, so it is never loaded: {current} is still the submission loaded. Name submission "
+        "folders so that the newest sorts last (e.g. starting yyyy-mm-dd), or rename it."
+    )
+
+
 def latest_submission_id(landing_dir: Path, council_code: str) -> str | None:
     """The id of the council's latest (last-named) submission folder; None when it has none."""
     folders = submission_folders(landing_dir, council_code)
