@@ -36,7 +36,9 @@ MARTS_GROUP = "marts"
 def build_definitions(settings: Settings) -> dg.Definitions:
     registry = load_registry(settings.councils_file)
     ingest = build_ingest_asset(registry)
-    models = build_dbt_assets(ensure_manifest(), nightly_job=TRANSFORM_JOB)
+    declared = canonical_table_specs()
+    written_by = {spec.key: dep.asset_key for spec in declared for dep in spec.deps}
+    models = build_dbt_assets(ensure_manifest(), TRANSFORM_JOB, written_by)
     marts = [key for key, group in models.group_names_by_key.items() if group == MARTS_GROUP]
     published = build_publish_asset(marts)
     freshness = build_freshness_checks(registry)
@@ -75,7 +77,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         assets=[
             council_reference,
             ingest,
-            *canonical_table_specs(),
+            *declared,
             funding_formula,
             models,
             published,

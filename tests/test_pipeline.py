@@ -69,6 +69,26 @@ def test_the_ui_names_tables_as_in_the_warehouse_and_shows_every_description(tmp
     assert checks["assert_raa_monthly_adds_up_to_quarters"].startswith("A unit's months add up")
 
 
+def test_materialize_all_orders_the_loads_before_the_build(tmp_path):
+    """An asset backfill ("Materialize all" in the UI) orders its runs by executable parents
+    only: with the canonical tables declared between the loads and dbt's staging models, the
+    daemon launched the build and the loads in the same second and the build published first
+    (operator probe). Every asset reached through a declared one also depends on its writer."""
+    defs = build_definitions(Settings.from_env(warehouse_dir=tmp_path, pseudonym_key="k"))
+    graph = defs.resolve_asset_graph()
+    missing = {}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if not node.is_executable:
+            continue
+        for declared in (graph.get(p) for p in node.parent_keys):
+            writers = {w for w in declared.parent_keys if graph.get(w).is_executable}
+            if not declared.is_executable and writers - node.parent_keys:
+                missing["/".join(key.path)] = sorted(str(w) for w in writers - node.parent_keys)
+    assert not missing
+    assert SUBMISSION_KEY in graph.get(dg.AssetKey(["staging", "stg_canonical__episodes"])).parent_keys
+
+
 def test_instance_config_runs_one_warehouse_writer_at_a_time(tmp_path, monkeypatch):
     """DuckDB has one writer per file: the shipped dagster.yaml queues writing runs singly."""
 

@@ -54,7 +54,26 @@ WAREHOUSE_CATALOG = "raa"
 
 class LayerTranslator(DagsterDbtTranslator):
     """Group = top folder (staging, intermediate, star, marts) so the UI shows the layers; seeds
-    are the group `reference`."""
+    are the group `reference`.
+
+    `written_by`: the asset that writes each declared (not materialised) source table. A model
+    reading such a table depends on its writer too: an asset backfill ("Materialize all") orders
+    its runs by executable parents only, and ran the build before the loads it reads."""
+
+    def __init__(
+        self,
+        settings: DagsterDbtTranslatorSettings | None = None,
+        written_by: Mapping[dg.AssetKey, dg.AssetKey] | None = None,
+    ):
+        super().__init__(settings)
+        self._written_by = dict(written_by or {})
+
+    def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        writers = {self._written_by[dep.asset_key] for dep in spec.deps
+                   if dep.asset_key in self._written_by}  # fmt: skip
+        writers -= {dep.asset_key for dep in spec.deps}
+        return spec.merge_attributes(deps=sorted(writers, key=str)) if writers else spec
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props.get("resource_type") == "model":
@@ -128,13 +147,19 @@ class BuildConfig(dg.Config):
     rebuild: bool = False
 
 
-def build_dbt_assets(manifest: Path, nightly_job: str | None = None) -> dg.AssetsDefinition:
+def build_dbt_assets(
+    manifest: Path,
+    nightly_job: str | None = None,
+    written_by: Mapping[dg.AssetKey, dg.AssetKey] | None = None,
+) -> dg.AssetsDefinition:
     """`nightly_job`: the job whose build is skipped when nothing is new since the published
-    build (a materialisation asked for by hand always builds)."""
+    build (a materialisation asked for by hand always builds). `written_by`: see
+    LayerTranslator."""
     translator = LayerTranslator(
         settings=DagsterDbtTranslatorSettings(
             enable_asset_checks=True, enable_source_tests_as_checks=True
-        )
+        ),
+        written_by=written_by,
     )
 
     @dbt_assets(
