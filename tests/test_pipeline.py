@@ -86,7 +86,8 @@ def test_materialize_all_orders_the_loads_before_the_build(tmp_path):
             if not declared.is_executable and writers - node.parent_keys:
                 missing["/".join(key.path)] = sorted(str(w) for w in writers - node.parent_keys)
     assert not missing
-    assert SUBMISSION_KEY in graph.get(dg.AssetKey(["staging", "stg_canonical__episodes"])).parent_keys
+    episodes = graph.get(dg.AssetKey(["staging", "stg_canonical__episodes"]))
+    assert SUBMISSION_KEY in episodes.parent_keys
 
 
 def test_instance_config_runs_one_warehouse_writer_at_a_time(tmp_path, monkeypatch):
