@@ -21,6 +21,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.definitions import INGEST_JOB, TRANSFORM_JOB, WRITES_WAREHOUSE, build_definitions
+from pipelines.defs.ingest import COUNCILS_BY_STATUS, SUBMISSION_KEY, councils_by_status
 from pipelines.defs.operations import (
     AD_HOC_JOB,
     RANGE_END,
@@ -157,9 +158,7 @@ def run_pipeline(
         if refused:  # the key changed after the check above (a daemon run held the warehouse):
             # no council is at fault, and a build would only publish what is there again
             raise PseudonymKeyChanged(failure_problem(failures, "refused"))
-        state = "loaded"
-        if failed:
-            state = f"{len(block) - len(failed)} loaded, FAILED: {', '.join(sorted(failed))}"
+        state = _load_state(result, len(block), failed)
         say(f"{len(block)} council(s): {state} in {time.perf_counter() - started:.1f}s")
     wait_for_other_writers(instance, say)
     started = time.perf_counter()
@@ -312,6 +311,25 @@ def _dbt_reason(description: str) -> str:
             lines += [f"  {line}" for line in said[:DBT_ERROR_LINES]]
     where = f" (dbt's log: {log.group(1)})" if log else ""
     return "\n".join([f"dbt build failed{where}", *lines])
+
+
+def _load_state(result: dg.ExecuteInProcessResult, councils: int, failed: set[str]) -> str:
+    """'3 loaded, 1 unchanged, 1 with no submission, FAILED: FEN', from the load's metadata: it
+    said 'loaded' when every council's export was the one already in use."""
+    events = [e.materialization for e in result.get_asset_materialization_events()
+              if e.asset_key == SUBMISSION_KEY]  # fmt: skip
+    shared = next((e.metadata[COUNCILS_BY_STATUS].value for e in events
+                   if COUNCILS_BY_STATUS in e.metadata), None)  # fmt: skip
+    if shared is None:  # a failed run's, one per council that did load (or had nothing new)
+        shared = councils_by_status(e.metadata["status"].value for e in events
+                                    if "status" in e.metadata)  # fmt: skip
+    counted = sum(int(part.split()[0]) for part in shared.split(", ") if part)
+    parts = [shared] if shared else []
+    if councils - counted - len(failed) > 0:
+        parts.append(f"{councils - counted - len(failed)} with no submission")
+    if failed:
+        parts.append(f"FAILED: {', '.join(sorted(failed))}")
+    return ", ".join(parts)
 
 
 def _failed_councils(result: dg.ExecuteInProcessResult, block: list[str]) -> set[str]:

@@ -8,6 +8,7 @@ asset check `contract`, with row and rejection counts per canonical table as met
 """
 
 import warnings
+from collections import Counter
 
 import dagster as dg
 import pandas as pd
@@ -32,6 +33,8 @@ INGEST_GROUP = "ingest"
 # A failed load's metadata when no council is at fault (the warehouse refused every load): the
 # alert is one for the run, not one per council.
 WHOLE_RUN = "refused_every_council"
+# A load's metadata: how many councils loaded, were unchanged (`raa run` says so).
+COUNCILS_BY_STATUS = "councils_by_status"
 
 
 def canonical_key(table: str) -> dg.AssetKey:
@@ -157,6 +160,8 @@ def _ingest_asset(registry: Registry) -> dg.AssetsDefinition:
                     if outcome.status == "loaded" else "")  # fmt: skip
             if outcome.status == "unchanged" and outcome.message != SAME:  # another folder
                 rows = f": {outcome.message}"
+            if outcome.status == "failed":
+                rows = f": {outcome.message}"
             progress.report(context, f"[{len(done)}/{len(due)}] {outcome.council_code} "
                             f"{outcome.status} {outcome.submission_id}{rows}")  # fmt: skip
             for message in changed_ids_queries(outcome):  # the data team hears it too
@@ -240,6 +245,11 @@ def tables_over(tables: list[tuple[str, str, int, int]], share: float) -> list[s
     ]
 
 
+def councils_by_status(statuses) -> str:
+    """'4 loaded, 1 unchanged': how many councils ended each way."""
+    return ", ".join(f"{n} {status}" for status, n in sorted(Counter(statuses).items()))
+
+
 def _loaded_partitions(asset_key: dg.AssetKey, outcomes: list[SubmissionOutcome]):
     """In a run that fails for some councils, a materialisation of each other council's partition
     (loaded, or unchanged and still in use), so that the UI shows which councils did load: the
@@ -276,6 +286,7 @@ def _results(outcomes: list[SubmissionOutcome], share: float, over: list[str]):
     metadata = {
         "submission": ", ".join(f"{o.council_code} {o.submission_id}" for o in outcomes)[:2000],
         "status": ", ".join(sorted({o.status for o in outcomes})),
+        COUNCILS_BY_STATUS: councils_by_status(o.status for o in outcomes),
         "rows_received": received,
         "rows_accepted": received - rejected,
         "rows_rejected": rejected,

@@ -273,8 +273,10 @@ def _write(
     for item in prepared.submissions:
         if item.outcome.status == "failed":
             load.write_failed(con, item.record)
-            log.warning("%s submission %s failed: %s", item.council.code,
-                        item.submission.submission_id, item.outcome.message)  # fmt: skip
+            # Said as a warning by whoever reports the outcome (the load's progress line,
+            # its Failure), in turn: here it came before the line naming the council.
+            log.info("%s submission %s failed: %s", item.council.code,
+                     item.submission.submission_id, item.outcome.message)  # fmt: skip
         write_feedback(con, settings.outbox_dir, item.council.code, item.submission.submission_id,
                        item.report)  # fmt: skip
     return [p.outcome for p in prepared.submissions]

@@ -405,6 +405,16 @@ def test_not_csv_or_xlsx_and_unknown_table(settings, registry, warehouse):
     assert "notes.csv is not a table of the SSDA903" in outcome.message
 
 
+def test_text_named_as_a_workbook_says_so(settings, registry, warehouse):
+    """A CSV named .xlsx still loads; text that is no table says it is not a workbook (it said
+    only 'its columns are AAAAAAA', the header's shape)."""
+    misnamed = ingest_files(warehouse, settings, registry, "NTH", {"e.xlsx": GOOD_EPISODES})
+    assert misnamed.status == "loaded", misnamed.message
+    outcome = ingest_files(warehouse, settings, registry, "NTH", {"export.xlsx": "garbage\n"})
+    assert outcome.status == "failed"
+    assert "export.xlsx is named as an Excel workbook but is not one" in outcome.message
+
+
 def test_xlsx_with_the_wrong_sheet_names_it(settings, registry, warehouse):
     data = workbook({"Sheet1": [["Team", "Owner"], ["A", "B"]]})
     outcome = ingest_files(warehouse, settings, registry, "FEN", {"export.xlsx": data})

@@ -33,7 +33,7 @@ def test_a_failed_council_fails_raa_run_with_its_reason_and_shows_stale(
     ) in out.out
     assert "not in the council registry, so not loaded: xyz" in out.out
     assert "1 council(s) failed to load (NTH)" in out.err
-    assert "1 council(s): 0 loaded, FAILED: NTH in " in out.out
+    assert "1 council(s): FAILED: NTH in " in out.out
     assert "Stack Trace" not in out.out + out.err  # the reason in words, not Dagster's trace
 
     assert cli.main(["status"]) == 0
@@ -65,7 +65,10 @@ def test_a_council_that_loads_beside_a_failing_one_shows_its_partition_materiali
     (broken / "submission.yaml").write_text("reference_date: 31/12/2099\n")
 
     assert cli.main(["run", "--council", "ASH", "--council", "FEN"]) == 1
-    capsys.readouterr()
+    out = capsys.readouterr().out
+    assert "2 council(s): 1 unchanged, FAILED: ASH in " in out
+    failure = next(line for line in out.splitlines() if "ASH failed" in line)
+    assert "submission.yaml: reference_date" in failure  # the reason on the council's line
     instance = dagster_instance()
     (failed,) = instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE]), limit=1)
     key = dg.AssetKey(["canonical", "council_submission"])

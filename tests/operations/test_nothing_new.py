@@ -107,6 +107,9 @@ def test_a_night_with_nothing_new_publishes_nothing_again(copied):
     report = run_pipeline(copied, progress=said.append)
     assert report.success and _publishes(copied) == published
     assert any("unchanged (nothing is new since the published snapshot" in s for s in said), said
+    loads = [s for s in said if " council(s): " in s]  # it said "loaded" of each
+    assert loads and all(re.fullmatch(r"(\d+) council\(s\): \1 unchanged in [\d.]+s", s)
+                         for s in loads), loads  # fmt: skip
     # the runs list tells this night from one that built (filter by tag raa/built)
     assert _built_tag(report) == "no"
     # ... and raa status, whose last publish is then an earlier night's

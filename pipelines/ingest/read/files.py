@@ -22,6 +22,7 @@ from pipelines.ingest.read.raw import MAX_FILE_BYTES, FileProblem, RawTable, whe
 from pipelines.ingest.read.workbook import read_workbook
 
 BOM = b"\xef\xbb\xbf"
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 
 COMPRESSED = {
@@ -87,7 +88,15 @@ def read_file(file: SubmissionFile, profile: Profile) -> list[RawTable]:
             f"{shown} is not a CSV or XLSX file (it holds binary data, or is damaged). "
             f"Please send {profile.label} files."
         )
-    raw = read_csv(file.name, _normalise_line_ends(text), profile)
+    try:
+        raw = read_csv(file.name, _normalise_line_ends(text), profile)
+    except FileProblem as problem:  # a CSV named .xlsx loads; one that does not says why
+        if not file.name.lower().endswith(WORKBOOK_SUFFIXES):
+            raise
+        raise FileProblem(
+            f"{shown} is named as an Excel workbook but is not one (it holds text); if it "
+            f"should be a workbook, save or export it again as one. Read as text: {problem}"
+        ) from problem
     if note:
         raw.notes.insert(0, note)
     return [raw]
