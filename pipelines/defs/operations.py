@@ -102,7 +102,8 @@ def landing_sensor(ingest_job, interval_seconds: int) -> dg.SensorDefinition:
         job=ingest_job,
         minimum_interval_seconds=interval_seconds,
         description="Loads a council as soon as a new submission folder is complete and stable "
-        "(no file changed for RAA_LANDING_QUIET_SECONDS). One run per submission.",
+        "(nothing in it written, added or removed for RAA_LANDING_QUIET_SECONDS). One run per "
+        "submission.",
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
     def new_submission(
@@ -130,8 +131,8 @@ def landing_sensor(ingest_job, interval_seconds: int) -> dg.SensorDefinition:
                 continue
             if not is_stable(latest, quiet):
                 # Not read yet (it may be half-written), so not known to be new either.
-                context.log.info(f"{code}/{submission_id_of(latest)}: a file in it changed less "
-                                 f"than {quiet} s ago (RAA_LANDING_QUIET_SECONDS); looking at "
+                context.log.info(f"{code}/{submission_id_of(latest)}: a file in it was written, "
+                                 f"added or removed less than {quiet} s ago (RAA_LANDING_QUIET_SECONDS); looking at "
                                  "it once it is quiet")  # fmt: skip
                 continue
             known = _known_as(settings.database, code, read_submission(code, latest))

@@ -143,9 +143,13 @@ def unregistered_folders(landing_dir: Path, codes: list[str]) -> list[str]:
 
 
 def is_stable(folder: Path, quiet_seconds: float) -> bool:
-    """True when no file in the folder changed for `quiet_seconds` (so it is not mid-copy)."""
-    newest = max((p.lstat().st_mtime for p, kind in _walk(folder) if kind != "other"), default=0.0)
-    return newest > 0 and time.time() - newest >= quiet_seconds
+    """True when nothing in the folder changed for `quiet_seconds` (so it is not mid-copy): no
+    file written, and no file added, deleted or renamed (its folder's modification time; a
+    copy that keeps the files' old times, or an upload under a temporary name, changes it)."""
+    entries = [p for p, kind in _walk(folder) if kind != "other"]
+    folders = {folder} | {p.parent for p in entries}
+    newest = max((p.lstat().st_mtime for p in [*entries, *folders]), default=0.0)
+    return bool(entries) and time.time() - newest >= quiet_seconds
 
 
 def folder_state(folder: Path) -> str:

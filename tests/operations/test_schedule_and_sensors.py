@@ -60,6 +60,7 @@ def _drop(settings, council, submission, age_seconds):
     path.write_text("CHILD,DECOM\n1,2024-01-01\n")
     stamp = time.time() - age_seconds
     os.utime(path, (stamp, stamp))
+    os.utime(folder, (stamp, stamp))  # the file was added then too
 
 
 def test_landing_sensor_starts_one_run_per_complete_submission(ops, monkeypatch):
@@ -105,6 +106,28 @@ def test_landing_sensor_loads_a_corrected_file_sent_into_the_same_folder(ops, mo
         dg.build_sensor_context(cursor=again.cursor, resources=resources, definitions=defs)
     )
     assert quiet.run_requests == []
+
+
+def test_a_folder_is_not_quiet_after_a_file_is_deleted_or_copied_in_with_old_times(tmp_path):
+    """The quiet period looked at the files' modification times only: a file deleted (or
+    renamed, as uploads under a temporary name are), or one copied in with its old time kept,
+    left the folder 'quiet' at once."""
+    from pipelines.ingest.landing import is_stable
+
+    folder = tmp_path / "2026-11-20"
+    folder.mkdir()
+    old = time.time() - 600
+    for name in ("episodes.csv", "header.csv"):
+        (folder / name).write_text("CHILD\n1\n")
+        os.utime(folder / name, (old, old))
+    os.utime(folder, (old, old))
+    assert is_stable(folder, 120)
+    (folder / "header.csv").unlink()
+    assert not is_stable(folder, 120)
+    os.utime(folder, (old, old))
+    shutil.copy2(folder / "episodes.csv", folder / "reviews.csv")  # keeps the old time
+    assert not is_stable(folder, 120)
+    assert is_stable(folder, 0)
 
 
 def test_landing_sensor_tells_operators_once_of_a_folder_of_no_council(ops, smtp):
