@@ -5,7 +5,8 @@ RAA_SMTP_HOST or RAA_ALERT_TO nothing is sent and a log line says so. A mail ser
 be reached never stops what raised the alert (a night, a sensor): the alert is kept as a file
 under <outbox>/alerts_not_sent/ and an error line says so. The next alert that goes through
 sends the kept ones after it, oldest first, each marked late, and moves them to
-<outbox>/alerts_sent_late/.
+<outbox>/alerts_sent_late/. A kept alert of the same problem (`once_a_day`, below) as the one
+being sent is not sent on its own: that one says when it was first raised.
 
 An alert about a standing problem (a stale or withheld council, a failed load) names it by its
 `once_a_day` key: the same problem is emailed once a day (UTC), however many builds meet it;
@@ -57,8 +58,15 @@ def send_alert(alert: Alert, smtp: Settings, logger: logging.Logger = log) -> bo
         logger.info(f"alert not sent again (the same was sent at {sent_today[key]} UTC today): "
                     f"{alert.subject}")  # fmt: skip
         return False
+    # The same problem kept while the mail server was down goes in this one, not as its own.
+    earlier = _kept_as(key, smtp.outbox_dir) if key else []
+    body = alert.body() + "".join(
+        f"\nAlso raised {_raised(path):%d/%m/%Y %H:%M} UTC, when it could not be emailed (the "
+        "mail server was not reached).\n"
+        for path in earlier
+    )
     try:
-        _deliver(alert.subject, alert.body(), smtp)
+        _deliver(alert.subject, body, smtp)
     except (OSError, smtplib.SMTPException) as exc:
         kept = keep_unsent(alert, smtp.outbox_dir)
         logger.error(
@@ -69,6 +77,9 @@ def send_alert(alert: Alert, smtp: Settings, logger: logging.Logger = log) -> bo
     logger.info(f"alert sent to {', '.join(smtp.alert_to)}: {alert.subject}")
     if key:
         _record_sent(key, smtp.outbox_dir, first_today=not sent_today)
+    for path in earlier:
+        _move_sent_late(path, smtp.outbox_dir)
+        logger.info(f"alert kept in {path} sent within the one above: {alert.subject}")
     _send_kept(smtp, logger)
     return True
 
@@ -104,29 +115,52 @@ def _send_kept(smtp: Settings, logger: logging.Logger) -> None:
     kept = sorted((smtp.outbox_dir / UNSENT).glob("*.txt"))
     for path in kept:
         head, _, body = path.read_text(encoding="utf-8").partition("\n\n")
-        raised = datetime.strptime(path.stem, "%Y%m%dT%H%M%S%fZ")
-        subject = (
-            f"{head.removeprefix('Subject: ')} (raised {raised:%d/%m/%Y %H:%M} UTC, sent late)"
-        )
+        subject, *key = head.splitlines()
+        subject = subject.removeprefix("Subject: ")
+        subject += f" (raised {_raised(path):%d/%m/%Y %H:%M} UTC, sent late)"
         try:
             _deliver(subject, body, smtp)
         except (OSError, smtplib.SMTPException) as exc:
             logger.error(f"kept alerts still NOT sent ({type(exc).__name__}: {exc})")
             return
-        late = smtp.outbox_dir / SENT_LATE
-        late.mkdir(parents=True, exist_ok=True)
-        path.replace(late / path.name)
+        _move_sent_late(path, smtp.outbox_dir)
         logger.info(f"alert kept in {path} sent late: {subject}")
+        if key:  # today's email of that problem: the next night's is not sent again
+            sent_today = _sent_today(smtp.outbox_dir)
+            _record_sent(key[0].removeprefix(KEY_LINE), smtp.outbox_dir, not sent_today)
+
+
+KEY_LINE = "Same problem as: "
 
 
 def keep_unsent(alert: Alert, outbox: Path) -> Path:
-    """The alert as a text file under <outbox>/alerts_not_sent/, for an operator to read."""
+    """The alert as a text file under <outbox>/alerts_not_sent/, for an operator to read; its
+    `once_a_day` key, if any, on the line after the subject."""
     folder = outbox / UNSENT
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = folder / f"{stamp}.txt"
-    path.write_text(f"Subject: {alert.subject}\n\n{alert.body()}", encoding="utf-8")
+    key = f"\n{KEY_LINE}{_one_line(alert.once_a_day)}" if alert.once_a_day else ""
+    path.write_text(f"Subject: {alert.subject}{key}\n\n{alert.body()}", encoding="utf-8")
     return path
+
+
+def _kept_as(key: str, outbox: Path) -> list[Path]:
+    """The kept alerts of the same problem (`once_a_day` key), oldest first."""
+    return [
+        path for path in sorted((outbox / UNSENT).glob("*.txt"))
+        if f"\n{KEY_LINE}{key}\n" in path.read_text(encoding="utf-8").partition("\n\n")[0] + "\n"
+    ]  # fmt: skip
+
+
+def _raised(kept: Path) -> datetime:
+    return datetime.strptime(kept.stem, "%Y%m%dT%H%M%S%fZ")
+
+
+def _move_sent_late(kept: Path, outbox: Path) -> None:
+    late = outbox / SENT_LATE
+    late.mkdir(parents=True, exist_ok=True)
+    kept.replace(late / kept.name)
 
 
 def _deliver(subject: str, body: str, smtp: Settings) -> None:

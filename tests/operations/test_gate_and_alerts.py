@@ -200,6 +200,35 @@ def test_an_alert_carries_its_date_and_a_message_id(monkeypatch):
     assert message["Message-ID"].endswith("@raa.example>")
 
 
+def test_a_problem_kept_while_the_mail_server_was_down_is_one_email_when_it_is_back(
+    monkeypatch, tmp_path
+):
+    """The operator probe: a failed load kept unsent on Monday night, then Tuesday night's alert
+    of the same failure, were two emails when the mail server came back. They are one, saying
+    when it was first raised; a kept alert sent late counts as that problem's email of the day."""
+    from pipelines.operations.alerts import run_failure_alert, stale_council_alert
+    from tests.operations.conftest import free_port, smtp_server
+
+    monkeypatch.setenv("RAA_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("RAA_SMTP_PORT", str(free_port()))  # down
+    monkeypatch.setenv("RAA_ALERT_TO", "ops@raa.example")
+    monkeypatch.setenv("RAA_WAREHOUSE_DIR", str(tmp_path / "warehouse"))
+    failed = run_failure_alert("ingest_council", "run-1", "KIL", "unreadable")
+    stale = stale_council_alert("NTH", "NTH's submission is 4.0 days old", 3)
+    for alert in (failed, stale):
+        assert not send_alert(alert, Settings.from_env())
+    with smtp_server(monkeypatch) as inbox:
+        settings = Settings.from_env()
+        assert send_alert(run_failure_alert("ingest_council", "run-2", "KIL", "unreadable"),
+                          settings)  # fmt: skip
+        messages = inbox.wait(2)
+        assert not send_alert(stale, settings)  # sent late a moment ago
+    assert len(messages) == 2
+    assert "Also raised " in messages[0] and "KIL" in messages[0].splitlines()[0]
+    assert "NTH" in messages[1].splitlines()[0] and "sent late" in messages[1].splitlines()[0]
+    assert not list((settings.outbox_dir / "alerts_not_sent").iterdir())
+
+
 def test_a_standing_problem_is_emailed_once_a_day_however_many_builds_meet_it(
     monkeypatch, caplog, tmp_path
 ):
