@@ -56,6 +56,15 @@ left join waiting as w using (council_code)
 order by s.council_code = (select code from partnership), s.council_code
 """
 
+# The published marts' disclosure control (`<column>_suppressed`) of the headline's columns: a
+# withheld figure is shown `*`, apart from one with no data (blank).
+SUPPRESSED_COLUMNS = {"adopted_3y": "children_adopted", "a10_days": "a10_mean_days",
+                      "a2_days": "a2_mean_days"}  # fmt: skip
+WITHHELD = "*"
+WITHHELD_NOTE = (
+    f"{WITHHELD} withheld (a count of 1 to 5, or a figure that would give one away); blank: no data"
+)
+
 CONTRIBUTION_SQL = """
 select council_code, sum(contribution_gbp) as contribution_gbp
 from marts.cost_apportionment
@@ -69,7 +78,7 @@ def _table(rows: list[tuple], headers: list[str]) -> str:
              for r in rows]  # fmt: skip
     widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h)
               for i, h in enumerate(headers)]  # fmt: skip
-    numeric = [all(isinstance(r[i], int | float) for r in rows if r[i] is not None)
+    numeric = [all(isinstance(r[i], int | float) for r in rows if r[i] not in (None, WITHHELD))
                for i in range(len(headers))]  # fmt: skip
     line = "  ".join(h.rjust(w) if n else h.ljust(w)
                      for h, w, n in zip(headers, widths, numeric, strict=True))  # fmt: skip
@@ -108,9 +117,31 @@ def headline(database: Path, published_dir: Path | None = None) -> str:
                          float(sum(contributions.values()))) for r in rows]  # fmt: skip
         except duckdb.CatalogException:
             pass
-        return _table(*_with_stale_marked(con, rows, headers))
+        rows = _with_withheld_marked(con, rows, headers)
+        table = _table(*_with_stale_marked(con, rows, headers))
+        marked = any(cell == WITHHELD for row in rows for cell in row)
+        return f"{table}\n{WITHHELD_NOTE}" if marked else table
     finally:
         con.close()
+
+
+def _with_withheld_marked(con, rows: list[tuple], headers: list[str]) -> list[tuple]:
+    """Each figure the snapshot withholds (disclosure control) as WITHHELD; the working marts,
+    which withhold nothing, have no `_suppressed` columns."""
+    flags = ", ".join(f"{column}_suppressed" for column in SUPPRESSED_COLUMNS.values())
+    try:
+        suppressed = {row[0]: row[1:] for row in con.execute(
+            f"select council_code, {flags} from marts.scorecard_timeliness "
+            "where window_years = 3 and window_label = ?", [rows[0][1]] if rows else [""]
+        ).fetchall()}  # fmt: skip
+    except duckdb.BinderException:
+        return rows
+    at = [headers.index(h) for h in SUPPRESSED_COLUMNS]
+    return [
+        tuple(WITHHELD if i in at and suppressed.get(row[0], ())[at.index(i)] else v
+              for i, v in enumerate(row)) if row[0] in suppressed else row
+        for row in rows
+    ]  # fmt: skip
 
 
 # The marts the headline reads, as published (the rest from the working warehouse).

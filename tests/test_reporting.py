@@ -54,6 +54,35 @@ def test_headline_uses_the_registrys_partnership_row_and_latest_completed_window
     assert lines[-1].split() == ["ENGLAND", "2023-26", "40", "475", "188", "3", "301"]
 
 
+def test_headline_tells_a_withheld_figure_from_one_with_no_data(tmp_path):
+    """In a published snapshot a count of 1 to 5 is withheld (NULL, `<column>_suppressed`); the
+    headline showed it blank, as it shows a figure with no data (no adoption: no A10)."""
+    path = tmp_path / "raa.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema canonical; create schema marts")
+    con.execute(
+        """create table canonical.councils as select * from (values
+           ('C1', false), ('C2', false), ('R', true)) t(council_code, is_partnership)"""
+    )
+    con.execute(
+        """create table marts.scorecard_timeliness as select * from (values
+           ('C1', date '2026-03-31', '2023-26', 3, true, false, null, null, null, true, true, true),
+           ('C2', date '2026-03-31', '2023-26', 3, true, false, 0, null, null, false, false, false),
+           ('R', date '2026-03-31', '2023-26', 3, true, false, 9, 475.1, 187.7, false, false,
+            false))
+           t(council_code, window_end, window_label, window_years, is_financial_year_window,
+             is_partial, children_adopted, a10_mean_days, a2_mean_days,
+             children_adopted_suppressed, a10_mean_days_suppressed, a2_mean_days_suppressed)"""
+    )
+    con.execute("create table marts.children_waiting (council_code text, waiting_stage text)")
+    con.close()
+    lines = headline(path).splitlines()
+    assert lines[2].split() == ["C1", "2023-26", "*", "*", "*", "0"]
+    assert lines[3].split() == ["C2", "2023-26", "0", "0"]  # no adoption: no A10, no A2
+    assert lines[-1].startswith("* withheld (a count of 1 to 5")
+    assert lines[0].index("adopted_3y") + len("adopted_3y") == lines[2].index("*") + 1
+
+
 def test_status_counts_queried_rows_as_the_councils_report_does(tmp_path):
     """A row with two queries is one row; a query on the submission as a whole is on no row."""
     from datetime import datetime
