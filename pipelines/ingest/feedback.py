@@ -119,7 +119,8 @@ def values_kept_as_sent(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     quoted = pc.binary_join_element_wise('="', pc.replace_substring(values, '"', '""'), '"', "")
     kept = frame.copy()
-    kept["offending_value"] = pc.if_else(wrap, quoted, values).to_pandas()
+    # by position: the frame comes sorted by file and row, so its index is not 0..n-1
+    kept["offending_value"] = pc.if_else(wrap, quoted, values).to_numpy(zero_copy_only=False)
     return kept
 
 

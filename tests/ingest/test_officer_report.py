@@ -279,6 +279,12 @@ def test_the_csvs_keep_what_a_spreadsheet_would_convert_as_sent(tmp_path):
     assert shown[:9] == ['="07/05/2027"', '="1E5"', '="0012"', '="1/2"', '="TRUE"', '="A""1"',
                          "XXX", "CAFÉ", "'=1+1"]  # fmt: skip
     assert pd.isna(shown[9])
+    # rows come sorted by file and row (render_feedback), so not in their index's order: each
+    # value stays on its own row (they were put back by index, 460 of the demo's 775 moved)
+    shuffled = lines.assign(rule=[f"r{i}" for i in range(10)]).iloc[::-1]
+    again = values_kept_as_sent(spreadsheet_safe(shuffled))
+    assert again["rule"].tolist() == [f"r{i}" for i in range(9, -1, -1)]
+    assert again["offending_value"].tolist()[1:] == shown[8::-1]
     path = tmp_path / "warnings.csv"
     with duckdb.connect() as con:
         write_csv(con, csv_table(values_kept_as_sent(lines)), path)
