@@ -63,6 +63,12 @@ def build_publish_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition
             )
         if outcome.withheld:
             context.log.warning(f"marts with no disclosure rule, not published: {outcome.withheld}")
+        if outcome.withheld_columns:
+            context.log.warning(
+                f"numbers with no disclosure rule, not published: {outcome.withheld_columns} "
+                "(declare each in pipelines/publish/catalogue.py: a count, a figure derived "
+                "from counts, or not a count)"
+            )
         context.log.info(f"{outcome.message} in {outcome.seconds:.1f}s")
         yield dg.MaterializeResult(
             asset_key=PUBLISHED_SNAPSHOT,
@@ -74,6 +80,7 @@ def build_publish_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition
                 ),
                 "rows": dg.MetadataValue.json({t.name: t.rows for t in outcome.tables}),
                 "withheld_marts": ", ".join(outcome.withheld) or "none",
+                "withheld_columns": ", ".join(outcome.withheld_columns) or "none",
                 "withheld_councils": ", ".join(sorted(outcome.withheld_councils)) or "none",
                 "publish_seconds": round(outcome.seconds, 2),
             },

@@ -22,6 +22,10 @@ class DisclosureRule:
     period_counts: the counts whose period total is published elsewhere (empty: every count).
     period: the columns of the first and last day each row counts its events over (a financial
         year's label, such as 2021-22, stands for 1 April to 31 March), for LINKED_COUNTS.
+    not_counts: the other numbers, published as they are (a threshold, England's figure, a
+        quarter's number). A number in none of these is left out of the snapshot, and the
+        publish says so, until it is declared here: a count added to a mart was published
+        with its 1 to 5 (newcomer probe).
     """
 
     counts: tuple[str, ...]
@@ -31,10 +35,16 @@ class DisclosureRule:
     period_group: str = ""
     period_counts: tuple[str, ...] = ()
     period: tuple[str, str] = ()
+    not_counts: tuple[str, ...] = ()
 
     @property
     def protected(self) -> tuple[str, ...]:
         return (*self.counts, *self.derived)
+
+    def declares(self, mart: str) -> set[str]:
+        """Every column this rule, or the mart's grain, says how to publish."""
+        return {*self.protected, *self.not_counts, *self.cell_group, *self.period,
+                self.period_group, *GRAIN.get(mart, ())}  # fmt: skip
 
 
 # adoption_support's counts, by month, and launch_comparison's, before and since the launch.
@@ -54,6 +64,8 @@ AGGREGATE_MARTS: dict[str, DisclosureRule] = {
         },
         cell_group=("window_start", "window_end"),
         period=("window_start", "window_end"),
+        not_counts=("a1_threshold_days", "a2_threshold_days", "england_a1_mean_days",
+                    "england_a10_mean_days", "england_a2_mean_days"),
     ),
     "raa_quarterly": DisclosureRule(
         counts=("adm_decisions", "placement_orders", "matches", "children_placed",
@@ -74,6 +86,7 @@ AGGREGATE_MARTS: dict[str, DisclosureRule] = {
         period_group="financial_year",
         period_counts=("adm_decisions", "placement_orders", "children_placed", "adoption_orders"),
         period=("quarter_start", "quarter_end"),
+        not_counts=("financial_quarter",),
     ),
     "raa_monthly": DisclosureRule(
         counts=("adm_decisions", "placement_orders", "matches", "children_placed",
@@ -140,6 +153,7 @@ AGGREGATE_MARTS: dict[str, DisclosureRule] = {
         cell_group=("period",),
         row_totals={"letterbox_exchanges": ("letterbox_exchanges_in", "letterbox_exchanges_out")},
         period=("period_start", "period_end"),
+        not_counts=("period_days",),
     ),
     "priority_children": DisclosureRule(
         counts=("children_adopted", "aged_5_plus", "sibling_group_recorded",

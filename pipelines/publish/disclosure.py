@@ -11,6 +11,8 @@ internal warehouse keeps exact values; only the published copy is suppressed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -192,13 +194,16 @@ def marts_suppression_flags(frames: dict[str, pd.DataFrame], total_code: str
             return {name: _flags(hidden[name], rules[name]) for name in frames}
 
 
-def suppressed_select_sql(table: str, flags_view: str, rule: DisclosureRule) -> str:
+def suppressed_select_sql(
+    table: str, flags_view: str, rule: DisclosureRule, left_out: Sequence[str] = ()
+) -> str:
     """SQL that returns `table` (with a `_row` number) with withheld cells set to NULL and the
-    flags appended, in the original row order."""
+    flags appended, in the original row order, without the columns `left_out`."""
     replaced = ", ".join(
         f"case when f.{flag_name(c)} then null else t.{c} end as {c}" for c in rule.protected
     )
+    excluded = ", ".join(["_row", *(f'"{c}"' for c in left_out)])
     return (
-        f"select t.* exclude (_row) replace ({replaced}), f.* exclude (_row) "
+        f"select t.* exclude ({excluded}) replace ({replaced}), f.* exclude (_row) "
         f"from {table} as t join {flags_view} as f using (_row) order by t._row"
     )

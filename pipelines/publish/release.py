@@ -32,6 +32,8 @@ class ReleaseOutcome:
     gate: GateResult
     tables: list[snapshot.PublishedTable] = field(default_factory=list)
     withheld: list[str] = field(default_factory=list)
+    # Number columns of suppressed marts with no disclosure rule: not published ("mart.column")
+    withheld_columns: list[str] = field(default_factory=list)
     # Councils withheld by this run's build (their data broke a dbt test) -> why
     withheld_councils: dict[str, str] = field(default_factory=dict)
     submissions: list[dict] = field(default_factory=list)
@@ -128,14 +130,16 @@ def publish_release(
             tolerance=row_count_tolerance,
             data_docs=data_docs,
         )
+        left_out = snapshot.undeclared_numbers(con, marts)
         outcome = ReleaseOutcome(
             published=gate.success, run_id=run_id, snapshot_id=snapshot_id, gate=gate,
             withheld=[m for m in marts if snapshot.disclosure_of(m) is None],
+            withheld_columns=[f"{m}.{c}" for m, columns in left_out.items() for c in columns],
             submissions=submissions.to_dict("records"), withheld_councils=reasons, notes=notes,
         )  # fmt: skip
         if gate.success:
             outcome.tables = snapshot.write_marts(con, staging, marts, registry.partnership_code,
-                                                  withholding)  # fmt: skip
+                                                  withholding, left_out)  # fmt: skip
             snapshot.write_meta(con, previous_db, run_id, snapshot_id, now, submissions,
                                 outcome.tables, withholding)  # fmt: skip
             write_catalogue(con, outcome.tables, snapshot_id, now, submissions)

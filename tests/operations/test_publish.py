@@ -120,6 +120,34 @@ SHARES = {
 }  # fmt: skip
 
 
+def test_a_number_added_to_a_mart_without_a_disclosure_rule_is_not_published(copied, region):
+    """The newcomer probe added a count to raa_quarterly (and its yml): it was published with
+    its 1 to 5, snapshot and Parquet. A number no rule declares is left out, and said; every
+    number of the demo's marts is declared."""
+    from pipelines.publish.layout import published_database
+    from pipelines.publish.release import publish_release
+    from pipelines.publish.snapshot import undeclared_numbers
+
+    with duckdb.connect() as con:
+        con.execute(f"attach '{region.settings.database}' as work (read_only)")
+        assert undeclared_numbers(con, list(AGGREGATE_MARTS)) == {}
+    with duckdb.connect(str(copied.database)) as con:
+        con.execute("alter table marts.raa_quarterly add column waiting_24_months integer")
+        con.execute("update marts.raa_quarterly set waiting_24_months = 3")
+    outcome = publish_release(copied, region.registry, "added-a-count")
+    assert outcome.published, outcome.message
+    assert outcome.withheld_columns == ["raa_quarterly.waiting_24_months"]
+    with duckdb.connect(str(published_database(copied.published_dir)), read_only=True) as con:
+        columns = [c for (c,) in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'marts' and table_name = 'raa_quarterly'").fetchall()]  # fmt: skip
+        parquet = con.execute(
+            f"select * from '{copied.published_dir}/current/parquet/raa_quarterly.parquet' limit 0"
+        ).description
+    assert "adoption_orders" in columns and "waiting_24_months" not in columns
+    assert "waiting_24_months" not in {c[0] for c in parquet}
+
+
 def test_a_shown_share_gives_away_no_withheld_count(region):
     """A share times its base is a count: it is shown only beside that count, itself shown
     (so never 1-5). An approvals-within-6-months share of 0.444 of 9 approvals was 4 households
