@@ -240,6 +240,22 @@ def run_failure_alert(job: str, run_id: str, council: str | None, problem: str) 
                  once_a_day=key)  # fmt: skip
 
 
+def formula_refused_alert(path: str, problem: str, versions_kept: int) -> Alert:
+    """The funding formula file refused: the night goes on with the last good formula."""
+    return Alert(
+        subject="funding formula refused: the last good formula stays in use",
+        problem=f"{problem}",
+        what_to_do=(
+            f"Correct {path} (RAA_FUNDING_FORMULA_FILE) as the problems above say; the next "
+            f"night, or `raa run`, uses it once it adds up. Meanwhile every council's figures "
+            f"are built and published as usual, and costs are apportioned by the last formula "
+            f"that was accepted ({versions_kept} version(s)): a council the file now adds, or "
+            "a change of weights, is not in the apportionment yet."
+        ),
+        once_a_day=f"formula refused: {problem}",
+    )
+
+
 def unregistered_folder_alert(folders: list[str], landing: str) -> Alert:
     return Alert(
         subject=f"{len(folders)} landing folder(s) not in the council registry",
