@@ -232,7 +232,8 @@ def parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo_data)
 
     run = sub.add_parser("run", help="load every council's latest submission and rebuild")
-    run.add_argument("--council", action="append", help="only these councils (repeatable)")
+    run.add_argument("--council", action="extend", nargs="+", metavar="CODE",
+                     help="only these councils (--council NTH ASH, or the option repeated)")  # fmt: skip
     run.add_argument("-v", "--verbose", action="store_true", help="show dbt's log of every node")
     run.add_argument("--rebuild", action="store_true",
                      help="build and publish even when nothing is new since the published build")  # fmt: skip
@@ -273,13 +274,13 @@ def main(argv: list[str] | None = None) -> int:
     from pipelines.registry import RegistryError
     from pipelines.reports.board_pack import ReportError
     from pipelines.reports.pdf import PdfError
-    from pipelines.settings import SettingsError
+    from pipelines.settings import DbtProjectError, SettingsError
 
     args = parser().parse_args(argv)
     try:
         code = args.func(args)
     except (UsageError, RegistryError, FinanceExportError, SettingsError, ReportError,
-            PdfError) as problem:  # fmt: skip
+            PdfError, DbtProjectError) as problem:  # fmt: skip
         print(f"raa {args.command}: {problem}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -43,6 +43,10 @@ class SettingsError(ValueError):
     """A setting that cannot be used, told in one line that names its environment variable."""
 
 
+class DbtProjectError(RuntimeError):
+    """The dbt project does not parse (a model's SQL or YAML): dbt has printed why."""
+
+
 @cache
 def _warn_demo_key() -> None:
     """Once per process, however many times the settings are read."""

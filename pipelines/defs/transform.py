@@ -35,6 +35,7 @@ from pipelines.settings import (
     DBT_PROJECT_DIR,
     DBT_PROJECT_FILES,
     DBT_PROJECT_SOURCES,
+    DbtProjectError,
     warehouse_vars,
 )
 
@@ -340,10 +341,14 @@ def ensure_manifest() -> Path:
             "--profiles-dir",
             str(DBT_PROJECT_DIR),
             "--quiet",
+            "--no-use-colors",
         ]
     )
     if not result.success:
-        raise RuntimeError(f"dbt parse failed: {result.exception}")
+        raise DbtProjectError(
+            f"the dbt project in {DBT_PROJECT_DIR} does not parse (dbt's errors are above); "
+            "nothing was loaded or built. Correct the model or YAML file dbt names."
+        )
     return manifest
 
 

@@ -127,6 +127,30 @@ def test_a_users_mistake_is_one_line_and_exit_2(argv, env, says, tmp_path, monke
     assert says.format(tmp=tmp_path) in err and len(err.strip().splitlines()) == 1
 
 
+def test_councils_are_named_after_one_option_or_each_after_its_own():
+    """The README's `raa run [--council CODE ...]`: `--council nth ash` was refused."""
+    run = cli.parser().parse_args
+    assert run(["run", "--council", "nth", "ash"]).council == ["nth", "ash"]
+    assert run(["run", "--council", "nth", "--council", "ash"]).council == ["nth", "ash"]
+
+
+def test_a_dbt_project_that_does_not_parse_is_one_line_not_a_trace(tmp_path, monkeypatch, capsys):
+    """A broken model YAML printed dbt's error, a Python trace, then the error again."""
+    from pipelines.settings import DbtProjectError
+
+    def does_not_parse():
+        raise DbtProjectError("the dbt project in dbt_project does not parse (dbt's errors ...")
+
+    monkeypatch.setattr("pipelines.definitions.ensure_manifest", does_not_parse)
+    monkeypatch.setenv("RAA_LANDING_DIR", str(tmp_path))
+    monkeypatch.setenv("RAA_WAREHOUSE_DIR", str(tmp_path / "warehouse"))
+    monkeypatch.setenv("RAA_PSEUDONYM_KEY", "k")
+    assert cli.main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("raa run: the dbt project in dbt_project does not parse")
+    assert "Traceback" not in err
+
+
 def test_an_unexpected_error_fails_the_load_once_with_a_record_and_a_report(tmp_path, monkeypatch):
     """Through the Dagster job, as the schedule runs it: the submission is `failed` (recorded,
     reported, the run failed), and the step is not retried as an "unexpected error"."""
