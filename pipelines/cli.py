@@ -68,6 +68,7 @@ def _council_codes(given: list[str] | None, codes: list[str]) -> list[str] | Non
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines.publish.layout import published_database
     from pipelines.reporting import headline, load_results
     from pipelines.run import run_pipeline
 
@@ -85,7 +86,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     for code, ok in report.ingested.items():
         result = results.get(code, "see raa status")
         print(f"  {code}: {result if ok else 'FAILED: ' + result}")
-    print(f"warehouse: {settings.database}  ({took:.1f}s)")
+    print(f"working warehouse (the pipeline's own): {settings.database}  ({took:.1f}s)")
+    snapshot = published_database(settings.published_dir)
+    if snapshot.exists():
+        print(f"published for analysts (read-only; Parquet beside it): {snapshot}")
     print(f"council feedback reports: {settings.outbox_dir}")
     if not report.built:
         print("figures in the working warehouse, NOT published (the build or its release gate "

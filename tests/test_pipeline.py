@@ -123,6 +123,8 @@ def test_raa_run_from_an_empty_landing_folder_builds_every_mart(tmp_path: Path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "generating the demo region" in result.stdout
     assert "REGION" in result.stdout and "a10_days" in result.stdout
+    published = tmp_path / "warehouse" / "published" / "raa.duckdb"  # what analysts open
+    assert f"published for analysts (read-only; Parquet beside it): {published}" in result.stdout
 
     con = duckdb.connect(str(tmp_path / "warehouse" / "raa.duckdb"), read_only=True)
     tables = {t for (t,) in con.sql(
