@@ -95,7 +95,11 @@ def remove_leftovers(published_dir: Path) -> list[str]:
 
 
 def make_read_only(snapshot: Path) -> None:
+    """Files read-only (child-level ones for their owner and group only); the restricted
+    folders too are their owner's and group's (0750), as the outbox's restricted folder is."""
     for path in snapshot.rglob("*"):
+        restricted = "restricted" in path.relative_to(snapshot).parts
         if path.is_file():
-            restricted = "restricted" in path.relative_to(snapshot).parts
             path.chmod(0o440 if restricted else 0o444)
+        elif path.is_dir() and restricted:
+            path.chmod(0o750)

@@ -73,6 +73,9 @@ def test_child_level_marts_only_in_restricted_files(region):
 def test_published_file_is_read_only(region):
     path = (region.settings.published_dir / "raa.duckdb").resolve()
     assert path.stat().st_mode & 0o222 == 0
+    restricted = (region.settings.published_dir / "restricted").resolve()
+    for folder in (restricted, restricted / "parquet"):  # the child-level files' folders
+        assert folder.stat().st_mode & 0o777 == 0o750, folder
 
 
 def test_small_counts_are_withheld_and_flagged_but_kept_internally(region):
