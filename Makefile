@@ -62,7 +62,7 @@ system-packages:
 
 ui: $(STAMP)
 	@$(BIN)/python -m pipelines.platform.event_log $(DAGSTER_HOME)
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(UI_PORT)
+	$(BIN)/python -m pipelines.platform.ui_server -w workspace.yaml -h 127.0.0.1 -p $(UI_PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipelines data_contracts demo tests bench

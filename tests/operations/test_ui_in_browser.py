@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import time
 import urllib.request
@@ -71,9 +72,12 @@ def ui(copied, region, tmp_path):
     env = {**os.environ, "DAGSTER_HOME": str(home), "MAKEFLAGS": ""}
     log_path = tmp_path / "ui.log"
     log = log_path.open("w")
+    # Started as a script's `make ui &` starts it, with SIGINT ignored: `dagster dev` then
+    # ignored SIGTERM too, and only SIGKILL stopped it (pipelines/platform/ui_server.py).
     server = subprocess.Popen(
         ["make", "--no-print-directory", "ui", f"UI_PORT={port}"], cwd=PROJECT_ROOT, env=env,
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
@@ -81,12 +85,14 @@ def ui(copied, region, tmp_path):
                   timeout=180)  # fmt: skip
         yield Ui(url, log_path)
     finally:
-        os.killpg(server.pid, 15)
+        os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(60)
         except subprocess.TimeoutExpired:
-            os.killpg(server.pid, 9)
-        log.close()
+            os.killpg(server.pid, signal.SIGKILL)
+            pytest.fail("make ui did not stop within 60 s of SIGTERM")
+        finally:
+            log.close()
 
 
 def _page_shows(driver, *texts: str, timeout: float = 90) -> str:
