@@ -75,6 +75,8 @@ def funding_formula(
     with warehouse.connection() as con:
         write_formula_tables(con, formula)
     context.log.info(f"funding formula: {len(formula.versions)} version(s) from {path}")
+    for note in formula.mid_year_notes():
+        context.log.warning(f"funding formula: {note}")
     yield from _results(str(path), len(formula.versions))
     yield dg.AssetCheckResult(check_name=FORMULA_CHECK, asset_key=VERSIONS_KEY, passed=True)
 

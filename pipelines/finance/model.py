@@ -54,6 +54,28 @@ class Formula:
         first_april = dt.date(int(financial_year[:4]), 4, 1)
         return next((v for v in self.versions if v.covers(first_april)), None)
 
+    def mid_year_notes(self) -> list[str]:
+        """Each partner a version adds that starts after 1 April: the year it starts in is
+        apportioned by the version in force on that 1 April, without it (a council that joined
+        in November pays nothing towards that year), which the partners should know."""
+        notes = []
+        for version in self.versions:
+            start = version.effective_from
+            first_april = dt.date(start.year if start.month >= 4 else start.year - 1, 4, 1)
+            before = next((v for v in self.versions if v.covers(first_april)), None)
+            if start == first_april or before is None:
+                continue
+            added = sorted(set(version.partners) - set(before.partners))
+            year = f"{first_april.year}-{(first_april.year + 1) % 100:02d}"
+            if added:
+                notes.append(
+                    f"version '{version.version_id}' starts on {start}, within {year}: that year "
+                    f"is apportioned by '{before.version_id}' (in force on its 1 April), so "
+                    f"{', '.join(added)} pay(s) nothing towards {year}; '{version.version_id}' "
+                    "apportions the years from the next 1 April"
+                )
+        return notes
+
     def get(self, version_id: str) -> FormulaVersion:
         for version in self.versions:
             if version.version_id == version_id:

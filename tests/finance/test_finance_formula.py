@@ -248,6 +248,30 @@ def test_a_council_joining_while_a_version_is_in_force_is_refused(valid_formula,
     assert "v2019" not in message
 
 
+def test_a_version_adding_a_council_mid_year_says_that_year_is_not_its(valid_formula, registry):
+    """The newcomer probe added DDD (joined 2025-11-01) and the version from that day the
+    refusal asked for: DDD paid nothing towards 2025-26, with no word. A year is apportioned by
+    the version in force on its 1 April: now said, as a warning of the formula's load."""
+    joined = Registry(
+        registry.partnership_code, registry.partnership_name,
+        (*registry.councils, Council("DDD", "Council D", "ssda903", joined=dt.date(2025, 11, 1))),
+    )  # fmt: skip
+    original = copy.deepcopy(valid_formula)
+    later = copy.deepcopy(valid_formula["versions"][1])
+    later.update(id="v2025b", effective_from="2025-11-01")
+    later["base_share"]["shares"] = "equal"
+    valid_formula["versions"][1]["effective_to"] = "2025-10-31"
+    valid_formula["versions"].append(later)
+    formula = parse_formula(valid_formula, joined)
+    assert formula.version_for_year("2025-26").version_id == "v2022"
+    assert formula.mid_year_notes() == [
+        "version 'v2025b' starts on 2025-11-01, within 2025-26: that year is apportioned by "
+        "'v2022' (in force on its 1 April), so DDD pay(s) nothing towards 2025-26; 'v2025b' "
+        "apportions the years from the next 1 April"
+    ]
+    assert parse_formula(original, registry).mid_year_notes() == []
+
+
 def test_a_council_leaving_while_a_version_is_in_force_is_refused(valid_formula, registry):
     left = _with_membership(registry, "CCC", left=dt.date(2024, 3, 31))
     message = refused(valid_formula, left)
