@@ -205,8 +205,10 @@ def _publishes(con: duckdb.DuckDBPyConnection) -> list[tuple]:
         return []
 
 
-def _publish_lines(publishes: list[tuple], unchanged: tuple | None = None) -> list[str]:
-    """`unchanged`: the latest build run that found nothing new (run, when), if any."""
+def _publish_lines(publishes: list[tuple], unchanged: tuple | None = None,
+                   failed: tuple | None = None) -> list[str]:  # fmt: skip
+    """`unchanged`: the latest build run that found nothing new (run, when), if any; `failed`:
+    the latest build that failed (run, when, where to read why), said when nothing since."""
     published = next((p for p in publishes if p[2] == "published"), None)
     lines = [
         f"last publish: {published[1]:%Y-%m-%d %H:%M} UTC, run {published[0][:8]}, "
@@ -221,7 +223,21 @@ def _publish_lines(publishes: list[tuple], unchanged: tuple | None = None) -> li
         lines.append(
             f"last attempt REFUSED {publishes[0][1]:%Y-%m-%d %H:%M} UTC: {publishes[0][4]}"
         )
+    since = [p[1] for p in publishes[:1]] + ([unchanged[1]] if unchanged else [])
+    if failed and all(failed[1] > at for at in since):
+        lines.append(f"last build FAILED {failed[1]:%Y-%m-%d %H:%M} UTC, run {failed[0][:8]}: "
+                     f"nothing it made was published; {failed[2]}")  # fmt: skip
     return lines
+
+
+def _last_failed_build(con: duckdb.DuckDBPyConnection) -> tuple | None:
+    try:
+        return con.execute(
+            "select run_id, failed_at, problem from audit.failed_builds "
+            "order by failed_at desc limit 1"
+        ).fetchone()
+    except duckdb.CatalogException:  # a warehouse from before the table
+        return None
 
 
 def _last_unchanged_build(con: duckdb.DuckDBPyConnection) -> tuple | None:
@@ -371,6 +387,7 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
         other_key = key is not None and key_problem(con, key) is not None
         pruned = _last_prune(con)
         unchanged = _last_unchanged_build(con)
+        failed_build = _last_failed_build(con)
         sent_again = {(r[0], r[1]): r[2] for r in con.execute(SENT_AGAIN_SQL).fetchall()}
         # the freshness check's own verdict (its last accepted submission, its limit)
         late = {f.council_code for f in council_freshness(con, council_codes, freshness_days,
@@ -433,4 +450,4 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
             f"(in {landing_dir})"
         )
     return "\n".join([_table(out, headers), "", *notes, *([""] if notes else []),
-                      *_publish_lines(publishes, unchanged), pruned])  # fmt: skip
+                      *_publish_lines(publishes, unchanged, failed_build), pruned])  # fmt: skip

@@ -99,6 +99,13 @@ create table if not exists audit.builds (
     built_at timestamp not null,      -- whom it left out: audit.withheld_councils, by run_id
     inputs_sha256 varchar             -- what it was made of (pipelines/operations/build_inputs.py)
 );
+-- A build that failed (a dbt error no council's withholding mends): nothing it made was
+-- published, and raa status says so until a later build succeeds.
+create table if not exists audit.failed_builds (
+    run_id varchar not null,
+    failed_at timestamp not null,
+    problem varchar not null          -- where to read why (dbt's log)
+);
 -- A build run that found nothing new since the published build, so built nothing: that build
 -- and its snapshot stand (raa status says so, or a night would look as if it never ran).
 create table if not exists audit.unchanged_builds (

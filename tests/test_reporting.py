@@ -201,3 +201,21 @@ def test_status_says_late_where_the_freshness_check_would_fail(tmp_path):
     assert "ASH: loaded, but no publish has included it yet" in said
     assert "NTH: its last accepted submission is 3d old; the limit is 3 days" in said
     assert "LATE" not in status(path, ["NTH", "ASH"])  # no limit given: as before
+
+
+def test_status_says_a_failed_build_until_a_later_one_publishes_or_stands():
+    """A build that failed (a dbt error no withholding mends) left `raa status` saying only the
+    last publish, as if the night had not run (newcomer probe)."""
+    from datetime import datetime
+
+    from pipelines.reporting import _publish_lines
+
+    published = [("run-ok", datetime(2026, 12, 1, 2, 5), "published", "snap-1", "")]
+    failed = ("run-bad0000", datetime(2026, 12, 2, 2, 5), "dbt build failed; dbt's log: x.log")
+    lines = _publish_lines(published, None, failed)
+    assert lines[-1] == ("last build FAILED 2026-12-02 02:05 UTC, run run-bad0: nothing it made "
+                         "was published; dbt build failed; dbt's log: x.log")  # fmt: skip
+    later = [("run-ok2", datetime(2026, 12, 3, 2, 5), "published", "snap-2", ""), *published]
+    assert not any("FAILED" in line for line in _publish_lines(later, None, failed))
+    standing = ("run-same", datetime(2026, 12, 3, 2, 5))  # nothing new the next night: built
+    assert not any("FAILED" in line for line in _publish_lines(published, standing, failed))

@@ -25,6 +25,7 @@ from pipelines.operations.build_inputs import inputs_fingerprint, published_buil
 from pipelines.operations.withhold import (
     attribute_failures,
     record_build,
+    record_failed_build,
     record_unchanged,
     record_withheld,
     write_withheld_report,
@@ -207,6 +208,10 @@ def build_dbt_assets(
             withheld = yield from _build_withholding(context, dbt, warehouse, alerts, invocation,
                                                      sent)  # fmt: skip
             if withheld is None:
+                tests = f" ({len(held)} failed test(s))" if held else ""
+                record_failed_build(database, context.run_id,
+                                    f"dbt build failed{tests}; dbt's log: "
+                                    f"{Path(invocation.target_path) / 'dbt.log'}")  # fmt: skip
                 yield from held
                 raise
             invocation = withheld

@@ -196,6 +196,14 @@ def record_build(database: Path, run_id: str, inputs_sha256: str | None = None) 
                     [run_id, datetime.now(UTC).replace(tzinfo=None), inputs_sha256])  # fmt: skip
 
 
+def record_failed_build(database: Path, run_id: str, problem: str) -> None:
+    """A build that failed, for raa status (the Dagster run log says it, not the warehouse)."""
+    with connect(database) as con:
+        ensure_audit(con)
+        con.execute("insert into audit.failed_builds values (?, ?, ?)",
+                    [run_id, datetime.now(UTC).replace(tzinfo=None), problem])  # fmt: skip
+
+
 def record_unchanged(database: Path, run_id: str, standing_build: str) -> None:
     """A build run that built nothing: nothing was new since `standing_build`, published."""
     with connect(database) as con:
