@@ -7,14 +7,20 @@ import duckdb
 from pipelines.reporting import headline
 
 
-def test_headline_uses_the_registrys_partnership_row_and_latest_completed_window(tmp_path):
-    path = tmp_path / "raa.duckdb"
+def _warehouse(path, partnership: str) -> duckdb.DuckDBPyConnection:
+    """A warehouse file with councils C1 and C2 and the partnership's row."""
     con = duckdb.connect(str(path))
     con.execute("create schema canonical; create schema marts")
     con.execute(
-        """create table canonical.councils as select * from (values
-           ('C1', false), ('C2', false), ('ENGLAND', true)) t(council_code, is_partnership)"""
+        f"""create table canonical.councils as select * from (values
+           ('C1', false), ('C2', false), ('{partnership}', true)) t(council_code, is_partnership)"""
     )
+    return con
+
+
+def test_headline_uses_the_registrys_partnership_row_and_latest_completed_window(tmp_path):
+    path = tmp_path / "raa.duckdb"
+    con = _warehouse(path, "ENGLAND")
     con.execute(
         """create table marts.scorecard_timeliness as select * from (values
            ('C1', date '2026-03-31', '2023-26', 3, true, false, 10, 400.4, 150.6),
@@ -58,12 +64,7 @@ def test_headline_tells_a_withheld_figure_from_one_with_no_data(tmp_path):
     """In a published snapshot a count of 1 to 5 is withheld (NULL, `<column>_suppressed`); the
     headline showed it blank, as it shows a figure with no data (no adoption: no A10)."""
     path = tmp_path / "raa.duckdb"
-    con = duckdb.connect(str(path))
-    con.execute("create schema canonical; create schema marts")
-    con.execute(
-        """create table canonical.councils as select * from (values
-           ('C1', false), ('C2', false), ('R', true)) t(council_code, is_partnership)"""
-    )
+    con = _warehouse(path, "R")
     con.execute(
         """create table marts.scorecard_timeliness as select * from (values
            ('C1', date '2026-03-31', '2023-26', 3, true, false, null, null, null, true, true, true),
