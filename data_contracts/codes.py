@@ -46,6 +46,16 @@ REASON_PLACE_CHANGE = (
 # An Ofsted URN: two letters (SC for social care) and six digits, six or seven digits, or
 # XXXXXXX where the placement has none.
 LA_PERM = r"\d{3}|[A-Z]{3}"  # an LA code, or 3 capitals (WAL, SCO, NIR, ...)
+# The 903's other short codes, by form (each year's list differs a little); a value of another
+# form (a name, an NHS number typed in) is left blank and queried, never stored.
+DATE_PERM = (
+    r"(?:\d{2}|[zZ]{2})/(?:\d{2}|[zZ]{2})/(?:\d{4}|[zZ]{4})|\d{4}-\d{2}-\d{2}"  # zz: unknown
+)
+PREV_PERM = r"[A-Za-z]\d"  # P1-P4, Z1
+SDQ_REASON = r"(?i:SDQ)\d"
+IN_TOUCH = r"(?i:YES|NO|DIED|REFU|NREQ|RHOM)"
+OC3_ACTIVITY = r"[A-Za-z]\d|0"  # F1-F3, P1-P3, G4-G6; 0 as some exports send it
+OC3_ACCOMMODATION = r"[A-Za-z]\d|0\d"
 OFSTED_URN = r"[A-Z]{2}\d{6}|\d{6,7}|XXXXXXX"
 FOSTER_CARE = ("0", "1")
 NB_ADOPTR = ("1", "2")

@@ -8,9 +8,11 @@ message quotes it through `safe_text`: ordinary words stay as sent (a council mu
 its own header), and any token that could be a direct identifier is shown by its shape (9 for
 each digit, A for each letter, other characters as sent), as redact.py shows rejected values:
 
-- a run of 5 or more digits, or groups of 2 or more digits with a space, '-', '.' or '/' between
-  them (an NHS number, '9434765919' or '943 476 5919'; a phone number; a date);
-- a UPN-like letter followed by 12 digits;
+- a run of 5 or more digits, or groups of 2 or more digits with a space, '-', '.', '/', '_' or
+  another dash between them (an NHS number, '9434765919' or '943 476 5919'; a phone number; a
+  date);
+- a UPN-like letter followed by 12 digits (or 11 and a letter, a temporary UPN);
+- an email address;
 - a UK postcode, with or without its space ('ZZ9 9ZZ', 'zz99zz');
 - a date ('28/09/2010', '2010-09-28', '28-Sep-2010', '28 September 2010').
 
@@ -29,15 +31,22 @@ _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 # middle of a longer run of digits. '_' joins words in file names, so it separates here.
 _START = r"(?<![A-Za-z0-9])"
 _END = r"(?![A-Za-z0-9])"
+# What may stand between groups of digits: a space, / . - _, or another dash (en dash, minus).
+_SEP = r"[\s/.\-_\u2010-\u2015\u2212]"
+_EMAIL = r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+"
+_UPN = (
+    rf"[A-Za-z]\s?\d{{11}}[A-Za-z\d]{_END}"  # a letter, 11 digits, a digit (a temporary: a letter)
+)
 IDENTIFIER_LIKE = re.compile(
     "|".join([
-        rf"[A-Za-z]\s?\d{{12}}{_END}",  # a UPN (a letter and 12 digits)
+        _UPN,
         rf"{_START}[A-Za-z]{{1,2}}\d[A-Za-z\d]?\s*\d[A-Za-z]{{2}}{_END}",  # a UK postcode
-        r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}",  # a date in digits
+        rf"\d{{1,4}}{_SEP}\d{{1,2}}{_SEP}\d{{1,4}}",  # a date in digits
         rf"\d{{1,2}}(?:st|nd|rd|th)?[\s/.\-]*{_MONTH}[\s/.,\-]*\d{{2,4}}",  # 28-Sep-2010
         rf"{_START}{_MONTH}[\s/.\-]*\d{{1,2}}(?:st|nd|rd|th)?[\s/.,\-]*\d{{2,4}}",  # Sep 28 2010
         r"\d{5,}",  # 5+ digits: an NHS number, a phone number, a date without separators
-        r"\d{2,}(?:[\s/.\-]\d{2,})+",  # groups of digits: an NHS number 3-3-4, a phone number
+        rf"\d{{2,}}(?:{_SEP}\d{{2,}})+",  # groups of digits: an NHS number 3-3-4, a phone number
+        _EMAIL,
     ]),
     re.IGNORECASE,
 )  # fmt: skip
@@ -46,11 +55,12 @@ IDENTIFIER_LIKE = re.compile(
 # are not among them: submissions are named by their date ('2026-11-07', '20261107T0230').
 DIRECT_IDENTIFIER = re.compile(
     "|".join([
-        rf"[A-Za-z]\s?\d{{12}}{_END}",  # a UPN
+        _UPN,
         rf"{_START}[A-Za-z]{{1,2}}\d[A-Za-z\d]?\s*\d[A-Za-z]{{2}}{_END}",  # a UK postcode
-        r"(?<!\d)\d{3}[\s\-]?\d{3}[\s\-]?\d{4}(?!\d)",  # an NHS number, 3-3-4 or 10 digits
-        r"(?<![\d+])(?:0|\+44[\s\-]?)(?:[\s\-]?\d){10}(?!\d)",  # a UK phone number
-        r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+",  # an email address
+        rf"(?<!\d)\d{{3}}{_SEP}?\d{{3}}{_SEP}?\d{{4}}(?!\d)",  # an NHS number, 3-3-4 or 10 digits
+        # a UK phone number, its area code perhaps in brackets: (01632) 960123, +44 (0)7700 900123
+        rf"(?<![\d+])\(?(?:0|\+44{_SEP}?(?:\(0\))?)(?:(?:{_SEP}|[()]){{0,2}}\d){{10}}(?!\d)",
+        _EMAIL,
     ]),
     re.IGNORECASE,
 )  # fmt: skip

@@ -60,13 +60,19 @@ class PreviousPermanence(CanonicalModel):
 
     child_id: Series[str] = child_id()
     date_of_birth: Series[str] = date("Date of birth as repeated in this table (not stored).")
-    previous_permanence: Series[str] = text("PREV_PERM code.", max_length=4)
+    previous_permanence: Series[str] = text(
+        "PREV_PERM code.", max_length=4, pattern=codes.PREV_PERM, blank_if_invalid=True
+    )
     previous_permanence_la: Series[str] = text(
         "LA_PERM: the LA that granted it (a 3-digit LA code, or 3 capitals such as WAL); "
         "anything else is left blank and queried.",
         max_length=10, pattern=codes.LA_PERM, blank_if_invalid=True,
     )  # fmt: skip
-    previous_permanence_date: Series[str] = text("DATE_PERM, possibly partial.", max_length=10)
+    previous_permanence_date: Series[str] = text(
+        "DATE_PERM, possibly partial (zz for an unknown day, month or year); anything else is "
+        "left blank and queried.",
+        max_length=10, pattern=codes.DATE_PERM, blank_if_invalid=True,
+    )  # fmt: skip
 
     class Config:
         unique = ["child_id"]
@@ -92,7 +98,9 @@ class HealthOutcomes(CanonicalModel):
     child_id: Series[str] = child_id()
     date_of_birth: Series[str] = date("Date of birth as repeated in this table (not stored).")
     sdq_score: Series[str] = count("Strengths and difficulties score (0-40).")
-    sdq_reason: Series[str] = text("Why no SDQ score.", max_length=4)
+    sdq_reason: Series[str] = text(
+        "Why no SDQ score.", max_length=4, pattern=codes.SDQ_REASON, blank_if_invalid=True
+    )
     convicted: Series[str] = flag("Convicted during the year.")
     health_check: Series[str] = flag("Health check up to date.")
     immunisations: Series[str] = flag("Immunisations up to date.")
@@ -116,9 +124,15 @@ class CareLeavers(CanonicalModel):
 
     child_id: Series[str] = child_id()
     date_of_birth: Series[str] = date("Date of birth as repeated in this table (not stored).")
-    in_touch: Series[str] = text("IN_TOUCH code.", max_length=4)
-    activity: Series[str] = text("ACTIV code.", max_length=4)
-    accommodation: Series[str] = text("ACCOM code.", max_length=4)
+    in_touch: Series[str] = text(
+        "IN_TOUCH code.", max_length=4, pattern=codes.IN_TOUCH, blank_if_invalid=True
+    )
+    activity: Series[str] = text(
+        "ACTIV code.", max_length=4, pattern=codes.OC3_ACTIVITY, blank_if_invalid=True
+    )
+    accommodation: Series[str] = text(
+        "ACCOM code.", max_length=4, pattern=codes.OC3_ACCOMMODATION, blank_if_invalid=True
+    )
 
     class Config:
         unique = ["child_id"]

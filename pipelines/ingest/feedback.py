@@ -284,11 +284,23 @@ def _lines_in(name: str, lines: pd.DataFrame, kind: str) -> str:
     )
 
 
+# An export date this long before the files arrived is no export's: it may be a child's date of
+# birth typed in its place, so only its month is shown.
+PLAUSIBLE_EXPORT_DAYS = 3 * 366
+
+
+def export_date_shown(submission: Submission) -> str:
+    given = submission.reference_date
+    if (submission.received_at.date() - given).days <= PLAUSIBLE_EXPORT_DAYS:
+        return f"{given:%d/%m/%Y}"
+    return f"in {given:%B %Y} (long before the files arrived: is submission.yaml mistyped?)"
+
+
 def _dates_used(submission: Submission, collection_year: int | None) -> str:
     """The export date and collection year the rows were checked against, and where each came
     from: a date after the export date is held back, and the year decides which codes are valid."""
     given = submission.meta.get("reference_date") is not None
-    text = f"Export date: {submission.reference_date:%d/%m/%Y}" + (
+    text = f"Export date: {export_date_shown(submission)}" + (
         "" if given else " (the day the files were received: submission.yaml gives no "
         "reference_date)"
     ) + "; a date after it is held back."  # fmt: skip

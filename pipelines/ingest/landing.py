@@ -401,9 +401,13 @@ def archive_submission(submission: Submission, archive_dir: Path, dialect: str) 
         "files": [{"name": f.name, "sha256": f.sha256, "bytes": f.size} for f in submission.files],
     }
     (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    for path in staging.rglob("*"):
+    # What the council sent, identifiers in clear: its owner and group only (files read-only),
+    # as the restricted snapshot files; it was readable by every user of the machine.
+    for path in [staging, *staging.rglob("*")]:
         if path.is_file():
-            path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+            path.chmod(stat.S_IRUSR | stat.S_IRGRP)
+        elif path.is_dir():
+            path.chmod(0o750)
     os.replace(staging, target)
     return target
 

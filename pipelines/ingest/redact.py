@@ -5,9 +5,10 @@ shape only, as a form would describe it: 9 for each digit, A for each letter, ot
 sent; '31/02/2019' -> '99/99/9999', 'AB1 2CD' -> 'AA9 9AA'. That tells a council's data officer
 what went wrong (a US-style date, a missing zero) without telling anyone else whose record it is.
 
-Any other column's rejected value is repeated as sent only when it is code-like (one short word,
-such as 'W BRI' is not but 'WBRI1' is, and not shaped like a postcode: 'ZZ99ZZ' is a postcode sent
-without its space, shown as 'AA99AA'), or, in a date or number column, a number or date of fewer
+Any other column's rejected value is repeated as sent only when it is code-like (one short word
+of a code's form: with a digit, or of at most four characters in one case, never with an '@';
+'W BRI' and 'Zelda' are not, 'WBRI1' and 'wbri' are; and not shaped like a postcode: 'ZZ99ZZ' is
+a postcode sent without its space, shown as 'AA99AA'), or, in a date or number column, a number or date of fewer
 than ten digits; anything else may be a name, a note, a date of birth or an NHS number typed into
 the wrong column, and is shown by its shape too.
 
@@ -47,6 +48,11 @@ def protected_sources(mapping: TableMapping) -> set[str]:
 # Unicode \s and \d, so a non-breaking space still splits words.
 _SPACE = r"\s\v\p{Z}\x1c-\x1f\x85"
 CODE_LIKE = rf"^[^{_SPACE}]{{1,8}}$"
+# ... and a code's form, not a name's or an email's (red-team probe: 'Zelda', 'Smithson' and
+# 'z@q.io' passed as one short word): with a digit in it (E11, SDQ1), or of at most four
+# characters in one case (WBRI, REFU, m); never with an '@'. 'Female' is shown as 'AAAAAA'.
+CODE_FORM = (rf"^(?:[^{_SPACE}@]*\p{{Nd}}[^{_SPACE}@]*|[^{_SPACE}@\p{{Ll}}]{{1,4}}"
+             rf"|[^{_SPACE}@\p{{Lu}}]{{1,4}})$")  # fmt: skip
 NUMBER_LIKE = rf"^[\p{{Nd}}{_SPACE}.,:/+\-£]{{1,20}}$"
 DATE_LIKE = r"^\p{Nd}{1,4}[/.\-]\p{Nd}{1,2}[/.\-]\p{Nd}{1,4}$"
 # A UK postcode written as one word (ZZ99ZZ, SW1A1AA): short enough to pass for a code, so it is
@@ -61,6 +67,10 @@ _LETTER = r"[\pL\p{Nl}\p{No}]"  # what Python's [^\W\d_] matches: letters, other
 _ASCII_SPACE = r"\s\v\x1c-\x1f"
 _ASCII = {
     CODE_LIKE: rf"^[^{_ASCII_SPACE}]{{1,8}}$",
+    CODE_FORM: (
+        rf"^(?:[^{_ASCII_SPACE}@]*[0-9][^{_ASCII_SPACE}@]*|[^{_ASCII_SPACE}@a-z]{{1,4}}"
+        rf"|[^{_ASCII_SPACE}@A-Z]{{1,4}})$"
+    ),
     NUMBER_LIKE: rf"^[0-9{_ASCII_SPACE}.,:/+\-]{{1,20}}$",
     DATE_LIKE: r"^[0-9]{1,4}[/.\-][0-9]{1,2}[/.\-][0-9]{1,4}$",
     POSTCODE_LIKE: POSTCODE_LIKE,
@@ -87,7 +97,8 @@ def code_like_or_shape(values: pd.Series, numbers_and_dates: bool = False) -> pd
         return pc.match_substring_regex(text, _pattern(pattern, ascii_only))
 
     code_like = pc.and_not(
-        pc.and_not(matches(CODE_LIKE), matches(DATE_LIKE)), matches(POSTCODE_LIKE)
+        pc.and_not(pc.and_(matches(CODE_LIKE), matches(CODE_FORM)), matches(DATE_LIKE)),
+        matches(POSTCODE_LIKE),
     )
     if numbers_and_dates:
         digits = pc.utf8_length(

@@ -139,8 +139,9 @@ def _refused_if_older(con: duckdb.DuckDBPyConnection, submission: Submission) ->
     if in_use is None or submission.reference_date >= in_use:
         return submission
     problem = (
-        f"Its export date, {submission.reference_date:%d/%m/%Y}, is earlier than that of the return "
-        f"already in use ({in_use:%d/%m/%Y}): an older export cannot replace newer data. If the "
+        # the month only: a date far back may be a child's date of birth typed in its place
+        f"Its export date, in {submission.reference_date:%B %Y}, is earlier than that of the "
+        f"return already in use ({in_use:%d/%m/%Y}): an older export cannot replace newer data. If the "
         f"reference_date in {SUBMISSION_META} is mistyped, correct it and send the return again."
     )
     return replace(submission, problems=(*submission.problems, problem))

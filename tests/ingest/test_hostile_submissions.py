@@ -811,6 +811,28 @@ QUOTED = [
     Quoted("folder_name", with_files(), "failed",
            "shown here as 's3_AA9 9AA_999 999 9999_A999999999999?'",
            folder="s3_ZZ9 9ZZ_943 476 5919_A123456789012\x07", in_names=True),
+    # The red-team probe's: an NHS number dotted, with an en dash or an underscore, a phone
+    # number in brackets, a temporary UPN, an email address ...
+    Quoted("folder_name_other_separators",
+           with_files(**{"header.csv": HEADER + "".join(reversed(CHILDREN))}), "loaded", "",
+           folder="s4 943.476.5919 943–476–5919 943_476_5919 (01632) 960123 A12345678901B "
+                  "zebedee.quux@example.org", in_names=True),
+    Quoted("email_in_note", with_meta(META + "zebedee.quux@example.org: 943–476–5919\n"),
+           "failed", "'AAAAAAA.AAAA@AAAAAAA.AAA' is not a setting"),
+    Quoted("email_header", with_extra_columns("zebedee.quux@example.org", "a"),
+           "failed", "(column 8, by the word '@')"),
+    # ... free text in PrevPerm's DATE_PERM (any 10 characters were stored) and short codes ...
+    Quoted("prevperm_free_text", with_files(prevperm__csv=(
+               "CHILD,DOB,PREV_PERM,LA_PERM,DATE_PERM\n"
+               "ZQX70001,17/03/2019,Quux,,9434765919\nZQX70002,23/08/2020,Z1,,ZZ9 9ZZ\n")),
+           "loaded", ""),  # queried, blank: the walk finds neither value anywhere
+    # ... a name as a code (one short word was quoted as sent) ...
+    Quoted("name_as_a_code", with_files(**{"header.csv": HEADER + CHILDREN[0].replace(
+               "WBRI", "Zebedee") + "".join(CHILDREN[1:])}),
+           "loaded", "'AAAAAAA'"),
+    # ... and an export date that may be a date of birth, older than the one in use.
+    Quoted("old_export_date", with_meta("reference_date: 2010-09-28\ncollection_year: 2025\n"),
+           "failed", "Its export date, in September 2010, is earlier than"),
 ]  # fmt: skip
 
 

@@ -130,3 +130,20 @@ def test_an_upgrade_keeps_two_names_apart_as_a_new_load_does():
     _keep_names_without_identifiers(con)
     names = sorted(n for (n,) in con.execute("select file_name from audit.file_loads").fetchall())
     assert names == ["header 9999999999 (2).csv", "header 9999999999.csv"]
+
+
+def test_identifiers_with_other_separators_are_kept_by_their_shape():
+    """The red-team probe: an NHS number dotted, with an en dash or an underscore, a phone
+    number in brackets, a temporary UPN and an email address passed into kept names (the
+    submission's key, published in meta.publish_submissions) and messages."""
+    from data_contracts.council_text import safe_text, without_identifiers
+
+    sent = ("s4 943.476.5919 943–476–5919 943_476_5919 (01632) 960123 +44 (0)7700 900123 "
+            "A12345678901B zebedee.quux@example.org")  # fmt: skip
+    kept = ("s4 999.999.9999 999–999–9999 999_999_9999 (99999) 999999 +99 (9)9999 999999 "
+            "A99999999999A AAAAAAA.AAAA@AAAAAAA.AAA")  # fmt: skip
+    assert without_identifiers(sent) == kept
+    assert without_identifiers("2026-11-07-a") == "2026-11-07-a"  # dates name submissions
+    assert safe_text("zebedee.quux@example.org 943–476–5919") == (
+        "AAAAAAA.AAAA@AAAAAAA.AAA 999–999–9999"
+    )

@@ -15,10 +15,17 @@ PY_NUMBER_LIKE = re.compile(r"[\d\s.,:/+\-£]{1,20}")
 PY_POSTCODE_LIKE = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}", re.IGNORECASE)
 
 
+def _py_code_form(value: str) -> bool:
+    """A code's form: a digit in it, or at most four characters in one case; no '@'."""
+    one_case = value == value.upper() or value == value.lower()
+    return "@" not in value and (
+        any(c.isdecimal() for c in value) or (len(value) <= 4 and one_case)
+    )
+
+
 def _py_shown(value: str, numbers_and_dates: bool) -> bool:
-    if PY_CODE_LIKE.fullmatch(value) and not (
-        PY_DATE_LIKE.fullmatch(value) or PY_POSTCODE_LIKE.fullmatch(value)
-    ):
+    if (PY_CODE_LIKE.fullmatch(value) and _py_code_form(value)
+            and not (PY_DATE_LIKE.fullmatch(value) or PY_POSTCODE_LIKE.fullmatch(value))):  # fmt: skip
         return True
     digits = sum(c.isdecimal() for c in value)
     return numbers_and_dates and bool(PY_NUMBER_LIKE.fullmatch(value)) and digits < 10
@@ -34,7 +41,8 @@ def _py_shape(value: str) -> str:
 
 ASCII = ["31/02/2019", "AB1 2CD", "#N/A", "X1", "x" * 50, "2019-01-02 10:00", "Jane Smith",
          "A\x0bB", "WBRI1", "12,345.00", "E11", "a_b", "943 476 5911", "9434765929", "1/7/2013",
-         "14/07/13", "12345678", "ZZ99ZZ", "zz99zz", "SW1A1AA", "E11AA", "PR1"]  # fmt: skip
+         "14/07/13", "12345678", "ZZ99ZZ", "zz99zz", "SW1A1AA", "E11AA", "PR1", "Zelda", "WBRI",
+         "wbri", "Anna", "z@q.io", "SMITHSON"]  # fmt: skip
 UNICODE = ["Jo\xa0Bo", "é٣", "Zoë", "£27,000", "١٢/٠٣/٢٠١٩", "Ａ１"]
 
 

@@ -180,7 +180,7 @@ def test_an_export_older_than_the_one_in_use_is_refused(settings, registry, ware
     (older / "submission.yaml").write_text("reference_date: 2006-10-31\n")
     refused = ingest(warehouse, settings, registry, "NTH", older)
     assert refused.status == "failed"
-    assert "31/10/2006, is earlier than that of the return already in use (31/10/2026)" in (
+    assert "in October 2006, is earlier than that of the return already in use (31/10/2026)" in (
         refused.message
     )
     assert snapshot(warehouse) == before
