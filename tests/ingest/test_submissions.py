@@ -506,6 +506,9 @@ def test_archive_is_immutable_and_replayable(settings, registry, warehouse):
     assert archive_submission(submission, settings.archive_dir, "ssda903") == archived
     mode = (archived / "files" / "h.csv").stat().st_mode
     assert mode & 0o222 == 0  # no write permission for anyone
+    # identifiers in clear: the warehouse's user and group only (red-team probe: it was 0444)
+    assert mode & 0o777 == 0o440
+    assert {(f.stat().st_mode & 0o777) for f in (archived, archived / "files")} == {0o750}
     replay = submission_from_archive(archived)
     assert replay.manifest_sha256 == submission.manifest_sha256
 
