@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from data_contracts.checks import arrow_text
 from data_contracts.rules import QUERY, explain
+from pipelines.ingest.landing import export_date_plausible
 from pipelines.ingest.load import rows_named
 
 if TYPE_CHECKING:
@@ -284,14 +285,9 @@ def _lines_in(name: str, lines: pd.DataFrame, kind: str) -> str:
     )
 
 
-# An export date this long before the files arrived is no export's: it may be a child's date of
-# birth typed in its place, so only its month is shown.
-PLAUSIBLE_EXPORT_DAYS = 3 * 366
-
-
 def export_date_shown(submission: Submission) -> str:
     given = submission.reference_date
-    if (submission.received_at.date() - given).days <= PLAUSIBLE_EXPORT_DAYS:
+    if export_date_plausible(given, submission.received_at):
         return f"{given:%d/%m/%Y}"
     return f"in {given:%B %Y} (long before the files arrived: is submission.yaml mistyped?)"
 

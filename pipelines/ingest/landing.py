@@ -142,6 +142,16 @@ def unregistered_folders(landing_dir: Path, codes: list[str]) -> list[str]:
     return found
 
 
+# An export date this long before its files arrived is no export's: it may be a child's date of
+# birth typed in its place, so a report gives only its month and a failed submission's audit
+# row keeps only its month (a loaded one's is the export date every figure stands at).
+PLAUSIBLE_EXPORT_DAYS = 3 * 366
+
+
+def export_date_plausible(reference: date, received: datetime) -> bool:
+    return (received.date() - reference).days <= PLAUSIBLE_EXPORT_DAYS
+
+
 def is_stable(folder: Path, quiet_seconds: float) -> bool:
     """True when nothing in the folder changed for `quiet_seconds` (so it is not mid-copy): no
     file written, and no file added, deleted or renamed (its folder's modification time; a

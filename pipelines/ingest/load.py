@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from data_contracts.tables import TABLES, stored_columns
+from pipelines.ingest.landing import export_date_plausible
 
 # Raised whenever a release changes what is kept of a submission (2: a case system's references
 # hashed, free text no longer stored; 3: no identifier kept in submission, file or sheet names);
@@ -51,6 +52,14 @@ def _insert_frame(
         con.unregister("incoming_frame")
 
 
+def _reference_kept(record: AuditRecord) -> date:
+    """A failed submission's export date, by its month when it may be a date of birth."""
+    given = record.reference_date
+    if record.status != "failed" or export_date_plausible(given, record.received_at):
+        return given
+    return given.replace(day=1)
+
+
 def _audit_rows(con: duckdb.DuckDBPyConnection, records: list[AuditRecord]) -> None:
     keys = [(r.council_code, r.submission_id) for r in records]
     for table in ("submissions", "file_loads", "rejections", "warnings"):
@@ -63,7 +72,7 @@ def _audit_rows(con: duckdb.DuckDBPyConnection, records: list[AuditRecord]) -> N
                stored_as)
            values (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)""",
         [
-            [r.council_code, r.submission_id, r.received_at, r.dialect, r.reference_date,
+            [r.council_code, r.submission_id, r.received_at, r.dialect, _reference_kept(r),
              r.collection_year, r.manifest_sha256, r.status, r.message, PROTECTION_RELEASE]
             for r in records
         ],

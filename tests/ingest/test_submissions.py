@@ -188,6 +188,10 @@ def test_an_export_older_than_the_one_in_use_is_refused(settings, registry, ware
                          ).fetchall() == [("s1", True)]  # fmt: skip
     report = settings.outbox_dir / "NTH" / "s2" / "validation_report.html"
     assert "an older export cannot replace newer data" in report.read_text()
+    # twenty years before the files arrived: perhaps a date of birth, so kept and shown by month
+    assert "Export date: in October 2006 (long before the files arrived" in report.read_text()
+    kept = warehouse.sql("select reference_date from audit.submissions where submission_id = 's2'")
+    assert str(kept.fetchone()[0]) == "2006-10-01"
 
 
 def test_an_export_dated_after_today_is_refused_and_locks_no_one_out(settings, registry, warehouse):
