@@ -128,20 +128,24 @@ def headline(database: Path, published_dir: Path | None = None) -> str:
 def _with_withheld_marked(con, rows: list[tuple], headers: list[str]) -> list[tuple]:
     """Each figure the snapshot withholds (disclosure control) as WITHHELD; the working marts,
     which withhold nothing, have no `_suppressed` columns."""
+    if not rows:
+        return rows
     flags = ", ".join(f"{column}_suppressed" for column in SUPPRESSED_COLUMNS.values())
     try:
         suppressed = {row[0]: row[1:] for row in con.execute(
             f"select council_code, {flags} from marts.scorecard_timeliness "
-            "where window_years = 3 and window_label = ?", [rows[0][1]] if rows else [""]
+            "where window_years = 3 and window_label = ?", [rows[0][1]]
         ).fetchall()}  # fmt: skip
     except duckdb.BinderException:
         return rows
-    at = [headers.index(h) for h in SUPPRESSED_COLUMNS]
-    return [
-        tuple(WITHHELD if i in at and suppressed.get(row[0], ())[at.index(i)] else v
-              for i, v in enumerate(row)) if row[0] in suppressed else row
-        for row in rows
-    ]  # fmt: skip
+    flag_of = {headers.index(h): n for n, h in enumerate(SUPPRESSED_COLUMNS)}  # column -> flag
+
+    def marked(row: tuple) -> tuple:
+        withheld = suppressed.get(row[0], ())
+        return tuple(WITHHELD if i in flag_of and withheld and withheld[flag_of[i]] else v
+                     for i, v in enumerate(row))  # fmt: skip
+
+    return [marked(row) for row in rows]
 
 
 # The marts the headline reads, as published (the rest from the working warehouse).
@@ -230,34 +234,19 @@ def _publish_lines(publishes: list[tuple], unchanged: tuple | None = None,
     return lines
 
 
-def _last_failed_build(con: duckdb.DuckDBPyConnection) -> tuple | None:
+def _latest_row(con: duckdb.DuckDBPyConnection, sql: str) -> tuple | None:
+    """The first row of `sql` over an audit table; None when it has none, or the warehouse is
+    from before the table."""
     try:
-        return con.execute(
-            "select run_id, failed_at, problem from audit.failed_builds "
-            "order by failed_at desc limit 1"
-        ).fetchone()
-    except duckdb.CatalogException:  # a warehouse from before the table
-        return None
-
-
-def _last_unchanged_build(con: duckdb.DuckDBPyConnection) -> tuple | None:
-    try:
-        return con.execute(
-            "select run_id, checked_at from audit.unchanged_builds order by checked_at desc limit 1"
-        ).fetchone()
-    except duckdb.CatalogException:  # a warehouse from before the table
+        return con.execute(sql).fetchone()
+    except duckdb.CatalogException:
         return None
 
 
 def _last_prune(con: duckdb.DuckDBPyConnection) -> str:
     """When what earlier submissions sent was last pruned (RAA_RETENTION_DAYS), and how much."""
-    try:
-        last = con.execute(
-            "select pruned_at, retention_days, submissions, archive_bytes from audit.prunes "
-            "order by pruned_at desc limit 1"
-        ).fetchone()
-    except duckdb.CatalogException:  # a warehouse from before retention
-        last = None
+    last = _latest_row(con, "select pruned_at, retention_days, submissions, archive_bytes "
+                        "from audit.prunes order by pruned_at desc limit 1")  # fmt: skip
     if last is None:
         return "last prune: never (earlier submissions' copies and rows are all kept so far)"
     at, days, submissions, archive = last
@@ -386,8 +375,10 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
         withheld = _withheld_by_run(con)
         other_key = key is not None and key_problem(con, key) is not None
         pruned = _last_prune(con)
-        unchanged = _last_unchanged_build(con)
-        failed_build = _last_failed_build(con)
+        unchanged = _latest_row(con, "select run_id, checked_at from audit.unchanged_builds "
+                                 "order by checked_at desc limit 1")  # fmt: skip
+        failed_build = _latest_row(con, "select run_id, failed_at, problem from audit.failed_builds "
+                                    "order by failed_at desc limit 1")  # fmt: skip
         sent_again = {(r[0], r[1]): r[2] for r in con.execute(SENT_AGAIN_SQL).fetchall()}
         # the freshness check's own verdict (its last accepted submission, its limit)
         late = {f.council_code for f in council_freshness(con, council_codes, freshness_days,

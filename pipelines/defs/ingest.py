@@ -158,9 +158,9 @@ def _ingest_asset(registry: Registry) -> dg.AssetsDefinition:
             done.append(outcome)
             rows = (f" ({outcome.rows_received:,} rows, {outcome.rows_rejected:,} rejected)"
                     if outcome.status == "loaded" else "")  # fmt: skip
-            if outcome.status == "unchanged" and outcome.message != SAME:  # another folder
-                rows = f": {outcome.message}"
-            if outcome.status == "failed":
+            if outcome.status == "failed" or (
+                outcome.status == "unchanged" and outcome.message != SAME
+            ):  # another folder
                 rows = f": {outcome.message}"
             progress.report(context, f"[{len(done)}/{len(due)}] {outcome.council_code} "
                             f"{outcome.status} {outcome.submission_id}{rows}")  # fmt: skip

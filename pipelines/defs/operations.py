@@ -132,8 +132,8 @@ def landing_sensor(ingest_job, interval_seconds: int) -> dg.SensorDefinition:
             if not is_stable(latest, quiet):
                 # Not read yet (it may be half-written), so not known to be new either.
                 context.log.info(f"{code}/{submission_id_of(latest)}: a file in it was written, "
-                                 f"added or removed less than {quiet} s ago (RAA_LANDING_QUIET_SECONDS); looking at "
-                                 "it once it is quiet")  # fmt: skip
+                                 f"added or removed less than {quiet} s ago "
+                                 "(RAA_LANDING_QUIET_SECONDS); looking at it once it is quiet")  # fmt: skip
                 continue
             known = _known_as(settings.database, code, read_submission(code, latest))
             if known == BUSY:

@@ -61,12 +61,12 @@ class Formula:
         notes = []
         for version in self.versions:
             start = version.effective_from
-            first_april = dt.date(start.year if start.month >= 4 else start.year - 1, 4, 1)
-            before = next((v for v in self.versions if v.covers(first_april)), None)
-            if start == first_april or before is None:
+            first = start.year if start.month >= 4 else start.year - 1  # its year's 1 April
+            year = f"{first}-{(first + 1) % 100:02d}"
+            before = self.version_for_year(year)
+            if start == dt.date(first, 4, 1) or before is None:
                 continue
             added = sorted(set(version.partners) - set(before.partners))
-            year = f"{first_april.year}-{(first_april.year + 1) % 100:02d}"
             if added:
                 notes.append(
                     f"version '{version.version_id}' starts on {start}, within {year}: that year "

@@ -8,9 +8,9 @@ what went wrong (a US-style date, a missing zero) without telling anyone else wh
 Any other column's rejected value is repeated as sent only when it is code-like (one short word
 of a code's form: with a digit, or of at most four characters in one case, never with an '@';
 'W BRI' and 'Zelda' are not, 'WBRI1' and 'wbri' are; and not shaped like a postcode: 'ZZ99ZZ' is
-a postcode sent without its space, shown as 'AA99AA'), or, in a date or number column, a number or date of fewer
-than ten digits; anything else may be a name, a note, a date of birth or an NHS number typed into
-the wrong column, and is shown by its shape too.
+a postcode sent without its space, shown as 'AA99AA'), or, in a date or number column, a number
+or date of fewer than ten digits; anything else may be a name, a note, a date of birth or an NHS
+number typed into the wrong column, and is shown by its shape too.
 
 Text a council controls that is not a value (a header, a file, folder or sheet name, a setting in
 submission.yaml) is quoted through `safe_text` (data_contracts/council_text.py): its ordinary words

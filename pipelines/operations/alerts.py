@@ -244,7 +244,7 @@ def formula_refused_alert(path: str, problem: str, versions_kept: int) -> Alert:
     """The funding formula file refused: the night goes on with the last good formula."""
     return Alert(
         subject="funding formula refused: the last good formula stays in use",
-        problem=f"{problem}",
+        problem=problem,
         what_to_do=(
             f"Correct {path} (RAA_FUNDING_FORMULA_FILE) as the problems above say; the next "
             f"night, or `raa run`, uses it once it adds up. Meanwhile every council's figures "
