@@ -246,7 +246,7 @@ def _latest_row(con: duckdb.DuckDBPyConnection, sql: str) -> tuple | None:
 def _last_prune(con: duckdb.DuckDBPyConnection) -> str:
     """When what earlier submissions sent was last pruned (RAA_RETENTION_DAYS), and how much."""
     last = _latest_row(con, "select pruned_at, retention_days, submissions, archive_bytes "
-                        "from audit.prunes order by pruned_at desc limit 1")  # fmt: skip
+                            "from audit.prunes order by pruned_at desc limit 1")  # fmt: skip
     if last is None:
         return "last prune: never (earlier submissions' copies and rows are all kept so far)"
     at, days, submissions, archive = last
@@ -376,9 +376,9 @@ def status(database: Path, council_codes: list[str], landing_dir: Path | None = 
         other_key = key is not None and key_problem(con, key) is not None
         pruned = _last_prune(con)
         unchanged = _latest_row(con, "select run_id, checked_at from audit.unchanged_builds "
-                                 "order by checked_at desc limit 1")  # fmt: skip
-        failed_build = _latest_row(con, "select run_id, failed_at, problem from audit.failed_builds "
-                                    "order by failed_at desc limit 1")  # fmt: skip
+                                     "order by checked_at desc limit 1")  # fmt: skip
+        failed_build = _latest_row(con, "select run_id, failed_at, problem "
+                                        "from audit.failed_builds order by failed_at desc limit 1")  # fmt: skip
         sent_again = {(r[0], r[1]): r[2] for r in con.execute(SENT_AGAIN_SQL).fetchall()}
         # the freshness check's own verdict (its last accepted submission, its limit)
         late = {f.council_code for f in council_freshness(con, council_codes, freshness_days,
